@@ -1,0 +1,40 @@
+/** Journal types: every change Seatkeeper makes is written here before it is sent, with the user's prior state. */
+
+import type { AccountStatus } from './snapshot.ts';
+import type { ActionStep } from './plan.ts';
+
+/** A user's state as read from the target just before a change: what undo restores. */
+export interface UserState {
+  readonly username: string;
+  readonly status: AccountStatus;
+  /** Direct group memberships, sorted. */
+  readonly groups: readonly string[];
+  /** Whether the user holds "can use" individually. */
+  readonly useGrant: boolean;
+}
+
+export type StepOutcome = 'planned' | 'claimed' | 'done' | 'already-done' | 'failed' | 'skipped';
+
+/** One journaled step of a run. */
+export interface JournalEntry {
+  readonly id: number;
+  readonly runId: string;
+  readonly username: string;
+  readonly seq: number;
+  readonly step: ActionStep;
+  readonly outcome: StepOutcome;
+  readonly prior: UserState | null;
+  readonly error: string | null;
+  readonly at: string;
+}
+
+export type RunStatus = 'running' | 'done' | 'done-with-failures' | 'stopped';
+
+export interface RunRecord {
+  readonly id: string;
+  readonly planId: string;
+  readonly instance: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: RunStatus;
+}

@@ -1,0 +1,67 @@
+/** Plans: what Seatkeeper intends to change, user by user, with the rule and the facts behind each row. */
+
+/** One change to one user account. Every kind has an inverse, which is what undo replays. */
+export type ActionStep =
+  | { readonly kind: 'remove-group'; readonly group: string }
+  | { readonly kind: 'add-group'; readonly group: string }
+  | { readonly kind: 'revoke-use-grant' }
+  | { readonly kind: 'grant-use' }
+  | { readonly kind: 'disable' }
+  | { readonly kind: 'enable' };
+
+export type ActionKind = ActionStep['kind'];
+
+/** Why a user was selected: the rule and the measurable facts that triggered it. */
+export interface SelectionReason {
+  readonly rule: 'inactive' | 'never-logged-in';
+  /** Human sentence, e.g. "last login 2026-03-02, 269 days ago > 90". */
+  readonly text: string;
+  readonly lastLogin: string | null;
+  readonly referenceDate: string | null;
+  readonly days: number;
+  readonly thresholdDays: number;
+}
+
+/** All steps for one user, in execution order. */
+export interface PlanRow {
+  readonly username: string;
+  readonly userKey: string;
+  readonly displayName: string;
+  readonly directory: string | null;
+  readonly policy: string;
+  readonly reason: SelectionReason;
+  readonly steps: readonly ActionStep[];
+  /** Things the admin must know about this row (e.g. deactivation replaced because the directory is read-only). */
+  readonly notes: readonly string[];
+}
+
+/** Users a policy looked at but does not act on, counted by reason. */
+export interface PolicySummary {
+  readonly policy: string;
+  readonly selected: number;
+  readonly byRule: { readonly inactive: number; readonly neverLoggedIn: number };
+  readonly skipped: Readonly<Record<SkipReason, number>>;
+}
+
+export type SkipReason =
+  | 'protected-admin'
+  | 'protected-connector-account'
+  | 'excluded-user'
+  | 'excluded-group'
+  | 'out-of-scope'
+  | 'no-seat'
+  | 'unknown-status'
+  | 'already-selected';
+
+/** A plan as evaluated; immutable once hashed. */
+export interface Plan {
+  readonly instance: string;
+  readonly scanId: string;
+  readonly createdAt: string;
+  readonly policies: readonly string[];
+  readonly licensedUsers: number;
+  readonly rows: readonly PlanRow[];
+  readonly summaries: readonly PolicySummary[];
+  /** sha256 over everything above, canonically serialised. */
+  readonly hash: string;
+}

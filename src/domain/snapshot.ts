@@ -1,0 +1,79 @@
+/** What Seatkeeper knows about one Confluence instance at one moment: the input of every policy. */
+
+/** The account flag as Confluence reports it; a value we cannot read is `unknown`, never `disabled`. */
+export type AccountStatus = 'active' | 'disabled' | 'unknown';
+
+/** A user directory of the instance, in Confluence's resolution order. */
+export interface DirectorySnapshot {
+  readonly name: string;
+  readonly order: number;
+  readonly active: boolean;
+  /** false for a read-only (e.g. LDAP "read only, with local groups") directory: no deactivation there. */
+  readonly writable: boolean;
+}
+
+/** One user account as scanned. Dates are absolute instants; `null` means "none known". */
+export interface UserSnapshot {
+  readonly username: string;
+  readonly userKey: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly status: AccountStatus;
+  /** Name of the user's directory, when the source tells it. */
+  readonly directory: string | null;
+  /** Last successful login; `null` = never logged in according to every source Seatkeeper has. */
+  readonly lastLogin: Date | null;
+  /** Account creation (database source only). */
+  readonly createdAt: Date | null;
+  /** When Seatkeeper first saw this account (its own memory, kept across scans). */
+  readonly firstSeen: Date;
+}
+
+/** A direct membership of a user in a group. */
+export interface Membership {
+  readonly group: string;
+  readonly username: string;
+}
+
+/** `child` is a member group of `parent`: members of child are members of parent. */
+export interface GroupNesting {
+  readonly parent: string;
+  readonly child: string;
+}
+
+/** Global permissions that matter to licensing and protection. */
+export interface PermissionGrants {
+  /** Groups holding "can use" (application/use) directly. */
+  readonly useGroups: readonly string[];
+  /** Usernames holding "can use" individually. */
+  readonly useUsers: readonly string[];
+  /** Groups holding system or Confluence administration. */
+  readonly adminGroups: readonly string[];
+  /** Usernames holding system or Confluence administration individually. */
+  readonly adminUsers: readonly string[];
+  /** Where the grants came from: the permissions API (9.3+) or the config's `licenseGroups`. */
+  readonly source: 'permissions-api' | 'config';
+}
+
+/** Seat use as the licence endpoint reports it; `null` when the instance did not say. */
+export interface LicenseUsage {
+  readonly used: number | null;
+  readonly max: number | null;
+}
+
+/** The whole snapshot that policies are evaluated against. */
+export interface InstanceSnapshot {
+  readonly instance: string;
+  readonly scanId: string;
+  readonly takenAt: Date;
+  /** The account Seatkeeper connects as: always protected. */
+  readonly connectedAs: string;
+  readonly lastLoginSource: 'rest' | 'database';
+  readonly users: readonly UserSnapshot[];
+  readonly groups: readonly string[];
+  readonly memberships: readonly Membership[];
+  readonly nesting: readonly GroupNesting[];
+  readonly grants: PermissionGrants;
+  readonly license: LicenseUsage;
+  readonly directories: readonly DirectorySnapshot[];
+}
