@@ -23,6 +23,11 @@ export interface UserSnapshot {
   readonly directory: string | null;
   /** Last successful login; `null` = never logged in according to every source Seatkeeper has. */
   readonly lastLogin: Date | null;
+  /**
+   * false when no source could speak for this user's logins (e.g. a seated user missing from the REST active
+   * list, which relies on the search index): such a user is never treated as "never logged in".
+   */
+  readonly loginKnown: boolean;
   /** Account creation (database source only). */
   readonly createdAt: Date | null;
   /** When Seatkeeper first saw this account (its own memory, kept across scans). */

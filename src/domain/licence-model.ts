@@ -1,0 +1,114 @@
+/**
+ * Confluence's licence model: a user holds a seat when the account is active, its directory is active, and it
+ * has "can use" individually or through a group, nested groups included. Also who is an administrator.
+ */
+
+import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
+
+/** How one user stands towards the licence. */
+export interface SeatView {
+  readonly licensed: boolean;
+  /** Direct memberships that give the seat (a user seated through a nested group is listed in the child group). */
+  readonly billableGroups: readonly string[];
+  /** The user holds "can use" individually. */
+  readonly directGrant: boolean;
+  /** Holds system or Confluence administration, through any group or individually. */
+  readonly admin: boolean;
+  /** Every group the user is in, directly or through nesting. */
+  readonly effectiveGroups: ReadonlySet<string>;
+  /** Direct memberships, sorted. */
+  readonly directGroups: readonly string[];
+}
+
+/** The licence model of one snapshot, computed once and queried per user. */
+export interface LicenceModel {
+  seatOf(user: UserSnapshot): SeatView;
+  /** Groups that give "can use" to their members, directly or because they sit inside such a group. */
+  readonly useEffectiveGroups: ReadonlySet<string>;
+  readonly licensedCount: number;
+}
+
+/** Builds the model: group closures are computed once, so a 100k-user snapshot costs one pass over memberships. */
+export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
+  const parentsOf = new Map<string, string[]>();
+  for (const { parent, child } of snapshot.nesting) {
+    const list = parentsOf.get(child);
+    if (list) list.push(parent);
+    else parentsOf.set(child, [parent]);
+  }
+  const closureCache = new Map<string, ReadonlySet<string>>();
+  const closure = (group: string): ReadonlySet<string> => {
+    const cached = closureCache.get(group);
+    if (cached) return cached;
+    // Iterative walk: nesting may contain cycles, which Confluence tolerates.
+    const seen = new Set<string>([group]);
+    const stack = [group];
+    while (stack.length > 0) {
+      const current = stack.pop() ?? group;
+      for (const parent of parentsOf.get(current) ?? []) {
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          stack.push(parent);
+        }
+      }
+    }
+    closureCache.set(group, seen);
+    return seen;
+  };
+
+  const useGroups = new Set(snapshot.grants.useGroups);
+  const adminGroups = new Set(snapshot.grants.adminGroups);
+  const useUsers = new Set(snapshot.grants.useUsers);
+  const adminUsers = new Set(snapshot.grants.adminUsers);
+  const intersects = (groups: ReadonlySet<string>, targets: ReadonlySet<string>): boolean => {
+    for (const g of groups) if (targets.has(g)) return true;
+    return false;
+  };
+
+  const allGroups = new Set<string>(snapshot.groups);
+  for (const { parent, child } of snapshot.nesting) {
+    allGroups.add(parent);
+    allGroups.add(child);
+  }
+  for (const m of snapshot.memberships) allGroups.add(m.group);
+  const useEffectiveGroups = new Set<string>();
+  const adminEffectiveGroups = new Set<string>();
+  for (const g of allGroups) {
+    const up = closure(g);
+    if (intersects(up, useGroups)) useEffectiveGroups.add(g);
+    if (intersects(up, adminGroups)) adminEffectiveGroups.add(g);
+  }
+
+  const directGroupsOf = new Map<string, string[]>();
+  for (const { group, username } of snapshot.memberships) {
+    const list = directGroupsOf.get(username);
+    if (list) list.push(group);
+    else directGroupsOf.set(username, [group]);
+  }
+  const inactiveDirectories = new Set(snapshot.directories.filter((d) => !d.active).map((d) => d.name));
+
+  const seats = new Map<string, SeatView>();
+  const computeSeat = (user: UserSnapshot): SeatView => {
+    const directGroups = [...new Set(directGroupsOf.get(user.username) ?? [])].sort();
+    const effectiveGroups = new Set<string>();
+    for (const g of directGroups) for (const up of closure(g)) effectiveGroups.add(up);
+    const billableGroups = directGroups.filter((g) => useEffectiveGroups.has(g));
+    const directGrant = useUsers.has(user.username);
+    const directoryActive = user.directory === null || !inactiveDirectories.has(user.directory);
+    const licensed = user.status === 'active' && directoryActive && (billableGroups.length > 0 || directGrant);
+    const admin = adminUsers.has(user.username) || directGroups.some((g) => adminEffectiveGroups.has(g));
+    return { licensed, billableGroups, directGrant, admin, effectiveGroups, directGroups };
+  };
+  const seatOf = (user: UserSnapshot): SeatView => {
+    const cached = seats.get(user.username);
+    if (cached) return cached;
+    const seat = computeSeat(user);
+    seats.set(user.username, seat);
+    return seat;
+  };
+
+  let licensedCount = 0;
+  for (const user of snapshot.users) if (seatOf(user).licensed) licensedCount += 1;
+
+  return { seatOf, useEffectiveGroups, licensedCount };
+}

@@ -1,0 +1,178 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluatePolicies } from './planner.ts';
+import type { InactiveUsersPolicy } from './policy.ts';
+import { InvalidInput } from './errors.ts';
+import { verifyPlanHash } from './plan-hash.ts';
+import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
+
+function policy(overrides: {
+  select?: Partial<InactiveUsersPolicy['select']>;
+  exclude?: Partial<InactiveUsersPolicy['exclude']>;
+  actions?: Partial<InactiveUsersPolicy['actions']>;
+  id?: string;
+} = {}): InactiveUsersPolicy {
+  return {
+    id: overrides.id ?? 'inactive-users',
+    instance: 'wiki',
+    select: { inactiveDays: 90, neverLoggedInDays: 30, directories: [], group: null, ...overrides.select },
+    exclude: { users: [], groups: [], ...overrides.exclude },
+    actions: { removeGroups: 'license', addGroups: ['confluence-inactive-users'], deactivate: false, ...overrides.actions },
+  };
+}
+
+const ORG = snapshot({
+  users: [
+    user('active', { lastLogin: daysAgo(10) }),
+    user('stale', { lastLogin: daysAgo(269) }),
+    user('edge', { lastLogin: daysAgo(90) }),
+    user('nested', { lastLogin: daysAgo(200) }),
+    user('granted', { lastLogin: daysAgo(300) }),
+    user('never', { lastLogin: null, createdAt: daysAgo(45) }),
+    user('newbie', { lastLogin: null, createdAt: daysAgo(5) }),
+    user('seen', { lastLogin: null, createdAt: null, firstSeen: daysAgo(60) }),
+    user('blind', { lastLogin: null, loginKnown: false, createdAt: daysAgo(900) }),
+    user('boss', { lastLogin: daysAgo(500) }),
+    user('admin', { lastLogin: daysAgo(500) }),
+    user('gone', { lastLogin: daysAgo(500), status: 'disabled' }),
+    user('odd', { lastLogin: daysAgo(500), status: 'unknown' }),
+    user('unseated', { lastLogin: daysAgo(500) }),
+    user('ldap', { lastLogin: daysAgo(400), directory: 'Corporate LDAP' }),
+    user('svc-backup', { lastLogin: daysAgo(400) }),
+    user('contractor', { lastLogin: daysAgo(400) }),
+  ],
+  memberships: {
+    'confluence-users': ['active', 'stale', 'edge', 'never', 'newbie', 'seen', 'blind', 'gone', 'odd', 'ldap', 'svc-backup', 'contractor', 'admin'],
+    engineering: ['nested'],
+    newsletter: ['stale', 'granted', 'unseated'],
+    'confluence-administrators': ['boss'],
+    contractors: ['contractor'],
+    'confluence-inactive-users': [],
+  },
+  groups: ['confluence-inactive-users'],
+  nesting: [['confluence-users', 'engineering']],
+  grants: { useUsers: ['granted'] },
+});
+
+test('inactive-users policy: exact plan rows, reasons and steps', () => {
+  const plan = evaluatePolicies({
+    snapshot: ORG,
+    policies: [policy({ exclude: { users: ['svc-backup'], groups: ['contractors'] } })],
+    protection: { users: [], groups: [] },
+    now: NOW,
+  });
+  const rows = plan.rows.map((r) => [r.username, r.reason.text, r.steps, r.notes]);
+  const tracking = { kind: 'add-group', group: 'confluence-inactive-users' };
+  assert.deepEqual(rows, [
+    ['granted', 'last login 2026-01-30, 300 days ago > 90', [{ kind: 'revoke-use-grant' }, tracking], []],
+    ['ldap', 'last login 2025-10-22, 400 days ago > 90', [{ kind: 'remove-group', group: 'confluence-users' }, tracking], []],
+    ['nested', 'last login 2026-05-10, 200 days ago > 90', [{ kind: 'remove-group', group: 'engineering' }, tracking], []],
+    ['never', 'never logged in, created 2026-10-12, 45 days ago > 30', [{ kind: 'remove-group', group: 'confluence-users' }, tracking], []],
+    ['seen', 'never logged in, first seen by Seatkeeper 2026-09-27, 60 days ago > 30', [{ kind: 'remove-group', group: 'confluence-users' }, tracking], []],
+    ['stale', 'last login 2026-03-02, 269 days ago > 90', [{ kind: 'remove-group', group: 'confluence-users' }, tracking], []],
+  ]);
+  assert.deepEqual(plan.summaries, [
+    {
+      policy: 'inactive-users',
+      selected: 6,
+      byRule: { inactive: 4, neverLoggedIn: 2 },
+      skipped: {
+        'protected-admin': 1,
+        'protected-connector-account': 1,
+        'excluded-user': 1,
+        'excluded-group': 1,
+        'out-of-scope': 0,
+        'no-seat': 2,
+        'unknown-status': 1,
+        'already-selected': 0,
+      },
+    },
+  ]);
+  assert.equal(plan.licensedUsers, 13);
+  assert.equal(verifyPlanHash(plan), true);
+});
+
+test('scope, removal modes and deactivation, table-driven', async (t) => {
+  const cases: Array<{ name: string; policy: InactiveUsersPolicy; expected: Array<[string, unknown[], string[]]> }> = [
+    {
+      name: 'directories scope',
+      policy: policy({ select: { directories: ['Corporate LDAP'] }, actions: { addGroups: [] } }),
+      expected: [['ldap', [{ kind: 'remove-group', group: 'confluence-users' }], []]],
+    },
+    {
+      name: 'processing group (nested membership counts)',
+      policy: policy({ select: { group: 'engineering' }, actions: { addGroups: [] } }),
+      expected: [['nested', [{ kind: 'remove-group', group: 'engineering' }], []]],
+    },
+    {
+      name: 'remove all groups',
+      policy: policy({ select: { inactiveDays: 250, neverLoggedInDays: null }, actions: { removeGroups: 'all', addGroups: [] }, exclude: { users: ['svc-backup', 'contractor', 'ldap'] } }),
+      expected: [
+        ['granted', [{ kind: 'remove-group', group: 'newsletter' }, { kind: 'revoke-use-grant' }], []],
+        ['stale', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'remove-group', group: 'newsletter' }], []],
+      ],
+    },
+    {
+      name: 'named groups that leave the seat are called out',
+      policy: policy({ select: { inactiveDays: 250, neverLoggedInDays: null }, actions: { removeGroups: ['newsletter'], addGroups: [] }, exclude: { users: ['svc-backup', 'contractor', 'ldap'] } }),
+      expected: [
+        ['granted', [{ kind: 'remove-group', group: 'newsletter' }], ['keeps a seat through an individual "can use" grant: removeGroups does not cover it']],
+        ['stale', [{ kind: 'remove-group', group: 'newsletter' }], ['keeps a seat through confluence-users: removeGroups does not cover it']],
+      ],
+    },
+    {
+      name: 'deactivate; a read-only directory gets group removal with a stated reason',
+      policy: policy({ select: { inactiveDays: 350, neverLoggedInDays: null }, actions: { removeGroups: 'none', addGroups: [], deactivate: true }, exclude: { users: ['svc-backup'] } }),
+      expected: [
+        ['contractor', [{ kind: 'disable' }], []],
+        ['ldap', [{ kind: 'remove-group', group: 'confluence-users' }], ['directory "Corporate LDAP" is read-only: deactivation replaced by removal of licence groups']],
+      ],
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const plan = evaluatePolicies({ snapshot: ORG, policies: [c.policy], protection: { users: [], groups: [] }, now: NOW });
+      assert.deepEqual(plan.rows.map((r) => [r.username, r.steps, r.notes]), c.expected);
+    });
+  }
+});
+
+test('configured protection and earlier policies take users first', () => {
+  const plan = evaluatePolicies({
+    snapshot: ORG,
+    policies: [
+      policy({ id: 'first', select: { neverLoggedInDays: null }, exclude: { users: ['svc-backup', 'contractor'] } }),
+      policy({ id: 'second', select: { inactiveDays: 30 }, actions: { addGroups: [] } }),
+    ],
+    protection: { users: ['stale'], groups: ['engineering'] },
+    now: NOW,
+  });
+  assert.deepEqual(plan.rows.map((r) => `${r.policy}:${r.username}`), ['first:granted', 'first:ldap', 'second:contractor', 'second:edge', 'second:never', 'second:seen', 'second:svc-backup']);
+  assert.equal(plan.summaries[1]!.skipped['already-selected'], 2);
+  assert.equal(plan.summaries[1]!.skipped['protected-admin'], 3);
+});
+
+test('a policy whose added group grants a seat, or that names unknown groups, is refused with every problem', () => {
+  assert.throws(
+    () =>
+      evaluatePolicies({
+        snapshot: ORG,
+        policies: [policy({ select: { group: 'no-such-group' }, actions: { addGroups: ['engineering', 'ghosts'] } })],
+        protection: { users: [], groups: [] },
+        now: NOW,
+      }),
+    (error: unknown) =>
+      error instanceof InvalidInput &&
+      error.problems.length === 3 &&
+      error.problems[0] === 'policies.inactive-users.actions.addGroups: group "engineering" grants "can use", so the user would keep a seat',
+  );
+});
+
+test('the plan hash is stable for the same input and changes with the content', () => {
+  const make = (days: number) =>
+    evaluatePolicies({ snapshot: ORG, policies: [policy({ select: { inactiveDays: days } })], protection: { users: [], groups: [] }, now: NOW });
+  assert.equal(make(90).hash, make(90).hash);
+  assert.notEqual(make(90).hash, make(91).hash);
+  const tampered = { ...make(90), rows: make(90).rows.slice(1) };
+  assert.equal(verifyPlanHash(tampered), false);
+});

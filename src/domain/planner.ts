@@ -1,0 +1,127 @@
+/** Evaluates policies against a snapshot and produces a plan: one row per user, each with its rule, facts and steps. */
+
+import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
+import type { ActionStep, Plan, PlanRow, PolicySummary, SkipReason } from './plan.ts';
+import { buildLicenceModel, type SeatView } from './licence-model.ts';
+import { matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type Protection } from './policy.ts';
+import { hashPlan } from './plan-hash.ts';
+import { InvalidInput } from './errors.ts';
+
+function noSkips(): Record<SkipReason, number> {
+  return {
+    'protected-admin': 0,
+    'protected-connector-account': 0,
+    'excluded-user': 0,
+    'excluded-group': 0,
+    'out-of-scope': 0,
+    'no-seat': 0,
+    'unknown-status': 0,
+    'already-selected': 0,
+  };
+}
+
+/** The steps one policy takes for one user, in execution order: remove groups, revoke grant, add groups, deactivate. */
+export function stepsFor(
+  policy: InactiveUsersPolicy,
+  user: UserSnapshot,
+  seat: SeatView,
+  writableDirectory: boolean,
+): { steps: ActionStep[]; notes: string[] } {
+  const notes: string[] = [];
+  const { removeGroups, addGroups, deactivate } = policy.actions;
+  let remove: readonly string[];
+  if (removeGroups === 'license') remove = seat.billableGroups;
+  else if (removeGroups === 'all') remove = seat.directGroups;
+  else if (removeGroups === 'none') remove = [];
+  else remove = seat.directGroups.filter((g) => removeGroups.includes(g));
+
+  const readOnlyDeactivation = deactivate && !writableDirectory;
+  // A read-only directory cannot deactivate: the seat is freed through the groups instead, and the plan says so.
+  if (readOnlyDeactivation) {
+    remove = [...new Set([...remove, ...seat.billableGroups])].sort();
+    notes.push(`directory "${user.directory ?? 'unknown'}" is read-only: deactivation replaced by removal of licence groups`);
+  }
+  const steps: ActionStep[] = remove.map((group) => ({ kind: 'remove-group', group }));
+  const revokesSeat = removeGroups === 'license' || removeGroups === 'all' || readOnlyDeactivation;
+  if (seat.directGrant && revokesSeat) steps.push({ kind: 'revoke-use-grant' });
+  for (const group of addGroups) {
+    if (!seat.directGroups.includes(group)) steps.push({ kind: 'add-group', group });
+  }
+  if (deactivate && writableDirectory) steps.push({ kind: 'disable' });
+
+  const freed = deactivate && writableDirectory
+    ? true
+    : seat.billableGroups.every((g) => remove.includes(g)) && (!seat.directGrant || revokesSeat);
+  if (!freed) {
+    const kept = seat.billableGroups.filter((g) => !remove.includes(g));
+    const via = [...kept, ...(seat.directGrant && !revokesSeat ? ['an individual "can use" grant'] : [])];
+    notes.push(`keeps a seat through ${via.join(', ')}: removeGroups does not cover it`);
+  }
+  return { steps, notes };
+}
+
+/** Evaluates every policy of one instance, in order; a user is acted on by the first policy that selects them. */
+export function evaluatePolicies(input: {
+  snapshot: InstanceSnapshot;
+  policies: readonly InactiveUsersPolicy[];
+  protection: Protection;
+  now: Date;
+}): Plan {
+  const { snapshot, policies, protection, now } = input;
+  const model = buildLicenceModel(snapshot);
+  const problems = policies.flatMap((p) => policyProblems(p, snapshot, model));
+  if (problems.length > 0) throw new InvalidInput('the policies do not fit this instance', problems);
+
+  const writable = new Map(snapshot.directories.map((d) => [d.name, d.writable]));
+  const taken = new Set<string>();
+  const rows: PlanRow[] = [];
+  const summaries: PolicySummary[] = [];
+  const users = [...snapshot.users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+
+  for (const policy of policies) {
+    const skipped = noSkips();
+    let inactive = 0;
+    let neverLoggedIn = 0;
+    for (const user of users) {
+      const reason = matchRule(policy, user, now);
+      if (reason === null) continue;
+      const seat = model.seatOf(user);
+      const skip = taken.has(user.username)
+        ? 'already-selected'
+        : skipReason(policy, user, seat, { connectedAs: snapshot.connectedAs, protection });
+      if (skip !== null) {
+        skipped[skip] += 1;
+        continue;
+      }
+      // An unknown directory is treated as writable only when the snapshot lists no directories at all.
+      const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(user.directory) ?? false);
+      const { steps, notes } = stepsFor(policy, user, seat, isWritable);
+      if (steps.length === 0) continue;
+      taken.add(user.username);
+      if (reason.rule === 'inactive') inactive += 1;
+      else neverLoggedIn += 1;
+      rows.push({
+        username: user.username,
+        userKey: user.userKey,
+        displayName: user.displayName,
+        directory: user.directory,
+        policy: policy.id,
+        reason,
+        steps,
+        notes,
+      });
+    }
+    summaries.push({ policy: policy.id, selected: inactive + neverLoggedIn, byRule: { inactive, neverLoggedIn }, skipped });
+  }
+
+  const body: Omit<Plan, 'hash'> = {
+    instance: snapshot.instance,
+    scanId: snapshot.scanId,
+    createdAt: now.toISOString(),
+    policies: policies.map((p) => p.id),
+    licensedUsers: model.licensedCount,
+    rows,
+    summaries,
+  };
+  return { ...body, hash: hashPlan(body) };
+}

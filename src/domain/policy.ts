@@ -1,0 +1,118 @@
+/** The "inactive users" policy: who it selects, who it must leave alone, and what it does to each. */
+
+import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
+import type { LicenceModel, SeatView } from './licence-model.ts';
+import type { SelectionReason, SkipReason } from './plan.ts';
+
+/** A policy as the domain sees it; the config layer fills in defaults. */
+export interface InactiveUsersPolicy {
+  readonly id: string;
+  readonly instance: string;
+  readonly select: {
+    /** Last login older than this many days. */
+    readonly inactiveDays: number | null;
+    /** Never logged in, and created (database source) or first seen (REST) more than this many days ago. */
+    readonly neverLoggedInDays: number | null;
+    /** Only users of these directories; empty = every directory. */
+    readonly directories: readonly string[];
+    /** Only members (direct or nested) of this processing group. */
+    readonly group: string | null;
+  };
+  readonly exclude: { readonly users: readonly string[]; readonly groups: readonly string[] };
+  readonly actions: {
+    /** `license` = the billable path; `all` = every direct group; a list = those groups; `none` = keep groups. */
+    readonly removeGroups: 'license' | 'all' | 'none' | readonly string[];
+    readonly addGroups: readonly string[];
+    readonly deactivate: boolean;
+  };
+}
+
+/** Accounts no policy may touch, on top of administrators and the connector's own account. */
+export interface Protection {
+  readonly users: readonly string[];
+  readonly groups: readonly string[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whole days from `then` to `now`, rounded down. */
+export function daysBetween(then: Date, now: Date): number {
+  return Math.floor((now.getTime() - then.getTime()) / DAY_MS);
+}
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Why the policy's selection rules match this user, or null when they do not. */
+export function matchRule(policy: InactiveUsersPolicy, user: UserSnapshot, now: Date): SelectionReason | null {
+  const { inactiveDays, neverLoggedInDays } = policy.select;
+  if (user.lastLogin !== null) {
+    if (inactiveDays === null) return null;
+    const days = daysBetween(user.lastLogin, now);
+    if (days <= inactiveDays) return null;
+    return {
+      rule: 'inactive',
+      text: `last login ${isoDay(user.lastLogin)}, ${days} days ago > ${inactiveDays}`,
+      lastLogin: user.lastLogin.toISOString(),
+      referenceDate: user.lastLogin.toISOString(),
+      days,
+      thresholdDays: inactiveDays,
+    };
+  }
+  // A user whose logins no source could read is not "never logged in": acting on a guess locks people out.
+  if (neverLoggedInDays === null || !user.loginKnown) return null;
+  const reference = user.createdAt ?? user.firstSeen;
+  const what = user.createdAt ? 'created' : 'first seen by Seatkeeper';
+  const days = daysBetween(reference, now);
+  if (days <= neverLoggedInDays) return null;
+  return {
+    rule: 'never-logged-in',
+    text: `never logged in, ${what} ${isoDay(reference)}, ${days} days ago > ${neverLoggedInDays}`,
+    lastLogin: null,
+    referenceDate: reference.toISOString(),
+    days,
+    thresholdDays: neverLoggedInDays,
+  };
+}
+
+/** The first reason a matched user must be left alone, in a fixed order; null when the policy may act. */
+export function skipReason(
+  policy: InactiveUsersPolicy,
+  user: UserSnapshot,
+  seat: SeatView,
+  context: { connectedAs: string; protection: Protection },
+): SkipReason | null {
+  if (user.username === context.connectedAs) return 'protected-connector-account';
+  if (seat.admin) return 'protected-admin';
+  if (context.protection.users.includes(user.username)) return 'protected-admin';
+  if (context.protection.groups.some((g) => seat.effectiveGroups.has(g))) return 'protected-admin';
+  const { directories, group } = policy.select;
+  if (directories.length > 0 && (user.directory === null || !directories.includes(user.directory))) return 'out-of-scope';
+  if (group !== null && !seat.effectiveGroups.has(group)) return 'out-of-scope';
+  if (policy.exclude.users.includes(user.username)) return 'excluded-user';
+  if (policy.exclude.groups.some((g) => seat.effectiveGroups.has(g))) return 'excluded-group';
+  if (user.status === 'unknown') return 'unknown-status';
+  if (!seat.licensed) return 'no-seat';
+  return null;
+}
+
+/** Checks a policy against the snapshot's groups; returns the problems (an added group that grants a seat defeats the policy). */
+export function policyProblems(policy: InactiveUsersPolicy, snapshot: InstanceSnapshot, model: LicenceModel): string[] {
+  const problems: string[] = [];
+  const known = new Set(snapshot.groups);
+  for (const g of policy.actions.addGroups) {
+    if (model.useEffectiveGroups.has(g)) {
+      problems.push(`policies.${policy.id}.actions.addGroups: group "${g}" grants "can use", so the user would keep a seat`);
+    } else if (!known.has(g)) {
+      problems.push(`policies.${policy.id}.actions.addGroups: group "${g}" does not exist in instance ${policy.instance}; create it first`);
+    }
+  }
+  if (policy.select.group !== null && !known.has(policy.select.group)) {
+    problems.push(`policies.${policy.id}.select.group: group "${policy.select.group}" does not exist in instance ${policy.instance}`);
+  }
+  if (policy.select.inactiveDays === null && policy.select.neverLoggedInDays === null) {
+    problems.push(`policies.${policy.id}.select: set inactiveDays or neverLoggedInDays, or the policy selects nobody`);
+  }
+  return problems;
+}
