@@ -45,6 +45,8 @@ export interface ScanRepository {
   get(scanId: string): Promise<ScanRecord | null>;
   /** Newest scan of an instance, optionally only complete ones. */
   latest(instance: string, options?: { status?: ScanStatus }): Promise<ScanRecord | null>;
+  /** The newest scans of an instance, newest first. */
+  recent(instance: string, limit: number): Promise<ScanRecord[]>;
   /** Loads the whole snapshot of a finished scan. */
   loadSnapshot(scanId: string): Promise<InstanceSnapshot>;
 }

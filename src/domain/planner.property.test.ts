@@ -57,7 +57,7 @@ function build(input: OrgInput) {
     instance: 'wiki',
     select: { inactiveDays: input.policy.inactiveDays, neverLoggedInDays: input.policy.neverLoggedInDays ?? (input.policy.inactiveDays === null ? 30 : null), directories: [], group: null },
     exclude: { users: [], groups: [] },
-    actions: { removeGroups: input.policy.removeGroups, addGroups: [], deactivate: input.policy.deactivate },
+    actions: { removeGroups: input.policy.removeGroups, addGroups: [], deactivate: input.policy.deactivate, rename: null },
   };
   return { snap, policy };
 }

@@ -17,7 +17,7 @@ function policy(overrides: {
     instance: 'wiki',
     select: { inactiveDays: 90, neverLoggedInDays: 30, directories: [], group: null, ...overrides.select },
     exclude: { users: [], groups: [], ...overrides.exclude },
-    actions: { removeGroups: 'license', addGroups: ['confluence-inactive-users'], deactivate: false, ...overrides.actions },
+    actions: { removeGroups: 'license', addGroups: ['confluence-inactive-users'], deactivate: false, rename: null, ...overrides.actions },
   };
 }
 

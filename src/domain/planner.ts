@@ -52,6 +52,10 @@ export function stepsFor(
   const freed = deactivate && writableDirectory
     ? true
     : seat.billableGroups.every((g) => remove.includes(g)) && (!seat.directGrant || revokesSeat);
+  if (policy.actions.rename !== null) {
+    // Confluence DC's REST API has no rename; the row says so rather than dropping the step silently.
+    notes.push(`rename by "${policy.actions.rename}" not possible: the instance's API cannot rename users; the username stays`);
+  }
   if (!freed) {
     const kept = seat.billableGroups.filter((g) => !remove.includes(g));
     const via = [...kept, ...(seat.directGrant && !revokesSeat ? ['an individual "can use" grant'] : [])];

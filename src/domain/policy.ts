@@ -24,6 +24,8 @@ export interface InactiveUsersPolicy {
     readonly removeGroups: 'license' | 'all' | 'none' | readonly string[];
     readonly addGroups: readonly string[];
     readonly deactivate: boolean;
+    /** Username pattern such as `{username}_inactive_{yyyyMMdd}`; null = keep the username. */
+    readonly rename: string | null;
   };
 }
 

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './config-loader.ts';
+import { redactConfig } from './config-redaction.ts';
+import { InvalidInput } from '../domain/errors.ts';
+
+const DESIGN_EXAMPLE = `
+store: sqlite:./data/seatkeeper.db
+instances:
+  wiki:
+    product: confluence-dc
+    url: https://confluence.example.com
+    auth: { token: \${CONFLUENCE_TOKEN} }
+    licenseGroups: auto
+    lastLogin: rest
+    concurrency: 4
+directories:
+  corp-ad:
+    kind: ldap
+    url: ldaps://dc1.corp.example.com
+    bindDn: CN=svc-seatkeeper,OU=Service,DC=corp,DC=example,DC=com
+    password: \${AD_PASSWORD}
+    baseDn: DC=corp,DC=example,DC=com
+    flavor: active-directory
+    match: { user: username, directory: sAMAccountName }
+policies:
+  inactive-users:
+    instance: wiki
+    select:
+      inactiveDays: 90
+      neverLoggedInDays: 30
+      directories: [Confluence Internal Directory]
+      group: confluence-users
+    exclude: { users: [svc-backup], groups: [confluence-administrators] }
+    actions:
+      removeGroups: license
+      addGroups: [confluence-inactive-users]
+      deactivate: false
+    schedule: "0 3 * * *"
+  leavers:
+    instance: wiki
+    select: { orgStatus: [not-found, disabled], via: corp-ad }
+    actions:
+      removeGroups: all
+      addGroups: [confluence-deactivated-users]
+      deactivate: true
+      rename: "{username}_inactive_{yyyyMMdd}"
+safety: { maxActions: 500, maxPercent: 20 }
+server: { port: 8080 }
+`;
+
+function write(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-config-'));
+  const file = join(dir, 'seatkeeper.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+test('the config of shared/DESIGN.md loads, with secrets interpolated and defaults filled in', () => {
+  const config = loadConfig(write(DESIGN_EXAMPLE), { CONFLUENCE_TOKEN: 'pat-123', AD_PASSWORD: 'hunter2' });
+  const wiki = config.instances.wiki!;
+  assert.deepEqual(wiki.auth, { token: 'pat-123' });
+  assert.equal(wiki.pageSize, 1000);
+  assert.equal(config.safety.maxShrinkPercent, 10);
+  assert.equal(config.policies.leavers!.actions.rename, '{username}_inactive_{yyyyMMdd}');
+  assert.equal(config.policies['inactive-users']!.schedule, '0 3 * * *');
+  const shown = JSON.stringify(redactConfig(config));
+  assert.equal(shown.includes('pat-123'), false);
+  assert.equal(shown.includes('hunter2'), false);
+});
+
+test('a malformed config lists every problem at once, with its path', () => {
+  const bad = `
+instances:
+  wiki:
+    product: confluence-dc
+    url: not a url
+    auth: { token: \${MISSING_TOKEN} }
+    concurrency: 0
+policies:
+  p1:
+    instance: nowhere
+    select: {}
+    actions: { removeGroups: sometimes }
+safety: { maxPercent: 150 }
+`;
+  assert.throws(
+    () => loadConfig(write(bad), {}),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInput);
+      const text = error.problems.join('\n');
+      for (const expected of [
+        'instances.wiki.auth.token: environment variable MISSING_TOKEN is not set',
+        'instances.wiki.url:',
+        'instances.wiki.concurrency:',
+        'policies.p1.actions.removeGroups:',
+        'safety.maxPercent:',
+        'policies.p1.instance: no instance "nowhere" under instances (known: wiki)',
+        'policies.p1.select: set inactiveDays, neverLoggedInDays or orgStatus, or the policy selects nobody',
+      ]) {
+        assert.ok(text.includes(expected), `missing "${expected}" in:\n${text}`);
+      }
+      return true;
+    },
+  );
+});
+
+test('invalid YAML names the line; a missing file says how to fix it', () => {
+  assert.throws(() => loadConfig(write('instances:\n  wiki: [unclosed\n'), {}), /not valid YAML at line/);
+  assert.throws(() => loadConfig('/nonexistent/seatkeeper.yaml', {}), /cannot read the config file/);
+});

@@ -1,0 +1,75 @@
+/** Reads seatkeeper.yaml: `${ENV}` interpolation, YAML parsing and validation, with every problem listed at once. */
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type SeatkeeperConfig } from './config-schema.ts';
+import { InvalidInput } from '../domain/errors.ts';
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const PLACEHOLDER = /__SEATKEEPER_ENV_([A-Za-z_][A-Za-z0-9_]*?)__/g;
+
+/**
+ * `${NAME}` is not valid YAML everywhere (`{ token: ${X} }` opens a flow map), so references become plain-word
+ * placeholders before parsing and are filled in on the parsed tree, where a secret's characters cannot break the YAML.
+ */
+export function protectEnvReferences(text: string): string {
+  return text.replace(ENV_REFERENCE, (_, name: string) => `__SEATKEEPER_ENV_${name}__`);
+}
+
+/** Fills placeholders in every string of the tree; unknown names are collected as problems, not left in place. */
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(PLACEHOLDER, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) {
+        problems.push(`${path || '(root)'}: environment variable ${name} is not set`);
+        return '';
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, problems)]),
+    );
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.') || '(root)';
+  return `${path}: ${issue.message}`;
+}
+
+/** Validates an already parsed document; throws InvalidInput listing every problem. */
+export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, source: string): SeatkeeperConfig {
+  const problems: string[] = [];
+  const interpolated = interpolate(document ?? {}, env, '', problems);
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
+  if (problems.length > 0 || !result.success) {
+    throw new InvalidInput(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): SeatkeeperConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new InvalidInput(`cannot read the config file ${file}`, [`create it, or pass --config FILE`], { cause });
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(protectEnvReferences(text));
+  } catch (cause) {
+    const where = cause instanceof YAMLParseError && cause.linePos ? ` at line ${cause.linePos[0].line}` : '';
+    const message = cause instanceof Error ? cause.message.split('\n')[0] ?? '' : String(cause);
+    throw new InvalidInput(`${file} is not valid YAML${where}`, [message], { cause });
+  }
+  return parseConfig(document, env, file);
+}

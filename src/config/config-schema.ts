@@ -1,0 +1,102 @@
+/** The schema of seatkeeper.yaml (shared/DESIGN.md): every key, its default, and the rules across keys. */
+
+import { z } from 'zod';
+import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids use letters, digits, "-", "_" and "."');
+const names = z.array(z.string().min(1)).default([]);
+
+const instanceSchema = z.discriminatedUnion('product', [confluenceDcConfigSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'product must be confluence-dc (Confluence Cloud and Jira come later)' : undefined,
+});
+
+/** Directory sources are accepted now and connected by the organisation-directory work. */
+const directorySchema = z.looseObject({
+  kind: z.enum(['ldap', 'okta', 'entra', 'google', 'scim', 'crowd', 'http']),
+});
+
+const policySchema = z.strictObject({
+  instance: id,
+  select: z.strictObject({
+    inactiveDays: z.number().int().min(1).optional(),
+    neverLoggedInDays: z.number().int().min(0).optional(),
+    directories: names,
+    group: z.string().min(1).optional(),
+    orgStatus: z.array(z.enum(['not-found', 'disabled'])).optional(),
+    via: id.optional(),
+  }),
+  exclude: z.strictObject({ users: names, groups: names }).default({ users: [], groups: [] }),
+  actions: z
+    .strictObject({
+      removeGroups: z.union([z.enum(['license', 'all', 'none']), z.array(z.string().min(1)).min(1)]).default('license'),
+      addGroups: names,
+      deactivate: z.boolean().default(false),
+      rename: z.string().includes('{username}', { error: 'rename must contain {username}' }).optional(),
+    })
+    .default({ removeGroups: 'license', addGroups: [], deactivate: false }),
+  schedule: z.string().min(9).default('0 3 * * *'),
+});
+
+const safetySchema = z.strictObject({
+  maxActions: z.number().int().min(0).default(500),
+  maxPercent: z.number().min(0).max(100).default(20),
+  maxShrinkPercent: z.number().min(0).max(100).default(10),
+  /** Break-glass accounts and groups no policy may touch. */
+  protectedUsers: names,
+  protectedGroups: names,
+});
+
+/**
+ * The whole configuration, validated. Cross-references are checked even when other keys are wrong (`when`), so every
+ * problem is listed at once; that check therefore reads the values defensively.
+ */
+export const configSchema = z
+  .strictObject({
+    store: z
+      .string()
+      .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'store must be sqlite:<file> or a postgres:// URL')
+      .default('sqlite:./data/seatkeeper.db'),
+    instances: z.record(id, instanceSchema).default({}),
+    directories: z.record(id, directorySchema).default({}),
+    policies: z.record(id, policySchema).default({}),
+    safety: safetySchema.default({ maxActions: 500, maxPercent: 20, maxShrinkPercent: 10, protectedUsers: [], protectedGroups: [] }),
+    server: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).default({ port: 8080 }),
+  })
+  .superRefine((config, ctx) => {
+    const instances = config.instances ?? {};
+    const directories = config.directories ?? {};
+    for (const [policyId, policy] of Object.entries(config.policies ?? {})) {
+      if (typeof policy !== 'object' || policy === null) continue;
+      if (typeof policy.instance === 'string' && !(policy.instance in instances)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', policyId, 'instance'],
+          message: `no instance "${policy.instance}" under instances (known: ${Object.keys(instances).join(', ') || 'none'})`,
+        });
+      }
+      const select = policy.select ?? {};
+      if (select.inactiveDays === undefined && select.neverLoggedInDays === undefined && select.orgStatus === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', policyId, 'select'],
+          message: 'set inactiveDays, neverLoggedInDays or orgStatus, or the policy selects nobody',
+        });
+      }
+      if (select.orgStatus !== undefined && select.via === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['policies', policyId, 'select', 'via'], message: 'orgStatus needs via: <directory id>' });
+      }
+      if (typeof select.via === 'string' && !(select.via in directories)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', policyId, 'select', 'via'],
+          message: `no directory "${select.via}" under directories`,
+        });
+      }
+    }
+  }, { when: () => true });
+
+/** A validated configuration with every default filled in. */
+export type SeatkeeperConfig = z.infer<typeof configSchema>;
+export type PolicyConfig = SeatkeeperConfig['policies'][string];
+export type InstanceConfig = SeatkeeperConfig['instances'][string];
