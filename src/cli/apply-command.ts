@@ -1,0 +1,44 @@
+/** `seatkeeper apply --plan ID` runs a stored plan; `apply --yes` scans, plans and applies in one go. */
+
+import type { CommandContext } from './command-context.ts';
+import { applyPlan } from '../app/apply-plan.ts';
+import { GuardTripped, InvalidInput } from '../domain/errors.ts';
+import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { makePlan } from './plan-command.ts';
+import { planLines, runLines } from './plan-printer.ts';
+import { EXIT } from './exit-codes.ts';
+
+export async function applyCommand(ctx: CommandContext, options: { plan?: string; yes: boolean; instance?: string; rows: number }): Promise<number> {
+  let planId = options.plan;
+  if (planId === undefined) {
+    if (!options.yes) throw new InvalidInput('apply needs a plan', ['pass --plan ID (from `seatkeeper plan`), or --yes to scan, plan and apply in one go']);
+    const { outcome, pending } = await makePlan(ctx, { instance: options.instance, scan: true, rows: options.rows });
+    if (!ctx.json) ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows }));
+    if (!outcome.verdict.ok) {
+      const v = outcome.verdict;
+      throw new GuardTripped(v.message, v.guard, v.count, v.limit);
+    }
+    planId = outcome.planId;
+  }
+  const stored = await ctx.store.plans.get(planId);
+  const instance = resolveInstance(ctx.config, stored?.plan.instance ?? options.instance);
+  const connector = connectorFor(ctx.config, instance);
+  try {
+    const report = await applyPlan(
+      {
+        store: ctx.store,
+        connector,
+        clock: ctx.clock,
+        concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
+        progress: (e) => ctx.progress.update('apply', e.done, e.total),
+      },
+      { planId, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
+    );
+    ctx.progress.finish();
+    if (ctx.json) ctx.printJson(report);
+    else ctx.print(runLines(report));
+    return report.status === 'done' ? EXIT.done : EXIT.failures;
+  } finally {
+    await connector.close();
+  }
+}

@@ -1,0 +1,90 @@
+/** The composition root of the CLI: config → store, connectors and domain policies. */
+
+import type { SeatkeeperConfig, PolicyConfig } from '../config/config-schema.ts';
+import type { ConfluenceConnector } from '../app/confluence-port.ts';
+import type { Store } from '../app/store-port.ts';
+import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
+import type { SafetyLimits } from '../domain/safety-guard.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import { openStore } from '../store/store-database.ts';
+import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
+
+/** Picks the instance a command works on: the one named, or the only one configured. */
+export function resolveInstance(config: SeatkeeperConfig, requested: string | undefined): string {
+  const ids = Object.keys(config.instances);
+  if (requested !== undefined) {
+    if (!ids.includes(requested)) throw new InvalidInput(`no instance "${requested}" in the config`, [`known instances: ${ids.join(', ') || 'none'}`]);
+    return requested;
+  }
+  if (ids.length === 1 && ids[0] !== undefined) return ids[0];
+  throw new InvalidInput(
+    ids.length === 0 ? 'the config has no instances' : 'several instances are configured',
+    [ids.length === 0 ? 'add one under instances:' : `choose one with --instance (${ids.join(', ')})`],
+  );
+}
+
+export function connectorFor(config: SeatkeeperConfig, instance: string): ConfluenceConnector {
+  const settings = config.instances[instance];
+  if (settings === undefined) throw new InvalidInput(`no instance "${instance}" in the config`);
+  return createConfluenceDcConnector(instance, settings);
+}
+
+export async function storeFor(config: SeatkeeperConfig): Promise<Store> {
+  return openStore(config.store);
+}
+
+export function limitsOf(config: SeatkeeperConfig): SafetyLimits {
+  const { maxActions, maxPercent, maxShrinkPercent } = config.safety;
+  return { maxActions, maxPercent, maxShrinkPercent };
+}
+
+export function protectionOf(config: SeatkeeperConfig): Protection {
+  return { users: config.safety.protectedUsers, groups: config.safety.protectedGroups };
+}
+
+/** A policy Seatkeeper cannot evaluate yet, with the reason printed next to the plan. */
+export interface PendingPolicy {
+  readonly id: string;
+  readonly reason: string;
+}
+
+function toDomainPolicy(id: string, policy: PolicyConfig): InactiveUsersPolicy {
+  return {
+    id,
+    instance: policy.instance,
+    select: {
+      inactiveDays: policy.select.inactiveDays ?? null,
+      neverLoggedInDays: policy.select.neverLoggedInDays ?? null,
+      directories: policy.select.directories,
+      group: policy.select.group ?? null,
+    },
+    exclude: policy.exclude,
+    actions: {
+      removeGroups: policy.actions.removeGroups,
+      addGroups: policy.actions.addGroups,
+      deactivate: policy.actions.deactivate,
+      rename: policy.actions.rename ?? null,
+    },
+  };
+}
+
+/** The instance's policies (all, or those named), split into the ones evaluated now and the ones waiting for a source. */
+export function policiesOf(
+  config: SeatkeeperConfig,
+  instance: string,
+  only: readonly string[] = [],
+): { policies: InactiveUsersPolicy[]; pending: PendingPolicy[] } {
+  const unknown = only.filter((id) => config.policies[id] === undefined);
+  if (unknown.length > 0) throw new InvalidInput('unknown policy', unknown.map((id) => `no policy "${id}" in the config`));
+  const policies: InactiveUsersPolicy[] = [];
+  const pending: PendingPolicy[] = [];
+  for (const [id, policy] of Object.entries(config.policies)) {
+    if (policy.instance !== instance || (only.length > 0 && !only.includes(id))) continue;
+    if (policy.select.orgStatus !== undefined) {
+      pending.push({ id, reason: `selects by organisation status via directory "${policy.select.via ?? ''}", whose connector is not available yet; not evaluated` });
+    } else {
+      policies.push(toDomainPolicy(id, policy));
+    }
+  }
+  return { policies, pending };
+}

@@ -1,0 +1,50 @@
+/** What every command gets: the validated config, the store, the clock, output streams and the progress reporter. */
+
+import type { SeatkeeperConfig } from '../config/config-schema.ts';
+import type { Store } from '../app/store-port.ts';
+import type { Clock } from '../app/clock.ts';
+import { systemClock } from '../app/clock.ts';
+import { loadConfig } from '../config/config-loader.ts';
+import { storeFor } from './cli-runtime.ts';
+import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
+
+export interface GlobalOptions {
+  readonly config: string;
+  readonly json: boolean;
+}
+
+export interface Output {
+  readonly out: NodeJS.WriteStream;
+  readonly err: NodeJS.WriteStream;
+}
+
+export interface CommandContext {
+  readonly config: SeatkeeperConfig;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly json: boolean;
+  readonly progress: ProgressReporter;
+  print(lines: readonly string[]): void;
+  printJson(value: unknown): void;
+}
+
+/** Loads the config, opens the store, runs the command and always closes the store. */
+export async function withContext<T>(options: GlobalOptions, output: Output, run: (ctx: CommandContext) => Promise<T>): Promise<T> {
+  const config = loadConfig(options.config);
+  const store = await storeFor(config);
+  const ctx: CommandContext = {
+    config,
+    store,
+    clock: systemClock,
+    json: options.json,
+    progress: createProgressReporter(output.err, true),
+    print: (lines) => output.out.write(`${lines.join('\n')}\n`),
+    printJson: (value) => output.out.write(`${JSON.stringify(value, null, 2)}\n`),
+  };
+  try {
+    return await run(ctx);
+  } finally {
+    ctx.progress.finish();
+    await store.close();
+  }
+}

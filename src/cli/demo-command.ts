@@ -1,0 +1,93 @@
+/**
+ * `seatkeeper demo`: an emulated Confluence Data Center with a generated organisation, a ready config file pointing at
+ * it, a scan and a plan on the embedded SQLite store; then the emulator keeps running for the user to go on with.
+ */
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { once } from 'node:events';
+import type { Output } from './command-context.ts';
+import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
+import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
+import { main } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+
+export interface DemoOptions {
+  readonly users: number;
+  readonly dir: string;
+  readonly port: number;
+  readonly exit: boolean;
+}
+
+/** The config the demo writes: the DESIGN.md shape, pointed at the emulator. */
+export function demoConfig(input: { url: string; token: string; store: string }): string {
+  return `# Written by \`seatkeeper demo\`: an emulated Confluence Data Center 10.2 on loopback.
+store: sqlite:${input.store}
+
+instances:
+  demo:
+    product: confluence-dc
+    url: ${input.url}
+    auth: { token: ${input.token} }
+    licenseGroups: auto
+    lastLogin: rest
+    concurrency: 4
+
+policies:
+  inactive-users:
+    instance: demo
+    select:
+      inactiveDays: 180
+      neverLoggedInDays: 30
+    exclude: { users: [svc-backup], groups: [] }
+    actions:
+      removeGroups: license
+      addGroups: [confluence-inactive-users]
+      deactivate: false
+    schedule: "0 3 * * *"
+
+safety: { maxActions: 500, maxPercent: 20 }
+`;
+}
+
+async function startOn(port: number, users: number): Promise<RunningConfluenceEmulator> {
+  const org = generateOrganisation({ seed: 42, users, now: new Date() });
+  try {
+    return await startConfluenceEmulator({ org, version: '10.2', port });
+  } catch (error) {
+    // The preferred port is taken (another demo?): any free port will do, the config names it.
+    if (port !== 0 && error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      return startConfluenceEmulator({ org, version: '10.2', port: 0 });
+    }
+    throw error;
+  }
+}
+
+export async function demoCommand(options: DemoOptions, output: Output): Promise<number> {
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `seatkeeper.db${suffix}`), { force: true });
+  const emulator = await startOn(options.port, options.users);
+  const configFile = join(dir, 'seatkeeper.yaml');
+  writeFileSync(configFile, demoConfig({ url: emulator.url, token: emulator.credentials.admin.token, store: join(dir, 'seatkeeper.db') }));
+  const say = (text: string) => output.out.write(`${text}\n`);
+  say(`Emulated Confluence Data Center ${emulator.version} with ${options.users} generated users at ${emulator.url}`);
+  say(`Config written to ${configFile}\n`);
+
+  const code = await main(['--config', configFile, 'plan', '--rows', '10'], output);
+  const cli = `npx seatkeeper --config ${configFile}`;
+  say('');
+  say('Go on from here (the emulator keeps running until Ctrl-C):');
+  say(`  ${cli} users --inactive-days 180 --licensed`);
+  say(`  ${cli} users --csv inactive.csv --inactive-days 180`);
+  say(`  ${cli} plan`);
+  say(`  ${cli} apply --plan <plan id printed above>`);
+  if (options.exit) {
+    await emulator.close();
+    return code === EXIT.guard ? EXIT.done : code;
+  }
+  say(`\nEmulator listening at ${emulator.url} — press Ctrl-C to stop.`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await emulator.close();
+  return EXIT.done;
+}

@@ -1,0 +1,127 @@
+/** `seatkeeper`: parses the command line, runs one command, and turns its outcome into an exit code. */
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { withContext, type GlobalOptions, type Output } from './command-context.ts';
+import { describeFailure, EXIT } from './exit-codes.ts';
+import { scanCommand } from './scan-command.ts';
+import { planCommand } from './plan-command.ts';
+import { applyCommand } from './apply-command.ts';
+import { usersCommand } from './users-command.ts';
+import { demoCommand } from './demo-command.ts';
+import { loadConfig } from '../config/config-loader.ts';
+import { redactConfig } from '../config/config-redaction.ts';
+
+function wholeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return parsed;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], output: Output = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let code: number = EXIT.done;
+  const program = new Command('seatkeeper')
+    .description('Keeps Atlassian licences for the people who use them.')
+    .option('-c, --config <file>', 'config file', 'seatkeeper.yaml')
+    .option('--json', 'print data as JSON', false)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) });
+  const globals = (): GlobalOptions => {
+    const opts = program.opts<{ config: string; json: boolean }>();
+    return { config: opts.config, json: opts.json };
+  };
+  const run = async (fn: Parameters<typeof withContext<number>>[2]): Promise<void> => {
+    code = await withContext(globals(), output, fn);
+  };
+
+  program
+    .command('scan')
+    .description('read users, groups, memberships, grants and last logins into a new snapshot')
+    .option('-i, --instance <id>', 'instance id from the config')
+    .action((opts: { instance?: string }) => run((ctx) => scanCommand(ctx, opts)));
+
+  program
+    .command('plan')
+    .description('scan, evaluate the policies and store a plan; changes nothing in Confluence')
+    .option('-i, --instance <id>', 'instance id from the config')
+    .option('-p, --policy <id...>', 'only these policies')
+    .option('--no-scan', 'plan on the newest stored scan instead of scanning first')
+    .addOption(new Option('--rows <n>', 'plan rows to print').argParser(wholeNumber).default(20))
+    .action((opts: { instance?: string; policy?: string[]; scan: boolean; rows: number }) => run((ctx) => planCommand(ctx, opts)));
+
+  program
+    .command('apply')
+    .description('run a stored plan (--plan ID), or scan, plan and apply in one go (--yes)')
+    .option('--plan <id>', 'plan id printed by `seatkeeper plan`')
+    .option('-y, --yes', 'scan, plan and apply without a separate plan step', false)
+    .option('-i, --instance <id>', 'instance id from the config')
+    .addOption(new Option('--rows <n>', 'plan rows to print with --yes').argParser(wholeNumber).default(20))
+    .action((opts: { plan?: string; yes: boolean; instance?: string; rows: number }) => run((ctx) => applyCommand(ctx, opts)));
+
+  program
+    .command('users')
+    .description('search the users of the newest complete scan')
+    .option('-i, --instance <id>', 'instance id from the config')
+    .addOption(new Option('--inactive-days <n>', 'last login more than N days ago (or never)').argParser(wholeNumber))
+    .option('--never-logged-in', 'only users who never logged in')
+    .option('--directory <name>', 'only users of this directory')
+    .option('--group <name>', 'only members of this group (nested membership counts)')
+    .option('--licensed', 'only users who hold a seat')
+    .option('--unlicensed', 'only users who hold no seat')
+    .option('--csv <file>', 'write RFC 4180 CSV to this file')
+    .addOption(new Option('--limit <n>', 'rows to print').argParser(wholeNumber).default(50))
+    .action(
+      (opts: {
+        instance?: string;
+        inactiveDays?: number;
+        neverLoggedIn?: boolean;
+        directory?: string;
+        group?: string;
+        licensed?: boolean;
+        unlicensed?: boolean;
+        csv?: string;
+        limit: number;
+      }) => {
+        const licensed = opts.licensed ? true : opts.unlicensed ? false : undefined;
+        return run((ctx) => usersCommand(ctx, { ...opts, licensed }));
+      },
+    );
+
+  program
+    .command('demo')
+    .description('start an emulated Confluence with a generated organisation, scan and plan it, and keep it running')
+    .addOption(new Option('--users <n>', 'users in the generated organisation').argParser(wholeNumber).default(2000))
+    .option('--dir <path>', 'where the demo writes its config and SQLite store', '.demo')
+    .addOption(new Option('--port <n>', 'emulator port (0 = any free port)').argParser(wholeNumber).default(8090))
+    .option('--exit', 'stop the emulator after the summary instead of keeping it running', false)
+    .action(async (opts: { users: number; dir: string; port: number; exit: boolean }) => {
+      code = await demoCommand(opts, output);
+    });
+
+  const configCommand = program.command('config').description('inspect the configuration');
+  configCommand
+    .command('show')
+    .description('print the validated config with defaults filled in and secrets redacted')
+    .action(() => {
+      output.out.write(`${JSON.stringify(redactConfig(loadConfig(globals().config)), null, 2)}\n`);
+    });
+  configCommand
+    .command('check')
+    .description('validate the config and list every problem')
+    .action(() => {
+      loadConfig(globals().config);
+      output.out.write(`${globals().config} is valid\n`);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.done : EXIT.badInput;
+    }
+    const failure = describeFailure(error);
+    output.err.write(`${failure.lines.join('\n')}\n`);
+    return failure.code;
+  }
+}

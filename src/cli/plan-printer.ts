@@ -1,0 +1,103 @@
+/** Human-readable text for scans, plans and runs; `--json` output bypasses this. */
+
+import type { Plan, SkipReason } from '../domain/plan.ts';
+import type { ScanRecord } from '../app/store-port.ts';
+import type { RunReport } from '../app/apply-plan.ts';
+import type { PendingPolicy } from './cli-runtime.ts';
+import { describeStep } from '../domain/action-step.ts';
+import { effectiveLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+
+const SKIP_WORDS: Record<SkipReason, string> = {
+  'protected-admin': 'protected (administrator or break-glass)',
+  'protected-connector-account': "Seatkeeper's own account",
+  'excluded-user': 'excluded by user',
+  'excluded-group': 'excluded by group',
+  'out-of-scope': 'outside the directories or processing group',
+  'no-seat': 'hold no seat (disabled or unlicensed)',
+  'unknown-status': 'account status unreadable',
+  'already-selected': 'taken by an earlier policy',
+};
+
+const SKIP_ORDER: readonly SkipReason[] = [
+  'protected-admin',
+  'protected-connector-account',
+  'excluded-user',
+  'excluded-group',
+  'out-of-scope',
+  'no-seat',
+  'unknown-status',
+  'already-selected',
+];
+
+export function scanLines(scan: ScanRecord, licensed: number | null): string[] {
+  const seconds = scan.finishedAt ? (Date.parse(scan.finishedAt) - Date.parse(scan.startedAt)) / 1000 : null;
+  const lines = [`Scan ${scan.id} of ${scan.instance}: ${scan.status}${scan.error ? ` (${scan.error})` : ''}`];
+  lines.push(`  users ${n(scan.userCount)} · memberships ${n(scan.membershipCount)} · last logins from ${scan.lastLoginSource}`);
+  const seats = scan.license.max !== null ? ` of ${n(scan.license.max)} seats` : '';
+  const reported = scan.license.used !== null ? ` (Confluence reports ${n(scan.license.used)} in use)` : '';
+  if (licensed !== null) lines.push(`  licensed users ${n(licensed)}${seats}${reported}`);
+  if (seconds !== null) lines.push(`  took ${seconds.toFixed(1)} s`);
+  if (scan.status !== 'complete') lines.push('  Nothing will be acted on from this scan. Fix the cause and scan again.');
+  return lines;
+}
+
+export function planLines(input: {
+  planId: string;
+  plan: Plan;
+  scan: ScanRecord;
+  verdict: GuardVerdict;
+  limits: SafetyLimits;
+  pending: readonly PendingPolicy[];
+  rows: number;
+}): string[] {
+  const { plan, scan, verdict, limits } = input;
+  const lines: string[] = [];
+  lines.push(`Plan ${input.planId} for ${plan.instance} (scan ${scan.id} of ${scan.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
+  const max = scan.license.max !== null ? ` of ${n(scan.license.max)}` : '';
+  const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
+  lines.push(`  licensed users ${n(plan.licensedUsers)}${max} seats; one run may change at most ${n(limit)} users (safety.${guard})`);
+  for (const summary of plan.summaries) {
+    const skips = SKIP_ORDER.filter((reason) => summary.skipped[reason] > 0).map(
+      (reason) => `${n(summary.skipped[reason])} ${SKIP_WORDS[reason]}`,
+    );
+    lines.push(
+      `  policy ${summary.policy}: selects ${n(summary.selected)} (inactive ${n(summary.byRule.inactive)}, never logged in ${n(summary.byRule.neverLoggedIn)})` +
+        (skips.length > 0 ? `; left alone among matches: ${skips.join(', ')}` : ''),
+    );
+  }
+  for (const p of input.pending) lines.push(`  policy ${p.id}: ${p.reason}`);
+  const stepCounts = new Map<string, number>();
+  for (const row of plan.rows) for (const step of row.steps) stepCounts.set(step.kind, (stepCounts.get(step.kind) ?? 0) + 1);
+  lines.push(`  steps: ${[...stepCounts].map(([k, c]) => `${k} ${n(c)}`).join(', ') || 'none'}`);
+  const noted = plan.rows.filter((r) => r.notes.length > 0).length;
+  if (noted > 0) lines.push(`  ${n(noted)} rows carry a note: read them before applying`);
+  lines.push('');
+  const shown = plan.rows.slice(0, input.rows);
+  for (const row of shown) {
+    lines.push(`  ${row.username.padEnd(22)} ${row.policy.padEnd(16)} ${row.reason.text}`);
+    lines.push(`  ${''.padEnd(22)} → ${row.steps.map(describeStep).join('; ')}`);
+    for (const note of row.notes) lines.push(`  ${''.padEnd(22)} ! ${note}`);
+  }
+  if (plan.rows.length > shown.length) lines.push(`  … and ${n(plan.rows.length - shown.length)} more (--rows N, or --json for all)`);
+  if (plan.rows.length === 0) lines.push('  Nobody to change.');
+  lines.push('');
+  if (!verdict.ok) {
+    lines.push(`Refused by ${verdict.guard}: ${verdict.message}`);
+  } else if (plan.rows.length > 0) {
+    lines.push(`Nothing has changed yet. Apply with: seatkeeper apply --plan ${input.planId}`);
+  }
+  return lines;
+}
+
+export function runLines(report: RunReport): string[] {
+  const { counts } = report;
+  const lines = [
+    `Run ${report.runId} of plan ${report.planId}: ${report.status}`,
+    `  users changed ${n(report.usersChanged)} · steps done ${n(counts.done)}, already done ${n(counts['already-done'])}, failed ${n(counts.failed)}, skipped ${n(counts.skipped)}`,
+  ];
+  for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${f.username}: ${f.step}: ${f.error}`);
+  if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
+  return lines;
+}
