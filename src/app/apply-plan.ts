@@ -84,7 +84,6 @@ export async function applyPlan(
     try {
       state = await connector.readUserState(row.username, signal);
     } catch (error) {
-      state = null;
       for (const [seq, step] of row.steps.entries()) {
         const id = await store.journal.claim({ runId: run.id, username: row.username, seq, step, prior: null, at: clock.now() });
         await settle(id, row, step, 'failed', `could not read the user before changing it: ${message(error)}`);

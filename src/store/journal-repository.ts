@@ -1,0 +1,146 @@
+/** Runs and the journal: each step is written as `claimed` with the user's prior state before the remote call. */
+
+import type { Selectable } from 'kysely';
+import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
+import type { JournalEntry, RunRecord, RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
+import type { ActionStep } from '../domain/plan.ts';
+import type { JournalRepository } from '../app/store-port.ts';
+import type { JournalEntriesTable, RunsTable, StoreContext } from './store-database.ts';
+import { newId, toIso } from './store-codec.ts';
+import { actionStepSchema, parseStoredJson, userStateSchema } from './store-json-schema.ts';
+
+/** JournalRepository over Kysely. */
+export class SqlJournalRepository implements JournalRepository {
+  constructor(private readonly context: StoreContext) {}
+
+  async startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<RunRecord> {
+    const { db } = this.context;
+    const plan = await db.selectFrom('plans').select('instance').where('id', '=', input.planId).executeTakeFirst();
+    if (plan === undefined) throw new NotFound(`Plan ${input.planId} does not exist.`);
+    if (plan.instance !== input.instance) {
+      throw new Conflict(`Plan ${input.planId} is for instance ${plan.instance}, not ${input.instance}.`);
+    }
+    const run: RunRecord = {
+      id: newId('run'),
+      planId: input.planId,
+      instance: input.instance,
+      startedAt: toIso(input.startedAt),
+      finishedAt: null,
+      status: 'running',
+    };
+    await db
+      .insertInto('runs')
+      .values({ id: run.id, plan_id: run.planId, instance: run.instance, started_at: run.startedAt, finished_at: null, status: run.status })
+      .execute();
+    return run;
+  }
+
+  async claim(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number> {
+    const { db } = this.context;
+    const run = await db.selectFrom('runs').select('status').where('id', '=', input.runId).executeTakeFirst();
+    if (run === undefined) throw new NotFound(`Run ${input.runId} does not exist.`);
+    if (run.status !== 'running') throw new Conflict(`Run ${input.runId} is ${run.status}; no more steps can be claimed in it.`);
+    const row = await db
+      .insertInto('journal_entries')
+      .values({
+        run_id: input.runId,
+        username: input.username,
+        step_seq: input.seq,
+        step_json: JSON.stringify(input.step),
+        outcome: 'claimed',
+        prior_json: input.prior === null ? null : JSON.stringify(input.prior),
+        error: null,
+        claimed_at: toIso(input.at),
+        settled_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async settle(entryId: number, outcome: Exclude<StepOutcome, 'planned' | 'claimed'>, error: string | null, at: Date): Promise<void> {
+    const { db } = this.context;
+    // Only a claimed entry settles, and only once: the journal is evidence, not a scratchpad.
+    const result = await db
+      .updateTable('journal_entries')
+      .set({ outcome, error, settled_at: toIso(at) })
+      .where('id', '=', entryId)
+      .where('outcome', '=', 'claimed')
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+    const entry = await db.selectFrom('journal_entries').select('outcome').where('id', '=', entryId).executeTakeFirst();
+    if (entry === undefined) throw new NotFound(`Journal entry ${entryId} does not exist.`);
+    throw new Conflict(`Journal entry ${entryId} is already settled as ${entry.outcome}.`);
+  }
+
+  async finishRun(runId: string, status: RunStatus, finishedAt: Date): Promise<void> {
+    if (status === 'running') throw new InvalidInput(`Run ${runId} cannot finish with status "running".`);
+    const { db } = this.context;
+    const result = await db
+      .updateTable('runs')
+      .set({ status, finished_at: toIso(finishedAt) })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+    const run = await db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
+    if (run === undefined) throw new NotFound(`Run ${runId} does not exist.`);
+    throw new Conflict(`Run ${runId} already finished as ${run.status}.`);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const row = await this.context.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row === undefined ? null : toRunRecord(row);
+  }
+
+  async listRuns(instance?: string): Promise<RunRecord[]> {
+    let query = this.context.db.selectFrom('runs').selectAll();
+    if (instance !== undefined) query = query.where('instance', '=', instance);
+    const rows = await query.orderBy('started_at', 'desc').orderBy('seq', 'desc').execute();
+    return rows.map(toRunRecord);
+  }
+
+  async entries(runId: string): Promise<JournalEntry[]> {
+    const rows = await this.context.db.selectFrom('journal_entries').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+    return rows.map(toEntry);
+  }
+
+  async entriesForUser(instance: string, username: string): Promise<JournalEntry[]> {
+    const rows = await this.context.db
+      .selectFrom('journal_entries')
+      .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
+      .selectAll('journal_entries')
+      .where('runs.instance', '=', instance)
+      .where('journal_entries.username', '=', username)
+      .orderBy('journal_entries.id')
+      .execute();
+    return rows.map(toEntry);
+  }
+}
+
+function toRunRecord(row: Selectable<RunsTable>): RunRecord {
+  return {
+    id: row.id,
+    planId: row.plan_id,
+    instance: row.instance,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+  };
+}
+
+function toEntry(row: Selectable<JournalEntriesTable>): JournalEntry {
+  const what = `journal entry ${row.id}`;
+  return {
+    id: row.id,
+    runId: row.run_id,
+    username: row.username,
+    seq: row.step_seq,
+    step: parseStoredJson(actionStepSchema, row.step_json, `step of ${what}`),
+    outcome: row.outcome,
+    prior: row.prior_json === null ? null : parseStoredJson(userStateSchema, row.prior_json, `prior state of ${what}`),
+    error: row.error,
+    // The time of the latest change to the entry: settled, or else claimed.
+    at: row.settled_at ?? row.claimed_at,
+  };
+}

@@ -1,0 +1,41 @@
+/** Runs the store's migrations, listed here in code: no file-system discovery, so bundling cannot lose one. */
+
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { StoreDialect } from '../store-database.ts';
+import { initialMigration } from './0001-initial.ts';
+
+/** Every migration, by name; names sort in the order they run. */
+export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(dialect),
+  };
+}
+
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return this.migrations;
+  }
+}
+
+/**
+ * Brings the schema up to date. `schema` pins Kysely's bookkeeping tables to one PostgreSQL schema:
+ * left unset, Kysely would find a `kysely_migration` table of any schema in the database and assume it is ours.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: StoreDialect, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(storeMigrations(dialect)),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((result) => result.status === 'Error');
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new Error(
+    failed === undefined
+      ? `Store migrations could not run: ${reason}`
+      : `Store migration ${failed.migrationName} failed (${failed.direction.toLowerCase()}): ${reason}`,
+    { cause: error },
+  );
+}

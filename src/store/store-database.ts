@@ -1,0 +1,240 @@
+/** The store's tables as Kysely types, and `openStore`: one URL picks SQLite or PostgreSQL, migrations run on open. */
+
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
+import pg from 'pg';
+import { InvalidInput } from '../domain/errors.ts';
+import type { AccountStatus } from '../domain/snapshot.ts';
+import type { RunStatus, StepOutcome } from '../domain/journal.ts';
+import type { PlanStatus, ScanStatus, Store } from '../app/store-port.ts';
+import { migrateToLatest } from './migrations/store-migrator.ts';
+import { SqlScanRepository } from './scan-repository.ts';
+import { SqlUserMemoryRepository } from './user-memory-repository.ts';
+import { SqlPlanRepository } from './plan-repository.ts';
+import { SqlJournalRepository } from './journal-repository.ts';
+
+// Dates are ISO-8601 UTC text in both dialects (see store-codec.ts); JSON is text too, so both dialects
+// hand back the same JavaScript values and one mapping serves both. The enum-typed columns are backed
+// by CHECK constraints in the migrations.
+
+/** A scan's header. */
+export interface ScansTable {
+  seq: Generated<number>;
+  id: string;
+  instance: string;
+  started_at: string;
+  finished_at: string | null;
+  status: ScanStatus;
+  error: string | null;
+  user_count: Generated<number>;
+  membership_count: Generated<number>;
+  nesting_count: Generated<number>;
+  connected_as: string;
+  last_login_source: 'rest' | 'database';
+  grants_json: string | null;
+  license_json: string | null;
+  directories_json: string | null;
+  groups_json: string | null;
+}
+
+/** One user account of one scan. */
+export interface ScanUsersTable {
+  scan_seq: number;
+  ord: number;
+  username: string;
+  user_key: string;
+  display_name: string;
+  email: string | null;
+  status: AccountStatus;
+  directory: string | null;
+  last_login: string | null;
+  /** 0 or 1: SQLite has no boolean type, so both dialects store an integer. */
+  login_known: number;
+  created_at: string | null;
+  first_seen: string;
+}
+
+/** One direct membership of one scan. */
+export interface ScanMembershipsTable {
+  scan_seq: number;
+  ord: number;
+  group_name: string;
+  username: string;
+}
+
+/** One group nesting of one scan. */
+export interface ScanNestingTable {
+  scan_seq: number;
+  ord: number;
+  parent: string;
+  child: string;
+}
+
+/** Seatkeeper's memory of one user of one instance. */
+export interface UserMemoryTable {
+  instance: string;
+  username: string;
+  first_seen: string;
+  last_login: string | null;
+  last_licensed_at: string | null;
+}
+
+/** A stored plan: canonical JSON plus the columns it is looked up by. */
+export interface PlansTable {
+  seq: Generated<number>;
+  id: string;
+  instance: string;
+  scan_id: string;
+  created_at: string;
+  hash: string;
+  status: PlanStatus;
+  plan_json: string;
+}
+
+/** One run of a plan. */
+export interface RunsTable {
+  seq: Generated<number>;
+  id: string;
+  plan_id: string;
+  instance: string;
+  started_at: string;
+  finished_at: string | null;
+  status: RunStatus;
+}
+
+/** One journaled step of a run. */
+export interface JournalEntriesTable {
+  id: Generated<number>;
+  run_id: string;
+  username: string;
+  step_seq: number;
+  step_json: string;
+  outcome: StepOutcome;
+  prior_json: string | null;
+  error: string | null;
+  claimed_at: string;
+  settled_at: string | null;
+}
+
+/** Every table of the store. */
+export interface Database {
+  scans: ScansTable;
+  scan_users: ScanUsersTable;
+  scan_memberships: ScanMembershipsTable;
+  scan_nesting: ScanNestingTable;
+  user_memory: UserMemoryTable;
+  plans: PlansTable;
+  runs: RunsTable;
+  journal_entries: JournalEntriesTable;
+}
+
+/** The SQL dialects the store speaks. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** What every repository gets: the database and how many values one statement may bind. */
+export interface StoreContext {
+  readonly db: Kysely<Database>;
+  /** SQLite binds at most 32,766 values per statement, PostgreSQL 65,535. */
+  readonly maxParameters: number;
+}
+
+/** Where a store URL points. */
+export type StoreTarget =
+  | { readonly dialect: 'sqlite'; readonly file: string }
+  | { readonly dialect: 'postgres'; readonly connectionString: string };
+
+const ACCEPTED = 'sqlite:PATH (e.g. sqlite:./data/seatkeeper.db), sqlite::memory: or postgres://USER@HOST:PORT/DATABASE';
+
+/**
+ * Reads a store URL: `sqlite:PATH` (relative to the working directory), `sqlite::memory:`, or
+ * `postgres://…` / `postgresql://…` (a schema other than `public` through `?options=-c search_path=NAME`).
+ */
+export function parseStoreUrl(url: string): StoreTarget {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', connectionString: url };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === ':memory:') return { dialect: 'sqlite', file: ':memory:' };
+    if (path === '' || path.startsWith('//')) {
+      throw new InvalidInput(`The SQLite store URL needs a file path after "sqlite:"; accepted forms: ${ACCEPTED}.`);
+    }
+    return { dialect: 'sqlite', file: resolve(path) };
+  }
+  // Only the scheme is echoed: the rest of a URL may hold a password.
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  throw new InvalidInput(
+    `${scheme === undefined ? 'The store URL has no scheme' : `The store URL scheme "${scheme}:" is not supported`}; accepted forms: ${ACCEPTED}.`,
+  );
+}
+
+/** Opens (creating if needed) the store at `url` and brings its schema up to date. */
+export async function openStore(url: string): Promise<Store> {
+  const target = parseStoreUrl(url);
+  let context: StoreContext;
+  try {
+    context = target.dialect === 'sqlite' ? openSqlite(target.file) : openPostgres(target.connectionString);
+  } catch (error) {
+    throw explainOpenFailure(target, error);
+  }
+  try {
+    const schema = target.dialect === 'postgres' ? await currentSchema(context.db) : undefined;
+    await migrateToLatest(context.db, target.dialect, schema);
+  } catch (error) {
+    await context.db.destroy();
+    throw explainOpenFailure(target, error);
+  }
+  return {
+    scans: new SqlScanRepository(context),
+    memory: new SqlUserMemoryRepository(context),
+    plans: new SqlPlanRepository(context),
+    journal: new SqlJournalRepository(context),
+    close: () => context.db.destroy(),
+  };
+}
+
+/** Names the store that failed to open (never its credentials) and keeps the driver's error as the cause. */
+function explainOpenFailure(target: StoreTarget, error: unknown): unknown {
+  if (error instanceof InvalidInput) return error;
+  const where = target.dialect === 'sqlite' ? `SQLite file ${target.file}` : `PostgreSQL at ${postgresAddress(target.connectionString)}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`Could not open the store (${where}): ${reason}`, { cause: error });
+}
+
+function postgresAddress(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.host}${url.pathname}`;
+  } catch {
+    return 'the configured address';
+  }
+}
+
+function openSqlite(file: string): StoreContext {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new SqliteDatabase(file);
+  // WAL lets readers (the dashboard) work while a scan writes; NORMAL sync is durable under WAL except
+  // for the last commits on power loss, which a rerun of the scan recovers.
+  if (file !== ':memory:') database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), maxParameters: 32_766 };
+}
+
+function openPostgres(connectionString: string): StoreContext {
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle client that loses its server emits 'error' on the pool, which would end the process if
+  // unhandled; the pool drops that client and the next query reports the problem to its caller.
+  pool.on('error', () => undefined);
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), maxParameters: 65_535 };
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema === undefined || schema === null) {
+    throw new InvalidInput('The PostgreSQL store has no schema to write to: the search_path names no existing schema.');
+  }
+  return schema;
+}

@@ -1,0 +1,124 @@
+/**
+ * Schemas for the JSON kept in text columns (grants, licence, directories, plans, journal steps).
+ * Stored JSON is parsed back through these rather than trusted, so a row written by an older version,
+ * or edited by hand, fails loudly at the boundary instead of deep inside a policy.
+ */
+
+import { z } from 'zod';
+import type { AccountStatus, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
+import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary, SelectionReason, SkipReason } from '../domain/plan.ts';
+import type { UserState } from '../domain/journal.ts';
+
+// Each schema is annotated with its domain type, so a field the domain adds and the schema misses is a type
+// error; enums and the step union are built from maps keyed by every member, so a new member is one too.
+
+/** A zod enum listing every member of `T`, checked by the compiler. */
+function enumOf<T extends string>(members: { readonly [K in T]: K }) {
+  return z.enum(members);
+}
+
+/** Global grants as stored on a scan header. */
+export const permissionGrantsSchema: z.ZodType<PermissionGrants> = z.object({
+  useGroups: z.array(z.string()),
+  useUsers: z.array(z.string()),
+  adminGroups: z.array(z.string()),
+  adminUsers: z.array(z.string()),
+  source: enumOf<PermissionGrants['source']>({ 'permissions-api': 'permissions-api', config: 'config' }),
+});
+
+/** Licence use as stored on a scan header. */
+export const licenseUsageSchema: z.ZodType<LicenseUsage> = z.object({
+  used: z.number().nullable(),
+  max: z.number().nullable(),
+});
+
+/** The instance's directories as stored on a scan header. */
+export const directoriesSchema: z.ZodType<DirectorySnapshot[]> = z.array(
+  z.object({ name: z.string(), order: z.number(), active: z.boolean(), writable: z.boolean() }),
+);
+
+/** The instance's group names as stored on a scan header. */
+export const groupNamesSchema: z.ZodType<string[]> = z.array(z.string());
+
+const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, { kind: K }>> } = {
+  'remove-group': z.object({ kind: z.literal('remove-group'), group: z.string() }),
+  'add-group': z.object({ kind: z.literal('add-group'), group: z.string() }),
+  'revoke-use-grant': z.object({ kind: z.literal('revoke-use-grant') }),
+  'grant-use': z.object({ kind: z.literal('grant-use') }),
+  disable: z.object({ kind: z.literal('disable') }),
+  enable: z.object({ kind: z.literal('enable') }),
+};
+
+/** One journaled or planned change. */
+export const actionStepSchema: z.ZodType<ActionStep> = z.union(Object.values(stepVariants));
+
+/** A user's prior state as journaled before a change. */
+export const userStateSchema: z.ZodType<UserState> = z.object({
+  username: z.string(),
+  status: enumOf<AccountStatus>({ active: 'active', disabled: 'disabled', unknown: 'unknown' }),
+  groups: z.array(z.string()),
+  useGrant: z.boolean(),
+});
+
+const selectionReasonSchema: z.ZodType<SelectionReason> = z.object({
+  rule: enumOf<SelectionReason['rule']>({ inactive: 'inactive', 'never-logged-in': 'never-logged-in' }),
+  text: z.string(),
+  lastLogin: z.string().nullable(),
+  referenceDate: z.string().nullable(),
+  days: z.number(),
+  thresholdDays: z.number(),
+});
+
+const planRowSchema: z.ZodType<PlanRow> = z.object({
+  username: z.string(),
+  userKey: z.string(),
+  displayName: z.string(),
+  directory: z.string().nullable(),
+  policy: z.string(),
+  reason: selectionReasonSchema,
+  steps: z.array(actionStepSchema),
+  notes: z.array(z.string()),
+});
+
+const skipReason = enumOf<SkipReason>({
+  'protected-admin': 'protected-admin',
+  'protected-connector-account': 'protected-connector-account',
+  'excluded-user': 'excluded-user',
+  'excluded-group': 'excluded-group',
+  'out-of-scope': 'out-of-scope',
+  'no-seat': 'no-seat',
+  'unknown-status': 'unknown-status',
+  'already-selected': 'already-selected',
+});
+
+const policySummarySchema: z.ZodType<PolicySummary> = z.object({
+  policy: z.string(),
+  selected: z.number(),
+  byRule: z.object({ inactive: z.number(), neverLoggedIn: z.number() }),
+  skipped: z.record(skipReason, z.number()),
+});
+
+/** A whole plan as stored (its hash is checked separately, against its content). */
+export const planSchema: z.ZodType<Plan> = z.object({
+  instance: z.string(),
+  scanId: z.string(),
+  createdAt: z.string(),
+  policies: z.array(z.string()),
+  licensedUsers: z.number(),
+  rows: z.array(planRowSchema),
+  summaries: z.array(policySummarySchema),
+  hash: z.string(),
+});
+
+/** Parses a JSON column through its schema; says which row is unreadable when it fails. */
+export function parseStoredJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Stored ${what} is not valid JSON.`, { cause: error });
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(`Stored ${what} does not match its schema: ${z.prettifyError(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,109 @@
+/** Seatkeeper's own memory of users: first seen, last login, last licensed; kept across scans. */
+
+import { sql } from 'kysely';
+import type { UserMemory, UserMemoryRepository } from '../app/store-port.ts';
+import type { StoreContext, UserMemoryTable } from './store-database.ts';
+import { chunk, fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
+
+/** One observation as `observe` receives it. */
+type Fact = { username: string; seenAt: Date; lastLogin: Date | null; licensed: boolean };
+
+const MEMORY_COLUMNS = 5;
+
+// ISO text compares like the instants it encodes, so the merge is plain SQL on both dialects.
+// CASE rather than min()/max() or least()/greatest(): SQLite's and PostgreSQL's differ on NULLs.
+const earliestFirstSeen = sql<string>`case when excluded.first_seen < user_memory.first_seen then excluded.first_seen else user_memory.first_seen end`;
+const latestLastLogin = sql<string | null>`case
+  when excluded.last_login is null then user_memory.last_login
+  when user_memory.last_login is null or excluded.last_login > user_memory.last_login then excluded.last_login
+  else user_memory.last_login end`;
+const latestLicensedAt = sql<string | null>`case
+  when excluded.last_licensed_at is null then user_memory.last_licensed_at
+  when user_memory.last_licensed_at is null or excluded.last_licensed_at > user_memory.last_licensed_at then excluded.last_licensed_at
+  else user_memory.last_licensed_at end`;
+
+/** UserMemoryRepository over Kysely: batched upserts that merge in the database. */
+export class SqlUserMemoryRepository implements UserMemoryRepository {
+  constructor(private readonly context: StoreContext) {}
+
+  async observe(instance: string, facts: readonly Fact[]): Promise<void> {
+    const rows = mergeByUsername(instance, facts);
+    if (rows.length === 0) return;
+    await this.context.db.transaction().execute(async (trx) => {
+      for (const batch of chunk(rows, MEMORY_COLUMNS, this.context.maxParameters)) {
+        await trx
+          .insertInto('user_memory')
+          .values(batch)
+          .onConflict((oc) =>
+            oc.columns(['instance', 'username']).doUpdateSet({
+              first_seen: earliestFirstSeen,
+              last_login: latestLastLogin,
+              last_licensed_at: latestLicensedAt,
+            }),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async recall(instance: string, usernames?: readonly string[]): Promise<Map<string, UserMemory>> {
+    const { db, maxParameters } = this.context;
+    const base = db.selectFrom('user_memory').select(['username', 'first_seen', 'last_login', 'last_licensed_at']).where('instance', '=', instance);
+    const rows =
+      usernames === undefined
+        ? await base.execute()
+        : (
+            await Promise.all(
+              // One value of each statement is the instance.
+              chunk([...new Set(usernames)], 1, maxParameters - 1).map((names) => base.where('username', 'in', names).execute()),
+            )
+          ).flat();
+    const memory = new Map<string, UserMemory>();
+    for (const row of rows) {
+      memory.set(row.username, {
+        username: row.username,
+        firstSeen: fromIso(row.first_seen),
+        lastLogin: fromIsoOrNull(row.last_login),
+        lastLicensedAt: fromIsoOrNull(row.last_licensed_at),
+      });
+    }
+    return memory;
+  }
+}
+
+/**
+ * Folds repeated usernames into one row with the same rules the upsert applies: PostgreSQL refuses
+ * to let one INSERT … ON CONFLICT touch a row twice.
+ */
+function mergeByUsername(instance: string, facts: readonly Fact[]): UserMemoryTable[] {
+  const rows = new Map<string, UserMemoryTable>();
+  for (const fact of facts) {
+    const row: UserMemoryTable = {
+      instance,
+      username: fact.username,
+      first_seen: toIso(fact.seenAt),
+      last_login: toIsoOrNull(fact.lastLogin),
+      last_licensed_at: fact.licensed ? toIso(fact.seenAt) : null,
+    };
+    const seen = rows.get(fact.username);
+    rows.set(
+      fact.username,
+      seen === undefined
+        ? row
+        : {
+            instance,
+            username: fact.username,
+            first_seen: row.first_seen < seen.first_seen ? row.first_seen : seen.first_seen,
+            last_login: later(seen.last_login, row.last_login),
+            last_licensed_at: later(seen.last_licensed_at, row.last_licensed_at),
+          },
+    );
+  }
+  return [...rows.values()];
+}
+
+function later(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return b > a ? b : a;
+}
