@@ -1,5 +1,7 @@
 /** RFC 4180 CSV lines, with spreadsheet formulas neutralised (a cell starting with = + - @, tab or CR). */
 
+import { once } from 'node:events';
+
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -14,4 +16,34 @@ export function csvCell(value: string | number | boolean | null): string {
 /** One record, terminated by CRLF as RFC 4180 says. */
 export function csvLine(cells: readonly (string | number | boolean | null)[]): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+/**
+ * Streams rows as CSV (header first) to a writable, in chunks of 1,000 rows with back-pressure respected, so 100k
+ * rows never pile up in memory. Resolves with the number of rows once everything is flushed.
+ */
+export async function writeCsv<Row>(
+  rows: Iterable<Row>,
+  columns: readonly (keyof Row & string)[],
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  let count = 0;
+  let chunk = csvLine(columns);
+  for (const row of rows) {
+    chunk += csvLine(columns.map((c) => cellValue(row[c])));
+    count += 1;
+    if (count % 1000 === 0) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return count;
+}
+
+function cellValue(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  return JSON.stringify(value);
 }

@@ -54,7 +54,7 @@ export async function listUsers(
       if (filter.inactiveDays !== undefined && days !== null && days <= filter.inactiveDays) continue;
       if (filter.inactiveDays !== undefined && days === null && !user.loginKnown) continue;
       if (filter.directory !== undefined && user.directory !== filter.directory) continue;
-      if (filter.group !== undefined && !seat.effectiveGroups.has(filter.group)) continue;
+      if (filter.group !== undefined && !model.inGroup(seat, filter.group)) continue;
       yield {
         username: user.username,
         displayName: user.displayName,

@@ -4,6 +4,7 @@ import type { ScanRecord, Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
+import type { InstanceSnapshot } from '../domain/snapshot.ts';
 import { evaluatePolicies } from '../domain/planner.ts';
 import { checkPlanLimits, checkScanSanity, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped, NotFound } from '../domain/errors.ts';
@@ -31,17 +32,26 @@ export async function requireSaneScan(store: Store, scan: ScanRecord, limits: Sa
 /** Plans against the newest scan of the instance (or the given one); changes nothing outside Seatkeeper. */
 export async function planInstance(
   deps: { store: Store; clock: Clock },
-  input: { instance: string; policies: readonly InactiveUsersPolicy[]; protection: Protection; limits: SafetyLimits; scanId?: string },
+  input: {
+    instance: string;
+    policies: readonly InactiveUsersPolicy[];
+    protection: Protection;
+    limits: SafetyLimits;
+    scanId?: string;
+    /** The snapshot a scan just produced: saves reading it back from the store. */
+    snapshot?: InstanceSnapshot;
+  },
 ): Promise<PlanOutcome> {
   const { store, clock } = deps;
-  const scan = input.scanId ? await store.scans.get(input.scanId) : await store.scans.latest(input.instance);
+  const scanId = input.snapshot?.scanId ?? input.scanId;
+  const scan = scanId ? await store.scans.get(scanId) : await store.scans.latest(input.instance);
   if (scan === null) {
     throw new NotFound(
-      input.scanId ? `no scan ${input.scanId}` : `instance ${input.instance} has not been scanned yet: run \`seatkeeper scan\` first`,
+      scanId ? `no scan ${scanId}` : `instance ${input.instance} has not been scanned yet: run \`seatkeeper scan\` first`,
     );
   }
   await requireSaneScan(store, scan, input.limits);
-  const snapshot = await store.scans.loadSnapshot(scan.id);
+  const snapshot = input.snapshot ?? (await store.scans.loadSnapshot(scan.id));
   const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: clock.now() });
   const verdict = checkPlanLimits(plan, input.limits);
   const planId = await store.plans.save(plan, verdict.ok ? 'planned' : 'refused');

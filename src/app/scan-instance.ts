@@ -87,6 +87,7 @@ export async function scanInstance(deps: {
       }
     }
     if (batch.length > 0) await store.scans.addUsers(scanId, batch);
+    logins.clear();
     progress({ phase: 'users', done: users.length, total: users.length });
 
     const groups: string[] = [];

@@ -6,6 +6,7 @@ import { limitsOf, policiesOf, protectionOf, resolveInstance, type PendingPolicy
 import { planLines, scanLines } from './plan-printer.ts';
 import { runScan } from './scan-command.ts';
 import { EXIT } from './exit-codes.ts';
+import type { InstanceSnapshot } from '../domain/snapshot.ts';
 
 export interface PlanOptions {
   readonly instance?: string;
@@ -18,13 +19,16 @@ export interface PlanOptions {
 export async function makePlan(ctx: CommandContext, options: PlanOptions): Promise<{ outcome: PlanOutcome; pending: PendingPolicy[] }> {
   const instance = resolveInstance(ctx.config, options.instance);
   const { policies, pending } = policiesOf(ctx.config, instance, options.policy ?? []);
+  // Plan on what the scan just read; an incomplete scan has no snapshot and trips the scan guard by its id.
+  let source: { snapshot?: InstanceSnapshot; scanId?: string } = {};
   if (options.scan) {
     const scanned = await runScan(ctx, instance);
     if (!ctx.json) ctx.print(scanLines(scanned.scan, null));
+    source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
   }
   const outcome = await planInstance(
     { store: ctx.store, clock: ctx.clock },
-    { instance, policies, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config) },
+    { instance, policies, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config), ...source },
   );
   return { outcome, pending };
 }

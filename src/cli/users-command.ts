@@ -1,10 +1,9 @@
 /** `seatkeeper users`: search the newest scan; print a table, JSON, or stream RFC 4180 CSV to a file. */
 
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { CommandContext } from './command-context.ts';
 import { listUsers, USER_COLUMNS, type UserFilter } from '../app/list-users.ts';
-import { csvLine } from '../app/csv-format.ts';
+import { writeCsv } from '../app/csv-format.ts';
 import { resolveInstance } from './cli-runtime.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -18,16 +17,7 @@ export async function usersCommand(ctx: CommandContext, options: UsersOptions): 
   const instance = resolveInstance(ctx.config, options.instance);
   const { scanId, rows } = await listUsers({ store: ctx.store, now: ctx.clock.now() }, { instance, filter: options });
   if (options.csv !== undefined) {
-    const file = createWriteStream(options.csv);
-    let count = 0;
-    file.write(csvLine(USER_COLUMNS));
-    for (const row of rows) {
-      // Respect back-pressure so 100k rows stream instead of piling up in memory.
-      if (!file.write(csvLine(USER_COLUMNS.map((c) => row[c])))) await once(file, 'drain');
-      count += 1;
-    }
-    file.end();
-    await once(file, 'finish');
+    const count = await writeCsv(rows, USER_COLUMNS, createWriteStream(options.csv));
     ctx.print([`${count} users from scan ${scanId} written to ${options.csv}`]);
     return EXIT.done;
   }

@@ -14,8 +14,6 @@ export interface SeatView {
   readonly directGrant: boolean;
   /** Holds system or Confluence administration, through any group or individually. */
   readonly admin: boolean;
-  /** Every group the user is in, directly or through nesting. */
-  readonly effectiveGroups: ReadonlySet<string>;
   /** Direct memberships, sorted. */
   readonly directGroups: readonly string[];
 }
@@ -23,6 +21,8 @@ export interface SeatView {
 /** The licence model of one snapshot, computed once and queried per user. */
 export interface LicenceModel {
   seatOf(user: UserSnapshot): SeatView;
+  /** Whether the user is in `group`, directly or through nesting. */
+  inGroup(seat: SeatView, group: string): boolean;
   /** Groups that give "can use" to their members, directly or because they sit inside such a group. */
   readonly useEffectiveGroups: ReadonlySet<string>;
   readonly licensedCount: number;
@@ -90,14 +90,12 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   const seats = new Map<string, SeatView>();
   const computeSeat = (user: UserSnapshot): SeatView => {
     const directGroups = [...new Set(directGroupsOf.get(user.username) ?? [])].sort();
-    const effectiveGroups = new Set<string>();
-    for (const g of directGroups) for (const up of closure(g)) effectiveGroups.add(up);
     const billableGroups = directGroups.filter((g) => useEffectiveGroups.has(g));
     const directGrant = useUsers.has(user.username);
     const directoryActive = user.directory === null || !inactiveDirectories.has(user.directory);
     const licensed = user.status === 'active' && directoryActive && (billableGroups.length > 0 || directGrant);
     const admin = adminUsers.has(user.username) || directGroups.some((g) => adminEffectiveGroups.has(g));
-    return { licensed, billableGroups, directGrant, admin, effectiveGroups, directGroups };
+    return { licensed, billableGroups, directGrant, admin, directGroups };
   };
   const seatOf = (user: UserSnapshot): SeatView => {
     const cached = seats.get(user.username);
@@ -110,5 +108,7 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   let licensedCount = 0;
   for (const user of snapshot.users) if (seatOf(user).licensed) licensedCount += 1;
 
-  return { seatOf, useEffectiveGroups, licensedCount };
+  const inGroup = (seat: SeatView, group: string): boolean => seat.directGroups.some((g) => closure(g).has(group));
+
+  return { seatOf, inGroup, useEffectiveGroups, licensedCount };
 }

@@ -3,14 +3,25 @@
 import { createHash } from 'node:crypto';
 import type { Plan } from './plan.ts';
 
-/** JSON with object keys sorted at every level; arrays keep their order. */
+/** JSON with object keys sorted at every level; arrays keep their order; undefined members are left out. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += (i > 0 ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  // Plain loops: this runs over every row of a 100k-user plan.
+  const record: Record<string, unknown> = { ...value };
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** sha256 over every field of the plan but the hash itself. */

@@ -92,7 +92,7 @@ export function evaluatePolicies(input: {
       const seat = model.seatOf(user);
       const skip = taken.has(user.username)
         ? 'already-selected'
-        : skipReason(policy, user, seat, { connectedAs: snapshot.connectedAs, protection });
+        : skipReason(policy, user, seat, { connectedAs: snapshot.connectedAs, protection, inGroup: model.inGroup });
       if (skip !== null) {
         skipped[skip] += 1;
         continue;

@@ -83,17 +83,18 @@ export function skipReason(
   policy: InactiveUsersPolicy,
   user: UserSnapshot,
   seat: SeatView,
-  context: { connectedAs: string; protection: Protection },
+  context: { connectedAs: string; protection: Protection; inGroup: (seat: SeatView, group: string) => boolean },
 ): SkipReason | null {
+  const inAny = (groups: readonly string[]) => groups.some((g) => context.inGroup(seat, g));
   if (user.username === context.connectedAs) return 'protected-connector-account';
   if (seat.admin) return 'protected-admin';
   if (context.protection.users.includes(user.username)) return 'protected-admin';
-  if (context.protection.groups.some((g) => seat.effectiveGroups.has(g))) return 'protected-admin';
+  if (inAny(context.protection.groups)) return 'protected-admin';
   const { directories, group } = policy.select;
   if (directories.length > 0 && (user.directory === null || !directories.includes(user.directory))) return 'out-of-scope';
-  if (group !== null && !seat.effectiveGroups.has(group)) return 'out-of-scope';
+  if (group !== null && !context.inGroup(seat, group)) return 'out-of-scope';
   if (policy.exclude.users.includes(user.username)) return 'excluded-user';
-  if (policy.exclude.groups.some((g) => seat.effectiveGroups.has(g))) return 'excluded-group';
+  if (inAny(policy.exclude.groups)) return 'excluded-group';
   if (user.status === 'unknown') return 'unknown-status';
   if (!seat.licensed) return 'no-seat';
   return null;

@@ -1,0 +1,377 @@
+/**
+ * HTTP calls to one Confluence Data Center instance: auth, bounded concurrency, retries with backoff,
+ * paging, and errors that say what the admin has to fix. Knows nothing of the domain; mapping does that.
+ */
+
+import { paginate } from './confluence-dc-paging.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { ConnectorError } from '../../app/connector-error.ts';
+import type { ConfluenceDcAuth } from './confluence-dc-config.ts';
+import { Semaphore } from './confluence-dc-semaphore.ts';
+
+export type QueryValue = string | number | boolean | undefined;
+export type QueryParams = Readonly<Record<string, QueryValue>>;
+
+/** What the client needs from the instance configuration. */
+export interface ConfluenceDcClientOptions {
+  /** The instance id from the config: named in every error's target. */
+  readonly instanceId: string;
+  /** Base URL, possibly with a context path (https://host/confluence). */
+  readonly url: string;
+  readonly auth: ConfluenceDcAuth;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly pageSize: number;
+}
+
+/** Seams for tests and tuning; every field has a production default. */
+export interface ConfluenceDcClientDeps {
+  readonly fetch?: typeof fetch;
+  /** Uniform in [0, 1): drives the backoff jitter. */
+  readonly random?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Epoch milliseconds: used to turn an HTTP-date Retry-After into a wait. */
+  readonly now?: () => number;
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Upper bound on a server-requested wait, so one bad header cannot stall a scan for hours. */
+  readonly maxRetryAfterMs?: number;
+}
+
+export interface RequestOptions {
+  readonly query?: QueryParams;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+  /** A route used to validate the base URL: a 404 here means the URL (or its context path) is wrong. */
+  readonly probe?: boolean;
+  /** Non-2xx statuses handed back to the caller instead of thrown (e.g. 404 for a user that is gone). */
+  readonly accept?: readonly number[];
+}
+
+/** A response the caller asked for: 2xx or one of `accept`. `body` is parsed JSON, or null when empty. */
+export interface ClientResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const DEFAULTS = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 60_000,
+} as const;
+
+/** Connection failures that a fresh attempt may not hit again. */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const restError = z.object({ message: z.string().nullish(), reason: z.string().nullish() });
+
+/**
+ * Builds a REST path with every interpolated value encoded as one path segment, so group names with
+ * spaces or slashes stay one segment: restPath`/rest/api/group/${name}/member`.
+ */
+export function restPath(strings: TemplateStringsArray, ...segments: readonly string[]): string {
+  let out = strings[0] ?? '';
+  segments.forEach((segment, i) => {
+    out += encodeSegment(segment) + (strings[i + 1] ?? '');
+  });
+  return out;
+}
+
+function encodeSegment(segment: string): string {
+  // URL parsing collapses bare dot segments, which would silently address a different resource.
+  if (segment === '.' || segment === '..') return segment.replaceAll('.', '%2E');
+  return encodeURIComponent(segment);
+}
+
+/** Parses a Retry-After header (delta seconds or HTTP-date) into milliseconds from `nowMs`; null if unusable. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (trimmed === '') return null;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, at - nowMs);
+}
+
+type Attempt =
+  | { readonly kind: 'done'; readonly response: ClientResponse }
+  | { readonly kind: 'retry'; readonly error: ConnectorError; readonly retryAfterMs: number | null };
+
+/** HTTP client for one Confluence DC instance. */
+export class ConfluenceDcClient {
+  readonly instanceId: string;
+  /** The configured URL without query, fragment or trailing slash; paths are appended to it. */
+  readonly baseUrl: string;
+  readonly pageSize: number;
+  readonly #authorization: string;
+  readonly #timeoutMs: number;
+  readonly #semaphore: Semaphore;
+  readonly #concurrency: number;
+  readonly #fetch: typeof fetch;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #now: () => number;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxRetryAfterMs: number;
+  #requestCount = 0;
+
+  constructor(options: ConfluenceDcClientOptions, deps: ConfluenceDcClientDeps = {}) {
+    this.instanceId = options.instanceId;
+    const base = new URL(options.url);
+    base.search = '';
+    base.hash = '';
+    base.username = '';
+    base.password = '';
+    // new URL(path, base) would drop a context path for absolute paths, so paths are appended as text.
+    this.baseUrl = base.href.replace(/\/+$/, '');
+    this.pageSize = options.pageSize;
+    this.#authorization =
+      'token' in options.auth
+        ? `Bearer ${options.auth.token}`
+        : `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`, 'utf8').toString('base64')}`;
+    this.#timeoutMs = options.timeoutMs;
+    this.#semaphore = new Semaphore(options.concurrency);
+    this.#concurrency = options.concurrency;
+    this.#fetch = deps.fetch ?? fetch;
+    this.#random = deps.random ?? Math.random;
+    this.#sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#now = deps.now ?? Date.now;
+    this.#maxAttempts = deps.maxAttempts ?? DEFAULTS.maxAttempts;
+    this.#baseDelayMs = deps.baseDelayMs ?? DEFAULTS.baseDelayMs;
+    this.#maxDelayMs = deps.maxDelayMs ?? DEFAULTS.maxDelayMs;
+    this.#maxRetryAfterMs = deps.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+  }
+
+  /** HTTP requests sent so far, retries included: the benchmark reports it. */
+  get requestCount(): number {
+    return this.#requestCount;
+  }
+
+  /** The full URL for a REST path (must start with `/`) and query. */
+  urlFor(path: string, query?: QueryParams): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) params.append(key, String(value));
+    }
+    const search = params.toString();
+    return `${this.baseUrl}${path}${search === '' ? '' : `?${search}`}`;
+  }
+
+  /** GET and return the parsed JSON body. */
+  async getJson(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<unknown> {
+    return (await this.request('GET', path, options)).body;
+  }
+
+  /** Sends one request, retrying what a retry can fix; throws ConnectorError for everything else. */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<ClientResponse> {
+    const target = `${this.instanceId} ${method} ${path}`;
+    const url = this.urlFor(path, options.query);
+    let last: Attempt | undefined;
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
+      last = await this.#attempt(method, url, target, options);
+      if (last.kind === 'done') return last.response;
+      if (attempt === this.#maxAttempts) break;
+      const wait = last.retryAfterMs ?? this.#backoffMs(attempt);
+      try {
+        await this.#sleep(wait, options.signal);
+      } catch (error) {
+        // Cancellation surfaces as the caller's own reason, as it does during a request.
+        if (options.signal?.aborted) throw options.signal.reason;
+        throw error;
+      }
+    }
+    const error = last?.kind === 'retry' ? last.error : undefined;
+    throw new ConnectorError(`${error?.message ?? 'request failed'}; gave up after ${this.#maxAttempts} attempts`, {
+      target,
+      retryable: true,
+      status: error?.status ?? null,
+      fixable: error?.fixable ?? false,
+      cause: error,
+    });
+  }
+
+  /**
+   * Streams the `results` of a paginated collection. Asks for `limit=pageSize` explicitly and advances
+   * `start` by what actually came back, because Confluence may cap the limit per resource. Stops when
+   * `_links.next` is absent; if the server promised a `totalCount` and paging delivered a different
+   * number, throws so the scan is marked incomplete instead of acting on a partial population.
+   */
+  paginate(path: string, query: QueryParams = {}, signal?: AbortSignal): AsyncGenerator<unknown> {
+    return paginate((start) => this.getJson(path, { query: { ...query, start, limit: this.pageSize }, signal }), {
+      target: `${this.instanceId} GET ${path}`,
+      prefetch: this.#concurrency,
+    });
+  }
+
+  #backoffMs(attempt: number): number {
+    // Full jitter: spreads retries of many concurrent requests instead of bunching them up.
+    return Math.floor(this.#random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1)));
+  }
+
+  async #attempt(method: string, url: string, target: string, options: RequestOptions): Promise<Attempt> {
+    const release = await this.#semaphore.acquire(options.signal);
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { Accept: 'application/json', Authorization: this.#authorization };
+    if (method !== 'GET') headers['X-Atlassian-Token'] = 'no-check';
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      this.#requestCount += 1;
+      const response = await this.#fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal,
+      });
+      // Read the body inside the permit and the timeout: a stalled body is as bad as a stalled header.
+      const text = await response.text();
+      if (response.ok || options.accept?.includes(response.status)) {
+        return { kind: 'done', response: { status: response.status, body: parseJson(text, target, response.status) } };
+      }
+      return this.#statusFailure(response, text, url, target, options);
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof ConnectorError) throw error;
+      if (timeout.aborted) {
+        return retry(new ConnectorError(`no answer within ${this.#timeoutMs} ms`, { target, retryable: true, cause: error }));
+      }
+      return this.#networkFailure(error, target);
+    } finally {
+      release();
+    }
+  }
+
+  #statusFailure(response: Response, text: string, url: string, target: string, options: RequestOptions): Attempt {
+    const status = response.status;
+    const said = serverMessage(text);
+    const suffix = said === null ? '' : ` (Confluence said: ${said})`;
+    if (status === 429 || status === 503) {
+      const wait = parseRetryAfter(response.headers.get('retry-after'), this.#now());
+      const error = new ConnectorError(`Confluence answered ${status}${suffix}`, { target, retryable: true, status });
+      return retry(error, wait === null ? null : Math.min(wait, this.#maxRetryAfterMs));
+    }
+    if (status >= 500 && status !== 501 && status !== 505) {
+      return retry(new ConnectorError(`Confluence answered ${status}${suffix}`, { target, retryable: true, status }));
+    }
+    const fail = (message: string, fixable: boolean): never => {
+      throw new ConnectorError(`${message}${suffix}`, { target, status, fixable });
+    };
+    if (status === 401) return fail('Confluence refused the credentials (401): check the token / username and password', true);
+    if (status === 403) return fail('Confluence refused the request (403): the account must be a Confluence administrator', true);
+    if (status === 404 && options.probe === true) {
+      return fail(`nothing at ${url.split('?')[0] ?? url} (404): check the URL (context path?)`, true);
+    }
+    if (status === 404) return fail('not found (404)', false);
+    if (status === 402) return fail('Confluence refused the change (402): no licence seat left', false);
+    return fail(`Confluence answered ${status}`, false);
+  }
+
+  #networkFailure(error: unknown, target: string): Attempt {
+    const code = networkCode(error);
+    if (code === 'ENOTFOUND') {
+      throw new ConnectorError(`cannot reach ${this.baseUrl}: host not found (ENOTFOUND); check the URL`, {
+        target,
+        fixable: true,
+        cause: error,
+      });
+    }
+    if (code !== null && CERTIFICATE_CODES.has(code)) {
+      throw new ConnectorError(
+        `cannot reach ${this.baseUrl}: TLS certificate not trusted (${code}); add the CA with NODE_EXTRA_CA_CERTS or fix the URL`,
+        { target, fixable: true, cause: error },
+      );
+    }
+    if (code === 'ECONNREFUSED') {
+      return retry(
+        new ConnectorError(`cannot reach ${this.baseUrl}: connection refused (ECONNREFUSED); check the URL and that Confluence is up`, {
+          target,
+          retryable: true,
+          fixable: true,
+          cause: error,
+        }),
+      );
+    }
+    // undici reports every transport failure as TypeError('fetch failed') with the socket error as cause.
+    if ((code !== null && TRANSIENT_NETWORK_CODES.has(code)) || error instanceof TypeError) {
+      return retry(
+        new ConnectorError(`connection to ${this.baseUrl} failed (${code ?? describe(error)})`, {
+          target,
+          retryable: true,
+          cause: error,
+        }),
+      );
+    }
+    throw new ConnectorError(`request failed: ${describe(error)}`, { target, cause: error });
+  }
+}
+
+function retry(error: ConnectorError, retryAfterMs: number | null = null): Attempt {
+  return { kind: 'retry', error, retryAfterMs };
+}
+
+function parseJson(text: string, target: string, status: number): unknown {
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // A login page or a proxy's HTML with 200 means we are not talking to Confluence's REST API.
+    throw new ConnectorError(`answered ${status} with something that is not JSON: is the URL Confluence's base URL?`, {
+      target,
+      status,
+      fixable: true,
+      cause: error,
+    });
+  }
+}
+
+function serverMessage(text: string): string | null {
+  try {
+    const parsed = restError.safeParse(JSON.parse(text));
+    if (!parsed.success) return null;
+    const message = parsed.data.message ?? parsed.data.reason ?? null;
+    return message === null || message === '' ? null : message.slice(0, 300);
+  } catch {
+    return null;
+  }
+}
+
+/** The first string `code` along an error's cause chain (undici nests the socket error). */
+function networkCode(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    if ('code' in current && typeof current.code === 'string') return current.code;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return null;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,335 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectorError } from '../../app/connector-error.ts';
+import type { ConfluenceConnector } from '../../app/confluence-port.ts';
+import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
+import { generateOrganisation, INTERNAL_DIRECTORY, type OrgSeed } from '../../emulators/confluence-dc/org-generator.ts';
+import type { EmulatedVersion } from '../../emulators/confluence-dc/emulator-routes.ts';
+import { confluenceDcConfigSchema, type ConfluenceDcConfigInput } from './confluence-dc-config.ts';
+import { createConfluenceDcConnector, type ConfluenceDcConnector, type ConfluenceDcConnectorDeps } from './confluence-dc-connector.ts';
+
+const NOW = new Date('2025-11-26T08:00:00Z');
+const ORG: OrgSeed = generateOrganisation({ seed: 4242, users: 180, now: NOW });
+/** Small server-side caps so every listing takes several pages. */
+const PAGE_CAPS = { users: 40, groups: 15 };
+
+/** Sleeps are recorded, not waited for: Retry-After and backoff must not slow the suite. */
+function noWait(): { sleeps: number[]; deps: ConfluenceDcConnectorDeps } {
+  const sleeps: number[] = [];
+  return { sleeps, deps: { random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) } };
+}
+
+function connectorFor(
+  emulator: RunningConfluenceEmulator,
+  overrides: Partial<ConfluenceDcConfigInput> = {},
+  deps: ConfluenceDcConnectorDeps = noWait().deps,
+): ConfluenceDcConnector {
+  const config = confluenceDcConfigSchema.parse({
+    product: 'confluence-dc',
+    url: emulator.url,
+    auth: { token: emulator.credentials.admin.token },
+    licenseGroups: emulator.version === '8.4' ? ['confluence-users', 'staff', 'wiki-access'] : 'auto',
+    timeoutMs: 5000,
+    ...overrides,
+  });
+  return createConfluenceDcConnector('wiki', config, deps);
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ConnectorError, `expected a ConnectorError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A licensed, active person in the writable internal directory, member of confluence-users. */
+function writableLicensedPerson(emulator: RunningConfluenceEmulator, skip: readonly string[] = []): string {
+  const user = ORG.users.find(
+    (u) =>
+      u.role === 'person' &&
+      u.active &&
+      u.directory === INTERNAL_DIRECTORY &&
+      !skip.includes(u.username) &&
+      emulator.state.groupsOf(u.username).some((g) => g.name === 'confluence-users'),
+  );
+  assert.ok(user, 'the generated organisation has a licensed internal user');
+  return user.username;
+}
+
+for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
+  describe(`Confluence DC ${version} over real HTTP`, () => {
+    let emulator: RunningConfluenceEmulator;
+    let connector: ConfluenceConnector;
+
+    before(async () => {
+      emulator = await startConfluenceEmulator({ org: ORG, version, pageCaps: PAGE_CAPS, clock: () => NOW });
+      connector = connectorFor(emulator);
+    });
+    after(async () => {
+      await connector.close();
+      await emulator.close();
+    });
+
+    it('probes version, account and admin rights, naming every config problem at once', async () => {
+      if (version === '10.2') {
+        assert.deepEqual(await connector.probe(), { version: '10.2.0', connectedAs: 'admin', baseUrl: emulator.url });
+        assert.deepEqual(connector.capabilities, { lastLogin: 'rest', permissionsApi: true, disable: true, rename: false, updateProfile: true });
+        return;
+      }
+      const error = await rejection(connectorFor(emulator, { licenseGroups: 'auto' }).probe());
+      assert.equal(error.fixable, true);
+      assert.match(error.message, /10\.2 or later is needed\): set lastLogin: database with a database: URL/);
+      if (version === '8.4') assert.match(error.message, /9\.3 or later is needed\): list the groups that grant "can use" under licenseGroups:/);
+      else assert.doesNotMatch(error.message, /licenseGroups/);
+    });
+
+    it('lists every user with its status, across pages', async () => {
+      const users = await collect(connector.listUsers());
+      const expected = emulator.state.allUsers();
+      assert.equal(users.length, ORG.users.length);
+      assert.deepEqual(
+        users.map((u) => [u.username, u.userKey, u.status]),
+        expected.map((u) => [u.username, u.userKey, u.active ? 'active' : 'disabled']),
+      );
+      assert.ok(users.some((u) => u.status === 'disabled'));
+      assert.equal(users.find((u) => u.username === 'admin')?.email, 'admin@example.com');
+    });
+
+    it('lists groups, direct members group by group, and child groups', async () => {
+      const groups = await collect(connector.listGroups());
+      assert.deepEqual(groups, emulator.state.allGroups().map((g) => g.name));
+      for (const group of groups) {
+        const members = await collect(connector.listGroupMembers(group));
+        assert.deepEqual(
+          members.map((m) => m.username).sort(byText),
+          emulator.state.membersOf(group).map((u) => u.username).sort(byText),
+          `members of ${group}`,
+        );
+        assert.ok(members.every((m) => m.group === group));
+        const children = await collect(connector.listChildGroups(group));
+        assert.deepEqual(children, emulator.state.childGroupsOf(group).map((g) => ({ parent: group, child: g.name })));
+      }
+      const staff = await collect(connector.listChildGroups('staff'));
+      assert.ok(staff.some((n) => n.child === 'engineering'));
+    });
+
+    it('reads the "can use" and admin grants', async () => {
+      const grants = await connector.readGrants();
+      const directUse = ORG.grants
+        .flatMap((g) => (g.subject.type === 'user' && g.permission === 'application/use' ? [g.subject.username] : []))
+        .sort(byText);
+      if (version === '8.4') {
+        assert.deepEqual(grants, {
+          useGroups: ['confluence-users', 'staff', 'wiki-access'],
+          useUsers: [],
+          adminGroups: ['confluence-administrators', 'system-administrators'],
+          adminUsers: [],
+          source: 'config',
+        });
+        const error = await rejection(connectorFor(emulator, { licenseGroups: 'auto' }).readGrants());
+        assert.equal(error.fixable, true);
+        assert.match(error.message, /licenseGroups/);
+      } else {
+        assert.deepEqual(grants, {
+          useGroups: ['confluence-administrators', 'confluence-users', 'staff', 'wiki-access'],
+          useUsers: directUse,
+          adminGroups: ['confluence-administrators'],
+          adminUsers: [],
+          source: 'permissions-api',
+        });
+        const configured = await connectorFor(emulator, { licenseGroups: ['confluence-users'] }).readGrants();
+        assert.deepEqual(configured.useGroups, ['confluence-users']);
+        assert.deepEqual(configured.adminGroups, ['confluence-administrators']);
+        assert.equal(configured.source, 'config');
+      }
+    });
+
+    it('reads the licence', async () => {
+      assert.deepEqual(await connector.readLicense(), { used: emulator.state.licensedCount(), max: ORG.maxUsers });
+    });
+
+    it(version === '10.2' ? 'reads last logins of licensed users over REST' : 'says REST has no last logins before 10.2', async () => {
+      if (version !== '10.2') {
+        const error = await rejection(collect(connector.lastLogins()));
+        assert.equal(error.fixable, true);
+        assert.match(error.message, /set lastLogin: database/);
+        return;
+      }
+      const facts = await collect(connector.lastLogins());
+      const licensed = emulator.state.activeLicensedUsers();
+      assert.deepEqual(
+        facts.map((f) => [f.username, f.lastLogin?.getTime() ?? null, f.createdAt]),
+        licensed.map((u) => [u.username, u.lastLogin?.getTime() ?? null, null]),
+      );
+      assert.ok(facts.some((f) => f.lastLogin === null), 'licensed users who never logged in come back as null');
+    });
+
+    it('reads a user state and makes idempotent group, grant and account changes', async () => {
+      const username = writableLicensedPerson(emulator);
+      const before = await connector.readUserState(username);
+      assert.ok(before);
+      assert.equal(before.status, 'active');
+      assert.deepEqual(before.groups, emulator.state.groupsOf(username).map((g) => g.name).sort(byText));
+      assert.equal(before.useGrant, false);
+      const changesBefore = emulator.state.changes.length;
+
+      await connector.removeFromGroup(username, 'confluence-users');
+      await connector.removeFromGroup(username, 'confluence-users');
+      await connector.addToGroup(username, 'confluence-inactive-users');
+      await connector.addToGroup(username, 'confluence-inactive-users');
+      await connector.disable(username);
+      await connector.disable(username);
+      const changed = await connector.readUserState(username);
+      assert.ok(changed);
+      assert.equal(changed.status, 'disabled');
+      assert.ok(!changed.groups.includes('confluence-users'));
+      assert.ok(changed.groups.includes('confluence-inactive-users'));
+
+      await connector.enable(username);
+      await connector.removeFromGroup(username, 'confluence-inactive-users');
+      await connector.addToGroup(username, 'confluence-users');
+      assert.deepEqual(await connector.readUserState(username), before);
+      assert.deepEqual(
+        emulator.state.changes.slice(changesBefore).map((c) => c.kind),
+        ['remove-group', 'add-group', 'disable', 'enable', 'remove-group', 'add-group'],
+        'repeated writes changed nothing on the Confluence side',
+      );
+      assert.equal(await connector.readUserState('no.such.user'), null);
+    });
+
+    it(version === '8.4' ? 'refuses individual grants before 9.3' : 'grants and revokes "can use" individually, idempotently', async () => {
+      const username = writableLicensedPerson(emulator);
+      if (version === '8.4') {
+        assert.match((await rejection(connector.grantUse(username))).message, /9\.3 or later/);
+        assert.match((await rejection(connector.revokeUseGrant(username))).message, /9\.3 or later/);
+        return;
+      }
+      await connector.grantUse(username);
+      await connector.grantUse(username);
+      assert.equal((await connector.readUserState(username))?.useGrant, true);
+      await connector.revokeUseGrant(username);
+      await connector.revokeUseGrant(username);
+      assert.equal((await connector.readUserState(username))?.useGrant, false);
+    });
+
+    it('says so when no seat is left, and when a directory is read-only', async () => {
+      const unlicensed = ORG.users.find((u) => u.active && u.directory === INTERNAL_DIRECTORY && !emulator.state.holdsSeat(u.username));
+      assert.ok(unlicensed);
+      const maxUsers = emulator.state.maxUsers;
+      emulator.state.maxUsers = emulator.state.licensedCount();
+      try {
+        const full = await rejection(connector.addToGroup(unlicensed.username, 'confluence-users'));
+        assert.equal(full.status, 402);
+        assert.equal(full.retryable, false);
+        assert.match(full.message, /no licence seat left/);
+      } finally {
+        emulator.state.maxUsers = maxUsers;
+      }
+      const ldapMember = emulator.state.membersOf('all-employees')[0];
+      assert.ok(ldapMember);
+      const readOnly = await rejection(connector.removeFromGroup(ldapMember.username, 'all-employees'));
+      assert.equal(readOnly.status, 403);
+      assert.match(readOnly.message, /read-only/);
+    });
+  });
+}
+
+describe('probe failures name what to fix', () => {
+  let emulator: RunningConfluenceEmulator;
+  before(async () => {
+    emulator = await startConfluenceEmulator({ org: ORG, version: '10.2', clock: () => NOW });
+  });
+  after(async () => emulator.close());
+
+  it('a wrong token', async () => {
+    const error = await rejection(connectorFor(emulator, { auth: { token: 'not-a-token' } }).probe());
+    assert.equal(error.status, 401);
+    assert.match(error.message, /check the token \/ username and password/);
+  });
+
+  it('Basic credentials of a non-administrator', async () => {
+    const { username, password } = emulator.credentials.user;
+    const error = await rejection(connectorFor(emulator, { auth: { username, password } }).probe());
+    assert.equal(error.status, 403);
+    assert.match(error.message, /the account must be a Confluence administrator/);
+  });
+
+  it('a URL without the context path', async () => {
+    const error = await rejection(connectorFor(emulator, { url: emulator.url.replace(/\/confluence$/, '') }).probe());
+    assert.equal(error.status, 404);
+    assert.match(error.message, /check the URL \(context path\?\)/);
+  });
+
+  it('Basic credentials of the administrator work', async () => {
+    const { username, password } = emulator.credentials.admin;
+    assert.equal((await connectorFor(emulator, { auth: { username, password } }).probe()).connectedAs, 'admin');
+  });
+});
+
+describe('faults: the scan reads survive what a retry can fix and stop on what it cannot', () => {
+  let emulator: RunningConfluenceEmulator;
+  before(async () => {
+    emulator = await startConfluenceEmulator({ org: ORG, version: '10.2', pageCaps: PAGE_CAPS, clock: () => NOW });
+  });
+  after(async () => emulator.close());
+
+  it('rate limiting with Retry-After in seconds and as an HTTP date', async () => {
+    for (const format of ['seconds', 'http-date'] as const) {
+      emulator.resetFaults();
+      Object.assign(emulator.faults, { rateLimitEvery: 2, retryAfterSeconds: 3, retryAfterFormat: format });
+      const wait = noWait();
+      const users = await collect(connectorFor(emulator, {}, wait.deps).listUsers());
+      assert.equal(users.length, ORG.users.length);
+      assert.ok(wait.sleeps.length >= 2);
+      assert.ok(wait.sleeps.every((ms) => ms > 0 && ms <= 3000), `waits ${wait.sleeps.join(',')} follow Retry-After`);
+    }
+  });
+
+  it('server errors, dropped connections and failed writes', async () => {
+    emulator.resetFaults();
+    Object.assign(emulator.faults, { serverErrorRate: 0.15, dropConnectionEvery: 5 });
+    const connector = connectorFor(emulator);
+    assert.equal((await collect(connector.listUsers())).length, ORG.users.length);
+    assert.equal((await collect(connector.lastLogins())).length, emulator.state.activeLicensedUsers().length);
+    assert.ok(connector.requestCount > Math.ceil(ORG.users.length / PAGE_CAPS.users), 'retries are counted');
+
+    emulator.resetFaults();
+    emulator.faults.writeErrorEvery = 2;
+    const username = writableLicensedPerson(emulator);
+    await connector.addToGroup(username, 'newsletter');
+    await connector.removeFromGroup(username, 'newsletter');
+    assert.ok(!(await connector.readUserState(username))?.groups.includes('newsletter'));
+  });
+
+  it('paging that ends short of totalCount fails the listing', async () => {
+    emulator.resetFaults();
+    emulator.faults.shortPaging = { route: 'GET /rest/api/user/list', missing: 3 };
+    const error = await rejection(collect(connectorFor(emulator).listUsers()));
+    assert.equal(error.message, `paging ended at ${ORG.users.length - 3} of ${ORG.users.length} promised`);
+    assert.equal(error.retryable, false);
+  });
+
+  it('a page that keeps failing gives up after 5 attempts, retryable', async () => {
+    emulator.resetFaults();
+    emulator.faults.failPagingAfter = { route: 'GET /rest/api/group/{groupName}/member', start: 15 };
+    const wait = noWait();
+    const error = await rejection(collect(connectorFor(emulator, {}, wait.deps).listGroupMembers('confluence-users')));
+    assert.equal(error.retryable, true);
+    assert.equal(error.status, 500);
+    assert.match(error.message, /gave up after 5 attempts/);
+    // Pages past the first are fetched a few at a time, so each failing page in the window waits 4 times.
+    assert.ok(wait.sleeps.length >= 4 && wait.sleeps.length % 4 === 0, `${wait.sleeps.length} waits`);
+    emulator.resetFaults();
+  });
+});

@@ -1,0 +1,373 @@
+/**
+ * Pure raw → domain mapping for Confluence Data Center payloads. Every payload is parsed with zod and
+ * read tolerantly: the spec documents Person as `{type, displayName}` only, so the real fields
+ * (username, userKey, email, status, lastLogin) are optional here and judged one by one.
+ */
+
+import { z } from 'zod';
+import type { AccountStatus, GroupNesting, Membership, PermissionGrants } from '../../domain/snapshot.ts';
+import type { ListedUser, LoginFact } from '../../app/confluence-port.ts';
+
+/** A payload that does not have the shape Confluence documents; the message names what is wrong. */
+export class PayloadError extends Error {
+  override readonly name = 'PayloadError';
+}
+
+const text = z.string().nullish();
+
+const statusField = z.union([
+  z.string(),
+  z.object({ value: text, status: text, name: text, key: text }),
+  z.boolean(),
+  z.number(),
+  z.null(),
+]);
+
+const personSchema = z.object({
+  type: text,
+  username: text,
+  userKey: text,
+  displayName: text,
+  email: text,
+  status: statusField.optional(),
+  lastLogin: z.unknown().optional(),
+  directory: z.union([z.string(), z.object({ name: text })]).nullish(),
+});
+
+const groupSchema = z.object({ name: z.string().min(1), type: text });
+
+const subjectSchema = z.object({
+  type: text,
+  name: text,
+  groupName: text,
+  username: text,
+  userName: text,
+  userKey: text,
+  displayName: text,
+  group: z.object({ name: text }).nullish(),
+  user: z.object({ username: text, userKey: text }).nullish(),
+});
+
+const globalPermissionSchema = z.object({
+  operation: z.object({ targetType: text, operationKey: text }),
+  subject: subjectSchema.nullish(),
+});
+
+const licenseCountSchema = z.object({ count: z.number().nullish() });
+
+const serverInformationSchema = z.object({ version: z.string().min(1), baseUrl: text, buildNumber: z.number().nullish() });
+
+const currentUserSchema = z.object({ username: z.string().min(1), userKey: text, type: text });
+
+const ACTIVE_WORDS = new Set(['active', 'enabled', 'activated']);
+const DISABLED_WORDS = new Set(['inactive', 'disabled', 'deactivated']);
+
+/**
+ * The account flag from an undocumented `status` value. Known words map to active/disabled; anything
+ * else is `unknown`, never `disabled`, because acting on a guessed "disabled" could hide a live account.
+ */
+export function mapStatus(raw: unknown): AccountStatus {
+  const parsed = statusField.safeParse(raw);
+  if (!parsed.success) return 'unknown';
+  const value = parsed.data;
+  let word: string | null | undefined;
+  if (typeof value === 'string') word = value;
+  else if (typeof value === 'object' && value !== null) word = value.value ?? value.status ?? value.name ?? value.key;
+  if (typeof word !== 'string') return 'unknown';
+  const normalised = word.trim().toLowerCase();
+  if (ACTIVE_WORDS.has(normalised)) return 'active';
+  if (DISABLED_WORDS.has(normalised)) return 'disabled';
+  return 'unknown';
+}
+
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * A last-login value as Confluence may render it: epoch milliseconds (number or numeric string) or
+ * ISO-8601 with an explicit offset. Anything else, a local time without offset included, is `null`:
+ * guessing a time zone would make "inactive for 90 days" off by up to a day.
+ * Zero and negative epochs are treated as "never" (Java's default for an unset date).
+ */
+export function parseLoginInstant(raw: unknown): Date | null {
+  if (typeof raw === 'number') return epochMillis(raw);
+  if (typeof raw !== 'string') return null;
+  const trimmed = raw.trim();
+  if (/^-?\d+$/.test(trimmed)) return epochMillis(Number(trimmed));
+  const m = ISO_WITH_OFFSET.exec(trimmed);
+  if (m === null) return null;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  const second = Number(m[6] ?? '0');
+  const millis = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  if (year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+    return null;
+  }
+  const offsetMinutes = parseOffset(m[8] ?? 'Z');
+  if (offsetMinutes === null) return null;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  return epochMillis(utc);
+}
+
+/** 0 or a negative epoch: Java's way of saying "no date", not a malformed one. */
+function isEpochSentinel(raw: unknown): boolean {
+  const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  return typeof value === 'number' && value <= 0;
+}
+
+function epochMillis(value: number): Date | null {
+  if (!Number.isSafeInteger(value) || value <= 0) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function parseOffset(offset: string): number | null {
+  if (offset.toUpperCase() === 'Z') return 0;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const digits = offset.slice(1).replace(':', '');
+  const hours = Number(digits.slice(0, 2));
+  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  if (hours > 18 || minutes > 59) return null;
+  return sign * (hours * 60 + minutes);
+}
+
+/**
+ * One Person from `/rest/api/user/list?expand=status` (or a group's member list) as a ListedUser.
+ * Returns null for the anonymous pseudo-user; throws PayloadError for a known user without a username
+ * or key, so the scan is marked incomplete rather than silently missing an account.
+ */
+export function mapPerson(raw: unknown): ListedUser | null {
+  return readPerson(raw)?.user ?? null;
+}
+
+function readPerson(raw: unknown): { readonly user: ListedUser; readonly lastLogin: unknown } | null {
+  const parsed = personSchema.safeParse(raw);
+  if (!parsed.success) throw new PayloadError(`user record is not an object of the documented shape: ${z.prettifyError(parsed.error)}`);
+  const person = parsed.data;
+  if (person.type?.toLowerCase() === 'anonymous') return null;
+  const username = nonEmpty(person.username);
+  const userKey = nonEmpty(person.userKey);
+  if (username === null || userKey === null) {
+    throw new PayloadError(`user record without ${username === null ? 'username' : 'userKey'}: ${JSON.stringify(raw).slice(0, 200)}`);
+  }
+  const directory = typeof person.directory === 'string' ? person.directory : (person.directory?.name ?? null);
+  const user: ListedUser = {
+    username,
+    userKey,
+    displayName: nonEmpty(person.displayName) ?? username,
+    email: nonEmpty(person.email),
+    status: mapStatus(person.status),
+    directory: nonEmpty(directory),
+  };
+  return { user, lastLogin: person.lastLogin };
+}
+
+/**
+ * A member Person of a group as a direct Membership; null for the anonymous pseudo-user. Only the username is
+ * needed, and this runs once per membership (250,000 in a large instance), so a well-formed record is read directly
+ * and only an unusual one goes through the full Person parse and its errors.
+ */
+export function mapMember(group: string, raw: unknown): Membership | null {
+  if (typeof raw === 'object' && raw !== null && 'username' in raw && typeof raw.username === 'string' && raw.username !== '') {
+    const type = 'type' in raw ? raw.type : undefined;
+    if (type === 'known' || type === 'user') return { group, username: raw.username };
+  }
+  const user = mapPerson(raw);
+  return user === null ? null : { group, username: user.username };
+}
+
+/** A Group from `/rest/api/group` (or `/groupmember`) as its name. */
+export function mapGroupName(raw: unknown): string {
+  const parsed = groupSchema.safeParse(raw);
+  if (!parsed.success) throw new PayloadError(`group record without a name: ${JSON.stringify(raw).slice(0, 200)}`);
+  return parsed.data.name;
+}
+
+/** A child group of `parent` as a nesting edge. */
+export function mapChildGroup(parent: string, raw: unknown): GroupNesting {
+  return { parent, child: mapGroupName(raw) };
+}
+
+/**
+ * One entry of `/rest/api/admin/users/list/active?expand=lastLogin` as a LoginFact. A licensed user
+ * listed without `lastLogin` gets `null` (never logged in, as far as REST knows). A `lastLogin` that is
+ * present but unreadable throws instead: read as "never", a changed date format would make every
+ * licensed user look like a never-logged-in account whose seat can be taken.
+ */
+export function mapActiveUserLogin(raw: unknown): LoginFact | null {
+  const person = readPerson(raw);
+  if (person === null) return null;
+  const absent = person.lastLogin === undefined || person.lastLogin === null || person.lastLogin === '' || isEpochSentinel(person.lastLogin);
+  const lastLogin = parseLoginInstant(person.lastLogin);
+  if (!absent && lastLogin === null) {
+    throw new PayloadError(`unreadable lastLogin ${JSON.stringify(person.lastLogin).slice(0, 80)} for ${person.user.username}`);
+  }
+  return { username: person.user.username, lastLogin, createdAt: null };
+}
+
+type GrantSubject =
+  | { readonly kind: 'group'; readonly name: string }
+  | { readonly kind: 'user'; readonly username: string | null; readonly userKey: string | null }
+  | { readonly kind: 'other' };
+
+function subjectOf(raw: z.infer<typeof subjectSchema> | null | undefined): GrantSubject {
+  if (raw === null || raw === undefined) return { kind: 'other' };
+  const type = raw.type?.toLowerCase() ?? '';
+  if (type === 'group') {
+    // The spec documents only {type, displayName}; for a group the display name is the group name.
+    const name = nonEmpty(raw.name) ?? nonEmpty(raw.groupName) ?? nonEmpty(raw.group?.name) ?? nonEmpty(raw.displayName);
+    return name === null ? { kind: 'other' } : { kind: 'group', name };
+  }
+  if (type === 'user') {
+    // A user's display name is a person's name, not an account: never used as a username.
+    const username = nonEmpty(raw.username) ?? nonEmpty(raw.userName) ?? nonEmpty(raw.user?.username) ?? nonEmpty(raw.name);
+    const userKey = nonEmpty(raw.userKey) ?? nonEmpty(raw.user?.userKey);
+    return { kind: 'user', username, userKey };
+  }
+  return { kind: 'other' };
+}
+
+type GrantKind = 'use' | 'admin' | null;
+
+function grantKind(operation: { targetType?: string | null; operationKey?: string | null }): GrantKind {
+  const target = operation.targetType?.toLowerCase();
+  const key = operation.operationKey?.toLowerCase();
+  if (target === 'application' && key === 'use') return 'use';
+  if ((target === 'system' || target === 'application') && key === 'administer') return 'admin';
+  return null;
+}
+
+/** Global permissions parsed and classified; user subjects keep their key for later resolution. */
+export interface ClassifiedGrants {
+  readonly useGroups: readonly string[];
+  readonly adminGroups: readonly string[];
+  readonly useUsers: readonly UserRef[];
+  readonly adminUsers: readonly UserRef[];
+}
+
+/** A user subject as the permissions API names it: by username, by key, or both. */
+export interface UserRef {
+  readonly username: string | null;
+  readonly userKey: string | null;
+}
+
+/**
+ * Classifies `GET /rest/api/permissions`: application/use → use, system/administer and
+ * application/administer → admin; anonymous and unrelated operations are ignored.
+ */
+export function classifyGlobalPermissions(raw: unknown): ClassifiedGrants {
+  const parsed = z.array(globalPermissionSchema).safeParse(raw);
+  if (!parsed.success) throw new PayloadError(`global permissions are not a list of {operation, subject}: ${z.prettifyError(parsed.error)}`);
+  const useGroups = new Set<string>();
+  const adminGroups = new Set<string>();
+  const useUsers = new Map<string, UserRef>();
+  const adminUsers = new Map<string, UserRef>();
+  for (const entry of parsed.data) {
+    const kind = grantKind(entry.operation);
+    if (kind === null) continue;
+    const subject = subjectOf(entry.subject);
+    if (subject.kind === 'group') (kind === 'use' ? useGroups : adminGroups).add(subject.name);
+    if (subject.kind === 'user' && (subject.username !== null || subject.userKey !== null)) {
+      const ref: UserRef = { username: subject.username, userKey: subject.userKey };
+      (kind === 'use' ? useUsers : adminUsers).set(`${ref.username ?? ''}\u0000${ref.userKey ?? ''}`, ref);
+    }
+  }
+  return {
+    useGroups: sorted(useGroups),
+    adminGroups: sorted(adminGroups),
+    useUsers: [...useUsers.values()],
+    adminUsers: [...adminUsers.values()],
+  };
+}
+
+/** Builds PermissionGrants once every user subject has a username. */
+export function toPermissionGrants(
+  grants: { useGroups: readonly string[]; adminGroups: readonly string[]; useUsers: readonly string[]; adminUsers: readonly string[] },
+  source: PermissionGrants['source'],
+): PermissionGrants {
+  return {
+    useGroups: sorted(new Set(grants.useGroups)),
+    useUsers: sorted(new Set(grants.useUsers)),
+    adminGroups: sorted(new Set(grants.adminGroups)),
+    adminUsers: sorted(new Set(grants.adminUsers)),
+    source,
+  };
+}
+
+/**
+ * Whether `/rest/api/permissions/user/{u}` lists "can use" granted to the user individually. Entries
+ * whose subject is a group (should the server include inherited grants) do not count.
+ */
+export function hasDirectUseGrant(raw: unknown): boolean {
+  const parsed = z.array(globalPermissionSchema).safeParse(raw);
+  if (!parsed.success) throw new PayloadError(`user permissions are not a list of {operation, subject}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data.some((entry) => {
+    if (grantKind(entry.operation) !== 'use') return false;
+    const type = entry.subject?.type?.toLowerCase();
+    return type === undefined || type === 'user';
+  });
+}
+
+/** `{count}` from `/rest/license/1.0/license/userCount|maxUsers`; null when absent or negative (unlimited). */
+export function mapLicenseCount(raw: unknown): number | null {
+  const parsed = licenseCountSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const count = parsed.data.count;
+  if (count === null || count === undefined || !Number.isInteger(count) || count < 0) return null;
+  return count;
+}
+
+/** A version as [major, minor, patch], comparable with compareVersions. */
+export type Version = readonly [number, number, number];
+
+/** "10.2.1", "9.3.0-m07", "8.5" → [major, minor, patch]; null when it does not start with a number. */
+export function parseVersion(raw: string): Version | null {
+  const m = /^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(raw);
+  if (m === null) return null;
+  return [Number(m[1]), Number(m[2] ?? '0'), Number(m[3] ?? '0')];
+}
+
+/** Negative, zero or positive as `a` is older than, equal to or newer than `b`. */
+export function compareVersions(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** Whether `version` is at least `minimum`. */
+export function atLeast(version: Version, minimum: Version): boolean {
+  return compareVersions(version, minimum) >= 0;
+}
+
+/** `/rest/api/server-information` → the version string and its parsed form. */
+export function mapServerInformation(raw: unknown): { readonly version: string; readonly parsed: Version } {
+  const parsed = serverInformationSchema.safeParse(raw);
+  if (!parsed.success) throw new PayloadError('server information has no version: is the URL a Confluence Data Center base URL?');
+  const version = parseVersion(parsed.data.version);
+  if (version === null) throw new PayloadError(`cannot read the Confluence version "${parsed.data.version}"`);
+  return { version: parsed.data.version, parsed: version };
+}
+
+/** `/rest/api/user/current` → the username Seatkeeper connects as. */
+export function mapCurrentUser(raw: unknown): string {
+  const parsed = currentUserSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PayloadError('the current user has no username: the credentials were probably not accepted (anonymous session)');
+  }
+  if (parsed.data.type?.toLowerCase() === 'anonymous') {
+    throw new PayloadError('Confluence treats the request as anonymous: check the token / username and password');
+  }
+  return parsed.data.username;
+}
+
+/** Blank is absent; otherwise the value is kept as sent, since usernames are identities. */
+function nonEmpty(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  return value;
+}
+
+function sorted(values: Iterable<string>): string[] {
+  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
