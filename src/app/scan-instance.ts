@@ -98,12 +98,9 @@ export async function scanInstance(deps: {
     const nesting: GroupNesting[] = [];
     let groupsDone = 0;
     await mapConcurrent(groups, deps.concurrency, async (group) => {
-      const members: Membership[] = [];
-      for await (const m of connector.listGroupMembers(group, signal)) members.push(m);
-      const children: GroupNesting[] = [];
-      for await (const n of connector.listChildGroups(group, signal)) children.push(n);
-      memberships.push(...members);
-      nesting.push(...children);
+      // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
+      for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
+      for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
       groupsDone += 1;
       progress({ phase: 'memberships', done: groupsDone, total: groups.length });
     });

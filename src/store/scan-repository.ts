@@ -6,6 +6,7 @@ import type { GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '.
 import type { ScanRecord, ScanRepository, ScanResult, ScanStatus } from '../app/store-port.ts';
 import type { Database, ScansTable, StoreContext } from './store-database.ts';
 import { chunk, fromIso, fromIsoOrNull, newId, toIso, toIsoOrNull } from './store-codec.ts';
+import { bulkInsert } from './bulk-insert.ts';
 import {
   directoriesSchema,
   groupNamesSchema,
@@ -16,9 +17,12 @@ import {
 
 type CountColumn = 'user_count' | 'membership_count' | 'nesting_count';
 
-const USER_COLUMNS = 12;
-const MEMBERSHIP_COLUMNS = 4;
-const NESTING_COLUMNS = 4;
+// Column order of the hand-compiled inserts (bulk-insert.ts); the tuples below follow it.
+const USER_COLUMNS = [
+  'scan_seq', 'ord', 'username', 'user_key', 'display_name', 'email', 'status', 'directory', 'last_login', 'login_known', 'created_at', 'first_seen',
+] as const;
+const MEMBERSHIP_COLUMNS = ['scan_seq', 'ord', 'group_name', 'username'] as const;
+const NESTING_COLUMNS = ['scan_seq', 'ord', 'parent', 'child'] as const;
 
 /** ScanRepository over Kysely: works on SQLite and PostgreSQL alike. */
 export class SqlScanRepository implements ScanRepository {
@@ -47,37 +51,40 @@ export class SqlScanRepository implements ScanRepository {
   }
 
   async addUsers(scanId: string, users: readonly UserSnapshot[]): Promise<void> {
-    await this.append(scanId, 'user_count', users, USER_COLUMNS, (trx, scanSeq, ord, batch) => {
-      const rows = batch.map((user, index) => ({
-        scan_seq: scanSeq,
-        ord: ord + index,
-        username: user.username,
-        user_key: user.userKey,
-        display_name: user.displayName,
-        email: user.email,
-        status: user.status,
-        directory: user.directory,
-        last_login: toIsoOrNull(user.lastLogin),
-        login_known: user.loginKnown ? 1 : 0,
-        created_at: toIsoOrNull(user.createdAt),
-        first_seen: toIso(user.firstSeen),
-      }));
-      return trx.insertInto('scan_users').values(rows).execute();
-    });
+    await this.append(scanId, 'user_count', users, USER_COLUMNS.length, (trx, scanSeq, ord, batch) =>
+      bulkInsert(
+        trx,
+        this.context.dialect,
+        'scan_users',
+        USER_COLUMNS,
+        batch.map((user, index) => [
+          scanSeq,
+          ord + index,
+          user.username,
+          user.userKey,
+          user.displayName,
+          user.email,
+          user.status,
+          user.directory,
+          toIsoOrNull(user.lastLogin),
+          user.loginKnown ? 1 : 0,
+          toIsoOrNull(user.createdAt),
+          toIso(user.firstSeen),
+        ]),
+      ),
+    );
   }
 
   async addMemberships(scanId: string, memberships: readonly Membership[]): Promise<void> {
-    await this.append(scanId, 'membership_count', memberships, MEMBERSHIP_COLUMNS, (trx, scanSeq, ord, batch) => {
-      const rows = batch.map((row, index) => ({ scan_seq: scanSeq, ord: ord + index, group_name: row.group, username: row.username }));
-      return trx.insertInto('scan_memberships').values(rows).execute();
-    });
+    await this.append(scanId, 'membership_count', memberships, MEMBERSHIP_COLUMNS.length, (trx, scanSeq, ord, batch) =>
+      bulkInsert(trx, this.context.dialect, 'scan_memberships', MEMBERSHIP_COLUMNS, batch.map((row, index) => [scanSeq, ord + index, row.group, row.username])),
+    );
   }
 
   async addNesting(scanId: string, nesting: readonly GroupNesting[]): Promise<void> {
-    await this.append(scanId, 'nesting_count', nesting, NESTING_COLUMNS, (trx, scanSeq, ord, batch) => {
-      const rows = batch.map((row, index) => ({ scan_seq: scanSeq, ord: ord + index, parent: row.parent, child: row.child }));
-      return trx.insertInto('scan_nesting').values(rows).execute();
-    });
+    await this.append(scanId, 'nesting_count', nesting, NESTING_COLUMNS.length, (trx, scanSeq, ord, batch) =>
+      bulkInsert(trx, this.context.dialect, 'scan_nesting', NESTING_COLUMNS, batch.map((row, index) => [scanSeq, ord + index, row.parent, row.child])),
+    );
   }
 
   async finish(scanId: string, result: ScanResult): Promise<void> {

@@ -136,6 +136,7 @@ export type StoreDialect = 'sqlite' | 'postgres';
 /** What every repository gets: the database and how many values one statement may bind. */
 export interface StoreContext {
   readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
   /** SQLite binds at most 32,766 values per statement, PostgreSQL 65,535. */
   readonly maxParameters: number;
 }
@@ -219,7 +220,7 @@ function openSqlite(file: string): StoreContext {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), maxParameters: 32_766 };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', maxParameters: 32_766 };
 }
 
 function openPostgres(connectionString: string): StoreContext {
@@ -227,7 +228,7 @@ function openPostgres(connectionString: string): StoreContext {
   // An idle client that loses its server emits 'error' on the pool, which would end the process if
   // unhandled; the pool drops that client and the next query reports the problem to its caller.
   pool.on('error', () => undefined);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), maxParameters: 65_535 };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', maxParameters: 65_535 };
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string> {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { openStore } from './store-database.ts';
 import { describeEachDialect } from './dialect-fixture.ts';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
@@ -239,6 +241,23 @@ describeEachDialect('store', (fixture) => {
     assert.equal(await store.plans.latest('nobody'), null);
     await assert.rejects(store.plans.setStatus('plan_nosuchplan', 'applied'), NotFound);
     await assert.rejects(store.plans.save({ ...first, licensedUsers: 4 }, 'planned'), InvalidInput);
+  });
+
+  test('a plan edited in the database is refused when read back', async () => {
+    const { url } = fixture();
+    const id = await store.plans.save(plan('tamper', 'scan_tttttttttt', '2026-01-12T08:00:00.000Z'), 'planned');
+    const edit = `update plans set plan_json = replace(plan_json, '"licensedUsers":', '"licensedUsers":1') where id = `;
+    if (url.startsWith('sqlite:')) {
+      const raw = new BetterSqlite3(url.slice('sqlite:'.length));
+      raw.prepare(`${edit}?`).run(id);
+      raw.close();
+    } else {
+      const raw = new pg.Client({ connectionString: url });
+      await raw.connect();
+      await raw.query(`${edit}$1`, [id]);
+      await raw.end();
+    }
+    await assert.rejects(store.plans.get(id), /does not match its hash/);
   });
 
   test('the journal claims and settles steps, lists them per run and per user, and lists runs newest first', async () => {
