@@ -40,7 +40,7 @@ function trace(label: string): void {
   const before = process.memoryUsage();
   if (typeof globalThis.gc === 'function') globalThis.gc();
   const after = process.memoryUsage();
-  console.error(`${label}: rss ${mb(before.rss)} MB, heap ${mb(before.heapUsed)} MB → after gc rss ${mb(after.rss)} MB, heap ${mb(after.heapUsed)} MB`);
+  console.error(`${label}: peak so far ${mb(peak)} MB, rss ${mb(before.rss)} MB, heap ${mb(before.heapUsed)} MB → after gc rss ${mb(after.rss)} MB, heap ${mb(after.heapUsed)} MB`);
 }
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);

@@ -9,7 +9,7 @@ import { mapConcurrent } from './map-concurrent.ts';
 
 /** Progress of a scan, for a progress bar or log lines. */
 export interface ScanProgress {
-  (event: { phase: 'logins' | 'users' | 'groups' | 'memberships' | 'saving'; done: number; total: number | null }): void;
+  (event: { phase: 'logins' | 'users' | 'groups' | 'memberships'; done: number; total: number | null }): void;
 }
 
 export interface ScanOutcome {
@@ -126,7 +126,6 @@ export async function scanInstance(deps: {
       license,
       directories: [],
     };
-    progress({ phase: 'saving', done: 0, total: null });
     const model = buildLicenceModel(snapshot);
     await store.memory.observe(
       connector.instance,

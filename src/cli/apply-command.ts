@@ -13,7 +13,7 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
   if (planId === undefined) {
     if (!options.yes) throw new InvalidInput('apply needs a plan', ['pass --plan ID (from `seatkeeper plan`), or --yes to scan, plan and apply in one go']);
     const { outcome, pending } = await makePlan(ctx, { instance: options.instance, scan: true, rows: options.rows });
-    if (!ctx.json) ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows }));
+    if (!ctx.json) ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows, cli: ctx.cli }));
     if (!outcome.verdict.ok) {
       const v = outcome.verdict;
       throw new GuardTripped(v.message, v.guard, v.count, v.limit);

@@ -8,6 +8,9 @@ import { loadConfig } from '../config/config-loader.ts';
 import { storeFor } from './cli-runtime.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 
+/** The config file read when --config is not given. */
+export const DEFAULT_CONFIG = 'seatkeeper.yaml';
+
 export interface GlobalOptions {
   readonly config: string;
   readonly json: boolean;
@@ -24,6 +27,8 @@ export interface CommandContext {
   readonly clock: Clock;
   readonly json: boolean;
   readonly progress: ProgressReporter;
+  /** How to call the CLI again with the same config, for hints such as "apply with: …". */
+  readonly cli: string;
   print(lines: readonly string[]): void;
   printJson(value: unknown): void;
 }
@@ -37,6 +42,7 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     store,
     clock: systemClock,
     json: options.json,
+    cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
     progress: createProgressReporter(output.err, true),
     print: (lines) => output.out.write(`${lines.join('\n')}\n`),
     printJson: (value) => output.out.write(`${JSON.stringify(value, null, 2)}\n`),

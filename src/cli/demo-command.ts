@@ -77,11 +77,11 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
   const code = await main(['--config', configFile, 'plan', '--rows', '10'], output);
   const cli = `npx seatkeeper --config ${configFile}`;
   say('');
-  say('Go on from here (the emulator keeps running until Ctrl-C):');
+  say(options.exit ? 'Run `npm run demo` without --exit to keep the emulator running, then go on with:' : 'Go on from here while the emulator runs:');
   say(`  ${cli} users --inactive-days 180 --licensed`);
   say(`  ${cli} users --csv inactive.csv --inactive-days 180`);
   say(`  ${cli} plan`);
-  say(`  ${cli} apply --plan <plan id printed above>`);
+  say(`  ${cli} apply --plan <the plan id printed above>`);
   if (options.exit) {
     await emulator.close();
     return code === EXIT.guard ? EXIT.done : code;

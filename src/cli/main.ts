@@ -1,7 +1,7 @@
 /** `seatkeeper`: parses the command line, runs one command, and turns its outcome into an exit code. */
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { withContext, type GlobalOptions, type Output } from './command-context.ts';
+import { DEFAULT_CONFIG, withContext, type GlobalOptions, type Output } from './command-context.ts';
 import { describeFailure, EXIT } from './exit-codes.ts';
 import { scanCommand } from './scan-command.ts';
 import { planCommand } from './plan-command.ts';
@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], output: Output = { out: proc
   let code: number = EXIT.done;
   const program = new Command('seatkeeper')
     .description('Keeps Atlassian licences for the people who use them.')
-    .option('-c, --config <file>', 'config file', 'seatkeeper.yaml')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--json', 'print data as JSON', false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) });

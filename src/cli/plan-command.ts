@@ -38,7 +38,7 @@ export async function planCommand(ctx: CommandContext, options: PlanOptions): Pr
   if (ctx.json) {
     ctx.printJson({ planId: outcome.planId, verdict: outcome.verdict, pending, plan: outcome.plan });
   } else {
-    ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows }));
+    ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows, cli: ctx.cli }));
   }
   return outcome.verdict.ok ? EXIT.done : EXIT.guard;
 }

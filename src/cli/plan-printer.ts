@@ -51,6 +51,8 @@ export function planLines(input: {
   limits: SafetyLimits;
   pending: readonly PendingPolicy[];
   rows: number;
+  /** The command prefix that reaches the same config, e.g. `seatkeeper --config demo.yaml`. */
+  cli: string;
 }): string[] {
   const { plan, scan, verdict, limits } = input;
   const lines: string[] = [];
@@ -66,6 +68,10 @@ export function planLines(input: {
       `  policy ${summary.policy}: selects ${n(summary.selected)} (inactive ${n(summary.byRule.inactive)}, never logged in ${n(summary.byRule.neverLoggedIn)})` +
         (skips.length > 0 ? `; left alone among matches: ${skips.join(', ')}` : ''),
     );
+    if (summary.notYetDue.neverLoggedIn > 0) {
+      const since = scan.lastLoginSource === 'rest' ? 'the day Seatkeeper first saw them (Confluence REST gives no creation date)' : 'their creation';
+      lines.push(`    ${n(summary.notYetDue.neverLoggedIn)} seat holders never logged in but are not due yet: counted from ${since}`);
+    }
   }
   for (const p of input.pending) lines.push(`  policy ${p.id}: ${p.reason}`);
   const stepCounts = new Map<string, number>();
@@ -86,7 +92,7 @@ export function planLines(input: {
   if (!verdict.ok) {
     lines.push(`Refused by ${verdict.guard}: ${verdict.message}`);
   } else if (plan.rows.length > 0) {
-    lines.push(`Nothing has changed yet. Apply with: seatkeeper apply --plan ${input.planId}`);
+    lines.push(`Nothing has changed yet. Apply with: ${input.cli} apply --plan ${input.planId}`);
   }
   return lines;
 }

@@ -96,13 +96,15 @@ safety: { maxPercent: 150 }
         'instances.wiki.auth.token: environment variable MISSING_TOKEN is not set',
         'instances.wiki.url:',
         'instances.wiki.concurrency:',
-        'policies.p1.actions.removeGroups:',
+        'policies.p1.actions.removeGroups: removeGroups must be license, all, none or a list of group names',
         'safety.maxPercent:',
         'policies.p1.instance: no instance "nowhere" under instances (known: wiki)',
         'policies.p1.select: set inactiveDays, neverLoggedInDays or orgStatus, or the policy selects nobody',
       ]) {
         assert.ok(text.includes(expected), `missing "${expected}" in:\n${text}`);
       }
+      assert.equal(text.includes('token must not be empty'), false, 'an unset variable is reported once');
+      assert.equal(error.message, `${error.message.split(' has ')[0]} has ${error.problems.length} problems`);
       return true;
     },
   );

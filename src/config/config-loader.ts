@@ -47,8 +47,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, source: string): SeatkeeperConfig {
   const problems: string[] = [];
   const interpolated = interpolate(document ?? {}, env, '', problems);
+  // A value whose variable is unset is already reported; its emptiness is not a second problem.
+  const unset = new Set(problems.map((p) => p.slice(0, p.indexOf(': environment variable'))));
   const result = configSchema.safeParse(interpolated);
-  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
+  if (!result.success) {
+    problems.push(...result.error.issues.filter((i) => !unset.has(i.path.map(String).join('.'))).map(describeIssue));
+  }
   if (problems.length > 0 || !result.success) {
     throw new InvalidInput(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }

@@ -29,7 +29,11 @@ const policySchema = z.strictObject({
   exclude: z.strictObject({ users: names, groups: names }).default({ users: [], groups: [] }),
   actions: z
     .strictObject({
-      removeGroups: z.union([z.enum(['license', 'all', 'none']), z.array(z.string().min(1)).min(1)]).default('license'),
+      removeGroups: z
+        .union([z.enum(['license', 'all', 'none']), z.array(z.string().min(1)).min(1)], {
+          error: 'removeGroups must be license, all, none or a list of group names',
+        })
+        .default('license'),
       addGroups: names,
       deactivate: z.boolean().default(false),
       rename: z.string().includes('{username}', { error: 'rename must contain {username}' }).optional(),

@@ -41,6 +41,11 @@ export interface PolicySummary {
   readonly selected: number;
   readonly byRule: { readonly inactive: number; readonly neverLoggedIn: number };
   readonly skipped: Readonly<Record<SkipReason, number>>;
+  /**
+   * Seat holders who never logged in but are not past the threshold yet. Over REST the threshold counts from the day
+   * Seatkeeper first saw them, so right after the first scan this holds everyone who never logged in.
+   */
+  readonly notYetDue: { readonly neverLoggedIn: number };
 }
 
 export type SkipReason =

@@ -86,6 +86,7 @@ test('inactive-users policy: exact plan rows, reasons and steps', () => {
         'unknown-status': 1,
         'already-selected': 0,
       },
+      notYetDue: { neverLoggedIn: 1 },
     },
   ]);
   assert.equal(plan.licensedUsers, 13);

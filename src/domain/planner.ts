@@ -86,9 +86,16 @@ export function evaluatePolicies(input: {
     const skipped = noSkips();
     let inactive = 0;
     let neverLoggedIn = 0;
+    let neverLoggedInNotDue = 0;
     for (const user of users) {
       const reason = matchRule(policy, user, now);
-      if (reason === null) continue;
+      if (reason === null) {
+        const waits = policy.select.neverLoggedInDays !== null && user.lastLogin === null && user.loginKnown && !taken.has(user.username);
+        if (waits && skipReason(policy, user, model.seatOf(user), { connectedAs: snapshot.connectedAs, protection, inGroup: model.inGroup }) === null) {
+          neverLoggedInNotDue += 1;
+        }
+        continue;
+      }
       const seat = model.seatOf(user);
       const skip = taken.has(user.username)
         ? 'already-selected'
@@ -115,7 +122,13 @@ export function evaluatePolicies(input: {
         notes,
       });
     }
-    summaries.push({ policy: policy.id, selected: inactive + neverLoggedIn, byRule: { inactive, neverLoggedIn }, skipped });
+    summaries.push({
+      policy: policy.id,
+      selected: inactive + neverLoggedIn,
+      byRule: { inactive, neverLoggedIn },
+      skipped,
+      notYetDue: { neverLoggedIn: neverLoggedInNotDue },
+    });
   }
 
   const body: Omit<Plan, 'hash'> = {

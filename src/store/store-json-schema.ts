@@ -96,6 +96,7 @@ const policySummarySchema: z.ZodType<PolicySummary> = z.object({
   selected: z.number(),
   byRule: z.object({ inactive: z.number(), neverLoggedIn: z.number() }),
   skipped: z.record(skipReason, z.number()),
+  notYetDue: z.object({ neverLoggedIn: z.number() }),
 });
 
 /** A plan as stored: everything but its hash, which sits in its own column and is checked against this text. */

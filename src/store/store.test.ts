@@ -72,6 +72,7 @@ function plan(instance: string, scanId: string, createdAt: string): Plan {
         policy: 'inactive-users',
         selected: 1,
         byRule: { inactive: 1, neverLoggedIn: 0 },
+        notYetDue: { neverLoggedIn: 2 },
         skipped: {
           'protected-admin': 1,
           'protected-connector-account': 1,

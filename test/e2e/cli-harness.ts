@@ -1,10 +1,12 @@
 /** Runs the real `seatkeeper` CLI as a child process against an emulated Confluence, for end-to-end tests. */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { generateOrganisation } from '../../src/emulators/confluence-dc/org-generator.ts';
 import { startConfluenceEmulator, type ConfluenceEmulatorOptions, type RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 
@@ -74,4 +76,30 @@ export async function setup(
   const emulator = await startConfluenceEmulator({ ...options, org });
   const dir = mkdtempSync(join(tmpdir(), 'sk-e2e-'));
   return { dir, emulator, env: { WIKI_TOKEN: emulator.credentials.admin.token } };
+}
+
+/** A loopback port nothing listens on: bound to an ephemeral port, then released. */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port assigned');
+  return address.port;
+}
+
+/** Rows in the `scans` table of the SQLite store `writeConfig` puts in `dir`; 0 when the store was never created. */
+export function scanRowCount(dir: string): number {
+  const file = join(dir, 'seatkeeper.db');
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('select count(*) as n from scans').get() as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
 }

@@ -197,6 +197,9 @@ export class ConfluenceDcClient {
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
       last = await this.#attempt(method, url, target, options);
       if (last.kind === 'done') return last.response;
+      // The first call to an instance answers "is the URL right?": a refused connection there is a config
+      // mistake to report at once, not something to wait out over five attempts.
+      if (options.probe === true && last.error.fixable) throw last.error;
       if (attempt === this.#maxAttempts) break;
       const wait = last.retryAfterMs ?? this.#backoffMs(attempt);
       try {

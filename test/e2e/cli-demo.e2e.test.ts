@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './cli-harness.ts';
+
+const DAY_MS = 86_400_000;
+
+function capture(text: string, pattern: RegExp, what: string): RegExpExecArray {
+  const found = pattern.exec(text);
+  assert.ok(found, `${what} is missing from:\n${text}`);
+  return found;
+}
+
+test('demo --exit: emulator, config, scan, plan summary and rows with reasons, and a config that checks out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-e2e-demo-'));
+  const demo = await runCli(['demo', '--exit', '--users', '400', '--port', '0', '--dir', dir]);
+  assert.equal(demo.code, 0, demo.stdout + demo.stderr);
+  const out = demo.stdout;
+
+  const url = capture(out, /^Emulated Confluence Data Center 10\.2 with 400 generated users at (http:\/\/127\.0\.0\.1:\d+\/confluence)$/m, 'the emulator URL')[1];
+  const configFile = join(dir, 'seatkeeper.yaml');
+  assert.match(out, new RegExp(`^Config written to ${configFile.replaceAll('.', '\\.')}$`, 'm'));
+  assert.ok(existsSync(configFile));
+  assert.ok(readFileSync(configFile, 'utf8').includes(`url: ${url}`), 'the config points at the emulator');
+
+  const scanId = capture(out, /^Scan (scan_\w+) of demo: complete$/m, 'the scan summary')[1];
+  assert.match(out, /^ {2}users 400 · memberships [\d,]+ · last logins from rest$/m);
+
+  const plan = capture(out, /^Plan (plan_\w+) for demo \(scan (scan_\w+) of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m, 'the plan header');
+  assert.equal(plan[2], scanId, 'the plan is built on the scan just taken');
+  const seats = capture(out, /^ {2}licensed users ([\d,]+) of ([\d,]+) seats; one run may change at most ([\d,]+) users \(safety\.(maxActions|maxPercent)\)$/m, 'the licence line');
+  const licensed = Number(seats[1]?.replaceAll(',', ''));
+  const tier = Number(seats[2]?.replaceAll(',', ''));
+  const limit = Number(seats[3]?.replaceAll(',', ''));
+  assert.ok(licensed > 0 && licensed <= 400 && licensed <= tier, `licensed ${licensed} of ${tier}`);
+  // The demo config says { maxActions: 500, maxPercent: 20 }; the stricter wins.
+  assert.equal(limit, Math.min(500, Math.floor(licensed * 0.2)));
+
+  const policy = capture(out, /^ {2}policy inactive-users: selects ([\d,]+) \(inactive ([\d,]+), never logged in ([\d,]+)\)/m, 'the policy summary');
+  const [selected, inactive, never] = [policy[1], policy[2], policy[3]].map(Number);
+  assert.ok(selected !== undefined && selected > 0, 'the demo organisation has users to reclaim');
+  assert.equal(selected, (inactive ?? 0) + (never ?? 0));
+
+  // Each printed row: the user, the policy and the reason, then on the next line what the plan will do to that user.
+  const reasons = [
+    ...out.matchAll(/^ {2}[\w.-]+ +inactive-users +last login (\d{4}-\d{2}-\d{2}), (\d+) days ago > 180\n {25}→ ([^\n]+)$/gm),
+  ];
+  assert.equal(reasons.length, Math.min(10, inactive ?? 0), 'the first rows are printed (--rows 10), each with its reason');
+  for (const [line, date, days, steps] of reasons) {
+    assert.ok(Number(days) > 180, line);
+    assert.match(steps ?? '', /add to confluence-inactive-users$/, line);
+    const gap = Math.floor((Date.now() - Date.parse(`${date ?? ''}T00:00:00Z`)) / DAY_MS);
+    assert.ok(Math.abs(gap - Number(days)) <= 1, `${line}: ${date} is not ${days} days ago`);
+  }
+  // The hint must work as printed, from any folder: it names the demo's config.
+  assert.ok(out.includes(`Nothing has changed yet. Apply with: seatkeeper --config ${configFile} apply --plan ${plan[1]}\n`), 'the apply hint names the config');
+
+  // --exit stops the emulator; the store the demo wrote stays usable and the config is valid.
+  await assert.rejects(fetch(`${url}/rest/api/server-information`), 'the emulator is still listening after --exit');
+  const check = await runCli(['--config', configFile, 'config', 'check']);
+  assert.equal(check.code, 0, check.stderr);
+  assert.equal(check.stdout, `${configFile} is valid\n`);
+  const users = await runCli(['--config', configFile, '--json', 'users', '--inactive-days', '180', '--licensed']);
+  assert.equal(users.code, 0, users.stderr);
+  const listed = JSON.parse(users.stdout) as { scanId: string; count: number };
+  assert.equal(listed.scanId, scanId);
+  assert.ok(listed.count >= selected, `${listed.count} inactive seat holders, ${selected} selected`);
+});
+
+test('npm run demo runs the demo command', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts['demo'], 'node bin/seatkeeper.mjs demo');
+  assert.ok(existsSync(new URL('../../bin/seatkeeper.mjs', import.meta.url)));
+});
