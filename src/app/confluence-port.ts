@@ -1,6 +1,13 @@
 /** The port every Confluence connector implements: reads for a scan, and idempotent writes for a run. */
 
-import type { AccountStatus, GroupNesting, LicenseUsage, Membership, PermissionGrants } from '../domain/snapshot.ts';
+import type {
+  AccountStatus,
+  DirectorySnapshot,
+  GroupNesting,
+  LicenseUsage,
+  Membership,
+  PermissionGrants,
+} from '../domain/snapshot.ts';
 import type { UserState } from '../domain/journal.ts';
 
 /** What a connector can do; the plan and the runner read these instead of guessing. */
@@ -38,6 +45,19 @@ export interface LoginFact {
   readonly username: string;
   readonly lastLogin: Date | null;
   readonly createdAt: Date | null;
+  /**
+   * Name of the user's directory per the database; where the username exists in several directories, the one
+   * Confluence resolves it to (the first active one in directory order). `null` from REST, which never says.
+   */
+  readonly directory: string | null;
+}
+
+/** The instance's user directories and the groups whose membership Confluence cannot change. */
+export interface DirectoryFacts {
+  /** In Confluence's resolution order. */
+  readonly directories: DirectorySnapshot[];
+  /** Group names (sorted) held by a read-only directory (e.g. LDAP groups that are not local): no add or remove there. */
+  readonly readOnlyGroups: string[];
 }
 
 export interface ConfluenceConnector {
@@ -58,6 +78,11 @@ export interface ConfluenceConnector {
   readLicense(signal?: AbortSignal): Promise<LicenseUsage>;
   /** Last-login facts from REST (10.2+ `expand=lastLogin`) or the read-only database source. */
   lastLogins(signal?: AbortSignal): AsyncIterable<LoginFact>;
+  /**
+   * Directories (order, active, writable) and read-only groups, from a source that knows them (the database);
+   * `null` when the connector has none (REST never says which directory a user or group belongs to).
+   */
+  readDirectories?(signal?: AbortSignal): Promise<DirectoryFacts | null>;
 
   /** The user's current state, read before every write; `null` when the user no longer exists. */
   readUserState(username: string, signal?: AbortSignal): Promise<UserState | null>;

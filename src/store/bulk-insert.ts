@@ -29,13 +29,15 @@ function placeholders(dialect: StoreDialect, rows: number, columns: number): str
 export async function bulkInsert(
   db: Kysely<Database> | Transaction<Database>,
   dialect: StoreDialect,
-  table: 'scan_users' | 'scan_memberships' | 'scan_nesting',
+  table: 'scan_users' | 'scan_memberships' | 'scan_nesting' | 'user_memory',
   columns: readonly string[],
   rows: readonly (readonly (string | number | null)[])[],
+  /** SQL appended after the values, e.g. an `on conflict … do update` clause (same text on both dialects). */
+  suffix = '',
 ): Promise<void> {
   if (rows.length === 0) return;
   const values: (string | number | null)[] = [];
   for (const row of rows) for (const cell of row) values.push(cell);
-  const text = `insert into ${table} (${columns.join(', ')}) values ${placeholders(dialect, rows.length, columns.length)}`;
+  const text = `insert into ${table} (${columns.join(', ')}) values ${placeholders(dialect, rows.length, columns.length)} ${suffix}`;
   await db.executeQuery(CompiledQuery.raw(text, values));
 }

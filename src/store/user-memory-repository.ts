@@ -1,9 +1,9 @@
 /** Seatkeeper's own memory of users: first seen, last login, last licensed; kept across scans. */
 
-import { sql } from 'kysely';
 import type { UserMemory, UserMemoryRepository } from '../app/store-port.ts';
 import type { StoreContext, UserMemoryTable } from './store-database.ts';
 import { chunk, fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
+import { bulkInsert } from './bulk-insert.ts';
 
 /** One observation as `observe` receives it. */
 type Fact = { username: string; seenAt: Date; lastLogin: Date | null; licensed: boolean };
@@ -12,15 +12,17 @@ const MEMORY_COLUMNS = 5;
 
 // ISO text compares like the instants it encodes, so the merge is plain SQL on both dialects.
 // CASE rather than min()/max() or least()/greatest(): SQLite's and PostgreSQL's differ on NULLs.
-const earliestFirstSeen = sql<string>`case when excluded.first_seen < user_memory.first_seen then excluded.first_seen else user_memory.first_seen end`;
-const latestLastLogin = sql<string | null>`case
-  when excluded.last_login is null then user_memory.last_login
-  when user_memory.last_login is null or excluded.last_login > user_memory.last_login then excluded.last_login
-  else user_memory.last_login end`;
-const latestLicensedAt = sql<string | null>`case
-  when excluded.last_licensed_at is null then user_memory.last_licensed_at
-  when user_memory.last_licensed_at is null or excluded.last_licensed_at > user_memory.last_licensed_at then excluded.last_licensed_at
-  else user_memory.last_licensed_at end`;
+const MERGE = `on conflict (instance, username) do update set
+  first_seen = case when excluded.first_seen < user_memory.first_seen then excluded.first_seen else user_memory.first_seen end,
+  last_login = case
+    when excluded.last_login is null then user_memory.last_login
+    when user_memory.last_login is null or excluded.last_login > user_memory.last_login then excluded.last_login
+    else user_memory.last_login end,
+  last_licensed_at = case
+    when excluded.last_licensed_at is null then user_memory.last_licensed_at
+    when user_memory.last_licensed_at is null or excluded.last_licensed_at > user_memory.last_licensed_at then excluded.last_licensed_at
+    else user_memory.last_licensed_at end`;
+const MEMORY_COLUMN_NAMES = ['instance', 'username', 'first_seen', 'last_login', 'last_licensed_at'] as const;
 
 /** UserMemoryRepository over Kysely: batched upserts that merge in the database. */
 export class SqlUserMemoryRepository implements UserMemoryRepository {
@@ -29,19 +31,11 @@ export class SqlUserMemoryRepository implements UserMemoryRepository {
   async observe(instance: string, facts: readonly Fact[]): Promise<void> {
     const rows = mergeByUsername(instance, facts);
     if (rows.length === 0) return;
+    // Hand-compiled (bulk-insert.ts): 100k observations per scan would otherwise build a query tree per value.
     await this.context.db.transaction().execute(async (trx) => {
       for (const batch of chunk(rows, MEMORY_COLUMNS, this.context.maxParameters)) {
-        await trx
-          .insertInto('user_memory')
-          .values(batch)
-          .onConflict((oc) =>
-            oc.columns(['instance', 'username']).doUpdateSet({
-              first_seen: earliestFirstSeen,
-              last_login: latestLastLogin,
-              last_licensed_at: latestLicensedAt,
-            }),
-          )
-          .execute();
+        const tuples = batch.map((r) => [r.instance, r.username, r.first_seen, r.last_login, r.last_licensed_at]);
+        await bulkInsert(trx, this.context.dialect, 'user_memory', MEMORY_COLUMN_NAMES, tuples, MERGE);
       }
     });
   }

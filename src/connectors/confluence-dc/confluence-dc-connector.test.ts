@@ -169,10 +169,14 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       const facts = await collect(connector.lastLogins());
       const licensed = emulator.state.activeLicensedUsers();
       assert.deepEqual(
-        facts.map((f) => [f.username, f.lastLogin?.getTime() ?? null, f.createdAt]),
-        licensed.map((u) => [u.username, u.lastLogin?.getTime() ?? null, null]),
+        facts.map((f) => [f.username, f.lastLogin?.getTime() ?? null, f.createdAt, f.directory]),
+        licensed.map((u) => [u.username, u.lastLogin?.getTime() ?? null, null, null]),
       );
       assert.ok(facts.some((f) => f.lastLogin === null), 'licensed users who never logged in come back as null');
+    });
+
+    it('has no directory facts over REST', async () => {
+      assert.equal(await connector.readDirectories?.(), null);
     });
 
     it('reads a user state and makes idempotent group, grant and account changes', async () => {

@@ -8,6 +8,7 @@ import { ConnectorError } from '../../app/connector-error.ts';
 import type {
   ConfluenceCapabilities,
   ConfluenceConnector,
+  DirectoryFacts,
   InstanceProbe,
   ListedUser,
   LoginFact,
@@ -253,6 +254,12 @@ export function createConfluenceDcConnector(
       // Only licensed, active users are listed: unlicensed and disabled accounts get no fact here, and
       // Seatkeeper's own memory of their last login is what keeps it.
       yield* mapEach(client.paginate(path, { expand: 'lastLogin' }, signal), target('GET', path), mapActiveUserLogin);
+    },
+
+    async readDirectories(signal): Promise<DirectoryFacts | null> {
+      // REST never says which directory a user or group belongs to, nor whether it is writable.
+      if (config.lastLogin !== 'database') return null;
+      return databaseSource().readDirectories(signal);
     },
 
     async readUserState(username, signal): Promise<UserState | null> {

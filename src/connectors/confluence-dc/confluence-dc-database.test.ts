@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { ConnectorError } from '../../app/connector-error.ts';
-import type { LoginFact } from '../../app/confluence-port.ts';
+import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
 import { createScratchDatabase, testDatabaseUrl, type ScratchDatabase, type TestDatabaseKind } from '../../emulators/test-databases.ts';
 import { writeConfluenceDatabase } from '../../emulators/confluence-dc/emulator-database.ts';
 import { startConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
-import { generateOrganisation, type OrgSeed } from '../../emulators/confluence-dc/org-generator.ts';
+import { EmulatorState } from '../../emulators/confluence-dc/emulator-state.ts';
+import { generateOrganisation, INTERNAL_DIRECTORY, LDAP_DIRECTORY, type OrgSeed } from '../../emulators/confluence-dc/org-generator.ts';
 import { connectReadOnly, createConfluenceDatabaseSource } from './confluence-dc-database.ts';
 import { confluenceDcConfigSchema } from './confluence-dc-config.ts';
 import { createConfluenceDcConnector } from './confluence-dc-connector.ts';
@@ -22,16 +23,31 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-function plain(facts: readonly LoginFact[]): [string, string | null, string | null][] {
-  return facts.map((f) => [f.username, f.lastLogin?.toISOString() ?? null, f.createdAt?.toISOString() ?? null]);
+type PlainFact = [string, string | null, string | null, string | null];
+
+function plain(facts: readonly LoginFact[]): PlainFact[] {
+  return facts.map((f) => [f.username, f.lastLogin?.toISOString() ?? null, f.createdAt?.toISOString() ?? null, f.directory]);
 }
 
 /** What the database says about the generated organisation: one row per user, in lower-case username order. */
-function expectedFacts(org: OrgSeed): [string, string | null, string | null][] {
+function expectedFacts(org: OrgSeed): PlainFact[] {
   return [...org.users]
     .sort((a, b) => (a.username.toLowerCase() < b.username.toLowerCase() ? -1 : 1))
-    .map((u) => [u.username, u.lastLogin?.toISOString() ?? null, u.createdAt.toISOString()]);
+    .map((u) => [u.username, u.lastLogin?.toISOString() ?? null, u.createdAt.toISOString(), u.directory]);
 }
+
+/** The directories and read-only groups exactly as the emulated organisation defines them. */
+function expectedDirectoryFacts(org: OrgSeed): DirectoryFacts {
+  const state = new EmulatorState(org);
+  return {
+    directories: [...org.directories]
+      .sort((a, b) => a.order - b.order)
+      .map((d) => ({ name: d.name, order: d.order, active: d.active, writable: d.writable })),
+    readOnlyGroups: state.allGroups().filter((g) => !g.writable).map((g) => g.name).sort(),
+  };
+}
+
+const ID = { internal: 98305, ldap: 5111809 };
 
 /** Runs SQL against the scratch database as the test's own (writing) account. */
 async function execute(kind: TestDatabaseKind, url: string, statements: readonly string[]): Promise<void> {
@@ -74,6 +90,7 @@ for (const kind of KINDS) {
       await source.close();
       assert.equal(facts.length, ORG.users.length);
       assert.deepEqual(plain(facts), expectedFacts(ORG));
+      assert.ok(facts.some((f) => f.directory === LDAP_DIRECTORY) && facts.some((f) => f.directory === INTERNAL_DIRECTORY));
     });
 
     it('lets a consumer stop early, and a cancelled scan stops reading', async (t) => {
@@ -132,6 +149,150 @@ for (const kind of KINDS) {
       assert.equal(facts.get(c.username)?.lastLogin?.toISOString(), c.lastLogin?.toISOString());
       assert.equal(facts.get(d.username)?.lastLogin?.toISOString(), '2025-11-25T12:00:00.000Z');
       assert.equal(facts.get(d.username)?.createdAt?.toISOString(), '2025-10-01T00:00:00.000Z');
+      // The internal directory comes first in the emulated order, whichever of the two rows is the original.
+      assert.equal(facts.get(d.username)?.directory, INTERNAL_DIRECTORY);
+    });
+
+    it('reports the first directory in Confluence order for a username held by two, skipping an inactive one', async (t) => {
+      const db = await scratch(kind, t);
+      if (db === null) return;
+      await writeConfluenceDatabase(db.url, ORG);
+      const ldapUser = ORG.users.find((u) => u.directory === LDAP_DIRECTORY);
+      assert.ok(ldapUser);
+      await execute(kind, db.url, [
+        `INSERT INTO cwd_user (id, user_name, lower_user_name, active, created_date, updated_date, directory_id)
+           SELECT 990002, user_name, lower_user_name, 'T', created_date, updated_date, ${ID.internal} FROM cwd_user WHERE id = ${ldapUser.id}`,
+      ]);
+      const directoryOf = async (): Promise<string | null | undefined> => {
+        const source = createConfluenceDatabaseSource(db.url, { target: 'wiki database', batchSize: 4 });
+        const facts = await collect(source.readLogins());
+        await source.close();
+        assert.equal(facts.length, ORG.users.length, 'still one fact per username');
+        return facts.find((f) => f.username === ldapUser.username)?.directory;
+      };
+      assert.equal(await directoryOf(), INTERNAL_DIRECTORY, 'internal is at list_index 0');
+      await execute(kind, db.url, [
+        `UPDATE cwd_app_dir_mapping SET list_index = 5 WHERE directory_id = ${ID.internal}`,
+      ]);
+      assert.equal(await directoryOf(), LDAP_DIRECTORY, 'after moving the internal directory down the list');
+      await execute(kind, db.url, [
+        `UPDATE cwd_app_dir_mapping SET list_index = 0 WHERE directory_id = ${ID.internal}`,
+        `UPDATE cwd_directory SET active = 'F' WHERE id = ${ID.internal}`,
+      ]);
+      assert.equal(await directoryOf(), LDAP_DIRECTORY, 'an inactive directory does not resolve the name');
+    });
+
+    it('reads directories and read-only groups exactly as the emulated organisation defines them', async (t) => {
+      const db = await scratch(kind, t);
+      if (db === null) return;
+      await writeConfluenceDatabase(db.url, ORG);
+      const source = createConfluenceDatabaseSource(db.url, { target: 'wiki database' });
+      t.after(() => source.close());
+      const facts = await source.readDirectories();
+      assert.deepEqual(facts, expectedDirectoryFacts(ORG));
+      assert.deepEqual(facts.directories, [
+        { name: INTERNAL_DIRECTORY, order: 0, active: true, writable: true },
+        { name: LDAP_DIRECTORY, order: 1, active: true, writable: false },
+      ]);
+      assert.deepEqual(facts.readOnlyGroups, ['all-employees', 'wiki-access']);
+    });
+
+    it('derives writability from the allowed operations Confluence stores for each LDAP permission option', async (t) => {
+      const db = await scratch(kind, t);
+      if (db === null) return;
+      await writeConfluenceDatabase(db.url, ORG);
+      const ldapGroups = new EmulatorState(ORG).allGroups().filter((g) => g.directory === LDAP_DIRECTORY).map((g) => g.name).sort();
+      const read = async (): Promise<DirectoryFacts> => {
+        const source = createConfluenceDatabaseSource(db.url, { target: 'wiki database' });
+        try {
+          return await source.readDirectories();
+        } finally {
+          await source.close();
+        }
+      };
+      const writable = (facts: DirectoryFacts): Record<string, boolean> => Object.fromEntries(facts.directories.map((d) => [d.name, d.writable]));
+      const everything = ['CREATE_USER', 'CREATE_GROUP', 'CREATE_ROLE', 'UPDATE_USER', 'UPDATE_GROUP', 'UPDATE_ROLE',
+        'UPDATE_USER_ATTRIBUTE', 'UPDATE_GROUP_ATTRIBUTE', 'UPDATE_ROLE_ATTRIBUTE', 'DELETE_USER', 'DELETE_GROUP', 'DELETE_ROLE'];
+      // What the directory screen stores for a permission option: its operations, and ldap.local.groups.
+      const setLdapOperations = (operations: readonly string[]): string[] => [
+        `DELETE FROM cwd_directory_operation WHERE directory_id = ${ID.ldap}`,
+        ...operations.map((op) => `INSERT INTO cwd_directory_operation (directory_id, operation_type) VALUES (${ID.ldap}, '${op}')`),
+        `UPDATE cwd_directory_attribute SET attribute_value = '${String(operations.includes('CREATE_GROUP') && !operations.includes('CREATE_USER'))}'
+           WHERE directory_id = ${ID.ldap} AND attribute_name = 'ldap.local.groups'`,
+      ];
+
+      // Read Only: no local groups either, so every LDAP group is read-only.
+      await execute(kind, db.url, setLdapOperations(['UPDATE_USER_ATTRIBUTE', 'UPDATE_GROUP_ATTRIBUTE']));
+      let facts = await read();
+      assert.deepEqual(writable(facts), { [INTERNAL_DIRECTORY]: true, [LDAP_DIRECTORY]: false });
+      assert.deepEqual(facts.readOnlyGroups, ldapGroups);
+
+      // Read/Write: the LDAP directory takes account and membership changes.
+      await execute(kind, db.url, setLdapOperations(everything));
+      facts = await read();
+      assert.deepEqual(writable(facts), { [INTERNAL_DIRECTORY]: true, [LDAP_DIRECTORY]: true });
+      assert.deepEqual(facts.readOnlyGroups, []);
+
+      // The application's own mapping may withhold an operation the directory allows (both are needed).
+      await execute(kind, db.url, [
+        `DELETE FROM cwd_app_dir_operation WHERE operation_type = 'UPDATE_USER'
+           AND app_dir_mapping_id = (SELECT id FROM cwd_app_dir_mapping WHERE directory_id = ${ID.internal})`,
+      ]);
+      facts = await read();
+      assert.deepEqual(writable(facts), { [INTERNAL_DIRECTORY]: false, [LDAP_DIRECTORY]: true });
+      assert.deepEqual(facts.readOnlyGroups, []);
+
+      // An inactive directory is listed as such; its groups are invisible to Confluence and not listed.
+      await execute(kind, db.url, [...setLdapOperations(['UPDATE_USER_ATTRIBUTE']), `UPDATE cwd_directory SET active = 'F' WHERE id = ${ID.ldap}`]);
+      facts = await read();
+      assert.deepEqual(facts.directories.map((d) => [d.name, d.active]), [[INTERNAL_DIRECTORY, true], [LDAP_DIRECTORY, false]]);
+      assert.deepEqual(facts.readOnlyGroups, []);
+    });
+
+    it('without the optional permission tables, reads only the internal directory as writable', async (t) => {
+      const db = await scratch(kind, t);
+      if (db === null) return;
+      await writeConfluenceDatabase(db.url, ORG);
+      await execute(kind, db.url, ['DROP TABLE cwd_directory_operation', 'DROP TABLE cwd_app_dir_operation', 'DROP TABLE cwd_directory_attribute']);
+      const source = createConfluenceDatabaseSource(db.url, { target: 'wiki database', batchSize: 50 });
+      t.after(() => source.close());
+      await source.check();
+      // Local groups still take changes (cwd_group.local says Confluence created them); LDAP's own groups do not.
+      assert.deepEqual(await source.readDirectories(), expectedDirectoryFacts(ORG));
+      assert.deepEqual(plain(await collect(source.readLogins())), expectedFacts(ORG));
+
+      // The attribute saying local groups are off makes those read-only too.
+      await execute(kind, db.url, [
+        'CREATE TABLE cwd_directory_attribute (directory_id BIGINT NOT NULL, attribute_value VARCHAR(4000), attribute_name VARCHAR(255) NOT NULL)',
+        `INSERT INTO cwd_directory_attribute (directory_id, attribute_name, attribute_value) VALUES (${ID.ldap}, 'ldap.local.groups', 'false')`,
+      ]);
+      const ldapGroups = new EmulatorState(ORG).allGroups().filter((g) => g.directory === LDAP_DIRECTORY).map((g) => g.name).sort();
+      assert.deepEqual((await source.readDirectories()).readOnlyGroups, ldapGroups);
+    });
+
+    it('reads active and local flags stored as booleans or 1/0', async (t) => {
+      const db = await scratch(kind, t);
+      if (db === null) return;
+      await writeConfluenceDatabase(db.url, ORG);
+      await execute(
+        kind,
+        db.url,
+        kind === 'postgres'
+          ? [
+            `ALTER TABLE cwd_directory ALTER COLUMN active TYPE boolean USING active = 'T'`,
+            `ALTER TABLE cwd_group ALTER COLUMN "local" TYPE boolean USING "local" = 'T'`,
+          ]
+          : [
+            `UPDATE cwd_directory SET active = CASE active WHEN 'T' THEN '1' ELSE '0' END`,
+            'ALTER TABLE cwd_directory MODIFY active TINYINT NOT NULL',
+            "UPDATE cwd_group SET `local` = CASE `local` WHEN 'T' THEN '1' ELSE '0' END",
+            'ALTER TABLE cwd_group MODIFY `local` TINYINT NOT NULL',
+          ],
+      );
+      const source = createConfluenceDatabaseSource(db.url, { target: 'wiki database' });
+      t.after(() => source.close());
+      assert.deepEqual(await source.readDirectories(), expectedDirectoryFacts(ORG));
+      assert.deepEqual(plain(await collect(source.readLogins())), expectedFacts(ORG));
     });
 
     it('finds tables and columns spelled in upper case', async (t) => {
@@ -162,7 +323,10 @@ for (const kind of KINDS) {
       );
       assert.ok(error instanceof ConnectorError);
       assert.equal(error.fixable, true);
-      assert.match(error.message, /table cwd_user has no column created_date; no table user_mapping; no table logininfo; no table cwd_user_attribute/);
+      assert.match(
+        error.message,
+        /table cwd_user has no column created_date, directory_id; no table user_mapping; no table logininfo; no table cwd_user_attribute; no table cwd_directory; no table cwd_app_dir_mapping; no table cwd_group$/,
+      );
     });
 
     it('opens read-only sessions: the server refuses writes', async (t) => {
@@ -219,6 +383,7 @@ describe('connector in database mode (Confluence 9.3 emulator + real database)',
       assert.deepEqual(await connector.probe(), { version: '9.3.1', connectedAs: 'admin', baseUrl: emulator.url });
       assert.equal(connector.capabilities.lastLogin, 'database');
       assert.deepEqual(plain(await collect(connector.lastLogins())), expectedFacts(ORG));
+      assert.deepEqual(await connector.readDirectories?.(), expectedDirectoryFacts(ORG));
     });
   }
 });

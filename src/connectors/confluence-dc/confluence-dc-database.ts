@@ -3,13 +3,25 @@
  * expose them (before 10.2). Reads the tables of the Atlassian KB SQL: cwd_user ⋈ user_mapping
  * (lower_username), LEFT JOIN logininfo (USERNAME holds the user_key, SUCCESSDATE) and LEFT JOIN
  * cwd_user_attribute 'lastAuthenticated' (epoch milliseconds as text). PostgreSQL and MySQL/MariaDB.
+ * It also says what REST never does: each user's directory (cwd_directory, ordered by
+ * cwd_app_dir_mapping.list_index), which directories are writable and which groups are read-only
+ * (embedded Crowd's allowed operations, see confluence-dc-directories.ts).
  */
 
 import pg from 'pg';
 import { createConnection as createMysqlConnection } from 'mysql2';
 import { z } from 'zod';
 import { ConnectorError } from '../../app/connector-error.ts';
-import type { LoginFact } from '../../app/confluence-port.ts';
+import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
+import {
+  deriveDirectories,
+  directoriesWithReadOnlyGroups,
+  readFlag,
+  readOnlyGroupNames,
+  toDirectoryFacts,
+  type DirectoryPermissionRows,
+} from './confluence-dc-directories.ts';
+import { OPTIONAL, REQUIRED, directorySql, loginQuery, type Dialect, type Names } from './confluence-dc-database-queries.ts';
 
 /** Reads login facts from a Confluence database; never writes. */
 export interface ConfluenceDatabaseSource {
@@ -17,6 +29,8 @@ export interface ConfluenceDatabaseSource {
   check(signal?: AbortSignal): Promise<void>;
   /** One fact per username, in lower-case username order, streamed from one server-side cursor. */
   readLogins(signal?: AbortSignal): AsyncIterable<LoginFact>;
+  /** Directories in Confluence's order with active and writable, and the groups whose membership Confluence cannot change. */
+  readDirectories(signal?: AbortSignal): Promise<DirectoryFacts>;
   /** Closes any connection still open. */
   close(): Promise<void>;
 }
@@ -27,8 +41,6 @@ export interface ConfluenceDatabaseOptions {
   /** Rows fetched per round trip (default 1000). */
   readonly batchSize?: number;
 }
-
-type Dialect = 'postgres' | 'mysql';
 
 /** A driver connection whose session is read-only: the only way this module talks to a database. */
 export interface SqlConnection {
@@ -44,23 +56,37 @@ export interface SqlConnection {
   destroy(): void;
 }
 
-/** Tables and columns the query needs, lower-case; their real spelling is looked up once. */
-const REQUIRED: Readonly<Record<string, readonly string[]>> = {
-  cwd_user: ['id', 'lower_user_name', 'created_date'],
-  user_mapping: ['user_key', 'username', 'lower_username'],
-  logininfo: ['username', 'successdate'],
-  cwd_user_attribute: ['user_id', 'attribute_name', 'attribute_value'],
-};
-
 const columnRow = z.object({ table_name: z.string(), column_name: z.string() });
 const instant = z.union([z.date(), z.string(), z.null()]);
+/** Ids are BIGINT or NUMERIC(18,0): the drivers hand them over as strings or numbers. */
+const id = z.union([z.string(), z.number(), z.bigint()]).transform(String);
+const position = z.union([z.number(), z.string(), z.null()]).transform((value) => {
+  if (value === null) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+});
 const loginRow = z.object({
   lower_username: z.string(),
   username: z.string().nullable(),
   success_date: instant,
   last_authenticated: z.union([z.string(), z.number(), z.null()]),
   created_date: instant,
+  directory_name: z.string().nullable(),
+  directory_active: z.unknown(),
+  list_index: position,
 });
+const directoryRow = z.object({
+  id,
+  name: z.string(),
+  active: z.unknown(),
+  type: z.string(),
+  mapping_id: id.nullable(),
+  list_index: position,
+});
+const directoryOperationRow = z.object({ directory_id: id, operation_type: z.string() });
+const mappingOperationRow = z.object({ mapping_id: id, operation_type: z.string() });
+const attributeRow = z.object({ directory_id: id, attribute_value: z.string().nullable() });
+const groupRow = z.object({ group_name: z.string(), directory_id: id, is_local: z.unknown() });
 
 /** Creates the source for a postgres:// or mysql:// URL; nothing connects until it is used. */
 export function createConfluenceDatabaseSource(url: string, options: ConfluenceDatabaseOptions): ConfluenceDatabaseSource {
@@ -124,6 +150,44 @@ export function createConfluenceDatabaseSource(url: string, options: ConfluenceD
         throw databaseError('reading last logins from the Confluence database failed', error, target);
       } finally {
         await release(connection, finished);
+      }
+    },
+
+    async readDirectories(signal) {
+      const connection = await connect();
+      try {
+        return await readOnly(connection, async () => {
+          const names = await resolveNames(connection, target);
+          const sql = directorySql(connection.dialect, names);
+          const read = async <T>(schema: z.ZodType<T>, query: string | null): Promise<T[] | null> => {
+            if (query === null) return null;
+            signal?.throwIfAborted();
+            return parseRows(schema, await connection.query(query, []), target);
+          };
+          const rows = (await read(directoryRow, sql.directories)) ?? [];
+          const permissions: DirectoryPermissionRows = {
+            directoryOperations: (await read(directoryOperationRow, sql.directoryOperations))
+              ?.map((r) => ({ directoryId: r.directory_id, operation: r.operation_type })) ?? null,
+            mappingOperations: (await read(mappingOperationRow, sql.mappingOperations))
+              ?.map((r) => ({ mappingId: r.mapping_id, operation: r.operation_type })) ?? null,
+            localGroupsAttributes: (await read(attributeRow, sql.localGroupsAttributes))
+              ?.map((r) => ({ directoryId: r.directory_id, value: r.attribute_value })) ?? null,
+          };
+          const directories = unexpectedAsConnectorError(target, () =>
+            deriveDirectories(
+              rows.map((r) => ({ id: r.id, name: r.name, active: r.active, type: r.type, mappingId: r.mapping_id, listIndex: r.list_index })),
+              permissions,
+            ),
+          );
+          const groups = (await read(groupRow, sql.groupsOf(directoriesWithReadOnlyGroups(directories)))) ?? [];
+          const readOnly = readOnlyGroupNames(directories, groups.map((g) => ({ name: g.group_name, directoryId: g.directory_id, local: g.is_local })));
+          return toDirectoryFacts(directories, readOnly);
+        });
+      } catch (error) {
+        if (error instanceof ConnectorError || signal?.aborted) throw error;
+        throw databaseError('reading user directories from the Confluence database failed', error, target);
+      } finally {
+        await release(connection);
       }
     },
 
@@ -253,16 +317,13 @@ async function readOnlyStream<T>(connection: SqlConnection, rows: () => AsyncGen
   })();
 }
 
-/** Real spelling of each required table and column, lower-case name → as stored. */
-type Names = ReadonlyMap<string, { readonly table: string; readonly columns: ReadonlyMap<string, string> }>;
-
 /**
  * Looks the tables up in information_schema once: PostgreSQL folds unquoted names to lower case but a
  * quoted upper-case table stays upper-case, and MySQL/MariaDB on Linux compare table names by case.
  */
 async function resolveNames(connection: SqlConnection, target: string): Promise<Names> {
   const schema = connection.dialect === 'postgres' ? 'current_schema()' : 'DATABASE()';
-  const wanted = Object.keys(REQUIRED).map((name) => `'${name}'`).join(', ');
+  const wanted = [...Object.keys(REQUIRED), ...Object.keys(OPTIONAL)].map((name) => `'${name}'`).join(', ');
   const rows = parseRows(
     columnRow,
     await connection.query(
@@ -274,19 +335,25 @@ async function resolveNames(connection: SqlConnection, target: string): Promise<
   );
   const names = new Map<string, { table: string; columns: Map<string, string> }>();
   const problems: string[] = [];
-  for (const [table, columns] of Object.entries(REQUIRED)) {
+  const lookUp = (table: string, columns: readonly string[], required: boolean): void => {
     const spellings = [...new Set(rows.filter((r) => r.table_name.toLowerCase() === table).map((r) => r.table_name))];
     // Should both spellings exist (possible on a case-sensitive MySQL), prefer Confluence's own lower case.
     const actual = spellings.includes(table) ? table : spellings[0];
     if (actual === undefined) {
-      problems.push(`no table ${table}`);
-      continue;
+      if (required) problems.push(`no table ${table}`);
+      return;
     }
     const found = new Map(rows.filter((r) => r.table_name === actual).map((r) => [r.column_name.toLowerCase(), r.column_name]));
     const missing = columns.filter((c) => !found.has(c));
-    if (missing.length > 0) problems.push(`table ${actual} has no column ${missing.join(', ')}`);
+    if (missing.length > 0) {
+      // An optional table that is not what Confluence writes is as good as absent.
+      if (required) problems.push(`table ${actual} has no column ${missing.join(', ')}`);
+      return;
+    }
     names.set(table, { table: actual, columns: found });
-  }
+  };
+  for (const [table, columns] of Object.entries(REQUIRED)) lookUp(table, columns, true);
+  for (const [table, columns] of Object.entries(OPTIONAL)) lookUp(table, columns, false);
   if (problems.length > 0) {
     throw new ConnectorError(`the database is not a Confluence database this account can read: ${problems.join('; ')}`, {
       target,
@@ -296,45 +363,54 @@ async function resolveNames(connection: SqlConnection, target: string): Promise<
   return names;
 }
 
-/** The KB join, ordered by lower-case username so each user's rows arrive together. */
-function loginQuery(dialect: Dialect, names: Names): string {
-  const quote = (identifier: string): string =>
-    dialect === 'postgres' ? `"${identifier.replaceAll('"', '""')}"` : `\`${identifier.replaceAll('`', '``')}\``;
-  const t = (table: string): string => quote(names.get(table)?.table ?? table);
-  const c = (table: string, column: string): string => quote(names.get(table)?.columns.get(column) ?? column);
-  return `SELECT um.${c('user_mapping', 'lower_username')} AS lower_username,
-      um.${c('user_mapping', 'username')} AS username,
-      li.${c('logininfo', 'successdate')} AS success_date,
-      ua.${c('cwd_user_attribute', 'attribute_value')} AS last_authenticated,
-      cu.${c('cwd_user', 'created_date')} AS created_date
-    FROM ${t('user_mapping')} um
-    JOIN ${t('cwd_user')} cu ON cu.${c('cwd_user', 'lower_user_name')} = um.${c('user_mapping', 'lower_username')}
-    LEFT JOIN ${t('logininfo')} li ON li.${c('logininfo', 'username')} = um.${c('user_mapping', 'user_key')}
-    LEFT JOIN ${t('cwd_user_attribute')} ua ON ua.${c('cwd_user_attribute', 'user_id')} = cu.${c('cwd_user', 'id')}
-      AND ua.${c('cwd_user_attribute', 'attribute_name')} = 'lastAuthenticated'
-    ORDER BY um.${c('user_mapping', 'lower_username')}`;
-}
-
 type LoginRow = z.infer<typeof loginRow>;
 
 /**
  * One fact per username from its joined rows (one per directory the name exists in). lastLogin is the
  * latest of SUCCESSDATE and lastAuthenticated over all rows; createdAt is the latest creation date,
  * the conservative choice: a newer account is less likely to pass a "never logged in for N days" rule.
+ * The directory is the one Confluence resolves the name to: the first active directory in its order.
  */
 export function foldRows(rows: readonly LoginRow[]): LoginFact[] {
   const facts: LoginFact[] = [];
-  let current: { key: string; username: string; lastLogin: Date | null; createdAt: Date | null } | null = null;
+  type Current = { key: string; username: string; lastLogin: Date | null; createdAt: Date | null; directory: DirectoryRank | null };
+  let current: Current | null = null;
+  const fact = (c: Current): LoginFact => ({
+    username: c.username,
+    lastLogin: c.lastLogin,
+    createdAt: c.createdAt,
+    directory: c.directory?.name ?? null,
+  });
   for (const row of rows) {
     if (current === null || current.key !== row.lower_username) {
-      if (current !== null) facts.push({ username: current.username, lastLogin: current.lastLogin, createdAt: current.createdAt });
-      current = { key: row.lower_username, username: row.username ?? row.lower_username, lastLogin: null, createdAt: null };
+      if (current !== null) facts.push(fact(current));
+      current = { key: row.lower_username, username: row.username ?? row.lower_username, lastLogin: null, createdAt: null, directory: null };
     }
     current.lastLogin = later(current.lastLogin, later(toDate(row.success_date), fromEpochText(row.last_authenticated)));
     current.createdAt = later(current.createdAt, toDate(row.created_date));
+    current.directory = first(current.directory, rankOf(row));
   }
-  if (current !== null) facts.push({ username: current.username, lastLogin: current.lastLogin, createdAt: current.createdAt });
+  if (current !== null) facts.push(fact(current));
   return facts;
+}
+
+/** A row's directory and its place in Confluence's resolution: active directories first, then by list_index. */
+interface DirectoryRank {
+  readonly name: string;
+  readonly inactive: boolean;
+  readonly index: number;
+}
+
+function rankOf(row: LoginRow): DirectoryRank | null {
+  if (row.directory_name === null) return null;
+  return { name: row.directory_name, inactive: readFlag(row.directory_active) !== true, index: row.list_index ?? Infinity };
+}
+
+function first(a: DirectoryRank | null, b: DirectoryRank | null): DirectoryRank | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const order = Number(a.inactive) - Number(b.inactive) || a.index - b.index || (a.name <= b.name ? -1 : 1);
+  return order <= 0 ? a : b;
 }
 
 function toDate(value: Date | string | null): Date | null {
@@ -356,6 +432,16 @@ function later(a: Date | null, b: Date | null): Date | null {
   if (a === null) return b;
   if (b === null) return a;
   return a.getTime() >= b.getTime() ? a : b;
+}
+
+/** Runs a derivation; a RangeError (a value it cannot read) becomes a ConnectorError naming the database. */
+function unexpectedAsConnectorError<T>(target: string, derive: () => T): T {
+  try {
+    return derive();
+  } catch (error) {
+    if (error instanceof RangeError) throw new ConnectorError(`unexpected rows from the Confluence database: ${error.message}`, { target, cause: error });
+    throw error;
+  }
 }
 
 function parseRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], target: string): T[] {

@@ -169,12 +169,12 @@ describe('mapActiveUserLogin on a recorded /rest/api/admin/users/list/active?exp
   it('maps epoch number, epoch string, ISO with offset and a missing lastLogin', () => {
     const facts = results('active-users-last-login.json').map(mapActiveUserLogin);
     assert.deepEqual(
-      facts.map((f) => f && { username: f.username, lastLogin: f.lastLogin?.toISOString() ?? null, createdAt: f.createdAt }),
+      facts.map((f) => f && { username: f.username, lastLogin: f.lastLogin?.toISOString() ?? null, createdAt: f.createdAt, directory: f.directory }),
       [
-        { username: 'svc-backup', lastLogin: null, createdAt: null },
-        { username: 'jdoe', lastLogin: '2024-03-02T09:00:00.000Z', createdAt: null },
-        { username: 'mmuster', lastLogin: '2024-06-01T10:00:00.000Z', createdAt: null },
-        { username: 'admin', lastLogin: '2024-11-26T08:15:42.123Z', createdAt: null },
+        { username: 'svc-backup', lastLogin: null, createdAt: null, directory: null },
+        { username: 'jdoe', lastLogin: '2024-03-02T09:00:00.000Z', createdAt: null, directory: null },
+        { username: 'mmuster', lastLogin: '2024-06-01T10:00:00.000Z', createdAt: null, directory: null },
+        { username: 'admin', lastLogin: '2024-11-26T08:15:42.123Z', createdAt: null, directory: null },
       ],
     );
   });

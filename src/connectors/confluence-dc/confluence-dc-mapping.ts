@@ -239,7 +239,8 @@ export function mapActiveUserLogin(raw: unknown): LoginFact | null {
   if (!absent && lastLogin === null) {
     throw new PayloadError(`unreadable lastLogin ${JSON.stringify(person.lastLogin).slice(0, 80)} for ${person.user.username}`);
   }
-  return { username: person.user.username, lastLogin, createdAt: null };
+  // Which directory a user belongs to is the database's to say; REST never does.
+  return { username: person.user.username, lastLogin, createdAt: null, directory: null };
 }
 
 type GrantSubject =

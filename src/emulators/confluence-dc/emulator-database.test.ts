@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { writeConfluenceDatabase } from './emulator-database.ts';
 import { EmulatorState } from './emulator-state.ts';
-import { generateOrganisation } from './org-generator.ts';
+import { generateOrganisation, INTERNAL_DIRECTORY, LDAP_DIRECTORY } from './org-generator.ts';
 import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../test-databases.ts';
 
 const NOW = new Date();
@@ -127,5 +127,37 @@ for (const kind of ['postgres', 'mariadb'] as const) {
     const disabled = await db.query(KB.disabled);
     assert.equal(disabled.length, state.allUsers().filter((u) => !u.active).length);
     assert.ok(disabled.some((r) => r['user_name'] === leaver.username));
+
+    // Directories as embedded Crowd stores them: order per application mapping, type, allowed operations
+    // (Crowd's PermissionOption: the read-only LDAP directory is "Read Only, with Local Groups"), ldap.local.groups.
+    const directories = await db.query(`SELECT d.directory_name, d.directory_type, d.active, m.list_index, a.application_name
+      FROM cwd_directory d JOIN cwd_app_dir_mapping m ON m.directory_id = d.id JOIN cwd_application a ON a.id = m.application_id
+      ORDER BY m.list_index`);
+    assert.deepEqual(
+      directories.map((r) => [r['directory_name'], r['directory_type'], r['active'], Number(r['list_index']), r['application_name']]),
+      [[INTERNAL_DIRECTORY, 'INTERNAL', 'T', 0, 'crowd-embedded'], [LDAP_DIRECTORY, 'CONNECTOR', 'T', 1, 'crowd-embedded']],
+    );
+    const operationsOf = async (name: string, table: 'directory' | 'mapping'): Promise<string[]> => {
+      const rows = await db.query(table === 'directory'
+        ? `SELECT o.operation_type FROM cwd_directory_operation o JOIN cwd_directory d ON d.id = o.directory_id WHERE d.directory_name = '${name}'`
+        : `SELECT o.operation_type FROM cwd_app_dir_operation o JOIN cwd_app_dir_mapping m ON m.id = o.app_dir_mapping_id
+             JOIN cwd_directory d ON d.id = m.directory_id WHERE d.directory_name = '${name}'`);
+      return rows.map((r) => String(r['operation_type'])).sort();
+    };
+    const all = ['CREATE_GROUP', 'CREATE_ROLE', 'CREATE_USER', 'DELETE_GROUP', 'DELETE_ROLE', 'DELETE_USER', 'UPDATE_GROUP',
+      'UPDATE_GROUP_ATTRIBUTE', 'UPDATE_ROLE', 'UPDATE_ROLE_ATTRIBUTE', 'UPDATE_USER', 'UPDATE_USER_ATTRIBUTE'];
+    assert.deepEqual(await operationsOf(INTERNAL_DIRECTORY, 'directory'), all);
+    assert.deepEqual(await operationsOf(LDAP_DIRECTORY, 'directory'),
+      ['CREATE_GROUP', 'DELETE_GROUP', 'UPDATE_GROUP', 'UPDATE_GROUP_ATTRIBUTE', 'UPDATE_USER_ATTRIBUTE']);
+    assert.deepEqual(await operationsOf(INTERNAL_DIRECTORY, 'mapping'), all);
+    assert.deepEqual(await operationsOf(LDAP_DIRECTORY, 'mapping'), all);
+    const localGroups = await db.query(`SELECT d.directory_name, a.attribute_value FROM cwd_directory_attribute a
+      JOIN cwd_directory d ON d.id = a.directory_id WHERE a.attribute_name = 'ldap.local.groups'`);
+    assert.deepEqual(localGroups.map((r) => [r['directory_name'], r['attribute_value']]), [[LDAP_DIRECTORY, 'true']]);
+
+    // The groups whose membership cannot change are exactly the LDAP groups not created in Confluence.
+    const ldapGroups = await db.query(`SELECT g.group_name FROM cwd_group g JOIN cwd_directory d ON d.id = g.directory_id
+      WHERE d.directory_name = '${LDAP_DIRECTORY}' AND g.${kind === 'postgres' ? '"local"' : '`local`'} = 'F' ORDER BY g.group_name`);
+    assert.deepEqual(ldapGroups.map((r) => r['group_name']), state.allGroups().filter((g) => !g.writable).map((g) => g.name).sort());
   });
 }

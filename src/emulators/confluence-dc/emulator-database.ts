@@ -1,9 +1,10 @@
 /**
  * Mirrors an emulated instance into a real PostgreSQL or MariaDB/MySQL database with Confluence's own
- * table and column names (cwd_directory, cwd_user, user_mapping, logininfo, cwd_user_attribute,
- * cwd_group, cwd_membership, SPACEPERMISSIONS), so the connector's read-only "last login from the
- * database" source and the Atlassian KB queries run against the same facts the REST emulator serves.
- * Timestamps are written as UTC wall-clock values.
+ * table and column names (cwd_application, cwd_directory with its attributes and allowed operations,
+ * cwd_app_dir_mapping and its operations, cwd_user, user_mapping, logininfo, cwd_user_attribute,
+ * cwd_group, cwd_membership, SPACEPERMISSIONS), so the connector's read-only database source and the
+ * Atlassian KB queries run against the same facts the REST emulator serves. Column names follow public
+ * pg_dumps of Confluence databases. Timestamps are written as UTC wall-clock values.
  */
 
 import pg from 'pg';
@@ -28,6 +29,18 @@ const PERMTYPE: Readonly<Record<PermissionKey, string>> = {
   'personal_space/create': 'PERSONALSPACE',
   'space/create': 'CREATESPACE',
 };
+
+/** Embedded Crowd's OperationType, in its declaration order. */
+const ALL_OPERATIONS = [
+  'CREATE_USER', 'CREATE_GROUP', 'CREATE_ROLE', 'UPDATE_USER', 'UPDATE_GROUP', 'UPDATE_ROLE',
+  'UPDATE_USER_ATTRIBUTE', 'UPDATE_GROUP_ATTRIBUTE', 'UPDATE_ROLE_ATTRIBUTE', 'DELETE_USER', 'DELETE_GROUP', 'DELETE_ROLE',
+] as const;
+
+/** Allowed operations of the LDAP permission option "Read Only, with Local Groups" (Crowd's PermissionOption). */
+const READ_ONLY_LOCAL_GROUPS = ['UPDATE_USER_ATTRIBUTE', 'UPDATE_GROUP_ATTRIBUTE', 'CREATE_GROUP', 'UPDATE_GROUP', 'DELETE_GROUP'] as const;
+
+/** cwd_application.id of Confluence's one embedded-Crowd application. */
+const APPLICATION_ID = 1;
 
 /** MySQL/MariaDB: values per multi-row INSERT, well under the default max_allowed_packet. */
 const MAX_VALUES_PER_STATEMENT = 30_000;
@@ -73,16 +86,31 @@ async function insertAll(target: SqlTarget, state: EmulatorState): Promise<Confl
   const epoch = '2015-01-01 00:00:00.000';
   const directories = state.directories;
   const directoryId = new Map(directories.map((directory) => [directory.name, directory.id]));
+  await target.insert('cwd_application',
+    ['id', 'application_name', 'lower_application_name', 'created_date', 'updated_date', 'active', 'description', 'application_type', 'credential'],
+    [[APPLICATION_ID, 'crowd-embedded', 'crowd-embedded', epoch, epoch, 'T', null, 'CROWD', 'X']]);
   await target.insert('cwd_directory',
     ['id', 'directory_name', 'lower_directory_name', 'created_date', 'updated_date', 'active', 'description', 'impl_class', 'lower_impl_class', 'directory_type'],
     directories.map((directory) => {
       const implClass = directory.type === 'INTERNAL'
         ? 'com.atlassian.crowd.directory.InternalDirectory' : 'com.atlassian.crowd.directory.OpenLDAP';
       return [directory.id, directory.name, directory.name.toLowerCase(), epoch, epoch, flag(directory.active),
-        directory.writable ? 'Internal' : 'Read only, with local groups', implClass, implClass.toLowerCase(), directory.type];
+        directory.type === 'INTERNAL' ? 'Internal' : directory.writable ? 'Read/Write' : 'Read only, with local groups', implClass, implClass.toLowerCase(), directory.type];
     }));
+  // A read-only directory is LDAP "Read Only, with Local Groups"; a writable one may do everything.
+  const operations = directories.flatMap((directory) =>
+    (directory.writable ? ALL_OPERATIONS : READ_ONLY_LOCAL_GROUPS).map((operation) => [directory.id, operation]));
+  await target.insert('cwd_directory_operation', ['directory_id', 'operation_type'], operations);
+  await target.insert('cwd_directory_attribute', ['directory_id', 'attribute_name', 'attribute_value'],
+    directories.flatMap((directory) => directory.type === 'INTERNAL'
+      ? [[directory.id, 'user_encryption_method', 'atlassian-security']]
+      : [[directory.id, 'ldap.url', 'ldap://ldap.corp.example.com:389'], [directory.id, 'ldap.basedn', 'dc=corp,dc=example,dc=com'],
+        [directory.id, 'ldap.local.groups', String(!directory.writable)]]));
   await target.insert('cwd_app_dir_mapping', ['id', 'application_id', 'directory_id', 'allow_all', 'list_index'],
-    directories.map((directory, index) => [index + 1, 1, directory.id, 'T', directory.order]));
+    directories.map((directory, index) => [index + 1, APPLICATION_ID, directory.id, 'T', directory.order]));
+  // The application itself may do everything in every directory; the directory's own operations are the limit.
+  await target.insert('cwd_app_dir_operation', ['app_dir_mapping_id', 'operation_type'],
+    directories.flatMap((_, index) => ALL_OPERATIONS.map((operation) => [index + 1, operation])));
 
   const users = state.allUsers();
   await target.insert('cwd_user',
@@ -99,7 +127,7 @@ async function insertAll(target: SqlTarget, state: EmulatorState): Promise<Confl
     users.map((user) => [user.userKey, user.username, user.username.toLowerCase()]));
 
   const loggedIn = users.filter((user) => user.lastLogin !== null);
-  await target.insert('logininfo', ['id', 'username', 'successdate', 'prevsuccessdate', 'faileddate', 'currfailed', 'totalfailed'],
+  await target.insert('logininfo', ['id', 'username', 'successdate', 'prevsuccessdate', 'faileddate', 'curfailed', 'totalfailed'],
     loggedIn.map((user, index) => [index + 1, user.userKey, sqlTime(user.lastLogin), null, null, 0, 0]));
   await target.insert('cwd_user_attribute', ['id', 'user_id', 'directory_id', 'attribute_name', 'attribute_value', 'attribute_lower_value'],
     loggedIn.map((user, index) => {
@@ -138,11 +166,20 @@ function ddl(dialect: SqlTarget['dialect']): { tables: string[]; indexes: string
   const time = dialect === 'postgres' ? 'TIMESTAMP' : 'DATETIME(3)';
   const local = quote(dialect, 'local');
   const tables = [
+    `CREATE TABLE cwd_application (id BIGINT PRIMARY KEY, application_name VARCHAR(255) NOT NULL,
+      lower_application_name VARCHAR(255) NOT NULL, created_date ${time} NOT NULL, updated_date ${time} NOT NULL,
+      active CHAR(1) NOT NULL, description VARCHAR(255), application_type VARCHAR(32) NOT NULL, credential VARCHAR(255) NOT NULL)`,
     `CREATE TABLE cwd_directory (id BIGINT PRIMARY KEY, directory_name VARCHAR(255) NOT NULL, lower_directory_name VARCHAR(255) NOT NULL,
       created_date ${time} NOT NULL, updated_date ${time} NOT NULL, active CHAR(1) NOT NULL, description VARCHAR(255),
       impl_class VARCHAR(255) NOT NULL, lower_impl_class VARCHAR(255) NOT NULL, directory_type VARCHAR(32) NOT NULL)`,
+    `CREATE TABLE cwd_directory_attribute (directory_id BIGINT NOT NULL, attribute_value VARCHAR(4000),
+      attribute_name VARCHAR(255) NOT NULL, PRIMARY KEY (directory_id, attribute_name))`,
+    `CREATE TABLE cwd_directory_operation (directory_id BIGINT NOT NULL, operation_type VARCHAR(32) NOT NULL,
+      PRIMARY KEY (directory_id, operation_type))`,
     `CREATE TABLE cwd_app_dir_mapping (id BIGINT PRIMARY KEY, application_id BIGINT, directory_id BIGINT NOT NULL,
       allow_all CHAR(1) NOT NULL, list_index INTEGER)`,
+    `CREATE TABLE cwd_app_dir_operation (app_dir_mapping_id BIGINT NOT NULL, operation_type VARCHAR(32) NOT NULL,
+      PRIMARY KEY (app_dir_mapping_id, operation_type))`,
     `CREATE TABLE cwd_user (id BIGINT PRIMARY KEY, user_name VARCHAR(255) NOT NULL, lower_user_name VARCHAR(255) NOT NULL,
       active CHAR(1) NOT NULL, created_date ${time} NOT NULL, updated_date ${time} NOT NULL, first_name VARCHAR(255),
       lower_first_name VARCHAR(255), last_name VARCHAR(255), lower_last_name VARCHAR(255), display_name VARCHAR(255),
@@ -150,7 +187,7 @@ function ddl(dialect: SqlTarget['dialect']): { tables: string[]; indexes: string
       credential VARCHAR(255), UNIQUE (lower_user_name, directory_id))`,
     'CREATE TABLE user_mapping (user_key VARCHAR(255) PRIMARY KEY, username VARCHAR(255), lower_username VARCHAR(255))',
     `CREATE TABLE logininfo (id BIGINT PRIMARY KEY, username VARCHAR(255) NOT NULL, successdate ${time}, prevsuccessdate ${time},
-      faileddate ${time}, currfailed INTEGER, totalfailed INTEGER)`,
+      faileddate ${time}, curfailed INTEGER, totalfailed INTEGER)`,
     `CREATE TABLE cwd_user_attribute (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, directory_id BIGINT NOT NULL,
       attribute_name VARCHAR(255) NOT NULL, attribute_value VARCHAR(255), attribute_lower_value VARCHAR(255))`,
     `CREATE TABLE cwd_group (id BIGINT PRIMARY KEY, group_name VARCHAR(255) NOT NULL, lower_group_name VARCHAR(255) NOT NULL,
