@@ -39,6 +39,8 @@ export function mergeUser(
   const loginKnown = login !== undefined || lastLogin !== null || (source === 'database' && listed.status !== 'unknown');
   return {
     ...listed,
+    // REST never names the directory; the database source does.
+    directory: listed.directory ?? login?.directory ?? null,
     lastLogin,
     loginKnown,
     createdAt: login?.createdAt ?? null,
@@ -109,6 +111,7 @@ export async function scanInstance(deps: {
     }
     if (nesting.length > 0) await store.scans.addNesting(scanId, nesting);
 
+    const facts = (await connector.readDirectories?.(signal)) ?? null;
     const grants = await connector.readGrants(signal);
     const license = await connector.readLicense(signal);
     const finishedAt = clock.now();
@@ -124,14 +127,24 @@ export async function scanInstance(deps: {
       nesting,
       grants,
       license,
-      directories: [],
+      directories: facts?.directories ?? [],
+      readOnlyGroups: facts?.readOnlyGroups ?? [],
     };
     const model = buildLicenceModel(snapshot);
     await store.memory.observe(
       connector.instance,
       users.map((u) => ({ username: u.username, seenAt: startedAt, lastLogin: u.lastLogin, licensed: model.seatOf(u).licensed })),
     );
-    await store.scans.finish(scanId, { finishedAt, status: 'complete', error: null, grants, license, directories: [], groups: snapshot.groups });
+    await store.scans.finish(scanId, {
+      finishedAt,
+      status: 'complete',
+      error: null,
+      grants,
+      license,
+      directories: snapshot.directories,
+      groups: snapshot.groups,
+      readOnlyGroups: snapshot.readOnlyGroups,
+    });
     return { scan: await requireScan(store, scanId), snapshot };
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -143,6 +156,7 @@ export async function scanInstance(deps: {
       license: { used: null, max: null },
       directories: [],
       groups: [],
+      readOnlyGroups: [],
     });
     return { scan: await requireScan(store, scanId), snapshot: null };
   }

@@ -32,6 +32,8 @@ export interface ScanResult {
   readonly license: LicenseUsage;
   readonly directories: readonly DirectorySnapshot[];
   readonly groups: readonly string[];
+  /** Groups whose membership cannot be changed through the instance (read-only directory). */
+  readonly readOnlyGroups: readonly string[];
 }
 
 export interface ScanRepository {

@@ -18,6 +18,7 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   'no-seat': 'hold no seat (disabled or unlicensed)',
   'unknown-status': 'account status unreadable',
   'already-selected': 'taken by an earlier policy',
+  'seat-in-read-only-group': 'seated through a read-only directory group (change them in the directory)',
 };
 
 const SKIP_ORDER: readonly SkipReason[] = [
@@ -29,6 +30,7 @@ const SKIP_ORDER: readonly SkipReason[] = [
   'no-seat',
   'unknown-status',
   'already-selected',
+  'seat-in-read-only-group',
 ];
 
 export function scanLines(scan: ScanRecord, licensed: number | null): string[] {

@@ -56,7 +56,8 @@ export type SkipReason =
   | 'out-of-scope'
   | 'no-seat'
   | 'unknown-status'
-  | 'already-selected';
+  | 'already-selected'
+  | 'seat-in-read-only-group';
 
 /** A plan as evaluated; immutable once hashed. */
 export interface Plan {

@@ -85,6 +85,7 @@ test('inactive-users policy: exact plan rows, reasons and steps', () => {
         'no-seat': 2,
         'unknown-status': 1,
         'already-selected': 0,
+        'seat-in-read-only-group': 0,
       },
       notYetDue: { neverLoggedIn: 1 },
     },
@@ -176,4 +177,37 @@ test('the plan hash is stable for the same input and changes with the content', 
   assert.notEqual(make(90).hash, make(91).hash);
   const tampered = { ...make(90), rows: make(90).rows.slice(1) };
   assert.equal(verifyPlanHash(tampered), false);
+});
+
+test('a seat held through a read-only directory group is not half-handled; read-only groups are never removed', () => {
+  const org = snapshot({
+    users: [
+      user('ldap-seat', { lastLogin: daysAgo(400), directory: 'Corporate LDAP' }),
+      user('both', { lastLogin: daysAgo(400), directory: 'Corporate LDAP' }),
+      user('local', { lastLogin: daysAgo(400), directory: 'Corporate LDAP' }),
+    ],
+    memberships: { 'wiki-access': ['ldap-seat'], 'confluence-users': ['both', 'local'], 'all-employees': ['both', 'local', 'ldap-seat'] },
+    grants: { useGroups: ['confluence-users', 'wiki-access'] },
+    groups: ['confluence-inactive-users'],
+    readOnlyGroups: ['all-employees', 'wiki-access'],
+  });
+  const plan = evaluatePolicies({
+    snapshot: org,
+    policies: [policy({ select: { neverLoggedInDays: null }, actions: { removeGroups: 'all' } })],
+    protection: { users: [], groups: [] },
+    now: NOW,
+  });
+  assert.deepEqual(plan.rows.map((r) => [r.username, r.steps, r.notes]), [
+    ['both', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }], ['all-employees belongs to a read-only directory: change it there']],
+    ['local', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }], ['all-employees belongs to a read-only directory: change it there']],
+  ]);
+  assert.equal(plan.summaries[0]!.skipped['seat-in-read-only-group'], 1);
+});
+
+test('a directories scope over REST (no directory facts) is refused with what to set', () => {
+  const rest = { ...ORG, directories: [] };
+  assert.throws(
+    () => evaluatePolicies({ snapshot: rest, policies: [policy({ select: { directories: ['Corporate LDAP'] } })], protection: { users: [], groups: [] }, now: NOW }),
+    (error: unknown) => error instanceof InvalidInput && /does not say which directory a user is in; set lastLogin: database/.test(error.problems.join()),
+  );
 });

@@ -17,6 +17,7 @@ function noSkips(): Record<SkipReason, number> {
     'no-seat': 0,
     'unknown-status': 0,
     'already-selected': 0,
+    'seat-in-read-only-group': 0,
   };
 }
 
@@ -26,7 +27,8 @@ export function stepsFor(
   user: UserSnapshot,
   seat: SeatView,
   writableDirectory: boolean,
-): { steps: ActionStep[]; notes: string[] } {
+  readOnlyGroups: ReadonlySet<string> = new Set(),
+): { steps: ActionStep[]; notes: string[]; freed: boolean } {
   const notes: string[] = [];
   const { removeGroups, addGroups, deactivate } = policy.actions;
   let remove: readonly string[];
@@ -40,6 +42,12 @@ export function stepsFor(
   if (readOnlyDeactivation) {
     remove = [...new Set([...remove, ...seat.billableGroups])].sort();
     notes.push(`directory "${user.directory ?? 'unknown'}" is read-only: deactivation replaced by removal of licence groups`);
+  }
+  // Memberships the directory owns cannot be changed through Confluence: said on the row, never attempted.
+  const fixed = remove.filter((g) => readOnlyGroups.has(g));
+  if (fixed.length > 0) {
+    notes.push(`${fixed.join(', ')} ${fixed.length === 1 ? 'belongs' : 'belong'} to a read-only directory: change ${fixed.length === 1 ? 'it' : 'them'} there`);
+    remove = remove.filter((g) => !readOnlyGroups.has(g));
   }
   const steps: ActionStep[] = remove.map((group) => ({ kind: 'remove-group', group }));
   const revokesSeat = removeGroups === 'license' || removeGroups === 'all' || readOnlyDeactivation;
@@ -61,7 +69,7 @@ export function stepsFor(
     const via = [...kept, ...(seat.directGrant && !revokesSeat ? ['an individual "can use" grant'] : [])];
     notes.push(`keeps a seat through ${via.join(', ')}: removeGroups does not cover it`);
   }
-  return { steps, notes };
+  return { steps, notes, freed };
 }
 
 /** Evaluates every policy of one instance, in order; a user is acted on by the first policy that selects them. */
@@ -77,6 +85,7 @@ export function evaluatePolicies(input: {
   if (problems.length > 0) throw new InvalidInput('the policies do not fit this instance', problems);
 
   const writable = new Map(snapshot.directories.map((d) => [d.name, d.writable]));
+  const readOnlyGroups = new Set(snapshot.readOnlyGroups);
   const taken = new Set<string>();
   const rows: PlanRow[] = [];
   const summaries: PolicySummary[] = [];
@@ -106,7 +115,12 @@ export function evaluatePolicies(input: {
       }
       // An unknown directory is treated as writable only when the snapshot lists no directories at all.
       const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(user.directory) ?? false);
-      const { steps, notes } = stepsFor(policy, user, seat, isWritable);
+      const { steps, notes, freed } = stepsFor(policy, user, seat, isWritable, readOnlyGroups);
+      // A seat that only the directory can take back is not half-handled here (no tracking group on a seated user).
+      if (!freed && seat.billableGroups.some((g) => readOnlyGroups.has(g))) {
+        skipped['seat-in-read-only-group'] += 1;
+        continue;
+      }
       if (steps.length === 0) continue;
       taken.add(user.username);
       if (reason.rule === 'inactive') inactive += 1;

@@ -114,6 +114,12 @@ export function policyProblems(policy: InactiveUsersPolicy, snapshot: InstanceSn
   if (policy.select.group !== null && !known.has(policy.select.group)) {
     problems.push(`policies.${policy.id}.select.group: group "${policy.select.group}" does not exist in instance ${policy.instance}`);
   }
+  if (policy.select.directories.length > 0 && snapshot.directories.length === 0) {
+    problems.push(
+      `policies.${policy.id}.select.directories: Confluence's REST API does not say which directory a user is in; ` +
+        `set lastLogin: database with a read-only database: URL on instance ${policy.instance}, or remove the directories scope`,
+    );
+  }
   if (policy.select.inactiveDays === null && policy.select.neverLoggedInDays === null) {
     problems.push(`policies.${policy.id}.select: set inactiveDays or neverLoggedInDays, or the policy selects nobody`);
   }

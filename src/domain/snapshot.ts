@@ -76,6 +76,8 @@ export interface InstanceSnapshot {
   readonly lastLoginSource: 'rest' | 'database';
   readonly users: readonly UserSnapshot[];
   readonly groups: readonly string[];
+  /** Groups whose membership cannot be changed through the instance (a read-only directory's non-local groups). */
+  readonly readOnlyGroups: readonly string[];
   readonly memberships: readonly Membership[];
   readonly nesting: readonly GroupNesting[];
   readonly grants: PermissionGrants;

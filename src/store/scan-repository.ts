@@ -44,6 +44,7 @@ export class SqlScanRepository implements ScanRepository {
         grants_json: null,
         license_json: null,
         directories_json: null,
+        read_only_groups_json: null,
         groups_json: null,
       })
       .execute();
@@ -97,6 +98,7 @@ export class SqlScanRepository implements ScanRepository {
         grants_json: JSON.stringify(result.grants),
         license_json: JSON.stringify(result.license),
         directories_json: JSON.stringify(result.directories),
+        read_only_groups_json: JSON.stringify(result.readOnlyGroups),
         groups_json: JSON.stringify(result.groups),
       })
       .where('id', '=', scanId)
@@ -129,6 +131,7 @@ export class SqlScanRepository implements ScanRepository {
     const license = parseStoredJson(licenseUsageSchema, requireJson(header.license_json, what), `licence of ${what}`);
     const directories = parseStoredJson(directoriesSchema, requireJson(header.directories_json, what), `directories of ${what}`);
     const groups = parseStoredJson(groupNamesSchema, requireJson(header.groups_json, what), `groups of ${what}`);
+    const readOnlyGroups = parseStoredJson(groupNamesSchema, requireJson(header.read_only_groups_json, what), `read-only groups of ${what}`);
 
     // Only the columns the snapshot needs, in one array per table: the driver builds the rows in one
     // synchronous pass, which keeps a 350,000-row snapshot to about a second on SQLite.
@@ -166,6 +169,7 @@ export class SqlScanRepository implements ScanRepository {
         }),
       ),
       groups,
+      readOnlyGroups,
       memberships,
       nesting,
       grants,

@@ -36,6 +36,7 @@ export interface ScansTable {
   grants_json: string | null;
   license_json: string | null;
   directories_json: string | null;
+  read_only_groups_json: string | null;
   groups_json: string | null;
 }
 

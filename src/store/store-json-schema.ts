@@ -89,6 +89,7 @@ const skipReason = enumOf<SkipReason>({
   'no-seat': 'no-seat',
   'unknown-status': 'unknown-status',
   'already-selected': 'already-selected',
+  'seat-in-read-only-group': 'seat-in-read-only-group',
 });
 
 const policySummarySchema: z.ZodType<PolicySummary> = z.object({

@@ -41,6 +41,7 @@ const result: ScanResult = {
   error: null,
   grants: { useGroups: ['confluence-users'], useUsers: ['bob'], adminGroups: ['confluence-administrators'], adminUsers: [], source: 'permissions-api' },
   license: { used: 3, max: 500 },
+  readOnlyGroups: ['all-employees', 'wiki-access'],
   directories: [
     { name: 'Confluence Internal Directory', order: 0, active: true, writable: true },
     { name: 'Corp AD', order: 1, active: true, writable: false },
@@ -82,6 +83,7 @@ function plan(instance: string, scanId: string, createdAt: string): Plan {
           'no-seat': 2,
           'unknown-status': 0,
           'already-selected': 0,
+          'seat-in-read-only-group': 0,
         },
       },
     ],
@@ -137,6 +139,7 @@ describeEachDialect('store', (fixture) => {
       takenAt: startedAt,
       connectedAs: 'svc-seatkeeper',
       lastLoginSource: 'database',
+      readOnlyGroups: ['all-employees', 'wiki-access'],
       users,
       groups: result.groups,
       memberships,

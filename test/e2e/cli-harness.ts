@@ -41,6 +41,8 @@ export function writeConfig(input: {
   policy?: string;
   safety?: string;
   extraInstance?: string;
+  /** A Confluence database URL: last logins and directories are read from it (lastLogin: database). */
+  database?: string;
 }): string {
   const file = join(input.dir, 'seatkeeper.yaml');
   const policy =
@@ -57,7 +59,7 @@ instances:
     url: ${input.url ?? input.emulator.url}
     auth: { token: \${WIKI_TOKEN} }
     concurrency: 4
-${input.extraInstance ?? ''}
+${input.database ? `    lastLogin: database\n    database: ${input.database}\n` : ''}${input.extraInstance ?? ''}
 policies:
   inactive-users:
     instance: wiki

@@ -37,6 +37,7 @@ export function snapshot(input: {
   grants?: Partial<PermissionGrants>;
   groups?: string[];
   directories?: readonly DirectorySnapshot[];
+  readOnlyGroups?: string[];
   connectedAs?: string;
 }): InstanceSnapshot {
   const memberships = Object.entries(input.memberships).flatMap(([group, users]) => users.map((username) => ({ group, username })));
@@ -55,6 +56,7 @@ export function snapshot(input: {
     lastLoginSource: 'rest',
     users: input.users,
     groups: [...groups].sort(),
+    readOnlyGroups: input.readOnlyGroups ?? [],
     memberships,
     nesting,
     grants: {

@@ -35,6 +35,7 @@ export function initialMigration(dialect: StoreDialect): Migration {
         .addColumn('license_json', 'text')
         .addColumn('directories_json', 'text')
         .addColumn('groups_json', 'text')
+        .addColumn('read_only_groups_json', 'text')
         .execute();
       await db.schema.createIndex('scans_instance_started').on('scans').columns(['instance', 'started_at']).execute();
 
