@@ -122,7 +122,12 @@ const result = {
   requests: { made: stats.requests, minimum: stats.minimum, ratio: round(stats.requests / stats.minimum) },
   planCommand: { seconds: round(plan.seconds), peakRssMb: mb(plan.maxRssBytes) },
   planEvaluation: { seconds: round(Math.min(...evaluations)), rows },
-  csvCommand: { seconds: round(csv.seconds), peakRssMb: mb(csv.maxRssBytes), rows: USERS, megabytes: mb(statSync(csvFile).size) },
+  csvCommand: {
+    seconds: round(csv.seconds),
+    peakRssMb: mb(csv.maxRssBytes),
+    rows: Number(/^(\d+) users from scan/m.exec(csv.stdout)?.[1] ?? Number.NaN),
+    megabytes: mb(statSync(csvFile).size),
+  },
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(
