@@ -8,13 +8,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from './confluence-emulator.ts';
 import { generateOrganisation } from './org-generator.ts';
 import { callEmulator, type EmulatorReply } from './emulator-test-client.ts';
 import { CONFLUENCE_ROUTES } from './emulator-routes.ts';
 
-const SPEC_URL = new URL('../../../../shared/specs/confluence-dc-10.0.3-openapi.json', import.meta.url);
+// The vendor's file, kept unedited in the repository (specs/README.md) so the contract holds in any checkout.
+const SPEC_URL = new URL('../../../specs/confluence-dc-10.0.3-openapi.json', import.meta.url);
+const SPEC_SHA256 = '63c794fb1c510a27d4e8d5d41fb41ac092d1e6d09f6849fcaa86383e9a95faa3';
 const SPEC_ID = 'https://seatkeeper.invalid/confluence-dc-10.0.3.json';
 
 /** What the emulator serves or sends although the 10.0.3 spec does not describe it. */
@@ -59,6 +62,10 @@ function compileValidators(): { forResponse: (template: string, method: string, 
 }
 
 describe('contract: Confluence DC 10.0.3 OpenAPI', () => {
+  test('the spec file is the vendor\'s, unedited', () => {
+    assert.equal(createHash('sha256').update(readFileSync(SPEC_URL)).digest('hex'), SPEC_SHA256);
+  });
+
   let emulator: RunningConfluenceEmulator;
   const org = generateOrganisation({ seed: 1003, users: 260, now: new Date('2026-01-15T12:00:00Z') });
   before(async () => {
