@@ -146,5 +146,7 @@ export async function sendStep(connector: ConfluenceConnector, username: string,
       return connector.disable(username, signal);
     case 'enable':
       return connector.enable(username, signal);
+    case 'set-display-name':
+      return connector.updateDisplayName(username, step.displayName, signal);
   }
 }

@@ -92,6 +92,8 @@ export interface ConfluenceConnector {
   grantUse(username: string, signal?: AbortSignal): Promise<void>;
   disable(username: string, signal?: AbortSignal): Promise<void>;
   enable(username: string, signal?: AbortSignal): Promise<void>;
+  /** `PUT /rest/api/admin/user/{username}` with the full name; only where `capabilities.updateProfile`. */
+  updateDisplayName(username: string, displayName: string, signal?: AbortSignal): Promise<void>;
   /** Releases sockets and database pools. */
   close(): Promise<void>;
 }

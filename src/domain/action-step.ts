@@ -18,11 +18,13 @@ export function isAlreadyDone(step: ActionStep, state: UserState): boolean {
       return state.status === 'disabled';
     case 'enable':
       return state.status === 'active';
+    case 'set-display-name':
+      return state.displayName === step.displayName;
   }
 }
 
-/** The step that puts back what `step` changed. */
-export function inverseOf(step: ActionStep): ActionStep {
+/** The step that puts back what `step` changed, given the user's state before it. */
+export function inverseOf(step: ActionStep, prior: UserState): ActionStep {
   switch (step.kind) {
     case 'remove-group':
       return { kind: 'add-group', group: step.group };
@@ -36,6 +38,8 @@ export function inverseOf(step: ActionStep): ActionStep {
       return { kind: 'enable' };
     case 'enable':
       return { kind: 'disable' };
+    case 'set-display-name':
+      return { kind: 'set-display-name', displayName: prior.displayName };
   }
 }
 
@@ -54,6 +58,8 @@ export function applyStep(step: ActionStep, state: UserState): UserState {
       return { ...state, status: 'disabled' };
     case 'enable':
       return { ...state, status: 'active' };
+    case 'set-display-name':
+      return { ...state, displayName: step.displayName };
   }
 }
 
@@ -72,5 +78,7 @@ export function describeStep(step: ActionStep): string {
       return 'deactivate';
     case 'enable':
       return 'reactivate';
+    case 'set-display-name':
+      return `set display name to "${step.displayName}"`;
   }
 }

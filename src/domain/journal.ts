@@ -7,6 +7,7 @@ import type { ActionStep } from './plan.ts';
 export interface UserState {
   readonly username: string;
   readonly status: AccountStatus;
+  readonly displayName: string;
   /** Direct group memberships, sorted. */
   readonly groups: readonly string[];
   /** Whether the user holds "can use" individually. */

@@ -7,13 +7,16 @@ export type ActionStep =
   | { readonly kind: 'revoke-use-grant' }
   | { readonly kind: 'grant-use' }
   | { readonly kind: 'disable' }
-  | { readonly kind: 'enable' };
+  | { readonly kind: 'enable' }
+  /** The portable alternative to a username rename: e.g. "Alice Smith (inactive)". */
+  | { readonly kind: 'set-display-name'; readonly displayName: string };
 
 export type ActionKind = ActionStep['kind'];
 
 /** Why a user was selected: the rule and the measurable facts that triggered it. */
 export interface SelectionReason {
-  readonly rule: 'inactive' | 'never-logged-in';
+  /** `undo`: the row puts back what an earlier run changed. */
+  readonly rule: 'inactive' | 'never-logged-in' | 'undo';
   /** Human sentence, e.g. "last login 2026-03-02, 269 days ago > 90". */
   readonly text: string;
   readonly lastLogin: string | null;

@@ -47,6 +47,7 @@ const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, 
   'grant-use': z.object({ kind: z.literal('grant-use') }),
   disable: z.object({ kind: z.literal('disable') }),
   enable: z.object({ kind: z.literal('enable') }),
+  'set-display-name': z.object({ kind: z.literal('set-display-name'), displayName: z.string() }),
 };
 
 /** One journaled or planned change. */
@@ -56,12 +57,13 @@ export const actionStepSchema: z.ZodType<ActionStep> = z.union(Object.values(ste
 export const userStateSchema: z.ZodType<UserState> = z.object({
   username: z.string(),
   status: enumOf<AccountStatus>({ active: 'active', disabled: 'disabled', unknown: 'unknown' }),
+  displayName: z.string(),
   groups: z.array(z.string()),
   useGrant: z.boolean(),
 });
 
 const selectionReasonSchema: z.ZodType<SelectionReason> = z.object({
-  rule: enumOf<SelectionReason['rule']>({ inactive: 'inactive', 'never-logged-in': 'never-logged-in' }),
+  rule: enumOf<SelectionReason['rule']>({ inactive: 'inactive', 'never-logged-in': 'never-logged-in', undo: 'undo' }),
   text: z.string(),
   lastLogin: z.string().nullable(),
   referenceDate: z.string().nullable(),

@@ -280,7 +280,7 @@ export function createConfluenceDcConnector(
         const body = await client.getJson(path, { signal });
         useGrant = mapped(target('GET', path), false, () => hasDirectUseGrant(body));
       }
-      return { username: user.username, status: user.status, groups, useGrant };
+      return { username: user.username, status: user.status, displayName: user.displayName, groups, useGrant };
     },
 
     async addToGroup(username, group, signal) {
@@ -307,6 +307,11 @@ export function createConfluenceDcConnector(
 
     async enable(username, signal) {
       await write('PUT', restPath`/rest/api/admin/user/${username}/enable`, `enabling ${username}`, undefined, signal);
+    },
+
+    async updateDisplayName(username, displayName, signal) {
+      // "The following fields can be updated: email, full name" (10.0.3 spec); e-mail is left as it is.
+      await write('PUT', restPath`/rest/api/admin/user/${username}`, `renaming ${username}'s display name`, { fullName: displayName }, signal);
     },
 
     async close() {
