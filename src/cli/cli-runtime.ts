@@ -57,6 +57,7 @@ function toDomainPolicy(id: string, policy: PolicyConfig): InactiveUsersPolicy {
       neverLoggedInDays: policy.select.neverLoggedInDays ?? null,
       directories: policy.select.directories,
       group: policy.select.group ?? null,
+      emailDomains: policy.select.emailDomains,
     },
     exclude: policy.exclude,
     actions: {

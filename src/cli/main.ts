@@ -8,6 +8,7 @@ import { planCommand } from './plan-command.ts';
 import { applyCommand } from './apply-command.ts';
 import { usersCommand } from './users-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { policyCheckCommand } from './policy-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
 
@@ -97,6 +98,16 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .action(async (opts: { users: number; dir: string; port: number; exit: boolean }) => {
       code = await demoCommand(opts, output);
     });
+
+  program
+    .command('policy')
+    .description('inspect the policies')
+    .command('check')
+    .description('validate the policies and show whom each would select and why, against the newest scan; writes nothing')
+    .option('-i, --instance <id>', 'instance id from the config')
+    .option('-p, --policy <id...>', 'only these policies')
+    .addOption(new Option('--rows <n>', 'rows to print').argParser(wholeNumber).default(20))
+    .action((opts: { instance?: string; policy?: string[]; rows: number }) => run((ctx) => policyCheckCommand(ctx, opts)));
 
   const configCommand = program.command('config').description('inspect the configuration');
   configCommand

@@ -23,10 +23,12 @@ const policySchema = z.strictObject({
     neverLoggedInDays: z.number().int().min(0).optional(),
     directories: names,
     group: z.string().min(1).optional(),
+    /** Only users whose e-mail is in one of these domains (e.g. after an acquisition). */
+    emailDomains: z.array(z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'emailDomains are domain names such as example.com')).default([]),
     orgStatus: z.array(z.enum(['not-found', 'disabled'])).optional(),
     via: id.optional(),
   }),
-  exclude: z.strictObject({ users: names, groups: names }).default({ users: [], groups: [] }),
+  exclude: z.strictObject({ users: names, groups: names, directories: names }).default({ users: [], groups: [], directories: [] }),
   actions: z
     .strictObject({
       removeGroups: z

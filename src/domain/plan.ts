@@ -56,6 +56,7 @@ export type SkipReason =
   | 'protected-connector-account'
   | 'excluded-user'
   | 'excluded-group'
+  | 'excluded-directory'
   | 'out-of-scope'
   | 'no-seat'
   | 'unknown-status'
@@ -64,6 +65,14 @@ export type SkipReason =
 
 /** A plan as evaluated; immutable once hashed. */
 export interface Plan {
+  /**
+   * `policy`: policies evaluated on a scan. `undo`: rows that put back what earlier runs changed, from the journal and
+   * live reads (scanId is the newest scan when planned, or empty; licensedUsers 0; no summaries); the scan and limit
+   * checks do not apply to it, because restoring access must never be held back by a limit.
+   */
+  readonly kind: 'policy' | 'undo';
+  /** The runs an undo plan puts back, sorted; empty for a policy plan. */
+  readonly undoOf: readonly string[];
   readonly instance: string;
   readonly scanId: string;
   readonly createdAt: string;

@@ -81,6 +81,7 @@ test('inactive-users policy: exact plan rows, reasons and steps', () => {
         'protected-connector-account': 1,
         'excluded-user': 1,
         'excluded-group': 1,
+        'excluded-directory': 0,
         'out-of-scope': 0,
         'no-seat': 2,
         'unknown-status': 1,
@@ -208,6 +209,43 @@ test('a directories scope over REST (no directory facts) is refused with what to
   const rest = { ...ORG, directories: [] };
   assert.throws(
     () => evaluatePolicies({ snapshot: rest, policies: [policy({ select: { directories: ['Corporate LDAP'] } })], protection: { users: [], groups: [] }, now: NOW }),
-    (error: unknown) => error instanceof InvalidInput && /does not say which directory a user is in; set lastLogin: database/.test(error.problems.join()),
+    (error: unknown) => error instanceof InvalidInput && /needs each user.s directory, which Confluence.s REST API does not give; set lastLogin: database/.test(error.problems.join()),
   );
+});
+
+test('e-mail domains scope, directory exclusion and the rename note, table-driven', async (t) => {
+  const org = snapshot({
+    users: [
+      user('acq1', { lastLogin: daysAgo(400), email: 'acq1@Acquired.example' }),
+      user('home1', { lastLogin: daysAgo(400), email: 'home1@example.com' }),
+      user('ldap1', { lastLogin: daysAgo(400), email: 'ldap1@acquired.example', directory: 'Corporate LDAP' }),
+      user('home1_inactive_20261126', { lastLogin: daysAgo(1) }),
+    ],
+    memberships: { 'confluence-users': ['acq1', 'home1', 'ldap1', 'home1_inactive_20261126'] },
+  });
+  const cases: Array<{ name: string; policy: InactiveUsersPolicy; expected: Array<[string, string[]]> }> = [
+    {
+      name: 'only the acquired domain (case-insensitive)',
+      policy: policy({ select: { emailDomains: ['acquired.example'] }, actions: { addGroups: [] } }),
+      expected: [['acq1', []], ['ldap1', []]],
+    },
+    {
+      name: 'excluding a directory',
+      policy: policy({ exclude: { directories: ['Corporate LDAP'] }, actions: { addGroups: [] } }),
+      expected: [['acq1', []], ['home1', []]],
+    },
+    {
+      name: 'rename shows the name, collisions and that Confluence DC cannot do it',
+      policy: policy({ select: { emailDomains: ['example.com'] }, actions: { addGroups: [], rename: '{username}_inactive_{yyyyMMdd}' } }),
+      expected: [
+        ['home1', ['rename to "home1_inactive_20261126" (and that name is not usable: it is taken by another user) not possible: Confluence DC\'s REST API cannot rename users; the username stays']],
+      ],
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const plan = evaluatePolicies({ snapshot: org, policies: [c.policy], protection: { users: [], groups: [] }, now: NOW });
+      assert.deepEqual(plan.rows.map((r) => [r.username, r.notes]), c.expected);
+    });
+  }
 });

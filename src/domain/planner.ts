@@ -6,6 +6,7 @@ import { buildLicenceModel, type SeatView } from './licence-model.ts';
 import { matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type Protection } from './policy.ts';
 import { hashPlan } from './plan-hash.ts';
 import { InvalidInput } from './errors.ts';
+import { renderRename, usernameProblems } from './rename-pattern.ts';
 
 function noSkips(): Record<SkipReason, number> {
   return {
@@ -13,6 +14,7 @@ function noSkips(): Record<SkipReason, number> {
     'protected-connector-account': 0,
     'excluded-user': 0,
     'excluded-group': 0,
+    'excluded-directory': 0,
     'out-of-scope': 0,
     'no-seat': 0,
     'unknown-status': 0,
@@ -60,16 +62,23 @@ export function stepsFor(
   const freed = deactivate && writableDirectory
     ? true
     : seat.billableGroups.every((g) => remove.includes(g)) && (!seat.directGrant || revokesSeat);
-  if (policy.actions.rename !== null) {
-    // Confluence DC's REST API has no rename; the row says so rather than dropping the step silently.
-    notes.push(`rename by "${policy.actions.rename}" not possible: the instance's API cannot rename users; the username stays`);
-  }
   if (!freed) {
     const kept = seat.billableGroups.filter((g) => !remove.includes(g));
     const via = [...kept, ...(seat.directGrant && !revokesSeat ? ['an individual "can use" grant'] : [])];
     notes.push(`keeps a seat through ${via.join(', ')}: removeGroups does not cover it`);
   }
   return { steps, notes, freed };
+}
+
+/**
+ * What a rename would give, said on the row: Confluence DC's REST API cannot rename a username, so the plan shows the
+ * name, whether it would collide or break Confluence's rules, and that the username stays (no step is skipped silently).
+ */
+function renameNote(pattern: string, username: string, now: Date, usernames: ReadonlySet<string>): string {
+  const to = renderRename(pattern, username, now);
+  const problems = [...usernameProblems(to), ...(usernames.has(to) ? ['it is taken by another user'] : [])];
+  const flaws = problems.length > 0 ? ` (and that name is not usable: ${problems.join(', ')})` : '';
+  return `rename to "${to}"${flaws} not possible: Confluence DC's REST API cannot rename users; the username stays`;
 }
 
 /** Evaluates every policy of one instance, in order; a user is acted on by the first policy that selects them. */
@@ -86,6 +95,7 @@ export function evaluatePolicies(input: {
 
   const writable = new Map(snapshot.directories.map((d) => [d.name, d.writable]));
   const readOnlyGroups = new Set(snapshot.readOnlyGroups);
+  const usernames = new Set(snapshot.users.map((u) => u.username));
   const taken = new Set<string>();
   const rows: PlanRow[] = [];
   const summaries: PolicySummary[] = [];
@@ -116,6 +126,7 @@ export function evaluatePolicies(input: {
       // An unknown directory is treated as writable only when the snapshot lists no directories at all.
       const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(user.directory) ?? false);
       const { steps, notes, freed } = stepsFor(policy, user, seat, isWritable, readOnlyGroups);
+      if (policy.actions.rename !== null) notes.push(renameNote(policy.actions.rename, user.username, now, usernames));
       // A seat that only the directory can take back is not half-handled here (no tracking group on a seated user).
       if (!freed && seat.billableGroups.some((g) => readOnlyGroups.has(g))) {
         skipped['seat-in-read-only-group'] += 1;

@@ -3,6 +3,7 @@
 import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import type { LicenceModel, SeatView } from './licence-model.ts';
 import type { SelectionReason, SkipReason } from './plan.ts';
+import { renamePatternProblems } from './rename-pattern.ts';
 
 /** A policy as the domain sees it; the config layer fills in defaults. */
 export interface InactiveUsersPolicy {
@@ -17,8 +18,15 @@ export interface InactiveUsersPolicy {
     readonly directories: readonly string[];
     /** Only members (direct or nested) of this processing group. */
     readonly group: string | null;
+    /** Only users whose e-mail is in one of these domains (e.g. an acquired company's); absent or empty = any. */
+    readonly emailDomains?: readonly string[];
   };
-  readonly exclude: { readonly users: readonly string[]; readonly groups: readonly string[] };
+  readonly exclude: {
+    readonly users: readonly string[];
+    readonly groups: readonly string[];
+    /** Users of these directories are left alone; absent = none. */
+    readonly directories?: readonly string[];
+  };
   readonly actions: {
     /** `license` = the billable path; `all` = every direct group; a list = those groups; `none` = keep groups. */
     readonly removeGroups: 'license' | 'all' | 'none' | readonly string[];
@@ -44,6 +52,15 @@ export function daysBetween(then: Date, now: Date): number {
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
+}
+
+/** True when no domains are given, or the e-mail's domain (case-insensitive, subdomains excluded) is one of them. */
+export function inEmailDomains(email: string | null, domains: readonly string[]): boolean {
+  if (domains.length === 0) return true;
+  const at = email?.lastIndexOf('@') ?? -1;
+  if (email === null || at < 0) return false;
+  const domain = email.slice(at + 1).toLowerCase();
+  return domains.some((d) => d.toLowerCase() === domain);
 }
 
 /** Why the policy's selection rules match this user, or null when they do not. */
@@ -93,8 +110,10 @@ export function skipReason(
   const { directories, group } = policy.select;
   if (directories.length > 0 && (user.directory === null || !directories.includes(user.directory))) return 'out-of-scope';
   if (group !== null && !context.inGroup(seat, group)) return 'out-of-scope';
+  if (!inEmailDomains(user.email, policy.select.emailDomains ?? [])) return 'out-of-scope';
   if (policy.exclude.users.includes(user.username)) return 'excluded-user';
   if (inAny(policy.exclude.groups)) return 'excluded-group';
+  if (user.directory !== null && (policy.exclude.directories ?? []).includes(user.directory)) return 'excluded-directory';
   if (user.status === 'unknown') return 'unknown-status';
   if (!seat.licensed) return 'no-seat';
   return null;
@@ -114,11 +133,14 @@ export function policyProblems(policy: InactiveUsersPolicy, snapshot: InstanceSn
   if (policy.select.group !== null && !known.has(policy.select.group)) {
     problems.push(`policies.${policy.id}.select.group: group "${policy.select.group}" does not exist in instance ${policy.instance}`);
   }
-  if (policy.select.directories.length > 0 && snapshot.directories.length === 0) {
+  if (((policy.exclude.directories ?? []).length > 0 || policy.select.directories.length > 0) && snapshot.directories.length === 0) {
     problems.push(
-      `policies.${policy.id}.select.directories: Confluence's REST API does not say which directory a user is in; ` +
-        `set lastLogin: database with a read-only database: URL on instance ${policy.instance}, or remove the directories scope`,
+      `policies.${policy.id}: a directories scope or exclusion needs each user's directory, which Confluence's REST API does not give; ` +
+        `set lastLogin: database with a read-only database: URL on instance ${policy.instance}, or remove the directories`,
     );
+  }
+  if (policy.actions.rename !== null) {
+    for (const problem of renamePatternProblems(policy.actions.rename)) problems.push(`policies.${policy.id}.actions.rename: ${problem}`);
   }
   if (policy.select.inactiveDays === null && policy.select.neverLoggedInDays === null) {
     problems.push(`policies.${policy.id}.select: set inactiveDays or neverLoggedInDays, or the policy selects nobody`);

@@ -87,6 +87,7 @@ const skipReason = enumOf<SkipReason>({
   'protected-connector-account': 'protected-connector-account',
   'excluded-user': 'excluded-user',
   'excluded-group': 'excluded-group',
+  'excluded-directory': 'excluded-directory',
   'out-of-scope': 'out-of-scope',
   'no-seat': 'no-seat',
   'unknown-status': 'unknown-status',

@@ -79,6 +79,7 @@ function plan(instance: string, scanId: string, createdAt: string): Plan {
           'protected-connector-account': 1,
           'excluded-user': 0,
           'excluded-group': 0,
+          'excluded-directory': 0,
           'out-of-scope': 0,
           'no-seat': 2,
           'unknown-status': 0,

@@ -1,0 +1,19 @@
+/** Use case: evaluate policies against the newest complete scan and report what they would select; writes nothing. */
+
+import type { ScanRecord, Store } from './store-port.ts';
+import type { Plan } from '../domain/plan.ts';
+import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
+import { evaluatePolicies } from '../domain/planner.ts';
+import { NotFound } from '../domain/errors.ts';
+
+/** The plan the policies would make now (not stored), with the scan it rests on. */
+export async function checkPolicies(
+  deps: { store: Store; now: Date },
+  input: { instance: string; policies: readonly InactiveUsersPolicy[]; protection: Protection },
+): Promise<{ scan: ScanRecord; plan: Plan }> {
+  const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });
+  if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan to check the policies against: run \`seatkeeper scan\` first`);
+  const snapshot = await deps.store.scans.loadSnapshot(scan.id);
+  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: deps.now });
+  return { scan, plan };
+}
