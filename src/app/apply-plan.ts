@@ -11,10 +11,12 @@ import type { RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
 import { applyStep, describeStep, isAlreadyDone } from '../domain/action-step.ts';
 import { verifyPlanHash } from '../domain/plan-hash.ts';
-import { checkPlanLimits, type SafetyLimits } from '../domain/safety-guard.ts';
+import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';
 import { requireSaneScan } from './plan-instance.ts';
+import { requireCleared, requireFresh } from './plan-guards.ts';
 import { mapConcurrent } from './map-concurrent.ts';
+import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
 export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
 
@@ -25,27 +27,39 @@ export interface RunReport {
   readonly counts: Readonly<Record<SettledOutcome, number>>;
   readonly usersChanged: number;
   readonly failures: readonly { username: string; step: string; error: string }[];
+  /** Notices sent and lifecycle stages recorded; present when the plan has a lifecycle part. */
+  readonly lifecycle?: LifecycleReport;
 }
 
 export interface ApplyProgress {
   (event: { done: number; total: number }): void;
 }
 
-/** Loads a plan and checks it may still run: hash intact, no newer scan, scan sane, within the limits. */
-export async function loadRunnablePlan(store: Store, planId: string, limits: SafetyLimits): Promise<StoredPlan> {
+/**
+ * Loads a plan and checks it may still run: hash intact, younger than safety.planTtlHours, no newer scan, scan sane,
+ * released (approved, or within the limits), safety.minAdmins kept (undo plans: hash, not refused).
+ */
+export async function loadRunnablePlan(store: Store, planId: string, limits: SafetyLimits, now: Date): Promise<StoredPlan> {
   const stored = await store.plans.get(planId);
   if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plan\` or plan again`);
   const { plan } = stored;
   if (!verifyPlanHash(plan)) throw new Conflict(`plan ${planId} does not match its hash ${plan.hash.slice(0, 12)}: it was altered; plan again`);
+  // An undo plan rests on the journal and live reads, not on a scan, and restoring access is never held back by a
+  // limit; only the drift guard refuses one, and it stores the plan as refused.
+  if (plan.kind === 'undo') {
+    if (stored.status === 'refused') throw new GuardTripped(`undo plan ${planId} was refused: users changed by hand since; undo again with --force`, 'undo.drift', 0, 0);
+    return stored;
+  }
+  requireFresh(stored, limits.planTtlHours, now);
   const latest = await store.scans.latest(plan.instance);
   if (latest !== null && latest.id !== plan.scanId) {
     throw new Conflict(`plan ${planId} rests on scan ${plan.scanId}, but scan ${latest.id} is newer: plan again`);
   }
   const scan = await store.scans.get(plan.scanId);
   if (scan === null) throw new NotFound(`scan ${plan.scanId} of plan ${planId} is gone: scan and plan again`);
-  await requireSaneScan(store, scan, limits);
-  const verdict = checkPlanLimits(plan, limits);
-  if (!verdict.ok) throw new GuardTripped(verdict.message, verdict.guard, verdict.count, verdict.limit);
+  await requireSaneScan(store, scan, limits, now);
+  // Waiting or refused plans stop here; approved ones skip the limits; minAdmins holds for every plan.
+  await requireCleared(store, stored, limits, now);
   return stored;
 }
 
@@ -59,11 +73,21 @@ function message(error: unknown): string {
 
 /** Runs every row of the plan; returns a status per step rather than throwing on the first failure. */
 export async function applyPlan(
-  deps: { store: Store; connector: ConfluenceConnector; clock: Clock; concurrency: number; progress?: ApplyProgress; signal?: AbortSignal },
+  deps: {
+    store: Store;
+    connector: ConfluenceConnector;
+    clock: Clock;
+    concurrency: number;
+    progress?: ApplyProgress;
+    signal?: AbortSignal;
+    /** How the plan's notices go out; required when it has any. */
+    notices?: NoticeDelivery;
+  },
   input: { planId: string; limits: SafetyLimits; protection: Protection },
 ): Promise<RunReport> {
   const { store, connector, clock, signal } = deps;
-  const stored = await loadRunnablePlan(store, input.planId, input.limits);
+  const stored = await loadRunnablePlan(store, input.planId, input.limits, clock.now());
+  requireNoticeDelivery(stored.plan, deps.notices);
   const probe = await connector.probe(signal);
   const run = await store.journal.startRun({ planId: input.planId, instance: stored.plan.instance, startedAt: clock.now() });
   const counts = emptyCounts();
@@ -125,10 +149,11 @@ export async function applyPlan(
     deps.progress?.({ done, total });
   });
 
-  const status: RunStatus = counts.failed > 0 ? 'done-with-failures' : 'done';
+  const lifecycle = await settleLifecycle({ store, clock, delivery: deps.notices, signal }, { plan: stored.plan, runId: run.id });
+  const status: RunStatus = counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
   await store.journal.finishRun(run.id, status, clock.now());
   await store.plans.setStatus(input.planId, 'applied');
-  return { runId: run.id, planId: input.planId, status, counts, usersChanged: changedUsers.size, failures };
+  return { runId: run.id, planId: input.planId, status, counts, usersChanged: changedUsers.size, failures, ...(lifecycle ? { lifecycle } : {}) };
 }
 
 /** The one place a step becomes a connector call. */

@@ -14,6 +14,7 @@ export async function checkPolicies(
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });
   if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan to check the policies against: run \`seatkeeper scan\` first`);
   const snapshot = await deps.store.scans.loadSnapshot(scan.id);
-  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: deps.now });
+  const lifecycle = input.policies.some((p) => p.lifecycle) ? await deps.store.lifecycle.records(input.instance) : [];
+  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: deps.now, lifecycle });
   return { scan, plan };
 }

@@ -16,3 +16,9 @@ export function fixedClock(at: Date): Clock & { set(to: Date): void } {
     },
   };
 }
+
+/** A clock that starts at `start` and runs at real speed: a simulated day in which events still happen in order. */
+export function offsetClock(start: Date, realNow: () => number = Date.now): Clock {
+  const offset = start.getTime() - realNow();
+  return { now: () => new Date(realNow() + offset) };
+}

@@ -1,20 +1,24 @@
 /** Use case: evaluate the policies of one instance against its newest scan, check the guards, store the plan. */
 
-import type { ScanRecord, Store } from './store-port.ts';
+import type { PlanStatus, ScanRecord, Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { InstanceSnapshot } from '../domain/snapshot.ts';
 import { evaluatePolicies } from '../domain/planner.ts';
-import { checkPlanLimits, checkScanSanity, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
+import { checkScanSanity, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped, NotFound } from '../domain/errors.ts';
+import { raiseGuardAlert } from './guard-alerts.ts';
+import { holdOf, screenPlan, waitingMessage } from './plan-guards.ts';
+import { recordPolicyChangers } from './approve-plan.ts';
 
 export interface PlanOutcome {
   readonly planId: string;
   readonly plan: Plan;
   readonly scan: ScanRecord;
-  /** The limits verdict: a plan over a limit is stored as `refused` and cannot be applied. */
+  /** The guards' verdict: over a limit the plan waits for approval; too few administrators left and it is refused. */
   readonly verdict: GuardVerdict;
+  readonly status: PlanStatus;
 }
 
 /** The newest complete scan before `scan`, which the shrink guard compares against. */
@@ -23,10 +27,12 @@ export async function lastGoodBefore(store: Store, scan: ScanRecord): Promise<Sc
   return recent.find((s) => s.status === 'complete' && s.id !== scan.id && s.startedAt <= scan.startedAt) ?? null;
 }
 
-/** Throws GuardTripped when the scan may not be acted on (incomplete, empty, shrunk). */
-export async function requireSaneScan(store: Store, scan: ScanRecord, limits: SafetyLimits): Promise<void> {
+/** Throws GuardTripped, with an alert, when the scan may not be acted on (incomplete, empty, shrunk). */
+export async function requireSaneScan(store: Store, scan: ScanRecord, limits: SafetyLimits, now: Date): Promise<void> {
   const verdict = checkScanSanity(scan, await lastGoodBefore(store, scan), limits);
-  if (!verdict.ok) throw new GuardTripped(verdict.message, verdict.guard, verdict.count, verdict.limit);
+  if (verdict.ok) return;
+  await raiseGuardAlert(store, { instance: scan.instance, scanId: scan.id, guard: verdict.guard, message: verdict.message }, now);
+  throw new GuardTripped(verdict.message, verdict.guard, verdict.count, verdict.limit);
 }
 
 /** Plans against the newest scan of the instance (or the given one); changes nothing outside Seatkeeper. */
@@ -37,6 +43,8 @@ export async function planInstance(
     policies: readonly InactiveUsersPolicy[];
     protection: Protection;
     limits: SafetyLimits;
+    /** The admin making the plan: recorded as its maker, and as the changer of any policy that changed since. */
+    actor: string;
     scanId?: string;
     /** The snapshot a scan just produced: saves reading it back from the store. */
     snapshot?: InstanceSnapshot;
@@ -50,10 +58,18 @@ export async function planInstance(
       scanId ? `no scan ${scanId}` : `instance ${input.instance} has not been scanned yet: run \`seatkeeper scan\` first`,
     );
   }
-  await requireSaneScan(store, scan, input.limits);
+  await requireSaneScan(store, scan, input.limits, clock.now());
   const snapshot = input.snapshot ?? (await store.scans.loadSnapshot(scan.id));
-  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: clock.now() });
-  const verdict = checkPlanLimits(plan, input.limits);
-  const planId = await store.plans.save(plan, verdict.ok ? 'planned' : 'refused');
-  return { planId, plan, scan, verdict };
+  // Where each user stands in each policy's lifecycle; only read when a policy has one.
+  const lifecycle = input.policies.some((p) => p.lifecycle) ? await store.lifecycle.records(input.instance) : [];
+  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: clock.now(), lifecycle });
+  const policyChangedBy = await recordPolicyChangers(store, { instance: input.instance, policies: input.policies, actor: input.actor, now: clock.now() });
+  const { status, verdict } = screenPlan(plan, snapshot, input.limits);
+  const hold = holdOf(verdict);
+  const planId = await store.plans.save(plan, status, { createdBy: input.actor, policyChangedBy, hold });
+  if (hold !== null) {
+    const message = status === 'waiting-approval' ? waitingMessage(planId, hold) : `plan ${planId} was refused: ${hold.message}`;
+    await raiseGuardAlert(store, { instance: plan.instance, scanId: plan.scanId, guard: hold.guard, message }, clock.now());
+  }
+  return { planId, plan, scan, verdict, status };
 }

@@ -3,6 +3,7 @@
 import type { GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot, DirectorySnapshot } from '../domain/snapshot.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { JournalEntry, RunRecord, RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
+import type { LifecycleRecord, PlannedNotice } from '../domain/lifecycle.ts';
 import type { ActionStep } from '../domain/plan.ts';
 
 export type ScanStatus = 'running' | 'complete' | 'incomplete';
@@ -68,20 +69,94 @@ export interface UserMemoryRepository {
   recall(instance: string, usernames?: readonly string[]): Promise<Map<string, UserMemory>>;
 }
 
-export type PlanStatus = 'planned' | 'applied' | 'refused';
+/**
+ * `waiting-approval`: over `safety.maxActions`/`maxPercent`, released by `seatkeeper approve`; `approved`: released,
+ * not yet applied; `refused`: stopped by a guard no approval can lift (e.g. `safety.minAdmins`).
+ */
+export type PlanStatus = 'planned' | 'waiting-approval' | 'approved' | 'applied' | 'refused';
+
+/** The guard that holds a plan (waiting for approval or refused), as it said when the plan was made. */
+export interface PlanHold {
+  readonly guard: string;
+  readonly count: number;
+  readonly limit: number;
+  readonly message: string;
+}
+
+/** Who released a plan that waited for approval, and when (ISO-8601). */
+export interface PlanApproval {
+  readonly by: string;
+  readonly at: string;
+}
 
 export interface StoredPlan {
   readonly id: string;
   readonly status: PlanStatus;
   readonly plan: Plan;
+  /** The admin who made the plan; null for plans stored without one. */
+  readonly createdBy: string | null;
+  /** Who last changed each of the plan's policies when it was made (for `safety.fourEyes`), distinct and sorted. */
+  readonly policyChangedBy: readonly string[];
+  readonly hold: PlanHold | null;
+  /** Kept after the plan is applied: an approved plan is not re-checked against the limits. */
+  readonly approval: PlanApproval | null;
+}
+
+/** What is recorded about a plan besides its content. */
+export interface PlanRecordInput {
+  readonly createdBy?: string | null;
+  readonly policyChangedBy?: readonly string[];
+  readonly hold?: PlanHold | null;
 }
 
 export interface PlanRepository {
   /** Stores a plan and returns its id. */
-  save(plan: Plan, status: PlanStatus): Promise<string>;
+  save(plan: Plan, status: PlanStatus, record?: PlanRecordInput): Promise<string>;
   get(id: string): Promise<StoredPlan | null>;
   setStatus(id: string, status: PlanStatus): Promise<void>;
   latest(instance: string): Promise<StoredPlan | null>;
+  /** Moves a plan from `waiting-approval` to `approved`; Conflict when it is in any other state, NotFound when missing. */
+  approve(id: string, by: string, at: Date): Promise<void>;
+}
+
+/** The last recorded change of one policy's config on one instance. */
+export interface PolicyVersion {
+  readonly policy: string;
+  /** Fingerprint of the policy as evaluated (approval-guard.ts policyFingerprint). */
+  readonly hash: string;
+  readonly changedBy: string;
+  readonly changedAt: string;
+}
+
+/** The config file does not say who changed a policy, so Seatkeeper remembers it: the actor who first planned each version. */
+export interface PolicyVersionRepository {
+  /**
+   * Records the policies' current fingerprints: a new or changed one is credited to `actor` at `at`, an unchanged one
+   * keeps its recorded changer. Returns the versions of the given policies after the update.
+   */
+  observe(instance: string, policies: readonly { policy: string; hash: string }[], actor: string, at: Date): Promise<PolicyVersion[]>;
+}
+
+/** A recorded guard trip, open until someone acknowledges it. */
+export interface Alert {
+  readonly id: number;
+  readonly instance: string;
+  readonly scanId: string;
+  /** The guard that tripped, e.g. `scan.incomplete`, `safety.maxActions`, `safety.minAdmins`. */
+  readonly kind: string;
+  readonly message: string;
+  readonly createdAt: string;
+  readonly acknowledgedAt: string | null;
+  readonly acknowledgedBy: string | null;
+}
+
+export interface AlertRepository {
+  /** Records an alert once per instance, scan and kind; a repeat returns the existing one with `created: false`. */
+  raise(input: { instance: string; scanId: string; kind: string; message: string; at: Date }): Promise<{ alert: Alert; created: boolean }>;
+  /** Alerts not acknowledged yet, oldest first. */
+  listOpen(instance?: string): Promise<Alert[]>;
+  /** Acknowledges an alert (a second acknowledgement keeps the first); NotFound for an unknown id. */
+  acknowledge(id: number, by: string, at: Date): Promise<Alert>;
 }
 
 export interface JournalRepository {
@@ -98,11 +173,109 @@ export interface JournalRepository {
   entriesForUser(instance: string, username: string): Promise<JournalEntry[]>;
 }
 
+/** How a scheduled run ended; `missed` = it fell due while no Seatkeeper process was running and was too late to run. */
+export type ScheduleOutcome = 'running' | 'done' | 'done-with-failures' | 'waiting-approval' | 'blocked' | 'failed' | 'missed';
+
+/** A policy's schedule as stored. */
+export interface ScheduleRecord {
+  readonly instance: string;
+  readonly policy: string;
+  readonly cron: string;
+  readonly timeZone: string;
+  readonly nextRunAt: string;
+  readonly lastDueAt: string | null;
+  readonly lastStartedAt: string | null;
+  readonly lastFinishedAt: string | null;
+  readonly lastOutcome: ScheduleOutcome | null;
+  readonly lastDetail: string | null;
+  readonly claimedBy: string | null;
+}
+
+export interface ScheduleRepository {
+  /**
+   * Makes the stored schedules match the config: new ones get `firstDue(cron, zone)`, changed ones too, unchanged
+   * ones keep their due time (so a restart never loses or shifts a run), removed policies are dropped.
+   */
+  sync(wanted: readonly { instance: string; policy: string; cron: string; timeZone: string }[], firstDue: (cron: string, timeZone: string) => Date): Promise<ScheduleRecord[]>;
+  list(): Promise<ScheduleRecord[]>;
+  /**
+   * Claims the run due at `due` by moving the schedule on to `next`, only if no one moved it yet: exactly one of any
+   * number of processes wins. Returns whether this caller won.
+   */
+  claim(input: { instance: string; policy: string; due: string; next: string; by: string; outcome: 'running' | 'missed'; at: Date; detail?: string }): Promise<boolean>;
+  /** Records how a claimed run ended. */
+  finish(input: { instance: string; policy: string; outcome: ScheduleOutcome; detail: string | null; at: Date }): Promise<void>;
+}
+
+/** One notice e-mail as journaled: claimed before it goes to the mail server, settled with the server's answer. */
+export interface NoticeEntry {
+  readonly id: number;
+  readonly instance: string;
+  readonly policy: string;
+  readonly username: string;
+  /** The stage the notice announces. */
+  readonly stage: PlannedNotice['stage'];
+  /** The period of inactivity it warns about (ISO-8601): a user who came back and left again is warned again. */
+  readonly inactiveSince: string;
+  readonly recipient: string;
+  readonly runId: string;
+  readonly claimedAt: string;
+  readonly sentAt: string | null;
+  readonly messageId: string | null;
+  readonly error: string | null;
+}
+
+/** How a claim went: this caller sends it; it was sent already; or an earlier attempt stopped mid-send (never resent). */
+export type NoticeClaim =
+  | { readonly status: 'claimed'; readonly id: number }
+  | { readonly status: 'sent'; readonly entry: NoticeEntry }
+  | { readonly status: 'in-flight'; readonly entry: NoticeEntry };
+
+export interface NoticeJournalRepository {
+  /**
+   * Claims a notice before it is sent; unique per instance, policy, user, stage and period of inactivity. A sent notice,
+   * or one whose sending was interrupted, is never claimed again; a failed one is, with the new token.
+   */
+  claim(input: {
+    instance: string;
+    policy: string;
+    username: string;
+    stage: PlannedNotice['stage'];
+    inactiveSince: Date;
+    recipient: string;
+    /** sha256 of the keep-access token, hex: the token itself is only in the e-mail. */
+    tokenHash: string;
+    runId: string;
+    at: Date;
+  }): Promise<NoticeClaim>;
+  /** Records the mail server's answer for a claimed notice. */
+  settle(id: number, outcome: { sentAt: Date; messageId: string } | { error: string }): Promise<void>;
+  /** Notices of an instance, oldest first; optionally of one user or one run. */
+  list(instance: string, filter?: { username?: string; runId?: string }): Promise<NoticeEntry[]>;
+  /** The notice a keep-access link belongs to, by the sha256 of its token; null when none. */
+  findByTokenHash(tokenHash: string): Promise<NoticeEntry | null>;
+}
+
+/** Where each user stands in each policy's staged lifecycle (domain/lifecycle.ts). */
+export interface LifecycleRepository {
+  /** Every record of an instance. */
+  records(instance: string): Promise<LifecycleRecord[]>;
+  /** Records that a user entered a stage; entering the stage the user is already in keeps the first entry time. */
+  enter(instance: string, record: LifecycleRecord): Promise<void>;
+  /** Clears a record if it is still the one entered at `enteredAt`; returns whether it did. */
+  clear(instance: string, policy: string, username: string, enteredAt: Date): Promise<boolean>;
+}
+
 /** Everything the use cases need from the store. */
 export interface Store {
   readonly scans: ScanRepository;
   readonly memory: UserMemoryRepository;
   readonly plans: PlanRepository;
   readonly journal: JournalRepository;
+  readonly lifecycle: LifecycleRepository;
+  readonly notices: NoticeJournalRepository;
+  readonly policyVersions: PolicyVersionRepository;
+  readonly alerts: AlertRepository;
+  readonly schedules: ScheduleRepository;
   close(): Promise<void>;
 }

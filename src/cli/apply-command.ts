@@ -2,11 +2,13 @@
 
 import type { CommandContext } from './command-context.ts';
 import { applyPlan } from '../app/apply-plan.ts';
-import { GuardTripped, InvalidInput } from '../domain/errors.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import { heldPlanError, holdOf } from '../app/plan-guards.ts';
 import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { makePlan } from './plan-command.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
+import { noticeDeliveryFor } from './notice-runtime.ts';
 
 export async function applyCommand(ctx: CommandContext, options: { plan?: string; yes: boolean; instance?: string; rows: number }): Promise<number> {
   let planId = options.plan;
@@ -14,15 +16,14 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
     if (!options.yes) throw new InvalidInput('apply needs a plan', ['pass --plan ID (from `seatkeeper plan`), or --yes to scan, plan and apply in one go']);
     const { outcome, pending } = await makePlan(ctx, { instance: options.instance, scan: true, rows: options.rows });
     if (!ctx.json) ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows, cli: ctx.cli }));
-    if (!outcome.verdict.ok) {
-      const v = outcome.verdict;
-      throw new GuardTripped(v.message, v.guard, v.count, v.limit);
-    }
+    const hold = holdOf(outcome.verdict);
+    if (hold !== null) throw heldPlanError(outcome.planId, outcome.status, hold);
     planId = outcome.planId;
   }
   const stored = await ctx.store.plans.get(planId);
   const instance = resolveInstance(ctx.config, stored?.plan.instance ?? options.instance);
   const connector = connectorFor(ctx.config, instance);
+  const notices = noticeDeliveryFor(ctx.config);
   try {
     const report = await applyPlan(
       {
@@ -31,6 +32,7 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
         clock: ctx.clock,
         concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
         progress: (e) => ctx.progress.update('apply', e.done, e.total),
+        ...(notices === undefined ? {} : { notices }),
       },
       { planId, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
     );
@@ -40,5 +42,6 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
     return report.status === 'done' ? EXIT.done : EXIT.failures;
   } finally {
     await connector.close();
+    await notices?.notifier.close();
   }
 }

@@ -7,6 +7,7 @@ import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { openStore } from '../store/store-database.ts';
+import { toLifecycleSettings } from '../config/lifecycle-config.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 
 /** Picks the instance a command works on: the one named, or the only one configured. */
@@ -34,12 +35,14 @@ export async function storeFor(config: SeatkeeperConfig): Promise<Store> {
 }
 
 export function limitsOf(config: SeatkeeperConfig): SafetyLimits {
-  const { maxActions, maxPercent, maxShrinkPercent } = config.safety;
-  return { maxActions, maxPercent, maxShrinkPercent };
+  const { maxActions, maxPercent, maxShrinkPercent, minAdmins, planTtlHours } = config.safety;
+  return { maxActions, maxPercent, maxShrinkPercent, minAdmins, planTtlHours };
 }
 
+/** Break-glass accounts: `safety.breakGlass` and the older `protectedUsers`/`protectedGroups`, merged. */
 export function protectionOf(config: SeatkeeperConfig): Protection {
-  return { users: config.safety.protectedUsers, groups: config.safety.protectedGroups };
+  const { protectedUsers, protectedGroups, breakGlass } = config.safety;
+  return { users: [...new Set([...breakGlass.users, ...protectedUsers])], groups: [...new Set([...breakGlass.groups, ...protectedGroups])] };
 }
 
 /** A policy Seatkeeper cannot evaluate yet, with the reason printed next to the plan. */
@@ -66,6 +69,7 @@ function toDomainPolicy(id: string, policy: PolicyConfig): InactiveUsersPolicy {
       deactivate: policy.actions.deactivate,
       rename: policy.actions.rename ?? null,
     },
+    lifecycle: toLifecycleSettings(policy.lifecycle),
   };
 }
 

@@ -3,8 +3,9 @@
 import type { SeatkeeperConfig } from '../config/config-schema.ts';
 import type { Store } from '../app/store-port.ts';
 import type { Clock } from '../app/clock.ts';
-import { systemClock } from '../app/clock.ts';
+import { clockFor } from './now-option.ts';
 import { loadConfig } from '../config/config-loader.ts';
+import { resolveActor } from '../config/actor-identity.ts';
 import { storeFor } from './cli-runtime.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 
@@ -14,6 +15,10 @@ export const DEFAULT_CONFIG = 'seatkeeper.yaml';
 export interface GlobalOptions {
   readonly config: string;
   readonly json: boolean;
+  /** `--as NAME`: who is acting, for plans and approvals. */
+  readonly as?: string;
+  /** `--now ISO` (hidden): the instant the command runs at; the system clock when absent. */
+  readonly now?: string;
 }
 
 export interface Output {
@@ -25,6 +30,8 @@ export interface CommandContext {
   readonly config: SeatkeeperConfig;
   readonly store: Store;
   readonly clock: Clock;
+  /** Who is acting: `--as NAME`, else SEATKEEPER_ACTOR, else the OS user. */
+  readonly actor: string;
   readonly json: boolean;
   readonly progress: ProgressReporter;
   /** How to call the CLI again with the same config, for hints such as "apply with: …". */
@@ -36,11 +43,14 @@ export interface CommandContext {
 /** Loads the config, opens the store, runs the command and always closes the store. */
 export async function withContext<T>(options: GlobalOptions, output: Output, run: (ctx: CommandContext) => Promise<T>): Promise<T> {
   const config = loadConfig(options.config);
+  const actor = resolveActor(options.as);
+  const clock = clockFor(options.now);
   const store = await storeFor(config);
   const ctx: CommandContext = {
     config,
     store,
-    clock: systemClock,
+    clock,
+    actor,
     json: options.json,
     cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
     progress: createProgressReporter(output.err, true),

@@ -6,9 +6,13 @@ import { describeFailure, EXIT } from './exit-codes.ts';
 import { scanCommand } from './scan-command.ts';
 import { planCommand } from './plan-command.ts';
 import { applyCommand } from './apply-command.ts';
+import { approveCommand } from './approve-command.ts';
+import { alertAckCommand, alertsCommand } from './alerts-command.ts';
+import { undoCommand } from './undo-command.ts';
 import { usersCommand } from './users-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { policyCheckCommand } from './policy-command.ts';
+import { runCommand, scheduleCommand, serveCommand } from './schedule-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
 
@@ -25,11 +29,14 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .description('Keeps Atlassian licences for the people who use them.')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--json', 'print data as JSON', false)
+    .option('--as <name>', 'who is acting, for plans and approvals (default: $SEATKEEPER_ACTOR, else the OS user)')
+    // Hidden: for rehearsing the staged lifecycle over simulated days (README, "Staged lifecycle").
+    .addOption(new Option('--now <iso>', 'run as if it were this instant, e.g. 2026-03-01T03:00:00Z').hideHelp())
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) });
   const globals = (): GlobalOptions => {
-    const opts = program.opts<{ config: string; json: boolean }>();
-    return { config: opts.config, json: opts.json };
+    const opts = program.opts<{ config: string; json: boolean; as?: string; now?: string }>();
+    return { config: opts.config, json: opts.json, as: opts.as, now: opts.now };
   };
   const run = async (fn: Parameters<typeof withContext<number>>[2]): Promise<void> => {
     code = await withContext(globals(), output, fn);
@@ -58,6 +65,33 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .option('-i, --instance <id>', 'instance id from the config')
     .addOption(new Option('--rows <n>', 'plan rows to print with --yes').argParser(wholeNumber).default(20))
     .action((opts: { plan?: string; yes: boolean; instance?: string; rows: number }) => run((ctx) => applyCommand(ctx, opts)));
+
+  program
+    .command('undo')
+    .description('put back what Seatkeeper changed: one run (--run), or every change to one user (--user), as a run of its own')
+    .option('--run <id>', 'run id printed by `seatkeeper apply` or `seatkeeper undo`')
+    .option('--user <name>', 'username: every Seatkeeper change to it still in effect, across runs')
+    .option('-i, --instance <id>', 'instance id from the config (with --user)')
+    .option('--force', 'undo even where users were changed by hand since, overwriting those changes', false)
+    .addOption(new Option('--rows <n>', 'undo rows to print').argParser(wholeNumber).default(20))
+    .action((opts: { run?: string; user?: string; instance?: string; force: boolean; rows: number }) => run((ctx) => undoCommand(ctx, opts)));
+
+  program
+    .command('approve')
+    .description('release a plan that waits for approval (over safety.maxActions or safety.maxPercent); records who and when')
+    .argument('<plan>', 'plan id printed by `seatkeeper plan`')
+    .action((planId: string) => run((ctx) => approveCommand(ctx, planId)));
+
+  const alerts = program
+    .command('alerts')
+    .description('list open alerts: guards that blocked a plan or an apply (e-mail/webhook delivery comes with a later notifier)')
+    .option('-i, --instance <id>', 'only this instance')
+    .action((opts: { instance?: string }) => run((ctx) => alertsCommand(ctx, opts)));
+  alerts
+    .command('ack')
+    .description('acknowledge an alert, recording who and when')
+    .argument('<id>', 'alert number printed by `seatkeeper alerts`')
+    .action((id: string) => run((ctx) => alertAckCommand(ctx, id)));
 
   program
     .command('users')
@@ -108,6 +142,23 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .option('-p, --policy <id...>', 'only these policies')
     .addOption(new Option('--rows <n>', 'rows to print').argParser(wholeNumber).default(20))
     .action((opts: { instance?: string; policy?: string[]; rows: number }) => run((ctx) => policyCheckCommand(ctx, opts)));
+
+  program
+    .command('schedule')
+    .description("list each policy's cron, next run and last outcome (from the store; survives restarts)")
+    .action(() => run((ctx) => scheduleCommand(ctx)));
+
+  program
+    .command('run')
+    .description('run one policy now: scan, plan, and apply when every guard allows it')
+    .argument('<policy>', 'policy id from the config')
+    .action((policy: string) => run((ctx) => runCommand(ctx, policy)));
+
+  program
+    .command('serve')
+    .description('run the scheduler until Ctrl-C; runs missed while down run once if less than one period late')
+    .option('--once', 'one pass over due schedules, then exit (for cron-driven setups and tests)', false)
+    .action((opts: { once: boolean }) => run((ctx) => serveCommand(ctx, opts)));
 
   const configCommand = program.command('config').description('inspect the configuration');
   configCommand

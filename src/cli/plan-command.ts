@@ -28,7 +28,7 @@ export async function makePlan(ctx: CommandContext, options: PlanOptions): Promi
   }
   const outcome = await planInstance(
     { store: ctx.store, clock: ctx.clock },
-    { instance, policies, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config), ...source },
+    { instance, policies, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config), actor: ctx.actor, ...source },
   );
   return { outcome, pending };
 }
@@ -36,7 +36,7 @@ export async function makePlan(ctx: CommandContext, options: PlanOptions): Promi
 export async function planCommand(ctx: CommandContext, options: PlanOptions): Promise<number> {
   const { outcome, pending } = await makePlan(ctx, options);
   if (ctx.json) {
-    ctx.printJson({ planId: outcome.planId, verdict: outcome.verdict, pending, plan: outcome.plan });
+    ctx.printJson({ planId: outcome.planId, status: outcome.status, verdict: outcome.verdict, pending, plan: outcome.plan });
   } else {
     ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows, cli: ctx.cli }));
   }

@@ -1,9 +1,11 @@
 /** Human-readable text for scans, plans and runs; `--json` output bypasses this. */
 
 import type { Plan, SkipReason } from '../domain/plan.ts';
-import type { ScanRecord } from '../app/store-port.ts';
+import type { PlanStatus, ScanRecord } from '../app/store-port.ts';
 import type { RunReport } from '../app/apply-plan.ts';
 import type { PendingPolicy } from './cli-runtime.ts';
+import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';
+import { planHasWork } from '../domain/lifecycle.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { effectiveLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
 
@@ -52,6 +54,8 @@ export function planLines(input: {
   plan: Plan;
   scan: ScanRecord;
   verdict: GuardVerdict;
+  /** How the plan was stored; absent for a plan that is only shown (policy check). */
+  status?: PlanStatus;
   limits: SafetyLimits;
   pending: readonly PendingPolicy[];
   rows: number;
@@ -92,10 +96,15 @@ export function planLines(input: {
   }
   if (plan.rows.length > shown.length) lines.push(`  … and ${n(plan.rows.length - shown.length)} more (--rows N, or --json for all)`);
   if (plan.rows.length === 0) lines.push('  Nobody to change.');
+  lines.push(...lifecyclePlanLines(plan, input.rows));
   lines.push('');
-  if (!verdict.ok) {
+  if (!verdict.ok && input.status === 'waiting-approval') {
+    lines.push(`Waiting for approval (${verdict.guard}): ${verdict.message}`);
+    lines.push(`Nothing has changed. An admin releases it with: ${input.cli} approve ${input.planId}`);
+    lines.push(`then applies it with: ${input.cli} apply --plan ${input.planId}`);
+  } else if (!verdict.ok) {
     lines.push(`Refused by ${verdict.guard}: ${verdict.message}`);
-  } else if (plan.rows.length > 0) {
+  } else if (planHasWork(plan)) {
     lines.push(`Nothing has changed yet. Apply with: ${input.cli} apply --plan ${input.planId}`);
   }
   return lines;
@@ -109,5 +118,6 @@ export function runLines(report: RunReport): string[] {
   ];
   for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${f.username}: ${f.step}: ${f.error}`);
   if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
+  lines.push(...lifecycleRunLines(report.lifecycle));
   return lines;
 }

@@ -1,6 +1,7 @@
 /** Redaction of secrets by path, for every log line and every `config show`. */
 
-const SECRET_KEYS = new Set(['token', 'password', 'clientSecret', 'privateKey', 'apiKey', 'secret']);
+// `pass` is nodemailer's name for the SMTP password (notices.smtp.auth.pass).
+const SECRET_KEYS = new Set(['token', 'password', 'pass', 'clientSecret', 'privateKey', 'apiKey', 'secret']);
 const URL_KEYS = new Set(['store', 'database', 'url']);
 
 /** Replaces the password of a URL (`postgres://user:pass@host`) with `***`. */

@@ -2,6 +2,9 @@
 
 import { z } from 'zod';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
+import { lifecycleConfigIssues, lifecycleConfigSchema, noticesConfigSchema } from './lifecycle-config.ts';
+
+const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids use letters, digits, "-", "_" and "."');
 const names = z.array(z.string().min(1)).default([]);
@@ -42,6 +45,8 @@ const policySchema = z.strictObject({
     })
     .default({ removeGroups: 'license', addGroups: [], deactivate: false }),
   schedule: z.string().min(9).default('0 3 * * *'),
+  /** Staged lifecycle: notice → unlicense (the actions above) → deactivate → rename (lifecycle-config.ts). */
+  lifecycle: lifecycleConfigSchema.optional(),
 });
 
 const safetySchema = z.strictObject({
@@ -51,7 +56,27 @@ const safetySchema = z.strictObject({
   /** Break-glass accounts and groups no policy may touch. */
   protectedUsers: names,
   protectedGroups: names,
+  /** The documented name for break-glass accounts and groups; merged with protectedUsers/protectedGroups. */
+  breakGlass: z.strictObject({ users: names, groups: names }).default({ users: [], groups: [] }),
+  /** The approver of a plan over a limit must be someone other than its maker and its policies' last changers. */
+  fourEyes: z.boolean().default(false),
+  /** A plan older than this may be neither approved nor applied (fractions allowed). */
+  planTtlHours: z.number().positive().default(24),
+  /** No plan may leave fewer active administrators than this. */
+  minAdmins: z.number().int().min(0).default(2),
 });
+
+const SAFETY_DEFAULTS = {
+  maxActions: 500,
+  maxPercent: 20,
+  maxShrinkPercent: 10,
+  protectedUsers: [],
+  protectedGroups: [],
+  breakGlass: { users: [], groups: [] },
+  fourEyes: false,
+  planTtlHours: 24,
+  minAdmins: 2,
+};
 
 /**
  * The whole configuration, validated. Cross-references are checked even when other keys are wrong (`when`), so every
@@ -66,10 +91,17 @@ export const configSchema = z
     instances: z.record(id, instanceSchema).default({}),
     directories: z.record(id, directorySchema).default({}),
     policies: z.record(id, policySchema).default({}),
-    safety: safetySchema.default({ maxActions: 500, maxPercent: 20, maxShrinkPercent: 10, protectedUsers: [], protectedGroups: [] }),
+    /** Notice e-mails of the lifecycle's notice stage: required when a policy has one. */
+    notices: noticesConfigSchema.optional(),
+    safety: safetySchema.default(SAFETY_DEFAULTS),
     server: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).default({ port: 8080 }),
+    /** Policies' cron schedules are read in this IANA time zone (default: the machine's). */
+    scheduler: z
+      .strictObject({ timeZone: z.string().min(1).default(SYSTEM_TIME_ZONE) })
+      .default({ timeZone: SYSTEM_TIME_ZONE }),
   })
   .superRefine((config, ctx) => {
+    for (const issue of lifecycleConfigIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     const instances = config.instances ?? {};
     const directories = config.directories ?? {};
     for (const [policyId, policy] of Object.entries(config.policies ?? {})) {

@@ -1,5 +1,7 @@
 /** Plans: what Seatkeeper intends to change, user by user, with the rule and the facts behind each row. */
 
+import type { LifecycleAction, PlanLifecycle } from './lifecycle.ts';
+
 /** One change to one user account. Every kind has an inverse, which is what undo replays. */
 export type ActionStep =
   | { readonly kind: 'remove-group'; readonly group: string }
@@ -36,6 +38,8 @@ export interface PlanRow {
   readonly steps: readonly ActionStep[];
   /** Things the admin must know about this row (e.g. deactivation replaced because the directory is read-only). */
   readonly notes: readonly string[];
+  /** The lifecycle stage the row carries out (policies with a lifecycle): recorded once every step is done. */
+  readonly stage?: LifecycleAction;
 }
 
 /** Users a policy looked at but does not act on, counted by reason. */
@@ -80,6 +84,8 @@ export interface Plan {
   readonly licensedUsers: number;
   readonly rows: readonly PlanRow[];
   readonly summaries: readonly PolicySummary[];
+  /** Notices to e-mail and lifecycle records to clear; present when a policy has a lifecycle (lifecycle.ts). */
+  readonly lifecycle?: PlanLifecycle;
   /** sha256 over everything above, canonically serialised. */
   readonly hash: string;
 }

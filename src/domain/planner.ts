@@ -7,8 +7,11 @@ import { matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type P
 import { hashPlan } from './plan-hash.ts';
 import { InvalidInput } from './errors.ts';
 import { renderRename, usernameProblems } from './rename-pattern.ts';
+import type { LifecycleRecord } from './lifecycle.ts';
+import { lifecyclePartOf, planLifecyclePolicy, type LifecyclePolicyPlan } from './lifecycle-planner.ts';
 
-function noSkips(): Record<SkipReason, number> {
+/** Every skip reason at zero. */
+export function noSkips(): Record<SkipReason, number> {
   return {
     'protected-admin': 0,
     'protected-connector-account': 0,
@@ -87,6 +90,8 @@ export function evaluatePolicies(input: {
   policies: readonly InactiveUsersPolicy[];
   protection: Protection;
   now: Date;
+  /** The instance's lifecycle records, for policies with a lifecycle. */
+  lifecycle?: readonly LifecycleRecord[];
 }): Plan {
   const { snapshot, policies, protection, now } = input;
   const model = buildLicenceModel(snapshot);
@@ -101,7 +106,16 @@ export function evaluatePolicies(input: {
   const summaries: PolicySummary[] = [];
   const users = [...snapshot.users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 
+  const lifecycleParts: LifecyclePolicyPlan[] = [];
   for (const policy of policies) {
+    if (policy.lifecycle) {
+      const context = { snapshot, model, protection, now, users, taken, records: input.lifecycle ?? [] };
+      const part = planLifecyclePolicy(context, policy, policy.lifecycle);
+      for (const row of part.rows) rows.push(row);
+      summaries.push(part.summary);
+      lifecycleParts.push(part);
+      continue;
+    }
     const skipped = noSkips();
     let inactive = 0;
     let neverLoggedIn = 0;
@@ -157,6 +171,8 @@ export function evaluatePolicies(input: {
   }
 
   const body: Omit<Plan, 'hash'> = {
+    kind: 'policy',
+    undoOf: [],
     instance: snapshot.instance,
     scanId: snapshot.scanId,
     createdAt: now.toISOString(),
@@ -164,6 +180,7 @@ export function evaluatePolicies(input: {
     licensedUsers: model.licensedCount,
     rows,
     summaries,
+    ...lifecyclePartOf(lifecycleParts),
   };
   return { ...body, hash: hashPlan(body) };
 }

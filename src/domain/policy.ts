@@ -4,6 +4,7 @@ import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import type { LicenceModel, SeatView } from './licence-model.ts';
 import type { SelectionReason, SkipReason } from './plan.ts';
 import { renamePatternProblems } from './rename-pattern.ts';
+import type { LifecycleSettings } from './lifecycle.ts';
 
 /** A policy as the domain sees it; the config layer fills in defaults. */
 export interface InactiveUsersPolicy {
@@ -35,6 +36,8 @@ export interface InactiveUsersPolicy {
     /** Username pattern such as `{username}_inactive_{yyyyMMdd}`; null = keep the username. */
     readonly rename: string | null;
   };
+  /** Staged lifecycle (notice → unlicense → deactivate → rename); absent or null = act at once, as `actions` say. */
+  readonly lifecycle?: LifecycleSettings | null;
 }
 
 /** Accounts no policy may touch, on top of administrators and the connector's own account. */

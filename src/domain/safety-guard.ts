@@ -9,22 +9,29 @@ export interface SafetyLimits {
   readonly maxPercent: number;
   /** A scan this much smaller (in %) than the last good one blocks every action. */
   readonly maxShrinkPercent: number;
+  /** No plan may leave fewer active administrators than this (admin-floor-guard.ts). */
+  readonly minAdmins: number;
+  /** A plan older than this many hours may be neither approved nor applied (approval-guard.ts). */
+  readonly planTtlHours: number;
 }
 
-export const DEFAULT_LIMITS: SafetyLimits = { maxActions: 500, maxPercent: 20, maxShrinkPercent: 10 };
+export const DEFAULT_LIMITS: SafetyLimits = { maxActions: 500, maxPercent: 20, maxShrinkPercent: 10, minAdmins: 2, planTtlHours: 24 };
+
+/** The limits on how many users one plan may change. */
+export type ActionLimits = Pick<SafetyLimits, 'maxActions' | 'maxPercent'>;
 
 export type GuardVerdict =
   | { readonly ok: true }
   | { readonly ok: false; readonly guard: string; readonly count: number; readonly limit: number; readonly message: string };
 
 /** The stricter of the absolute and the relative limit, as a number of users. */
-export function effectiveLimit(limits: SafetyLimits, licensedUsers: number): { limit: number; guard: 'maxActions' | 'maxPercent' } {
+export function effectiveLimit(limits: ActionLimits, licensedUsers: number): { limit: number; guard: 'maxActions' | 'maxPercent' } {
   const relative = Math.floor((licensedUsers * limits.maxPercent) / 100);
   return relative < limits.maxActions ? { limit: relative, guard: 'maxPercent' } : { limit: limits.maxActions, guard: 'maxActions' };
 }
 
 /** Refuses a plan that changes more users than the stricter limit allows. */
-export function checkPlanLimits(plan: Pick<Plan, 'rows' | 'licensedUsers'>, limits: SafetyLimits): GuardVerdict {
+export function checkPlanLimits(plan: Pick<Plan, 'rows' | 'licensedUsers'>, limits: ActionLimits): GuardVerdict {
   const count = plan.rows.length;
   const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
   if (count <= limit) return { ok: true };
@@ -50,7 +57,7 @@ export interface ScanFacts {
 }
 
 /** Blocks acting on a scan that is incomplete, empty, or much smaller than the last good one. */
-export function checkScanSanity(scan: ScanFacts, lastGood: ScanFacts | null, limits: SafetyLimits): GuardVerdict {
+export function checkScanSanity(scan: ScanFacts, lastGood: ScanFacts | null, limits: Pick<SafetyLimits, 'maxShrinkPercent'>): GuardVerdict {
   if (scan.status !== 'complete') {
     return {
       ok: false,

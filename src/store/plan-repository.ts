@@ -1,12 +1,13 @@
 /** Plans: stored as canonical JSON next to their hash, so an approved plan is read back exactly as approved. */
 
 import type { Selectable } from 'kysely';
-import { InvalidInput, NotFound } from '../domain/errors.ts';
+import { z } from 'zod';
+import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import { canonicalJson, hashText } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
-import type { PlanRepository, PlanStatus, StoredPlan } from '../app/store-port.ts';
+import type { PlanHold, PlanRecordInput, PlanRepository, PlanStatus, StoredPlan } from '../app/store-port.ts';
 import type { PlansTable, StoreContext } from './store-database.ts';
-import { isoFromText, newId } from './store-codec.ts';
+import { isoFromText, newId, toIso } from './store-codec.ts';
 import { parseStoredJson, planBodySchema } from './store-json-schema.ts';
 
 /** PlanRepository over Kysely. */
@@ -17,7 +18,7 @@ export class SqlPlanRepository implements PlanRepository {
    * Stores the canonical text of everything but the hash, so the hash can be checked on the text itself when the
    * plan is read back: no re-serialisation of a 100k-row plan, and any edit in the database is caught.
    */
-  async save(plan: Plan, status: PlanStatus): Promise<string> {
+  async save(plan: Plan, status: PlanStatus, record: PlanRecordInput = {}): Promise<string> {
     const { hash, ...body } = plan;
     const text = canonicalJson(body);
     if (hashText(text) !== hash) throw new InvalidInput(`The plan for ${plan.instance} does not match its hash ${hash}; it was changed after hashing.`);
@@ -32,6 +33,11 @@ export class SqlPlanRepository implements PlanRepository {
         hash: plan.hash,
         status,
         plan_json: text,
+        created_by: record.createdBy ?? null,
+        policy_changed_by_json: JSON.stringify([...new Set(record.policyChangedBy ?? [])].sort()),
+        hold_json: record.hold ? JSON.stringify(record.hold) : null,
+        approved_by: null,
+        approved_at: null,
       })
       .execute();
     return id;
@@ -47,6 +53,20 @@ export class SqlPlanRepository implements PlanRepository {
     if (result.numUpdatedRows === 0n) throw new NotFound(`Plan ${id} does not exist.`);
   }
 
+  async approve(id: string, by: string, at: Date): Promise<void> {
+    // Conditional on the state, so two admins approving at once (or an approval racing an apply) cannot both win.
+    const result = await this.context.db
+      .updateTable('plans')
+      .set({ status: 'approved', approved_by: by, approved_at: toIso(at) })
+      .where('id', '=', id)
+      .where('status', '=', 'waiting-approval')
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+    const row = await this.context.db.selectFrom('plans').select('status').where('id', '=', id).executeTakeFirst();
+    if (row === undefined) throw new NotFound(`Plan ${id} does not exist.`);
+    throw new Conflict(`Plan ${id} is ${row.status}, not waiting for approval.`);
+  }
+
   async latest(instance: string): Promise<StoredPlan | null> {
     const row = await this.context.db
       .selectFrom('plans')
@@ -60,9 +80,21 @@ export class SqlPlanRepository implements PlanRepository {
   }
 }
 
+const namesSchema: z.ZodType<string[]> = z.array(z.string());
+const holdSchema: z.ZodType<PlanHold> = z.object({ guard: z.string(), count: z.number(), limit: z.number(), message: z.string() });
+
 function toStoredPlan(row: Selectable<PlansTable>): StoredPlan {
   // A plan is what an admin approved: refuse to hand back one whose content no longer matches its hash.
   if (hashText(row.plan_json) !== row.hash) throw new Error(`Stored plan ${row.id} does not match its hash; it was changed in the database.`);
   const body = parseStoredJson(planBodySchema, row.plan_json, `plan ${row.id}`);
-  return { id: row.id, status: row.status, plan: { ...body, hash: row.hash } };
+  const policyChangedBy = row.policy_changed_by_json === null ? [] : parseStoredJson(namesSchema, row.policy_changed_by_json, `plan ${row.id} policy changers`);
+  return {
+    id: row.id,
+    status: row.status,
+    plan: { ...body, hash: row.hash },
+    createdBy: row.created_by,
+    policyChangedBy,
+    hold: row.hold_json === null ? null : parseStoredJson(holdSchema, row.hold_json, `plan ${row.id} hold`),
+    approval: row.approved_by === null || row.approved_at === null ? null : { by: row.approved_by, at: row.approved_at },
+  };
 }

@@ -14,6 +14,12 @@ import { SqlScanRepository } from './scan-repository.ts';
 import { SqlUserMemoryRepository } from './user-memory-repository.ts';
 import { SqlPlanRepository } from './plan-repository.ts';
 import { SqlJournalRepository } from './journal-repository.ts';
+import { SqlLifecycleRepository } from './lifecycle-repository.ts';
+import { SqlNoticeJournalRepository } from './notice-journal-repository.ts';
+import type { LifecycleStagesTable, NoticeJournalTable } from './lifecycle-tables.ts';
+import { SqlPolicyVersionRepository } from './policy-version-repository.ts';
+import { SqlAlertRepository } from './alert-repository.ts';
+import { SqlScheduleRepository } from './schedule-repository.ts';
 
 // Dates are ISO-8601 UTC text in both dialects (see store-codec.ts); JSON is text too, so both dialects
 // hand back the same JavaScript values and one mapping serves both. The enum-typed columns are backed
@@ -92,6 +98,13 @@ export interface PlansTable {
   hash: string;
   status: PlanStatus;
   plan_json: string;
+  created_by: string | null;
+  /** JSON array of who last changed the plan's policies when it was made. */
+  policy_changed_by_json: string | null;
+  /** JSON of the guard verdict that holds the plan (waiting for approval or refused). */
+  hold_json: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
 }
 
 /** One run of a plan. */
@@ -119,8 +132,49 @@ export interface JournalEntriesTable {
   settled_at: string | null;
 }
 
+/** A policy's schedule. */
+export interface SchedulesTable {
+  instance: string;
+  policy: string;
+  cron: string;
+  time_zone: string;
+  next_run_at: string;
+  last_due_at: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_outcome: string | null;
+  last_detail: string | null;
+  claimed_by: string | null;
+}
+
+/** Who last changed each policy's config, per instance (the config file cannot say). */
+export interface PolicyVersionsTable {
+  instance: string;
+  policy: string;
+  config_hash: string;
+  changed_by: string;
+  changed_at: string;
+}
+
+/** A guard trip, open until acknowledged; one per instance, scan and kind. */
+export interface AlertsTable {
+  id: Generated<number>;
+  instance: string;
+  scan_id: string;
+  kind: string;
+  message: string;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+}
+
 /** Every table of the store. */
 export interface Database {
+  lifecycle_stages: LifecycleStagesTable;
+  notice_journal: NoticeJournalTable;
+  policy_versions: PolicyVersionsTable;
+  alerts: AlertsTable;
+  schedules: SchedulesTable;
   scans: ScansTable;
   scan_users: ScanUsersTable;
   scan_memberships: ScanMembershipsTable;
@@ -191,6 +245,11 @@ export async function openStore(url: string): Promise<Store> {
     memory: new SqlUserMemoryRepository(context),
     plans: new SqlPlanRepository(context),
     journal: new SqlJournalRepository(context),
+    lifecycle: new SqlLifecycleRepository(context),
+    notices: new SqlNoticeJournalRepository(context),
+    policyVersions: new SqlPolicyVersionRepository(context),
+    alerts: new SqlAlertRepository(context),
+    schedules: new SqlScheduleRepository(context),
     close: () => context.db.destroy(),
   };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AccountStatus, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
 import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary, SelectionReason, SkipReason } from '../domain/plan.ts';
 import type { UserState } from '../domain/journal.ts';
+import { lifecycleActionSchema, planLifecycleSchema } from './lifecycle-json-schema.ts';
 
 // Each schema is annotated with its domain type, so a field the domain adds and the schema misses is a type
 // error; enums and the step union are built from maps keyed by every member, so a new member is one too.
@@ -80,6 +81,7 @@ const planRowSchema: z.ZodType<PlanRow> = z.object({
   reason: selectionReasonSchema,
   steps: z.array(actionStepSchema),
   notes: z.array(z.string()),
+  stage: lifecycleActionSchema.optional(),
 });
 
 const skipReason = enumOf<SkipReason>({
@@ -105,6 +107,8 @@ const policySummarySchema: z.ZodType<PolicySummary> = z.object({
 
 /** A plan as stored: everything but its hash, which sits in its own column and is checked against this text. */
 export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
+  kind: enumOf<Plan['kind']>({ policy: 'policy', undo: 'undo' }),
+  undoOf: z.array(z.string()),
   instance: z.string(),
   scanId: z.string(),
   createdAt: z.string(),
@@ -112,6 +116,7 @@ export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
   licensedUsers: z.number(),
   rows: z.array(planRowSchema),
   summaries: z.array(policySummarySchema),
+  lifecycle: planLifecycleSchema.optional(),
 });
 
 /** Parses a JSON column through its schema; says which row is unreadable when it fails. */

@@ -85,18 +85,18 @@ test('the same holds with 429 + Retry-After on every 7th request and 503 on ever
   await planAndApplyTwice({ rateLimitEvery: 7, retryAfterSeconds: 1, writeErrorEvery: 5 });
 });
 
-test('a plan over the safety limit writes nothing and exits 3', async () => {
+test('a plan over the safety limit waits for approval, writes nothing and exits 3', async () => {
   const { dir, emulator, env } = await setup({ users: 300, seed: 11 });
   try {
     const config = writeConfig({ dir, emulator, safety: '{ maxActions: 5, maxPercent: 20 }' });
     const planned = await runCli(['--config', config, 'plan'], env);
     assert.equal(planned.code, 3, planned.stdout + planned.stderr);
-    assert.match(planned.stdout, /Refused by safety\.maxActions: the plan changes \d+ users; safety\.maxActions allows 5\./);
+    assert.match(planned.stdout, /Waiting for approval \(safety\.maxActions\): the plan changes \d+ users; safety\.maxActions allows 5\./);
     const planId = /Plan (plan_\w+)/.exec(planned.stdout)?.[1];
     assert.ok(planId);
     const applied = await runCli(['--config', config, 'apply', '--plan', planId], env);
     assert.equal(applied.code, 3);
-    assert.match(applied.stderr, /stopped by safety\.maxActions/);
+    assert.match(applied.stderr, /stopped by safety\.maxActions: plan plan_\w+ is waiting for approval: seatkeeper approve plan_\w+/);
     const oneGo = await runCli(['--config', config, 'apply', '--yes'], env);
     assert.equal(oneGo.code, 3);
     assert.equal(emulator.state.changes.length, 0);

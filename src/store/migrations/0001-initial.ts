@@ -1,4 +1,4 @@
-/** The first schema: scans with their rows, Seatkeeper's memory of users, plans, runs and the journal. */
+/** The first schema: scans with their rows, Seatkeeper's memory of users, plans, runs, the journal, policy versions and alerts. */
 
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 import type { StoreDialect } from '../store-database.ts';
@@ -93,8 +93,16 @@ export function initialMigration(dialect: StoreDialect): Migration {
         .addColumn('scan_id', 'text', (col) => col.notNull())
         .addColumn('created_at', 'text', (col) => col.notNull())
         .addColumn('hash', 'text', (col) => col.notNull())
-        .addColumn('status', 'text', (col) => col.notNull().check(oneOf('status', ['planned', 'applied', 'refused'])))
+        .addColumn('status', 'text', (col) =>
+          col.notNull().check(oneOf('status', ['planned', 'waiting-approval', 'approved', 'applied', 'refused'])),
+        )
         .addColumn('plan_json', 'text', (col) => col.notNull())
+        // Who made and who released the plan sit beside the hashed content: they are records about it, not part of it.
+        .addColumn('created_by', 'text')
+        .addColumn('policy_changed_by_json', 'text')
+        .addColumn('hold_json', 'text')
+        .addColumn('approved_by', 'text')
+        .addColumn('approved_at', 'text')
         .execute();
       await db.schema.createIndex('plans_instance_created').on('plans').columns(['instance', 'created_at']).execute();
 
@@ -131,10 +139,34 @@ export function initialMigration(dialect: StoreDialect): Migration {
         .execute();
       await db.schema.createIndex('journal_entries_run').on('journal_entries').columns(['run_id', 'id']).execute();
       await db.schema.createIndex('journal_entries_user').on('journal_entries').columns(['username', 'id']).execute();
+
+      await db.schema
+        .createTable('policy_versions')
+        .addColumn('instance', 'text', (col) => col.notNull())
+        .addColumn('policy', 'text', (col) => col.notNull())
+        .addColumn('config_hash', 'text', (col) => col.notNull())
+        .addColumn('changed_by', 'text', (col) => col.notNull())
+        .addColumn('changed_at', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('policy_versions_pk', ['instance', 'policy'])
+        .execute();
+
+      // One alert per instance, scan and guard: a guard that trips on every retry of the same scan alerts once.
+      await db.schema
+        .createTable('alerts')
+        .addColumn('id', 'integer', serial)
+        .addColumn('instance', 'text', (col) => col.notNull())
+        .addColumn('scan_id', 'text', (col) => col.notNull())
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('message', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('acknowledged_at', 'text')
+        .addColumn('acknowledged_by', 'text')
+        .addUniqueConstraint('alerts_once_per_scan', ['instance', 'scan_id', 'kind'])
+        .execute();
     },
 
     async down(db: Kysely<unknown>): Promise<void> {
-      for (const table of ['journal_entries', 'runs', 'plans', 'user_memory', 'scan_nesting', 'scan_memberships', 'scan_users', 'scans']) {
+      for (const table of ['alerts', 'policy_versions', 'journal_entries', 'runs', 'plans', 'user_memory', 'scan_nesting', 'scan_memberships', 'scan_users', 'scans']) {
         await db.schema.dropTable(table).execute();
       }
     },

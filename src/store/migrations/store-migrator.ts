@@ -3,11 +3,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../store-database.ts';
 import { initialMigration } from './0001-initial.ts';
+import { schedulesMigration } from './0002-schedules.ts';
+import { lifecycleMigration } from './0003-lifecycle.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-schedules': schedulesMigration,
+    '0003-lifecycle': lifecycleMigration(dialect),
   };
 }
 

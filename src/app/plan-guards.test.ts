@@ -1,0 +1,150 @@
+// The approval life of a plan through the real use cases and a real (in-memory SQLite) store, on a fixed clock.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStore } from '../store/store-database.ts';
+import { fixedClock } from './clock.ts';
+import type { Store } from './store-port.ts';
+import { planInstance } from './plan-instance.ts';
+import { approvePlan } from './approve-plan.ts';
+import { loadRunnablePlan } from './apply-plan.ts';
+import { Conflict, GuardTripped, NotAllowed } from '../domain/errors.ts';
+import type { InstanceSnapshot } from '../domain/snapshot.ts';
+import type { InactiveUsersPolicy } from '../domain/policy.ts';
+import { DEFAULT_LIMITS, type SafetyLimits } from '../domain/safety-guard.ts';
+import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
+
+const HOUR = 3_600_000;
+const stale = ['s1', 's2', 's3', 's4', 's5', 's6'];
+
+function org(instance: string): InstanceSnapshot {
+  return {
+    ...snapshot({
+      users: [...stale.map((name) => user(name, { lastLogin: daysAgo(200) })), user('boss1'), user('boss2')],
+      memberships: { 'confluence-users': [...stale, 'boss1', 'boss2'], 'confluence-administrators': ['boss1', 'boss2'] },
+      groups: ['confluence-inactive-users'],
+    }),
+    instance,
+  };
+}
+
+function policy(instance: string, inactiveDays = 90): InactiveUsersPolicy {
+  return {
+    id: 'inactive-users',
+    instance,
+    select: { inactiveDays, neverLoggedInDays: null, directories: [], group: null },
+    exclude: { users: [], groups: [] },
+    actions: { removeGroups: 'license', addGroups: ['confluence-inactive-users'], deactivate: false, rename: null },
+  };
+}
+
+/** Writes the snapshot as a scan; returns the scan id. */
+async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete' | 'incomplete' = 'complete'): Promise<string> {
+  const id = await store.scans.start({ instance: snap.instance, startedAt: NOW, connectedAs: snap.connectedAs, lastLoginSource: 'rest' });
+  await store.scans.addUsers(id, snap.users);
+  await store.scans.addMemberships(id, snap.memberships);
+  await store.scans.addNesting(id, snap.nesting);
+  await store.scans.finish(id, {
+    finishedAt: NOW,
+    status,
+    error: status === 'incomplete' ? 'paging ended at 3 of 8' : null,
+    grants: snap.grants,
+    license: snap.license,
+    directories: snap.directories,
+    groups: snap.groups,
+    readOnlyGroups: snap.readOnlyGroups,
+  });
+  return id;
+}
+
+let store: Store;
+before(async () => {
+  store = await openStore('sqlite::memory:');
+});
+after(async () => {
+  await store.close();
+});
+
+// 8 licensed users: maxPercent 100 leaves maxActions as the limit that counts.
+const limits: SafetyLimits = { ...DEFAULT_LIMITS, maxActions: 2, maxPercent: 100 };
+const protection = { users: [], groups: [] };
+
+test('over the limit: waits, apply refuses, four eyes picks the approver, the approved plan clears without the limits until its TTL', async () => {
+  const clock = fixedClock(NOW);
+  await storeScan(store, org('approval'));
+  const first = await planInstance({ store, clock }, { instance: 'approval', policies: [policy('approval')], protection, limits, actor: 'carol' });
+  assert.deepStrictEqual({ status: first.status, guard: first.verdict.ok ? null : first.verdict.guard }, { status: 'waiting-approval', guard: 'safety.maxActions' });
+  const { planId } = await planInstance({ store, clock }, { instance: 'approval', policies: [policy('approval')], protection, limits, actor: 'alice' });
+  const stored = await store.plans.get(planId);
+  assert.deepStrictEqual({ createdBy: stored?.createdBy, policyChangedBy: stored?.policyChangedBy }, { createdBy: 'alice', policyChangedBy: ['carol'] });
+
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), (error: unknown) => {
+    assert.ok(error instanceof GuardTripped);
+    assert.equal(error.guard, 'safety.maxActions');
+    assert.equal(
+      error.message,
+      `plan ${planId} is waiting for approval: seatkeeper approve ${planId} (the plan changes 6 users; safety.maxActions allows 2. ` +
+        'Narrow the policy or raise the limit in the config.)',
+    );
+    return true;
+  });
+  const approve = (actor: string) => approvePlan({ store, clock }, { planId, actor, fourEyes: true, planTtlHours: 24 });
+  await assert.rejects(approve('alice'), NotAllowed);
+  await assert.rejects(approve('CAROL'), NotAllowed);
+  const approved = await approve('bob');
+  assert.deepStrictEqual(approved.approval, { by: 'bob', at: NOW.toISOString() });
+  await assert.rejects(approve('dave'), Conflict);
+
+  // Exactly at the TTL the plan still runs, a millisecond later it does not; the limits are not asked again.
+  assert.equal((await loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR))).id, planId);
+  await assert.rejects(loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR + 1)), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
+
+  // A changed policy is credited to whoever plans it first.
+  const changed = await planInstance({ store, clock }, { instance: 'approval', policies: [policy('approval', 100)], protection, limits, actor: 'dave' });
+  assert.deepStrictEqual((await store.plans.get(changed.planId))?.policyChangedBy, ['dave']);
+
+  const alerts = await store.alerts.listOpen('approval');
+  assert.deepStrictEqual(alerts.map((a) => [a.kind, a.message.startsWith(`plan ${first.planId} is waiting for approval`)]), [['safety.maxActions', true]]);
+});
+
+test('a plan within the limits when made is held to them again at apply; an expired waiting plan cannot be approved', async () => {
+  const clock = fixedClock(NOW);
+  await storeScan(store, org('tightened'));
+  const loose = { ...limits, maxActions: 500 };
+  const { planId, status } = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits: loose, actor: 'alice' });
+  assert.equal(status, 'planned');
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), /safety\.maxActions allows 2\. .*plan again, and the new plan will wait for approval\./);
+
+  const waiting = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits, actor: 'alice' });
+  clock.set(new Date(NOW.getTime() + 2 * HOUR));
+  await assert.rejects(
+    approvePlan({ store, clock }, { planId: waiting.planId, actor: 'bob', fourEyes: false, planTtlHours: 1 }),
+    (error: unknown) => error instanceof Conflict && /was made 2\.0 h ago, longer than safety\.planTtlHours \(1 h\) allows: plan again/.test(error.message),
+  );
+});
+
+test('too few administrators: the plan is refused, no approval releases it, apply stops, one alert', async () => {
+  const clock = fixedClock(NOW);
+  await storeScan(store, org('floor'));
+  const strict = { ...limits, maxActions: 500, minAdmins: 3 };
+  const outcome = await planInstance({ store, clock }, { instance: 'floor', policies: [policy('floor')], protection, limits: strict, actor: 'alice' });
+  assert.equal(outcome.status, 'refused');
+  await assert.rejects(approvePlan({ store, clock }, { planId: outcome.planId, actor: 'bob', fourEyes: false, planTtlHours: 24 }), GuardTripped);
+  await assert.rejects(loadRunnablePlan(store, outcome.planId, strict, NOW), (error: unknown) => error instanceof GuardTripped && error.guard === 'safety.minAdmins');
+  // The config lowered since: the stored refusal still stands; plan again to get a plan that may run.
+  await assert.rejects(loadRunnablePlan(store, outcome.planId, { ...strict, minAdmins: 2 }, NOW), GuardTripped);
+  assert.deepStrictEqual((await store.alerts.listOpen('floor')).map((a) => a.kind), ['safety.minAdmins']);
+});
+
+test('an incomplete scan blocks planning with one alert per scan, however often it is retried', async () => {
+  const clock = fixedClock(NOW);
+  const scanId = await storeScan(store, org('sanity'), 'incomplete');
+  for (let i = 0; i < 3; i += 1) {
+    await assert.rejects(
+      planInstance({ store, clock }, { instance: 'sanity', policies: [policy('sanity')], protection, limits, actor: 'alice' }),
+      (error: unknown) => error instanceof GuardTripped && error.guard === 'scan.incomplete',
+    );
+  }
+  const alerts = await store.alerts.listOpen('sanity');
+  assert.deepStrictEqual(alerts.map((a) => [a.kind, a.scanId]), [['scan.incomplete', scanId]]);
+  assert.match(alerts[0]?.message ?? '', /is incomplete \(paging ended at 3 of 8\); nothing is acted on/);
+});

@@ -1,0 +1,63 @@
+/** Use case: one policy's job, as the scheduler or `seatkeeper run POLICY` runs it: scan, plan, and apply if allowed. */
+
+import type { ConfluenceConnector } from './confluence-port.ts';
+import type { ScheduleOutcome, Store } from './store-port.ts';
+import type { Clock } from './clock.ts';
+import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
+import type { SafetyLimits } from '../domain/safety-guard.ts';
+import { GuardTripped } from '../domain/errors.ts';
+import { scanInstance } from './scan-instance.ts';
+import { planInstance } from './plan-instance.ts';
+import { applyPlan } from './apply-plan.ts';
+import type { NoticeDelivery } from './lifecycle-run.ts';
+import { planHasWork } from '../domain/lifecycle.ts';
+
+/** How one job ended, in words an operator reads in `seatkeeper schedule`. */
+export interface PolicyRunResult {
+  readonly outcome: Exclude<ScheduleOutcome, 'running' | 'missed'>;
+  readonly detail: string;
+  readonly planId: string | null;
+  readonly runId: string | null;
+}
+
+/**
+ * Scans the policy's instance, plans that policy alone and applies the plan when every guard lets it. A plan over a
+ * limit is left for approval, a guard that trips blocks the job; neither is an error of the job itself.
+ */
+export async function runPolicy(
+  deps: { store: Store; connector: ConfluenceConnector; clock: Clock; concurrency: number; signal?: AbortSignal; notices?: NoticeDelivery },
+  input: { policy: InactiveUsersPolicy; limits: SafetyLimits; protection: Protection; actor: string },
+): Promise<PolicyRunResult> {
+  const { store, connector, clock } = deps;
+  try {
+    const scanned = await scanInstance({ connector, store, clock, concurrency: deps.concurrency, signal: deps.signal });
+    const source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
+    const planned = await planInstance(
+      { store, clock },
+      { instance: input.policy.instance, policies: [input.policy], protection: input.protection, limits: input.limits, actor: input.actor, ...source },
+    );
+    if (!planned.verdict.ok) {
+      // Over a limit the plan waits for an approver; a refused plan (too few administrators left) is blocked for good.
+      const outcome = planned.status === 'waiting-approval' ? 'waiting-approval' : 'blocked';
+      return { outcome, detail: `plan ${planned.planId}: ${planned.verdict.message}`, planId: planned.planId, runId: null };
+    }
+    // A lifecycle plan may only send notices or clear records: that is work too.
+    if (!planHasWork(planned.plan)) {
+      return { outcome: 'done', detail: `plan ${planned.planId}: nobody to change`, planId: planned.planId, runId: null };
+    }
+    const report = await applyPlan(
+      { store, connector, clock, concurrency: deps.concurrency, signal: deps.signal, ...(deps.notices === undefined ? {} : { notices: deps.notices }) },
+      { planId: planned.planId, limits: input.limits, protection: input.protection },
+    );
+    const { counts } = report;
+    return {
+      outcome: report.status === 'done' ? 'done' : 'done-with-failures',
+      detail: `run ${report.runId}: ${report.usersChanged} users changed, ${counts.failed} steps failed`,
+      planId: planned.planId,
+      runId: report.runId,
+    };
+  } catch (error) {
+    if (error instanceof GuardTripped) return { outcome: 'blocked', detail: `${error.guard}: ${error.message}`, planId: null, runId: null };
+    return { outcome: 'failed', detail: error instanceof Error ? error.message : String(error), planId: null, runId: null };
+  }
+}

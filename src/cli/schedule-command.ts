@@ -1,0 +1,95 @@
+/** `seatkeeper schedule`, `seatkeeper run POLICY` and `seatkeeper serve`: policies on their cron, from the store. */
+
+import { hostname } from 'node:os';
+import { once } from 'node:events';
+import type { CommandContext } from './command-context.ts';
+import type { ScheduleRecord } from '../app/store-port.ts';
+import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
+import { Scheduler } from '../jobs/scheduler.ts';
+import { nextRunAfter } from '../jobs/schedule-timing.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import { connectorFor, limitsOf, policiesOf, protectionOf } from './cli-runtime.ts';
+import { EXIT } from './exit-codes.ts';
+import { noticeDeliveryFor } from './notice-runtime.ts';
+
+/** Brings the stored schedules in line with the config's policies; first runs are due after now. */
+async function syncSchedules(ctx: CommandContext): Promise<ScheduleRecord[]> {
+  const timeZone = ctx.config.scheduler.timeZone;
+  const wanted = Object.entries(ctx.config.policies).map(([policy, p]) => ({ instance: p.instance, policy, cron: p.schedule, timeZone }));
+  const now = ctx.clock.now();
+  return ctx.store.schedules.sync(wanted, (cron, zone) => nextRunAfter(cron, zone, now));
+}
+
+/** Runs one configured policy now (scan, plan, apply when the guards allow). */
+async function runOne(ctx: CommandContext, policyId: string): Promise<PolicyRunResult> {
+  const settings = ctx.config.policies[policyId];
+  if (settings === undefined) throw new InvalidInput(`no policy "${policyId}" in the config`, [`known: ${Object.keys(ctx.config.policies).join(', ') || 'none'}`]);
+  const { policies, pending } = policiesOf(ctx.config, settings.instance, [policyId]);
+  const policy = policies[0];
+  if (policy === undefined) throw new InvalidInput(`policy ${policyId} cannot run yet`, pending.map((p) => p.reason));
+  const connector = connectorFor(ctx.config, settings.instance);
+  const notices = noticeDeliveryFor(ctx.config);
+  try {
+    return await runPolicy(
+      {
+        store: ctx.store,
+        connector,
+        clock: ctx.clock,
+        concurrency: ctx.config.instances[settings.instance]?.concurrency ?? 4,
+        ...(notices === undefined ? {} : { notices }),
+      },
+      { policy, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config), actor: ctx.actor },
+    );
+  } finally {
+    await connector.close();
+    await notices?.notifier.close();
+  }
+}
+
+export async function scheduleCommand(ctx: CommandContext): Promise<number> {
+  const schedules = await syncSchedules(ctx);
+  if (ctx.json) {
+    ctx.printJson({ timeZone: ctx.config.scheduler.timeZone, schedules });
+    return EXIT.done;
+  }
+  const lines = [`Schedules (time zone ${ctx.config.scheduler.timeZone}; \`seatkeeper serve\` runs them):`];
+  for (const s of schedules) {
+    const last = s.lastOutcome ? `last: ${s.lastOutcome} (due ${s.lastDueAt ?? '?'})${s.lastDetail ? ` ${s.lastDetail}` : ''}` : 'never run';
+    lines.push(`  ${`${s.instance}/${s.policy}`.padEnd(28)} ${s.cron.padEnd(14)} next ${s.nextRunAt}  ${last}`);
+  }
+  if (schedules.length === 0) lines.push('  no policies configured');
+  ctx.print(lines);
+  return EXIT.done;
+}
+
+export async function runCommand(ctx: CommandContext, policyId: string): Promise<number> {
+  const result = await runOne(ctx, policyId);
+  if (ctx.json) ctx.printJson(result);
+  else ctx.print([`${policyId}: ${result.outcome}: ${result.detail}`]);
+  if (result.outcome === 'done') return EXIT.done;
+  return result.outcome === 'waiting-approval' || result.outcome === 'blocked' ? EXIT.guard : EXIT.failures;
+}
+
+/** Runs the scheduler until SIGINT or SIGTERM; a run in progress finishes first. */
+export async function serveCommand(ctx: CommandContext, options: { once: boolean }): Promise<number> {
+  await syncSchedules(ctx);
+  const log = (line: string) => ctx.print([`${ctx.clock.now().toISOString()} ${line}`]);
+  const scheduler = new Scheduler({
+    store: ctx.store,
+    clock: ctx.clock,
+    processId: `${hostname()}:${process.pid}`,
+    log,
+    runJob: (schedule) => runOne(ctx, schedule.policy),
+  });
+  if (options.once) {
+    const report = await scheduler.tick();
+    log(`one pass: ran ${report.ran.length}, missed ${report.missed.length}`);
+    return EXIT.done;
+  }
+  log(`scheduler started (${Object.keys(ctx.config.policies).length} policies)`);
+  const stopping = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => scheduler.stop());
+  await scheduler.start();
+  await stopping;
+  log('scheduler stopped');
+  return EXIT.done;
+}

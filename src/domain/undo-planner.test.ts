@@ -1,0 +1,249 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { driftVerdict, netChanges, undoPlan, undoRows, type UndoScope } from './undo-planner.ts';
+import { applyStep, inverseOf } from './action-step.ts';
+import { verifyPlanHash } from './plan-hash.ts';
+import type { ActionStep, PlanRow } from './plan.ts';
+import type { JournalEntry, StepOutcome, UserState } from './journal.ts';
+
+const ALICE: UserState = { username: 'alice', status: 'active', displayName: 'Alice', groups: ['confluence-users', 'engineering'], useGrant: true };
+const BOB: UserState = { username: 'bob', status: 'active', displayName: 'Bob', groups: ['confluence-users'], useGrant: false };
+const IDS = new Map([
+  ['alice', { userKey: 'key-alice', directory: 'Confluence Internal Directory' }],
+  ['bob', { userKey: 'key-bob', directory: null }],
+]);
+
+/** A journal written the way the executor writes it: each step's prior is the state before it; only `done` changes it. */
+function journal(
+  starts: readonly UserState[],
+  steps: readonly [runId: string, day: string, username: string, step: ActionStep, outcome?: StepOutcome][],
+): { entries: JournalEntry[]; states: Map<string, UserState> } {
+  const states = new Map(starts.map((s) => [s.username, s]));
+  const entries = steps.map(([runId, day, username, step, outcome = 'done'], i): JournalEntry => {
+    const prior = states.get(username);
+    assert.ok(prior, `no start state for ${username}`);
+    if (outcome === 'done') states.set(username, applyStep(step, prior));
+    return { id: i + 1, runId, username, seq: i, step, outcome, prior, error: null, at: `${day}T03:00:00.000Z` };
+  });
+  return { entries, states };
+}
+
+function rowsFor(entries: readonly JournalEntry[], scope: UndoScope, current: ReadonlyMap<string, UserState | null>) {
+  const { changes, leftAlone } = netChanges(entries, scope);
+  return { ...undoRows({ changes, current, identities: IDS }), leftAlone, changes };
+}
+
+function row(username: string, text: string, referenceDate: string, steps: ActionStep[], notes: string[] = []): PlanRow {
+  const id = IDS.get(username);
+  const displayName = username === 'alice' ? 'Alice' : 'Bob';
+  return {
+    username,
+    userKey: id?.userKey ?? '',
+    displayName,
+    directory: id?.directory ?? null,
+    policy: 'undo',
+    reason: { rule: 'undo', text, lastLogin: null, referenceDate, days: 0, thresholdDays: 0 },
+    steps,
+    notes,
+  };
+}
+
+const RUN_A = journal(
+  [ALICE, BOB, { ...BOB, username: 'carol' }, { ...BOB, username: 'dave' }],
+  [
+    ['run_a', '2026-11-26', 'alice', { kind: 'remove-group', group: 'confluence-users' }],
+    ['run_a', '2026-11-26', 'alice', { kind: 'revoke-use-grant' }],
+    ['run_a', '2026-11-26', 'alice', { kind: 'add-group', group: 'confluence-inactive-users' }],
+    ['run_a', '2026-11-26', 'alice', { kind: 'disable' }],
+    ['run_a', '2026-11-26', 'bob', { kind: 'remove-group', group: 'confluence-users' }],
+    ['run_a', '2026-11-26', 'bob', { kind: 'revoke-use-grant' }, 'already-done'],
+    ['run_a', '2026-11-26', 'bob', { kind: 'add-group', group: 'confluence-inactive-users' }, 'failed'],
+    ['run_a', '2026-11-26', 'carol', { kind: 'remove-group', group: 'confluence-users' }, 'skipped'],
+    ['run_b', '2026-11-27', 'dave', { kind: 'remove-group', group: 'confluence-users' }],
+  ],
+);
+
+test('undo of a run: only done steps, inverted, in reverse order, one row per user', () => {
+  const got = rowsFor(RUN_A.entries, { kind: 'run', runId: 'run_a' }, RUN_A.states);
+  assert.deepEqual(got.rows, [
+    row('alice', 'undo of run run_a (remove from confluence-users, revoke individual "can use", add to confluence-inactive-users, deactivate on 2026-11-26)', '2026-11-26', [
+      { kind: 'enable' },
+      { kind: 'remove-group', group: 'confluence-inactive-users' },
+      { kind: 'grant-use' },
+      { kind: 'add-group', group: 'confluence-users' },
+    ]),
+    row('bob', 'undo of run run_a (remove from confluence-users on 2026-11-26)', '2026-11-26', [{ kind: 'add-group', group: 'confluence-users' }]),
+  ]);
+  assert.deepEqual(got.drifted, []);
+  assert.deepEqual(got.leftAlone, []);
+  // Each undo step is inverseOf(step, prior) of the done entry it puts back.
+  const alice = RUN_A.entries.filter((e) => e.username === 'alice').reverse();
+  assert.deepEqual(got.rows[0]?.steps, alice.map((e) => (e.prior === null ? null : inverseOf(e.step, e.prior))));
+  const plan = undoPlan({ instance: 'wiki', scanId: 'scan_1', now: new Date('2026-11-28T10:00:00Z'), rows: got.rows, changes: got.changes });
+  assert.equal(plan.kind, 'undo');
+  assert.deepEqual(plan.undoOf, ['run_a']);
+  assert.equal(verifyPlanHash(plan), true);
+});
+
+const THREE_RUNS = journal(
+  [ALICE],
+  [
+    ['run_a', '2026-11-26', 'alice', { kind: 'remove-group', group: 'confluence-users' }],
+    ['run_a', '2026-11-26', 'alice', { kind: 'add-group', group: 'confluence-inactive-users' }],
+    ['run_b', '2026-11-28', 'alice', { kind: 'set-display-name', displayName: 'Alice (inactive)' }],
+    ['run_b', '2026-11-28', 'alice', { kind: 'disable' }],
+    ['run_c', '2026-11-29', 'alice', { kind: 'set-display-name', displayName: 'Alice (gone)' }],
+    ['run_c', '2026-11-29', 'alice', { kind: 'disable' }, 'already-done'],
+  ],
+);
+
+test('undo of a user across runs: the net change per field, back to the value before the first change', () => {
+  const got = rowsFor(THREE_RUNS.entries, { kind: 'user', username: 'alice' }, THREE_RUNS.states);
+  assert.deepEqual(got.rows, [
+    {
+      ...row(
+        'alice',
+        'undo of run run_a (remove from confluence-users, add to confluence-inactive-users on 2026-11-26); run run_b (deactivate on 2026-11-28); ' +
+          'run run_c (set display name to "Alice (gone)" on 2026-11-29)',
+        '2026-11-29',
+        [
+          { kind: 'set-display-name', displayName: 'Alice' },
+          { kind: 'enable' },
+          { kind: 'remove-group', group: 'confluence-inactive-users' },
+          { kind: 'add-group', group: 'confluence-users' },
+        ],
+      ),
+      displayName: 'Alice (gone)',
+    },
+  ]);
+  const plan = undoPlan({ instance: 'wiki', scanId: '', now: new Date('2026-11-30T10:00:00Z'), rows: got.rows, changes: got.changes });
+  assert.deepEqual(plan.undoOf, ['run_a', 'run_b', 'run_c']);
+});
+
+test('a run whose field a later run changed again leaves that field alone and says why', () => {
+  const got = rowsFor(THREE_RUNS.entries, { kind: 'run', runId: 'run_b' }, THREE_RUNS.states);
+  assert.deepEqual(got.rows.map((r) => r.steps), [[{ kind: 'enable' }]]);
+  assert.deepEqual(got.leftAlone, [{ username: 'alice', text: 'display name: changed again by run run_c since; undo that run first' }]);
+});
+
+// run_a takes the seat; run_u is its undo; run_uu the undo of the undo.
+const UNDONE = journal(
+  [ALICE],
+  [
+    ['run_a', '2026-11-26', 'alice', { kind: 'remove-group', group: 'confluence-users' }],
+    ['run_a', '2026-11-26', 'alice', { kind: 'add-group', group: 'confluence-inactive-users' }],
+    ['run_u', '2026-11-27', 'alice', { kind: 'remove-group', group: 'confluence-inactive-users' }],
+    ['run_u', '2026-11-27', 'alice', { kind: 'add-group', group: 'confluence-users' }],
+  ],
+);
+const REDONE = journal(
+  [ALICE],
+  [
+    ...UNDONE.entries.map((e): [string, string, string, ActionStep] => [e.runId, e.at.slice(0, 10), e.username, e.step]),
+    ['run_uu', '2026-11-28', 'alice', { kind: 'remove-group', group: 'confluence-users' }],
+    ['run_uu', '2026-11-28', 'alice', { kind: 'add-group', group: 'confluence-inactive-users' }],
+  ],
+);
+
+test('after an undo, undo and re-apply, table-driven', async (t) => {
+  const cases: { name: string; entries: JournalEntry[]; scope: UndoScope; steps: ActionStep[][]; leftAlone: string[] }[] = [
+    { name: 'undo --user after an undo: net effect nothing', entries: UNDONE.entries, scope: { kind: 'user', username: 'alice' }, steps: [], leftAlone: [] },
+    {
+      name: 'undo --run of the undone run: already put back',
+      entries: UNDONE.entries,
+      scope: { kind: 'run', runId: 'run_a' },
+      steps: [],
+      leftAlone: ['confluence-inactive-users: already put back by run run_u', 'confluence-users: already put back by run run_u'],
+    },
+    {
+      name: 'undo --run of the undo run: re-applies the original changes',
+      entries: UNDONE.entries,
+      scope: { kind: 'run', runId: 'run_u' },
+      steps: [[{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }]],
+      leftAlone: [],
+    },
+    {
+      name: 'undo --user after an undo of the undo: the original change again',
+      entries: REDONE.entries,
+      scope: { kind: 'user', username: 'alice' },
+      steps: [[{ kind: 'remove-group', group: 'confluence-inactive-users' }, { kind: 'add-group', group: 'confluence-users' }]],
+      leftAlone: [],
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const { changes, leftAlone } = netChanges(c.entries, c.scope);
+      const { rows } = undoRows({ changes, current: new Map([['alice', ALICE]]), identities: IDS });
+      assert.deepEqual(rows.map((r) => r.steps), c.steps);
+      assert.deepEqual(leftAlone.map((l) => l.text), c.leftAlone);
+    });
+  }
+});
+
+test('drift: a field the undo touches, changed by hand since the run, is noted and the user listed, table-driven', async (t) => {
+  const left = RUN_A.states.get('alice');
+  assert.ok(left);
+  const named = journal([ALICE], [['run_n', '2026-11-26', 'alice', { kind: 'set-display-name', displayName: 'Alice (inactive)' }]]);
+  const unknown = journal([{ ...ALICE, status: 'unknown' }], [['run_s', '2026-11-26', 'alice', { kind: 'disable' }]]);
+  const cases: { name: string; entries: JournalEntry[]; runId: string; now: UserState | null; notes: string[]; drifted: string[] }[] = [
+    { name: 'nothing changed since', entries: RUN_A.entries, runId: 'run_a', now: left, notes: [], drifted: [] },
+    {
+      name: 'added back to a licence group',
+      entries: RUN_A.entries,
+      runId: 'run_a',
+      now: { ...left, groups: ['confluence-inactive-users', 'confluence-users', 'engineering'] },
+      notes: ['confluence-users: added back by hand since run run_a'],
+      drifted: ['alice'],
+    },
+    {
+      name: 'taken out of the tracking group, reactivated and granted again',
+      entries: RUN_A.entries,
+      runId: 'run_a',
+      now: { ...left, groups: ['engineering'], status: 'active', useGrant: true },
+      notes: [
+        'account: reactivated by hand since run run_a',
+        'confluence-inactive-users: removed by hand since run run_a',
+        'individual "can use": granted back by hand since run run_a',
+      ],
+      drifted: ['alice'],
+    },
+    { name: 'a field the undo does not touch', entries: RUN_A.entries, runId: 'run_a', now: { ...left, groups: [...left.groups, 'sales'].sort() }, notes: [], drifted: [] },
+    {
+      name: 'display name changed by hand',
+      entries: named.entries,
+      runId: 'run_n',
+      now: { ...ALICE, displayName: 'Alice Smith' },
+      notes: ['display name: changed to "Alice Smith" by hand since run run_n'],
+      drifted: ['alice'],
+    },
+    { name: 'the user no longer exists', entries: RUN_A.entries, runId: 'run_a', now: null, notes: ['the user no longer exists: nothing can be put back'], drifted: [] },
+    {
+      name: 'status unreadable before the run',
+      entries: unknown.entries,
+      runId: 'run_s',
+      now: { ...ALICE, status: 'disabled' },
+      notes: ['account: its status was unreadable before run run_s; the undo will reactivate it'],
+      drifted: [],
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const got = rowsFor(c.entries, { kind: 'run', runId: c.runId }, new Map([['alice', c.now], ['bob', RUN_A.states.get('bob') ?? null]]));
+      const alice = got.rows.find((r) => r.username === 'alice');
+      assert.deepEqual(alice?.notes, c.notes);
+      assert.deepEqual(got.drifted, c.drifted);
+    });
+  }
+});
+
+test('the drift guard refuses drifted users unless forced', () => {
+  assert.deepEqual(driftVerdict([], false), { ok: true });
+  assert.deepEqual(driftVerdict(['alice', 'bob'], true), { ok: true });
+  assert.deepEqual(driftVerdict(['alice', 'bob'], false), {
+    ok: false,
+    guard: 'undo.drift',
+    count: 2,
+    limit: 0,
+    message: "2 users were changed by hand since Seatkeeper's change: alice, bob. Read the notes on their rows; undo again with --force to overwrite those changes.",
+  });
+});

@@ -1,0 +1,66 @@
+/** Lifecycle stages: one row per instance, policy and user, saying which stage the user entered and when. */
+
+import type { LifecycleRecord } from '../domain/lifecycle.ts';
+import type { LifecycleRepository } from '../app/store-port.ts';
+import type { StoreContext } from './store-database.ts';
+import { fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
+
+/** LifecycleRepository over Kysely. */
+export class SqlLifecycleRepository implements LifecycleRepository {
+  constructor(private readonly context: StoreContext) {}
+
+  async records(instance: string): Promise<LifecycleRecord[]> {
+    const rows = await this.context.db
+      .selectFrom('lifecycle_stages')
+      .selectAll()
+      .where('instance', '=', instance)
+      .orderBy('policy')
+      .orderBy('username')
+      .execute();
+    return rows.map((row) => ({
+      policy: row.policy,
+      username: row.username,
+      stage: row.stage,
+      enteredAt: fromIso(row.entered_at),
+      lastLoginAtEntry: fromIsoOrNull(row.last_login_at_entry),
+    }));
+  }
+
+  async enter(instance: string, record: LifecycleRecord): Promise<void> {
+    // Entering the stage the user is already in (a plan applied twice, a crash recovered) keeps the first entry time:
+    // the wait before the next stage counts from when the stage was really reached.
+    await this.context.db
+      .insertInto('lifecycle_stages')
+      .values({
+        instance,
+        policy: record.policy,
+        username: record.username,
+        stage: record.stage,
+        entered_at: toIso(record.enteredAt),
+        last_login_at_entry: toIsoOrNull(record.lastLoginAtEntry),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['instance', 'policy', 'username'])
+          .doUpdateSet((eb) => ({
+            stage: eb.ref('excluded.stage'),
+            entered_at: eb.ref('excluded.entered_at'),
+            last_login_at_entry: eb.ref('excluded.last_login_at_entry'),
+          }))
+          .where('lifecycle_stages.stage', '<>', record.stage),
+      )
+      .execute();
+  }
+
+  async clear(instance: string, policy: string, username: string, enteredAt: Date): Promise<boolean> {
+    // Only the record the plan saw: one entered since (by a later run) is not the one the plan meant to clear.
+    const result = await this.context.db
+      .deleteFrom('lifecycle_stages')
+      .where('instance', '=', instance)
+      .where('policy', '=', policy)
+      .where('username', '=', username)
+      .where('entered_at', '=', toIso(enteredAt))
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
