@@ -1,5 +1,7 @@
 /** Use case: evaluate policies against the newest complete scan and report what they would select; writes nothing. */
 
+import type { OrgDirectory } from './directory-port.ts';
+import { readOrgStatuses } from './org-statuses.ts';
 import type { ScanRecord, Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
@@ -8,13 +10,14 @@ import { NotFound } from '../domain/errors.ts';
 
 /** The plan the policies would make now (not stored), with the scan it rests on. */
 export async function checkPolicies(
-  deps: { store: Store; now: Date },
+  deps: { store: Store; now: Date; directories?: ReadonlyMap<string, OrgDirectory> },
   input: { instance: string; policies: readonly InactiveUsersPolicy[]; protection: Protection },
 ): Promise<{ scan: ScanRecord; plan: Plan }> {
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });
   if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan to check the policies against: run \`seatkeeper scan\` first`);
   const snapshot = await deps.store.scans.loadSnapshot(scan.id);
   const lifecycle = input.policies.some((p) => p.lifecycle) ? await deps.store.lifecycle.records(input.instance) : [];
-  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: deps.now, lifecycle });
+  const orgStatuses = await readOrgStatuses(deps.directories ?? new Map(), input.policies, snapshot);
+  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: deps.now, lifecycle, orgStatuses });
   return { scan, plan };
 }

@@ -1,5 +1,7 @@
 /** Use case: evaluate the policies of one instance against its newest scan, check the guards, store the plan. */
 
+import type { OrgDirectory } from './directory-port.ts';
+import { readOrgStatuses } from './org-statuses.ts';
 import type { PlanStatus, ScanRecord, Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { Plan } from '../domain/plan.ts';
@@ -37,7 +39,7 @@ export async function requireSaneScan(store: Store, scan: ScanRecord, limits: Sa
 
 /** Plans against the newest scan of the instance (or the given one); changes nothing outside Seatkeeper. */
 export async function planInstance(
-  deps: { store: Store; clock: Clock },
+  deps: { store: Store; clock: Clock; directories?: ReadonlyMap<string, OrgDirectory> },
   input: {
     instance: string;
     policies: readonly InactiveUsersPolicy[];
@@ -62,7 +64,8 @@ export async function planInstance(
   const snapshot = input.snapshot ?? (await store.scans.loadSnapshot(scan.id));
   // Where each user stands in each policy's lifecycle; only read when a policy has one.
   const lifecycle = input.policies.some((p) => p.lifecycle) ? await store.lifecycle.records(input.instance) : [];
-  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: clock.now(), lifecycle });
+  const orgStatuses = await readOrgStatuses(deps.directories ?? new Map(), input.policies, snapshot);
+  const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: clock.now(), lifecycle, orgStatuses });
   const policyChangedBy = await recordPolicyChangers(store, { instance: input.instance, policies: input.policies, actor: input.actor, now: clock.now() });
   const { status, verdict } = screenPlan(plan, snapshot, input.limits);
   const hold = holdOf(verdict);

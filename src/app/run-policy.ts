@@ -1,5 +1,6 @@
 /** Use case: one policy's job, as the scheduler or `seatkeeper run POLICY` runs it: scan, plan, and apply if allowed. */
 
+import type { OrgDirectory } from './directory-port.ts';
 import type { ConfluenceConnector } from './confluence-port.ts';
 import type { ScheduleOutcome, Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
@@ -25,7 +26,15 @@ export interface PolicyRunResult {
  * limit is left for approval, a guard that trips blocks the job; neither is an error of the job itself.
  */
 export async function runPolicy(
-  deps: { store: Store; connector: ConfluenceConnector; clock: Clock; concurrency: number; signal?: AbortSignal; notices?: NoticeDelivery },
+  deps: {
+    store: Store;
+    connector: ConfluenceConnector;
+    clock: Clock;
+    concurrency: number;
+    signal?: AbortSignal;
+    notices?: NoticeDelivery;
+    directories?: ReadonlyMap<string, OrgDirectory>;
+  },
   input: { policy: InactiveUsersPolicy; limits: SafetyLimits; protection: Protection; actor: string },
 ): Promise<PolicyRunResult> {
   const { store, connector, clock } = deps;
@@ -33,7 +42,7 @@ export async function runPolicy(
     const scanned = await scanInstance({ connector, store, clock, concurrency: deps.concurrency, signal: deps.signal });
     const source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
     const planned = await planInstance(
-      { store, clock },
+      { store, clock, ...(deps.directories === undefined ? {} : { directories: deps.directories }) },
       { instance: input.policy.instance, policies: [input.policy], protection: input.protection, limits: input.limits, actor: input.actor, ...source },
     );
     if (!planned.verdict.ok) {

@@ -9,6 +9,8 @@ import { InvalidInput } from '../domain/errors.ts';
 import { openStore } from '../store/store-database.ts';
 import { toLifecycleSettings } from '../config/lifecycle-config.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
+import { createHttpDirectory } from '../connectors/directories/http/http-directory-connector.ts';
+import type { OrgDirectory } from '../app/directory-port.ts';
 
 /** Picks the instance a command works on: the one named, or the only one configured. */
 export function resolveInstance(config: SeatkeeperConfig, requested: string | undefined): string {
@@ -28,6 +30,19 @@ export function connectorFor(config: SeatkeeperConfig, instance: string): Conflu
   const settings = config.instances[instance];
   if (settings === undefined) throw new InvalidInput(`no instance "${instance}" in the config`);
   return createConfluenceDcConnector(instance, settings);
+}
+
+/** The organisation directories the given policies read (leavers policies), by id. */
+export function directoriesFor(config: SeatkeeperConfig, policies: readonly InactiveUsersPolicy[]): Map<string, OrgDirectory> {
+  const directories = new Map<string, OrgDirectory>();
+  for (const policy of policies) {
+    const via = policy.select.orgStatus?.via;
+    if (via === undefined || directories.has(via)) continue;
+    const settings = config.directories[via];
+    if (settings?.kind !== 'http') throw new InvalidInput(`directory "${via}" cannot be read yet`, ['only kind: http directories are connected so far']);
+    directories.set(via, createHttpDirectory(via, settings));
+  }
+  return directories;
 }
 
 export async function storeFor(config: SeatkeeperConfig): Promise<Store> {
@@ -61,6 +76,9 @@ function toDomainPolicy(id: string, policy: PolicyConfig): InactiveUsersPolicy {
       directories: policy.select.directories,
       group: policy.select.group ?? null,
       emailDomains: policy.select.emailDomains,
+      ...(policy.select.orgStatus !== undefined && policy.select.via !== undefined
+        ? { orgStatus: { statuses: policy.select.orgStatus, via: policy.select.via } }
+        : {}),
     },
     exclude: policy.exclude,
     actions: {
@@ -85,8 +103,10 @@ export function policiesOf(
   const pending: PendingPolicy[] = [];
   for (const [id, policy] of Object.entries(config.policies)) {
     if (policy.instance !== instance || (only.length > 0 && !only.includes(id))) continue;
-    if (policy.select.orgStatus !== undefined) {
-      pending.push({ id, reason: `selects by organisation status via directory "${policy.select.via ?? ''}", whose connector is not available yet; not evaluated` });
+    const via = policy.select.via;
+    if (policy.select.orgStatus !== undefined && (via === undefined || config.directories[via]?.kind !== 'http')) {
+      const kind = via === undefined ? 'unknown' : (config.directories[via]?.kind ?? 'unknown');
+      pending.push({ id, reason: `selects by organisation status via directory "${via ?? ''}" (kind ${kind}), whose connector comes later (http works now); not evaluated` });
     } else {
       policies.push(toDomainPolicy(id, policy));
     }

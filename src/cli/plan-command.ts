@@ -2,7 +2,7 @@
 
 import type { CommandContext } from './command-context.ts';
 import { planInstance, type PlanOutcome } from '../app/plan-instance.ts';
-import { limitsOf, policiesOf, protectionOf, resolveInstance, type PendingPolicy } from './cli-runtime.ts';
+import { directoriesFor, limitsOf, policiesOf, protectionOf, resolveInstance, type PendingPolicy } from './cli-runtime.ts';
 import { planLines, scanLines } from './plan-printer.ts';
 import { runScan } from './scan-command.ts';
 import { EXIT } from './exit-codes.ts';
@@ -27,7 +27,7 @@ export async function makePlan(ctx: CommandContext, options: PlanOptions): Promi
     source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
   }
   const outcome = await planInstance(
-    { store: ctx.store, clock: ctx.clock },
+    { store: ctx.store, clock: ctx.clock, directories: directoriesFor(ctx.config, policies) },
     { instance, policies, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config), actor: ctx.actor, ...source },
   );
   return { outcome, pending };

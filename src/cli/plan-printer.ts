@@ -73,7 +73,10 @@ export function planLines(input: {
       (reason) => `${n(summary.skipped[reason])} ${SKIP_WORDS[reason]}`,
     );
     lines.push(
-      `  policy ${summary.policy}: selects ${n(summary.selected)} (inactive ${n(summary.byRule.inactive)}, never logged in ${n(summary.byRule.neverLoggedIn)})` +
+      `  policy ${summary.policy}: selects ${n(summary.selected)} (` +
+        (summary.byRule.orgStatus !== undefined
+          ? `left the organisation ${n(summary.byRule.orgStatus)})`
+          : `inactive ${n(summary.byRule.inactive)}, never logged in ${n(summary.byRule.neverLoggedIn)})`) +
         (skips.length > 0 ? `; left alone among matches: ${skips.join(', ')}` : ''),
     );
     if (summary.notYetDue.neverLoggedIn > 0) {

@@ -2,7 +2,7 @@
 
 import type { CommandContext } from './command-context.ts';
 import { checkPolicies } from '../app/check-policies.ts';
-import { limitsOf, policiesOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { directoriesFor, limitsOf, policiesOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { planLines } from './plan-printer.ts';
 import { checkPlanLimits } from '../domain/safety-guard.ts';
 import { EXIT } from './exit-codes.ts';
@@ -10,7 +10,7 @@ import { EXIT } from './exit-codes.ts';
 export async function policyCheckCommand(ctx: CommandContext, options: { instance?: string; policy?: string[]; rows: number }): Promise<number> {
   const instance = resolveInstance(ctx.config, options.instance);
   const { policies, pending } = policiesOf(ctx.config, instance, options.policy ?? []);
-  const { scan, plan } = await checkPolicies({ store: ctx.store, now: ctx.clock.now() }, { instance, policies, protection: protectionOf(ctx.config) });
+  const { scan, plan } = await checkPolicies({ store: ctx.store, now: ctx.clock.now(), directories: directoriesFor(ctx.config, policies) }, { instance, policies, protection: protectionOf(ctx.config) });
   const verdict = checkPlanLimits(plan, limitsOf(ctx.config));
   if (ctx.json) {
     ctx.printJson({ scanId: scan.id, verdict, pending, summaries: plan.summaries, rows: plan.rows.slice(0, options.rows) });

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
+import { httpDirectoryConfigSchema } from '../connectors/directories/http/http-directory-config.ts';
 import { lifecycleConfigIssues, lifecycleConfigSchema, noticesConfigSchema } from './lifecycle-config.ts';
 
 const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -14,10 +15,11 @@ const instanceSchema = z.discriminatedUnion('product', [confluenceDcConfigSchema
     issue.code === 'invalid_union' ? 'product must be confluence-dc (Confluence Cloud and Jira come later)' : undefined,
 });
 
-/** Directory sources are accepted now and connected by the organisation-directory work. */
-const directorySchema = z.looseObject({
-  kind: z.enum(['ldap', 'okta', 'entra', 'google', 'scim', 'crowd', 'http']),
-});
+/** `http` directories are connected now (strictly validated); the other kinds are accepted and connected later. */
+const directorySchema = z.discriminatedUnion('kind', [
+  httpDirectoryConfigSchema,
+  z.looseObject({ kind: z.enum(['ldap', 'okta', 'entra', 'google', 'scim', 'crowd']) }),
+]);
 
 const policySchema = z.strictObject({
   instance: id,

@@ -18,7 +18,7 @@ export type ActionKind = ActionStep['kind'];
 /** Why a user was selected: the rule and the measurable facts that triggered it. */
 export interface SelectionReason {
   /** `undo`: the row puts back what an earlier run changed. */
-  readonly rule: 'inactive' | 'never-logged-in' | 'undo';
+  readonly rule: 'inactive' | 'never-logged-in' | 'undo' | 'org-status';
   /** Human sentence, e.g. "last login 2026-03-02, 269 days ago > 90". */
   readonly text: string;
   readonly lastLogin: string | null;
@@ -46,7 +46,8 @@ export interface PlanRow {
 export interface PolicySummary {
   readonly policy: string;
   readonly selected: number;
-  readonly byRule: { readonly inactive: number; readonly neverLoggedIn: number };
+  /** `orgStatus`: leavers, for policies that select by organisation status. */
+  readonly byRule: { readonly inactive: number; readonly neverLoggedIn: number; readonly orgStatus?: number };
   readonly skipped: Readonly<Record<SkipReason, number>>;
   /**
    * Seat holders who never logged in but are not past the threshold yet. Over REST the threshold counts from the day

@@ -78,7 +78,7 @@ test('property: no plan ever contains an action on a protected user', () => {
         assert.notEqual(u.status, 'unknown');
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: 10_000 },
   );
 });
 
@@ -92,6 +92,6 @@ test('property: plans are deterministic for the same scan, policies and clock', 
       const planB = evaluatePolicies({ snapshot: reversed, policies: [b.policy], protection: { users: [], groups: [] }, now: NOW });
       assert.equal(planA.hash, planB.hash);
     }),
-    { numRuns: 2000 },
+    { numRuns: 10_000 },
   );
 });

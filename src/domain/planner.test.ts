@@ -249,3 +249,33 @@ test('e-mail domains scope, directory exclusion and the rename note, table-drive
     });
   }
 });
+
+test('leavers: selected by what the directory says, with or without a seat; protected users never', () => {
+  const org = snapshot({
+    users: [
+      user('gone', { lastLogin: daysAgo(2) }),
+      user('off', { lastLogin: daysAgo(2) }),
+      user('seatless', { lastLogin: daysAgo(2) }),
+      user('employed', { lastLogin: daysAgo(500) }),
+      user('boss', { lastLogin: daysAgo(2) }),
+    ],
+    memberships: { 'confluence-users': ['gone', 'off', 'employed'], newsletter: ['seatless'], 'confluence-administrators': ['boss'] },
+    groups: ['confluence-inactive-users'],
+  });
+  const leavers = policy({
+    id: 'leavers',
+    select: { inactiveDays: null, neverLoggedInDays: null, orgStatus: { statuses: ['not-found', 'disabled'], via: 'hr' } },
+    actions: { removeGroups: 'all', deactivate: true },
+  });
+  const statuses = new Map([['hr', new Map<string, 'active' | 'disabled' | 'not-found'>([['off', 'disabled'], ['employed', 'active']])]]);
+  const plan = evaluatePolicies({ snapshot: org, policies: [leavers], protection: { users: [], groups: [] }, now: NOW, orgStatuses: statuses });
+  const tracking = { kind: 'add-group', group: 'confluence-inactive-users' };
+  assert.deepEqual(plan.rows.map((r) => [r.username, r.reason.text, r.steps]), [
+    ['gone', 'not found in directory hr', [{ kind: 'remove-group', group: 'confluence-users' }, tracking, { kind: 'disable' }]],
+    ['off', 'disabled in directory hr', [{ kind: 'remove-group', group: 'confluence-users' }, tracking, { kind: 'disable' }]],
+    ['seatless', 'not found in directory hr', [{ kind: 'remove-group', group: 'newsletter' }, tracking, { kind: 'disable' }]],
+  ]);
+  assert.equal(plan.summaries[0]!.byRule.orgStatus, 3);
+  assert.equal(plan.summaries[0]!.skipped['protected-admin'], 1);
+  assert.throws(() => evaluatePolicies({ snapshot: org, policies: [leavers], protection: { users: [], groups: [] }, now: NOW }), /directory hr was not read/);
+});

@@ -3,7 +3,7 @@
 import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import type { ActionStep, Plan, PlanRow, PolicySummary, SkipReason } from './plan.ts';
 import { buildLicenceModel, type SeatView } from './licence-model.ts';
-import { matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type Protection } from './policy.ts';
+import { matchOrgStatus, matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type OrgStatus, type Protection } from './policy.ts';
 import { hashPlan } from './plan-hash.ts';
 import { InvalidInput } from './errors.ts';
 import { renderRename, usernameProblems } from './rename-pattern.ts';
@@ -60,7 +60,8 @@ export function stepsFor(
   for (const group of addGroups) {
     if (!seat.directGroups.includes(group)) steps.push({ kind: 'add-group', group });
   }
-  if (deactivate && writableDirectory) steps.push({ kind: 'disable' });
+  // An account already off needs no deactivation; the plan lists only what it will change.
+  if (deactivate && writableDirectory && user.status !== 'disabled') steps.push({ kind: 'disable' });
 
   const freed = deactivate && writableDirectory
     ? true
@@ -92,6 +93,8 @@ export function evaluatePolicies(input: {
   now: Date;
   /** The instance's lifecycle records, for policies with a lifecycle. */
   lifecycle?: readonly LifecycleRecord[];
+  /** What each organisation directory (by id) said of each username, for leavers policies. */
+  orgStatuses?: ReadonlyMap<string, ReadonlyMap<string, OrgStatus>>;
 }): Plan {
   const { snapshot, policies, protection, now } = input;
   const model = buildLicenceModel(snapshot);
@@ -120,8 +123,13 @@ export function evaluatePolicies(input: {
     let inactive = 0;
     let neverLoggedIn = 0;
     let neverLoggedInNotDue = 0;
+    let leavers = 0;
+    const orgRule = policy.select.orgStatus;
+    if (orgRule !== undefined && input.orgStatuses?.get(orgRule.via) === undefined) {
+      throw new InvalidInput(`policy ${policy.id} selects by organisation status, but directory ${orgRule.via} was not read`);
+    }
     for (const user of users) {
-      const reason = matchRule(policy, user, now);
+      const reason = orgRule !== undefined ? matchOrgStatus(policy, user, input.orgStatuses?.get(orgRule.via)) : matchRule(policy, user, now);
       if (reason === null) {
         const waits = policy.select.neverLoggedInDays !== null && user.lastLogin === null && user.loginKnown && !taken.has(user.username);
         if (waits && skipReason(policy, user, model.seatOf(user), { connectedAs: snapshot.connectedAs, protection, inGroup: model.inGroup }) === null) {
@@ -149,6 +157,7 @@ export function evaluatePolicies(input: {
       if (steps.length === 0) continue;
       taken.add(user.username);
       if (reason.rule === 'inactive') inactive += 1;
+      else if (reason.rule === 'org-status') leavers += 1;
       else neverLoggedIn += 1;
       rows.push({
         username: user.username,
@@ -163,8 +172,8 @@ export function evaluatePolicies(input: {
     }
     summaries.push({
       policy: policy.id,
-      selected: inactive + neverLoggedIn,
-      byRule: { inactive, neverLoggedIn },
+      selected: inactive + neverLoggedIn + leavers,
+      byRule: orgRule !== undefined ? { inactive, neverLoggedIn, orgStatus: leavers } : { inactive, neverLoggedIn },
       skipped,
       notYetDue: { neverLoggedIn: neverLoggedInNotDue },
     });

@@ -21,6 +21,11 @@ export interface InactiveUsersPolicy {
     readonly group: string | null;
     /** Only users whose e-mail is in one of these domains (e.g. an acquired company's); absent or empty = any. */
     readonly emailDomains?: readonly string[];
+    /**
+     * Leavers: users whose status in the organisation directory `via` is one of `statuses`. Such a policy selects by
+     * that status alone and acts on active accounts whether or not they hold a seat.
+     */
+    readonly orgStatus?: { readonly statuses: readonly Exclude<OrgStatus, 'active'>[]; readonly via: string };
   };
   readonly exclude: {
     readonly users: readonly string[];
@@ -38,6 +43,25 @@ export interface InactiveUsersPolicy {
   };
   /** Staged lifecycle (notice → unlicense → deactivate → rename); absent or null = act at once, as `actions` say. */
   readonly lifecycle?: LifecycleSettings | null;
+}
+
+/** What the organisation directory says of a person; someone it does not list is `not-found`. */
+export type OrgStatus = 'active' | 'disabled' | 'not-found';
+
+/** Why a leavers policy selects this user, or null; `statuses` maps usernames to what the directory said. */
+export function matchOrgStatus(policy: InactiveUsersPolicy, user: UserSnapshot, statuses: ReadonlyMap<string, OrgStatus> | undefined): SelectionReason | null {
+  const rule = policy.select.orgStatus;
+  if (rule === undefined || statuses === undefined) return null;
+  const status = statuses.get(user.username) ?? 'not-found';
+  if (status === 'active' || !rule.statuses.includes(status)) return null;
+  return {
+    rule: 'org-status',
+    text: status === 'not-found' ? `not found in directory ${rule.via}` : `disabled in directory ${rule.via}`,
+    lastLogin: user.lastLogin?.toISOString() ?? null,
+    referenceDate: null,
+    days: 0,
+    thresholdDays: 0,
+  };
 }
 
 /** Accounts no policy may touch, on top of administrators and the connector's own account. */
@@ -118,7 +142,8 @@ export function skipReason(
   if (inAny(policy.exclude.groups)) return 'excluded-group';
   if (user.directory !== null && (policy.exclude.directories ?? []).includes(user.directory)) return 'excluded-directory';
   if (user.status === 'unknown') return 'unknown-status';
-  if (!seat.licensed) return 'no-seat';
+  // Leavers are switched off whether or not they hold a seat; inactivity rules only reclaim seats.
+  if (!seat.licensed && policy.select.orgStatus === undefined) return 'no-seat';
   return null;
 }
 
@@ -145,7 +170,7 @@ export function policyProblems(policy: InactiveUsersPolicy, snapshot: InstanceSn
   if (policy.actions.rename !== null) {
     for (const problem of renamePatternProblems(policy.actions.rename)) problems.push(`policies.${policy.id}.actions.rename: ${problem}`);
   }
-  if (policy.select.inactiveDays === null && policy.select.neverLoggedInDays === null) {
+  if (policy.select.inactiveDays === null && policy.select.neverLoggedInDays === null && policy.select.orgStatus === undefined) {
     problems.push(`policies.${policy.id}.select: set inactiveDays or neverLoggedInDays, or the policy selects nobody`);
   }
   return problems;

@@ -59,7 +59,7 @@ test('property: the guard refuses every plan over either limit and passes every 
         return verdict.ok === !over && effectiveLimit(limits, licensed).limit <= maxActions;
       },
     ),
-    { numRuns: 2000 },
+    { numRuns: 10_000 },
   );
 });
 

@@ -64,7 +64,7 @@ export const userStateSchema: z.ZodType<UserState> = z.object({
 });
 
 const selectionReasonSchema: z.ZodType<SelectionReason> = z.object({
-  rule: enumOf<SelectionReason['rule']>({ inactive: 'inactive', 'never-logged-in': 'never-logged-in', undo: 'undo' }),
+  rule: enumOf<SelectionReason['rule']>({ inactive: 'inactive', 'never-logged-in': 'never-logged-in', undo: 'undo', 'org-status': 'org-status' }),
   text: z.string(),
   lastLogin: z.string().nullable(),
   referenceDate: z.string().nullable(),
@@ -100,7 +100,7 @@ const skipReason = enumOf<SkipReason>({
 const policySummarySchema: z.ZodType<PolicySummary> = z.object({
   policy: z.string(),
   selected: z.number(),
-  byRule: z.object({ inactive: z.number(), neverLoggedIn: z.number() }),
+  byRule: z.object({ inactive: z.number(), neverLoggedIn: z.number(), orgStatus: z.number().optional() }),
   skipped: z.record(skipReason, z.number()),
   notYetDue: z.object({ neverLoggedIn: z.number() }),
 });
