@@ -16,10 +16,10 @@ import {
   mapPerson,
   mapServerInformation,
   mapStatus,
-  parseLoginInstant,
   parseVersion,
   toPermissionGrants,
 } from './confluence-dc-mapping.ts';
+import { parseLoginInstant } from './confluence-dc-login-time.ts';
 
 function recorded(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`./recorded/${name}`, import.meta.url), 'utf8'));
