@@ -6,19 +6,20 @@
 import type { ConfluenceConnector } from './confluence-port.ts';
 import type { Store, StoredPlan } from './store-port.ts';
 import type { Clock } from './clock.ts';
-import type { ActionStep, PlanRow } from '../domain/plan.ts';
-import type { RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
+import type { JournalEntry, RunStatus } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
-import { applyStep, describeStep, isAlreadyDone } from '../domain/action-step.ts';
+import { describeStep } from '../domain/action-step.ts';
 import { verifyPlanHash } from '../domain/plan-hash.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';
 import { requireSaneScan } from './plan-instance.ts';
 import { requireCleared, requireFresh } from './plan-guards.ts';
 import { mapConcurrent } from './map-concurrent.ts';
+import { DEFAULT_FAILURE_RATE, failureRateTripped, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
+import { withRunLease, type LeaseOptions } from './run-lease.ts';
+import { runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
-export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
 
 export interface RunReport {
   readonly runId: string;
@@ -27,6 +28,8 @@ export interface RunReport {
   readonly counts: Readonly<Record<SettledOutcome, number>>;
   readonly usersChanged: number;
   readonly failures: readonly { username: string; step: string; error: string }[];
+  /** Why the run stopped early (status `stopped`): too many steps failed. */
+  readonly stoppedBecause?: string;
   /** Notices sent and lifecycle stages recorded; present when the plan has a lifecycle part. */
   readonly lifecycle?: LifecycleReport;
 }
@@ -63,115 +66,113 @@ export async function loadRunnablePlan(store: Store, planId: string, limits: Saf
   return stored;
 }
 
-function emptyCounts(): Record<SettledOutcome, number> {
-  return { done: 0, 'already-done': 0, failed: 0, skipped: 0 };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs every row of the plan; returns a status per step rather than throwing on the first failure. */
-export async function applyPlan(
-  deps: {
-    store: Store;
-    connector: ConfluenceConnector;
-    clock: Clock;
-    concurrency: number;
-    progress?: ApplyProgress;
-    signal?: AbortSignal;
-    /** How the plan's notices go out; required when it has any. */
-    notices?: NoticeDelivery;
-  },
-  input: { planId: string; limits: SafetyLimits; protection: Protection },
-): Promise<RunReport> {
-  const { store, connector, clock, signal } = deps;
+export async function applyPlan(deps: RunDeps, input: { planId: string; limits: SafetyLimits; protection: Protection }): Promise<RunReport> {
+  const { store, clock } = deps;
   const stored = await loadRunnablePlan(store, input.planId, input.limits, clock.now());
   requireNoticeDelivery(stored.plan, deps.notices);
-  const probe = await connector.probe(signal);
-  const run = await store.journal.startRun({ planId: input.planId, instance: stored.plan.instance, startedAt: clock.now() });
-  const counts = emptyCounts();
-  const failures: { username: string; step: string; error: string }[] = [];
-  const changedUsers = new Set<string>();
+  const probe = await deps.connector.probe(deps.signal);
+  return withRunLease(deps, stored.plan.instance, async (signal) => {
+    const run = await store.journal.startRun({ planId: input.planId, instance: stored.plan.instance, startedAt: clock.now() });
+    return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing: [] });
+  });
+}
+
+/** What running a plan's rows needs. */
+export interface RunDeps {
+  readonly store: Store;
+  readonly connector: ConfluenceConnector;
+  readonly clock: Clock;
+  readonly concurrency: number;
+  readonly progress?: ApplyProgress;
+  readonly signal?: AbortSignal;
+  /** How the plan's notices go out; required when it has any. */
+  readonly notices?: NoticeDelivery;
+  /** When the run stops for failures; DEFAULT_FAILURE_RATE when absent. */
+  readonly failureRate?: FailureRateLimit;
+  /** The run lease's holder id and timing; defaultLeaseOptions() when absent. */
+  readonly lease?: LeaseOptions;
+}
+
+/**
+ * Runs the rows of a plan in an open run, then its lifecycle part, and finishes the run. `existing` holds the run's
+ * entries from an earlier attempt (resume): each row picks up where it stopped.
+ */
+export async function runRows(
+  deps: RunDeps,
+  input: { runId: string; plan: StoredPlan; connectedAs: string; protection: Protection; existing: readonly JournalEntry[] },
+): Promise<RunReport> {
+  const { store, clock, signal } = deps;
+  const { runId, plan } = input;
+  const byUser = new Map<string, Map<number, JournalEntry>>();
+  for (const entry of input.existing) {
+    const seqs = byUser.get(entry.username) ?? new Map<number, JournalEntry>();
+    seqs.set(entry.seq, entry);
+    byUser.set(entry.username, seqs);
+  }
+  let tried = 0;
+  let failed = 0;
+  let stopped: string | null = null;
+  const context: RowRunnerContext = {
+    store,
+    connector: deps.connector,
+    clock,
+    runId,
+    connectedAs: input.connectedAs,
+    protection: input.protection,
+    ...(signal === undefined ? {} : { signal }),
+    onSettled: (outcome) => {
+      // Only steps that tried Confluence say anything about it: already-done and skipped ones are left out.
+      if (outcome === 'done' || outcome === 'failed') tried += 1;
+      if (outcome === 'failed') failed += 1;
+      if (stopped === null && failureRateTripped(failed, tried, deps.failureRate)) {
+        stopped = `${failed} of ${tried} steps sent failed, more than ${Math.round((deps.failureRate ?? DEFAULT_FAILURE_RATE).maxShare * 100)} %`;
+      }
+    },
+  };
   let done = 0;
-  const total = stored.plan.rows.length;
-
-  const settle = async (entryId: number, row: PlanRow, step: ActionStep, outcome: SettledOutcome, error: string | null) => {
-    await store.journal.settle(entryId, outcome, error, clock.now());
-    counts[outcome] += 1;
-    if (outcome === 'done') changedUsers.add(row.username);
-    if (outcome === 'failed') failures.push({ username: row.username, step: describeStep(step), error: error ?? '' });
-  };
-
-  const runRow = async (row: PlanRow): Promise<void> => {
-    let state: UserState | null;
-    try {
-      state = await connector.readUserState(row.username, signal);
-    } catch (error) {
-      for (const [seq, step] of row.steps.entries()) {
-        const id = await store.journal.claim({ runId: run.id, username: row.username, seq, step, prior: null, at: clock.now() });
-        await settle(id, row, step, 'failed', `could not read the user before changing it: ${message(error)}`);
-      }
-      return;
-    }
-    const skipAll = state === null
-      ? 'the user no longer exists'
-      : row.username === probe.connectedAs
-        ? 'the account Seatkeeper connects as is never changed'
-        : state.groups.some((g) => input.protection.groups.includes(g)) || input.protection.users.includes(row.username)
-          ? 'the user is protected now'
-          : null;
-    let blocked: string | null = skipAll;
-    for (const [seq, step] of row.steps.entries()) {
-      const id = await store.journal.claim({ runId: run.id, username: row.username, seq, step, prior: state, at: clock.now() });
-      if (blocked !== null || state === null) {
-        await settle(id, row, step, 'skipped', blocked ?? 'the user no longer exists');
-        continue;
-      }
-      if (isAlreadyDone(step, state)) {
-        await settle(id, row, step, 'already-done', null);
-        continue;
-      }
-      try {
-        await sendStep(connector, row.username, step, signal);
-        state = applyStep(step, state);
-        await settle(id, row, step, 'done', null);
-      } catch (error) {
-        await settle(id, row, step, 'failed', message(error));
-        blocked = 'an earlier step for this user failed';
-      }
-    }
-  };
-
-  await mapConcurrent(stored.plan.rows, deps.concurrency, async (row) => {
-    await runRow(row);
+  const total = plan.plan.rows.length;
+  await mapConcurrent(plan.plan.rows, deps.concurrency, async (row) => {
+    // Rows in flight finish; rows not started stay for `seatkeeper resume` once the cause is fixed.
+    if (stopped === null) await runPlanRow(context, row, byUser.get(row.username));
     done += 1;
     deps.progress?.({ done, total });
   });
 
-  const lifecycle = await settleLifecycle({ store, clock, delivery: deps.notices, signal }, { plan: stored.plan, runId: run.id });
-  const status: RunStatus = counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
-  await store.journal.finishRun(run.id, status, clock.now());
-  await store.plans.setStatus(input.planId, 'applied');
-  return { runId: run.id, planId: input.planId, status, counts, usersChanged: changedUsers.size, failures, ...(lifecycle ? { lifecycle } : {}) };
+  if (stopped !== null) return stopRun(deps, { runId, plan, reason: stopped });
+  const lifecycle = await settleLifecycle({ store, clock, delivery: deps.notices, signal }, { plan: plan.plan, runId });
+  const tally = await tallyRun(store, runId);
+  const status: RunStatus = tally.counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
+  await store.journal.finishRun(runId, status, clock.now());
+  await store.plans.setStatus(plan.id, 'applied');
+  return { runId, planId: plan.id, status, ...tally, ...(lifecycle ? { lifecycle } : {}) };
 }
 
-/** The one place a step becomes a connector call. */
-export async function sendStep(connector: ConfluenceConnector, username: string, step: ActionStep, signal?: AbortSignal): Promise<void> {
-  switch (step.kind) {
-    case 'remove-group':
-      return connector.removeFromGroup(username, step.group, signal);
-    case 'add-group':
-      return connector.addToGroup(username, step.group, signal);
-    case 'revoke-use-grant':
-      return connector.revokeUseGrant(username, signal);
-    case 'grant-use':
-      return connector.grantUse(username, signal);
-    case 'disable':
-      return connector.disable(username, signal);
-    case 'enable':
-      return connector.enable(username, signal);
-    case 'set-display-name':
-      return connector.updateDisplayName(username, step.displayName, signal);
+/** Ends a run the failure-rate brake stopped, and records an alert so someone looks before it is resumed. */
+async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; reason: string }): Promise<RunReport> {
+  const { store, clock } = deps;
+  const { runId, plan } = input;
+  const tally = await tallyRun(store, runId);
+  await store.journal.finishRun(runId, 'stopped', clock.now());
+  const message = `run ${runId} stopped: ${input.reason}; rows not started wait for \`seatkeeper resume ${runId}\``;
+  await store.alerts.raise({ instance: plan.plan.instance, scanId: plan.plan.scanId, kind: 'run.failureRate', message, at: clock.now() });
+  return { runId, planId: plan.id, status: 'stopped', ...tally, stoppedBecause: input.reason };
+}
+
+/** Counts, changed users and failures of a run, read back from its journal so a resumed run reports the whole run. */
+async function tallyRun(store: Store, runId: string): Promise<Pick<RunReport, 'counts' | 'usersChanged' | 'failures'>> {
+  const counts = emptyCounts();
+  const failures: { username: string; step: string; error: string }[] = [];
+  const changedUsers = new Set<string>();
+  for (const entry of await store.journal.entries(runId)) {
+    if (entry.outcome === 'planned' || entry.outcome === 'claimed') continue;
+    counts[entry.outcome] += 1;
+    if (entry.outcome === 'done') changedUsers.add(entry.username);
+    if (entry.outcome === 'failed') failures.push({ username: entry.username, step: describeStep(entry.step), error: entry.error ?? '' });
   }
+  return { counts, usersChanged: changedUsers.size, failures };
+}
+
+function emptyCounts(): Record<SettledOutcome, number> {
+  return { done: 0, 'already-done': 0, failed: 0, skipped: 0 };
 }

@@ -10,6 +10,7 @@ import { GuardTripped } from '../domain/errors.ts';
 import { scanInstance } from './scan-instance.ts';
 import { planInstance } from './plan-instance.ts';
 import { applyPlan } from './apply-plan.ts';
+import type { LeaseOptions } from './run-lease.ts';
 import type { NoticeDelivery } from './lifecycle-run.ts';
 import { planHasWork } from '../domain/lifecycle.ts';
 
@@ -34,6 +35,7 @@ export async function runPolicy(
     signal?: AbortSignal;
     notices?: NoticeDelivery;
     directories?: ReadonlyMap<string, OrgDirectory>;
+    lease?: LeaseOptions;
   },
   input: { policy: InactiveUsersPolicy; limits: SafetyLimits; protection: Protection; actor: string },
 ): Promise<PolicyRunResult> {
@@ -55,7 +57,15 @@ export async function runPolicy(
       return { outcome: 'done', detail: `plan ${planned.planId}: nobody to change`, planId: planned.planId, runId: null };
     }
     const report = await applyPlan(
-      { store, connector, clock, concurrency: deps.concurrency, signal: deps.signal, ...(deps.notices === undefined ? {} : { notices: deps.notices }) },
+      {
+        store,
+        connector,
+        clock,
+        concurrency: deps.concurrency,
+        signal: deps.signal,
+        ...(deps.notices === undefined ? {} : { notices: deps.notices }),
+        ...(deps.lease === undefined ? {} : { lease: deps.lease }),
+      },
       { planId: planned.planId, limits: input.limits, protection: input.protection },
     );
     const { counts } = report;

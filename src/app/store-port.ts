@@ -166,8 +166,17 @@ export interface JournalRepository {
   /** Records how a claimed step ended. */
   settle(entryId: number, outcome: Exclude<StepOutcome, 'planned' | 'claimed'>, error: string | null, at: Date): Promise<void>;
   finishRun(runId: string, status: RunStatus, finishedAt: Date): Promise<void>;
+  /**
+   * Opens a finished or interrupted run again for `seatkeeper resume` (status back to `running`); Conflict for a run
+   * that finished `done`, NotFound for an unknown one.
+   */
+  reopenRun(runId: string): Promise<void>;
+  /** Moves a `failed` or `skipped` entry back to `claimed` so a resume retries it; its prior state is kept. */
+  reclaim(entryId: number, at: Date): Promise<void>;
   getRun(runId: string): Promise<RunRecord | null>;
   listRuns(instance?: string): Promise<RunRecord[]>;
+  /** Entries per outcome for each run of an instance (all instances when omitted), by run id; runs without entries are absent. */
+  outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>>;
   entries(runId: string): Promise<JournalEntry[]>;
   /** Every entry for one user across runs, oldest first. */
   entriesForUser(instance: string, username: string): Promise<JournalEntry[]>;
@@ -266,6 +275,28 @@ export interface LifecycleRepository {
   clear(instance: string, policy: string, username: string, enteredAt: Date): Promise<boolean>;
 }
 
+/** The lease that lets one process run on an instance. */
+export interface RunLease {
+  readonly instance: string;
+  readonly holder: string;
+  readonly expiresAt: string;
+  readonly takenAt: string;
+}
+
+/** One run per instance at a time, across processes: a lease with an expiry, renewed by the holder while it runs. */
+export interface LeaseRepository {
+  /**
+   * Takes the instance's lease for `holder` until `expiresAt` when no one holds it, its holder's lease expired (a
+   * crashed process), or `holder` holds it already. Of any number of concurrent takers exactly one wins; the others get
+   * the lease that stands.
+   */
+  take(input: { instance: string; holder: string; at: Date; expiresAt: Date }): Promise<{ taken: true } | { taken: false; lease: RunLease }>;
+  /** Extends the holder's lease; false when it is no longer the holder's (it expired and was taken over). */
+  renew(input: { instance: string; holder: string; expiresAt: Date }): Promise<boolean>;
+  /** Gives the lease up if `holder` still holds it. */
+  release(instance: string, holder: string): Promise<void>;
+}
+
 /** Everything the use cases need from the store. */
 export interface Store {
   readonly scans: ScanRepository;
@@ -277,5 +308,6 @@ export interface Store {
   readonly policyVersions: PolicyVersionRepository;
   readonly alerts: AlertRepository;
   readonly schedules: ScheduleRepository;
+  readonly leases: LeaseRepository;
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import type { GuardVerdict, SafetyLimits } from '../domain/safety-guard.ts';
 import { driftVerdict, netChanges, undoPlan, undoRows, type LeftAlone, type UndoIdentity, type UndoScope } from '../domain/undo-planner.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
 import { applyPlan, type ApplyProgress, type RunReport } from './apply-plan.ts';
+import type { LeaseOptions } from './run-lease.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 
 /** What `planUndo` found and stored. */
@@ -42,6 +43,8 @@ interface UndoDeps {
   readonly concurrency: number;
   readonly progress?: ApplyProgress;
   readonly signal?: AbortSignal;
+  /** The run lease's holder id and timing; defaults when absent. */
+  readonly lease?: LeaseOptions;
 }
 
 /** What to undo, on which instance, and who asks. */

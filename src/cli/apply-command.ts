@@ -4,7 +4,7 @@ import type { CommandContext } from './command-context.ts';
 import { applyPlan } from '../app/apply-plan.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { heldPlanError, holdOf } from '../app/plan-guards.ts';
-import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { leaseOf, connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { makePlan } from './plan-command.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
@@ -31,6 +31,7 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
         connector,
         clock: ctx.clock,
         concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
+        lease: leaseOf(ctx.config),
         progress: (e) => ctx.progress.update('apply', e.done, e.total),
         ...(notices === undefined ? {} : { notices }),
       },

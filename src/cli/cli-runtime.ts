@@ -1,5 +1,6 @@
 /** The composition root of the CLI: config → store, connectors and domain policies. */
 
+import { leaseHolderId, type LeaseOptions } from '../app/run-lease.ts';
 import type { SeatkeeperConfig, PolicyConfig } from '../config/config-schema.ts';
 import type { ConfluenceConnector } from '../app/confluence-port.ts';
 import type { Store } from '../app/store-port.ts';
@@ -112,4 +113,9 @@ export function policiesOf(
     }
   }
   return { policies, pending };
+}
+
+/** The run lease timing from `runs:` in the config, with a holder id for this process. */
+export function leaseOf(config: SeatkeeperConfig): LeaseOptions {
+  return { holder: leaseHolderId(), ttlMs: config.runs.leaseSeconds * 1000, heartbeatMs: config.runs.heartbeatSeconds * 1000 };
 }

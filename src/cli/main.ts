@@ -9,6 +9,7 @@ import { applyCommand } from './apply-command.ts';
 import { approveCommand } from './approve-command.ts';
 import { alertAckCommand, alertsCommand } from './alerts-command.ts';
 import { undoCommand } from './undo-command.ts';
+import { resumeCommand, runsCommand } from './runs-command.ts';
 import { usersCommand } from './users-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { policyCheckCommand } from './policy-command.ts';
@@ -65,6 +66,21 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .option('-i, --instance <id>', 'instance id from the config')
     .addOption(new Option('--rows <n>', 'plan rows to print with --yes').argParser(wholeNumber).default(20))
     .action((opts: { plan?: string; yes: boolean; instance?: string; rows: number }) => run((ctx) => applyCommand(ctx, opts)));
+
+  program
+    .command('runs')
+    .description('list runs, newest first, with how many steps are claimed, done, already done, failed and skipped')
+    .option('-i, --instance <id>', 'only this instance')
+    .action((opts: { instance?: string }) => run((ctx) => runsCommand(ctx, opts)));
+
+  program
+    .command('resume')
+    .description(
+      'continue an interrupted run: claimed steps are checked against the user\'s state in Confluence (sent only if they never arrived), ' +
+        'rows not started run, and failed steps are retried',
+    )
+    .argument('<run>', 'run id printed by `seatkeeper apply` or `seatkeeper runs`')
+    .action((runId: string) => run((ctx) => resumeCommand(ctx, runId)));
 
   program
     .command('undo')

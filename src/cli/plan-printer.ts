@@ -119,8 +119,12 @@ export function runLines(report: RunReport): string[] {
     `Run ${report.runId} of plan ${report.planId}: ${report.status}`,
     `  users changed ${n(report.usersChanged)} · steps done ${n(counts.done)}, already done ${n(counts['already-done'])}, failed ${n(counts.failed)}, skipped ${n(counts.skipped)}`,
   ];
+  if (report.stoppedBecause !== undefined) {
+    lines.push(`  stopped: ${report.stoppedBecause}; rows not started wait for \`seatkeeper resume ${report.runId}\` (see \`seatkeeper alerts\`)`);
+  }
   for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${f.username}: ${f.step}: ${f.error}`);
   if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
+  if (report.failures.length > 0 && report.stoppedBecause === undefined) lines.push(`  retry the failed steps with: seatkeeper resume ${report.runId}`);
   lines.push(...lifecycleRunLines(report.lifecycle));
   return lines;
 }

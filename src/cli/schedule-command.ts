@@ -8,7 +8,7 @@ import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { nextRunAfter } from '../jobs/schedule-timing.ts';
 import { InvalidInput } from '../domain/errors.ts';
-import { directoriesFor, connectorFor, limitsOf, policiesOf, protectionOf } from './cli-runtime.ts';
+import { directoriesFor, connectorFor, leaseOf, limitsOf, policiesOf, protectionOf } from './cli-runtime.ts';
 import { EXIT } from './exit-codes.ts';
 import { noticeDeliveryFor } from './notice-runtime.ts';
 
@@ -36,6 +36,7 @@ async function runOne(ctx: CommandContext, policyId: string): Promise<PolicyRunR
         connector,
         clock: ctx.clock,
         concurrency: ctx.config.instances[settings.instance]?.concurrency ?? 4,
+        lease: leaseOf(ctx.config),
         directories: directoriesFor(ctx.config, [policy]),
         ...(notices === undefined ? {} : { notices }),
       },

@@ -5,7 +5,7 @@ import type { UndoScope } from '../domain/undo-planner.ts';
 import { instanceOfRun, undoRun, type UndoPlanned } from '../app/undo-run.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { GuardTripped, InvalidInput } from '../domain/errors.ts';
-import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { connectorFor, leaseOf, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -70,6 +70,7 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
         connector,
         clock: ctx.clock,
         concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
+        lease: leaseOf(ctx.config),
         progress: (e) => ctx.progress.update('undo', e.done, e.total),
       },
       { instance, scope, force: options.force, actor: ctx.actor, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },

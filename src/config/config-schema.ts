@@ -97,6 +97,14 @@ export const configSchema = z
     notices: noticesConfigSchema.optional(),
     safety: safetySchema.default(SAFETY_DEFAULTS),
     server: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).default({ port: 8080 }),
+    /**
+     * One run per instance at a time: a run's lease expires `leaseSeconds` after its last renewal (so a crashed run
+     * blocks its instance that long at most) and is renewed every `heartbeatSeconds`.
+     */
+    runs: z
+      .strictObject({ leaseSeconds: z.number().min(1).default(60), heartbeatSeconds: z.number().min(0.1).default(10) })
+      .refine((r) => r.heartbeatSeconds < r.leaseSeconds, { message: 'runs.heartbeatSeconds must be less than runs.leaseSeconds', path: ['heartbeatSeconds'] })
+      .default({ leaseSeconds: 60, heartbeatSeconds: 10 }),
     /** Policies' cron schedules are read in this IANA time zone (default: the machine's). */
     scheduler: z
       .strictObject({ timeZone: z.string().min(1).default(SYSTEM_TIME_ZONE) })

@@ -88,6 +88,45 @@ export class SqlJournalRepository implements JournalRepository {
     throw new Conflict(`Run ${runId} already finished as ${run.status}.`);
   }
 
+  async reopenRun(runId: string): Promise<void> {
+    const { db } = this.context;
+    const run = await db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
+    if (run === undefined) throw new NotFound(`Run ${runId} does not exist.`);
+    if (run.status === 'done') throw new Conflict(`Run ${runId} finished done; there is nothing to resume.`);
+    await db.updateTable('runs').set({ status: 'running', finished_at: null }).where('id', '=', runId).execute();
+  }
+
+  async reclaim(entryId: number, at: Date): Promise<void> {
+    const { db } = this.context;
+    const result = await db
+      .updateTable('journal_entries')
+      .set({ outcome: 'claimed', claimed_at: toIso(at), settled_at: null })
+      .where('id', '=', entryId)
+      .where('outcome', 'in', ['failed', 'skipped'])
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+    const entry = await db.selectFrom('journal_entries').select('outcome').where('id', '=', entryId).executeTakeFirst();
+    if (entry === undefined) throw new NotFound(`Journal entry ${entryId} does not exist.`);
+    throw new Conflict(`Journal entry ${entryId} is ${entry.outcome}; only failed or skipped entries are tried again.`);
+  }
+
+  async outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>> {
+    let query = this.context.db
+      .selectFrom('journal_entries')
+      .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
+      .select(({ fn }) => ['journal_entries.run_id as runId', 'journal_entries.outcome as outcome', fn.countAll<number | string | bigint>().as('n')])
+      .groupBy(['journal_entries.run_id', 'journal_entries.outcome']);
+    if (instance !== undefined) query = query.where('runs.instance', '=', instance);
+    const counts = new Map<string, Record<StepOutcome, number>>();
+    for (const row of await query.execute()) {
+      const entry = counts.get(row.runId) ?? { planned: 0, claimed: 0, done: 0, 'already-done': 0, failed: 0, skipped: 0 };
+      // PostgreSQL returns count(*) as a bigint string.
+      entry[row.outcome] += Number(row.n);
+      counts.set(row.runId, entry);
+    }
+    return counts;
+  }
+
   async getRun(runId: string): Promise<RunRecord | null> {
     const row = await this.context.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     return row === undefined ? null : toRunRecord(row);

@@ -19,6 +19,7 @@ import { SqlNoticeJournalRepository } from './notice-journal-repository.ts';
 import type { LifecycleStagesTable, NoticeJournalTable } from './lifecycle-tables.ts';
 import { SqlPolicyVersionRepository } from './policy-version-repository.ts';
 import { SqlAlertRepository } from './alert-repository.ts';
+import { SqlLeaseRepository } from './lease-repository.ts';
 import { SqlScheduleRepository } from './schedule-repository.ts';
 
 // Dates are ISO-8601 UTC text in both dialects (see store-codec.ts); JSON is text too, so both dialects
@@ -156,6 +157,14 @@ export interface PolicyVersionsTable {
   changed_at: string;
 }
 
+/** Who may run on an instance, until when. */
+export interface RunLeasesTable {
+  instance: string;
+  holder: string;
+  expires_at: string;
+  taken_at: string;
+}
+
 /** A guard trip, open until acknowledged; one per instance, scan and kind. */
 export interface AlertsTable {
   id: Generated<number>;
@@ -174,6 +183,7 @@ export interface Database {
   notice_journal: NoticeJournalTable;
   policy_versions: PolicyVersionsTable;
   alerts: AlertsTable;
+  run_leases: RunLeasesTable;
   schedules: SchedulesTable;
   scans: ScansTable;
   scan_users: ScanUsersTable;
@@ -250,6 +260,7 @@ export async function openStore(url: string): Promise<Store> {
     policyVersions: new SqlPolicyVersionRepository(context),
     alerts: new SqlAlertRepository(context),
     schedules: new SqlScheduleRepository(context),
+    leases: new SqlLeaseRepository(context),
     close: () => context.db.destroy(),
   };
 }

@@ -5,6 +5,7 @@ import type { StoreDialect } from '../store-database.ts';
 import { initialMigration } from './0001-initial.ts';
 import { schedulesMigration } from './0002-schedules.ts';
 import { lifecycleMigration } from './0003-lifecycle.ts';
+import { runLeasesMigration } from './0004-run-leases.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -12,6 +13,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0001-initial': initialMigration(dialect),
     '0002-schedules': schedulesMigration,
     '0003-lifecycle': lifecycleMigration(dialect),
+    '0004-run-leases': runLeasesMigration,
   };
 }
 

@@ -1,0 +1,48 @@
+// The run lease around a run, on a real SQLite store and the wall clock: renewal, refusal naming the holder, release,
+// and the run's signal aborting when another process took the lease over.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openStore } from '../store/store-database.ts';
+import type { Store } from './store-port.ts';
+import { systemClock } from './clock.ts';
+import { withRunLease } from './run-lease.ts';
+import { GuardTripped } from '../domain/errors.ts';
+
+let store: Store;
+before(async () => {
+  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-run-lease-')), 'seatkeeper.db')}`);
+});
+after(async () => {
+  await store.close();
+});
+
+const lease = (holder: string) => ({ holder, ttlMs: 150, heartbeatMs: 40 });
+
+test('the heartbeat keeps the lease past its expiry; a second run is refused naming the holder; the lease is released at the end', async () => {
+  const result = await withRunLease({ store, clock: systemClock, lease: lease('p1') }, 'wiki-1', async () => {
+    await sleep(400);
+    await assert.rejects(
+      withRunLease({ store, clock: systemClock, lease: lease('p2') }, 'wiki-1', async () => 'never'),
+      (error: unknown) => error instanceof GuardTripped && error.guard === 'run.lease' && /held by p1 until/.test(error.message),
+    );
+    return 'ran';
+  });
+  assert.equal(result, 'ran');
+  assert.equal(await withRunLease({ store, clock: systemClock, lease: lease('p2') }, 'wiki-1', async () => 'next'), 'next');
+});
+
+test("a run whose lease was taken over sees its signal abort and does not release the new holder's lease", async () => {
+  await withRunLease({ store, clock: systemClock, lease: lease('p1') }, 'wiki-2', async (signal) => {
+    // Another process found the lease expired (as if this one had stalled) and took it.
+    const later = new Date(Date.now() + 1000);
+    assert.deepStrictEqual(await store.leases.take({ instance: 'wiki-2', holder: 'p2', at: later, expiresAt: new Date(later.getTime() + 60_000) }), { taken: true });
+    for (let i = 0; i < 20 && !signal.aborted; i += 1) await sleep(20);
+    assert.equal(signal.aborted, true);
+  });
+  const third = await store.leases.take({ instance: 'wiki-2', holder: 'p3', at: new Date(), expiresAt: new Date(Date.now() + 1000) });
+  assert.equal(third.taken ? null : third.lease.holder, 'p2');
+});

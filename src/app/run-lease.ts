@@ -1,0 +1,69 @@
+/**
+ * One run per instance at a time: a run holds the instance's lease in the store, renews it while it lasts and gives it
+ * up at the end. A process that dies stops renewing, so its lease expires and the next run takes it over.
+ */
+
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Store } from './store-port.ts';
+import type { Clock } from './clock.ts';
+import { Conflict, GuardTripped } from '../domain/errors.ts';
+
+/** How long a lease lasts without renewal and how often the holder renews it. */
+export interface LeaseOptions {
+  readonly holder: string;
+  readonly ttlMs: number;
+  readonly heartbeatMs: number;
+}
+
+/** Who this process is, in lease rows and in the message a blocked run prints. */
+export function leaseHolderId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/** 60 s expiry, renewed every 10 s: a crashed holder blocks its instance for at most a minute. */
+export function defaultLeaseOptions(): LeaseOptions {
+  return { holder: leaseHolderId(), ttlMs: 60_000, heartbeatMs: 10_000 };
+}
+
+/**
+ * Runs `body` while holding the instance's lease. Throws GuardTripped (`run.lease`, exit 3) naming the holder when
+ * another live run has it. If the lease is lost mid-run (this process stalled past the expiry and another took over),
+ * the signal given to `body` aborts so no further step is sent.
+ */
+export async function withRunLease<T>(
+  deps: { store: Store; clock: Clock; lease?: LeaseOptions; signal?: AbortSignal },
+  instance: string,
+  body: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const { store, clock } = deps;
+  const options = deps.lease ?? defaultLeaseOptions();
+  const expiry = (): Date => new Date(clock.now().getTime() + options.ttlMs);
+  const taken = await store.leases.take({ instance, holder: options.holder, at: clock.now(), expiresAt: expiry() });
+  if (!taken.taken) {
+    throw new GuardTripped(
+      `instance ${instance} is being changed by another run, held by ${taken.lease.holder} until ${taken.lease.expiresAt}; try again when it ends (a crashed holder's lease expires by itself)`,
+      'run.lease',
+      1,
+      1,
+    );
+  }
+  const lost = new AbortController();
+  const heartbeat = setInterval(() => {
+    store.leases.renew({ instance, holder: options.holder, expiresAt: expiry() }).then(
+      (held) => {
+        if (!held) lost.abort(new Conflict(`the run lease of ${instance} was taken over by another process`));
+      },
+      // A store hiccup is not a lost lease: the next beat tries again well before the expiry.
+      () => undefined,
+    );
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  const signal = deps.signal === undefined ? lost.signal : AbortSignal.any([deps.signal, lost.signal]);
+  try {
+    return await body(signal);
+  } finally {
+    clearInterval(heartbeat);
+    await store.leases.release(instance, options.holder);
+  }
+}
