@@ -1,14 +1,14 @@
 /** `seatkeeper apply --plan ID` runs a stored plan; `apply --yes` scans, plans and applies in one go. */
 
+import { executorDeps } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import { applyPlan } from '../app/apply-plan.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { heldPlanError, holdOf } from '../app/plan-guards.ts';
-import { leaseOf, connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { makePlan } from './plan-command.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
-import { noticeDeliveryFor } from './notice-runtime.ts';
 
 export async function applyCommand(ctx: CommandContext, options: { plan?: string; yes: boolean; instance?: string; rows: number }): Promise<number> {
   let planId = options.plan;
@@ -23,18 +23,10 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
   const stored = await ctx.store.plans.get(planId);
   const instance = resolveInstance(ctx.config, stored?.plan.instance ?? options.instance);
   const connector = connectorFor(ctx.config, instance);
-  const notices = noticeDeliveryFor(ctx.config);
+  const deps = executorDeps(ctx, instance, connector, 'apply', true);
   try {
     const report = await applyPlan(
-      {
-        store: ctx.store,
-        connector,
-        clock: ctx.clock,
-        concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
-        lease: leaseOf(ctx.config),
-        progress: (e) => ctx.progress.update('apply', e.done, e.total),
-        ...(notices === undefined ? {} : { notices }),
-      },
+      deps,
       { planId, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
     );
     ctx.progress.finish();
@@ -43,6 +35,6 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
     return report.status === 'done' ? EXIT.done : EXIT.failures;
   } finally {
     await connector.close();
-    await notices?.notifier.close();
+    await deps.notices?.notifier.close();
   }
 }

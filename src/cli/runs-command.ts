@@ -1,12 +1,12 @@
 /** `seatkeeper runs` lists runs with counts per journal state; `seatkeeper resume RUN` continues an interrupted one. */
 
+import { executorDeps } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import { listRuns } from '../app/list-runs.ts';
 import { resumeRun } from '../app/resume-run.ts';
-import { leaseOf, connectorFor, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { connectorFor, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
-import { noticeDeliveryFor } from './notice-runtime.ts';
 import { NotFound } from '../domain/errors.ts';
 
 /** Prints the runs, newest first. */
@@ -41,18 +41,10 @@ export async function resumeCommand(ctx: CommandContext, runId: string): Promise
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`${ctx.cli} runs\``);
   const instance = resolveInstance(ctx.config, run.instance);
   const connector = connectorFor(ctx.config, instance);
-  const notices = noticeDeliveryFor(ctx.config);
+  const deps = executorDeps(ctx, instance, connector, 'resume', true);
   try {
     const report = await resumeRun(
-      {
-        store: ctx.store,
-        connector,
-        clock: ctx.clock,
-        concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
-        lease: leaseOf(ctx.config),
-        progress: (e) => ctx.progress.update('resume', e.done, e.total),
-        ...(notices === undefined ? {} : { notices }),
-      },
+      deps,
       { runId, protection: protectionOf(ctx.config) },
     );
     ctx.progress.finish();
@@ -61,6 +53,6 @@ export async function resumeCommand(ctx: CommandContext, runId: string): Promise
     return report.status === 'done' ? EXIT.done : EXIT.failures;
   } finally {
     await connector.close();
-    await notices?.notifier.close();
+    await deps.notices?.notifier.close();
   }
 }

@@ -1,11 +1,12 @@
 /** `seatkeeper undo --run RUN | --user NAME`: puts back what Seatkeeper changed, as a journaled run of its own. */
 
+import { executorDeps } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import type { UndoScope } from '../domain/undo-planner.ts';
 import { instanceOfRun, undoRun, type UndoPlanned } from '../app/undo-run.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { GuardTripped, InvalidInput } from '../domain/errors.ts';
-import { connectorFor, leaseOf, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -63,16 +64,10 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
     ? resolveInstance(ctx.config, await instanceOfRun(ctx.store, scope.runId, options.instance))
     : resolveInstance(ctx.config, options.instance);
   const connector = connectorFor(ctx.config, instance);
+  const deps = executorDeps(ctx, instance, connector, 'undo', false);
   try {
     const outcome = await undoRun(
-      {
-        store: ctx.store,
-        connector,
-        clock: ctx.clock,
-        concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
-        lease: leaseOf(ctx.config),
-        progress: (e) => ctx.progress.update('undo', e.done, e.total),
-      },
+      deps,
       { instance, scope, force: options.force, actor: ctx.actor, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
     );
     ctx.progress.finish();
