@@ -15,7 +15,8 @@ import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';
 import { requireSaneScan } from './plan-instance.ts';
 import { requireCleared, requireFresh } from './plan-guards.ts';
 import { mapConcurrent } from './map-concurrent.ts';
-import { DEFAULT_FAILURE_RATE, failureRateTripped, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
+import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
+import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
 import { runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
@@ -28,7 +29,7 @@ export interface RunReport {
   readonly counts: Readonly<Record<SettledOutcome, number>>;
   readonly usersChanged: number;
   readonly failures: readonly { username: string; step: string; error: string }[];
-  /** Why the run stopped early (status `stopped`): too many steps failed. */
+  /** Why the run stopped early (status `stopped`): too many steps failed, or Confluence stopped answering. */
   readonly stoppedBecause?: string;
   /** Notices sent and lifecycle stages recorded; present when the plan has a lifecycle part. */
   readonly lifecycle?: LifecycleReport;
@@ -110,9 +111,9 @@ export async function runRows(
     seqs.set(entry.seq, entry);
     byUser.set(entry.username, seqs);
   }
-  let tried = 0;
-  let failed = 0;
-  let stopped: string | null = null;
+  // Steps done before a resume count in the run's failure share; failed ones are tried again and counted then.
+  const brake = new FailureRateBrake(deps.failureRate, { tried: input.existing.filter((e) => e.outcome === 'done').length, failed: 0 });
+  let stopped: Stop | null = null;
   const context: RowRunnerContext = {
     store,
     connector: deps.connector,
@@ -121,13 +122,17 @@ export async function runRows(
     connectedAs: input.connectedAs,
     protection: input.protection,
     ...(signal === undefined ? {} : { signal }),
-    onSettled: (outcome) => {
-      // Only steps that tried Confluence say anything about it: already-done and skipped ones are left out.
-      if (outcome === 'done' || outcome === 'failed') tried += 1;
-      if (outcome === 'failed') failed += 1;
-      if (stopped === null && failureRateTripped(failed, tried, deps.failureRate)) {
-        stopped = `${failed} of ${tried} steps sent failed, more than ${Math.round((deps.failureRate ?? DEFAULT_FAILURE_RATE).maxShare * 100)} %`;
+    onSettled: (outcome, error) => {
+      if (stopped !== null) return;
+      // The breaker held requests back for its longest pause: Confluence is down, so the run stops as a whole.
+      if (error instanceof CircuitOpenError) {
+        stopped = { kind: 'run.circuitOpen', reason: error.message };
+        return;
       }
+      // Only steps that tried Confluence say anything about it: already-done and skipped ones are left out.
+      if (outcome !== 'done' && outcome !== 'failed') return;
+      const reason = brake.record(outcome === 'failed');
+      if (reason !== null) stopped = { kind: 'run.failureRate', reason };
     },
   };
   let done = 0;
@@ -139,7 +144,7 @@ export async function runRows(
     deps.progress?.({ done, total });
   });
 
-  if (stopped !== null) return stopRun(deps, { runId, plan, reason: stopped });
+  if (stopped !== null) return stopRun(deps, { runId, plan, stop: stopped });
   const lifecycle = await settleLifecycle({ store, clock, delivery: deps.notices, signal }, { plan: plan.plan, runId });
   const tally = await tallyRun(store, runId);
   const status: RunStatus = tally.counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
@@ -148,15 +153,21 @@ export async function runRows(
   return { runId, planId: plan.id, status, ...tally, ...(lifecycle ? { lifecycle } : {}) };
 }
 
-/** Ends a run the failure-rate brake stopped, and records an alert so someone looks before it is resumed. */
-async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; reason: string }): Promise<RunReport> {
+/** Why a run stopped early, with the alert kind it raises. */
+interface Stop {
+  readonly kind: 'run.failureRate' | 'run.circuitOpen';
+  readonly reason: string;
+}
+
+/** Ends a run the failure-rate brake or the circuit breaker stopped, and records an alert so someone looks before it is resumed. */
+async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; stop: Stop }): Promise<RunReport> {
   const { store, clock } = deps;
-  const { runId, plan } = input;
+  const { runId, plan, stop } = input;
   const tally = await tallyRun(store, runId);
   await store.journal.finishRun(runId, 'stopped', clock.now());
-  const message = `run ${runId} stopped: ${input.reason}; rows not started wait for \`seatkeeper resume ${runId}\``;
-  await store.alerts.raise({ instance: plan.plan.instance, scanId: plan.plan.scanId, kind: 'run.failureRate', message, at: clock.now() });
-  return { runId, planId: plan.id, status: 'stopped', ...tally, stoppedBecause: input.reason };
+  const message = `run ${runId} stopped: ${stop.reason}; failed steps and rows not started wait for \`seatkeeper resume ${runId}\``;
+  await store.alerts.raise({ instance: plan.plan.instance, scanId: plan.plan.scanId, kind: stop.kind, message, at: clock.now() });
+  return { runId, planId: plan.id, status: 'stopped', ...tally, stoppedBecause: stop.reason };
 }
 
 /** Counts, changed users and failures of a run, read back from its journal so a resumed run reports the whole run. */

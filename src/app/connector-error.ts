@@ -1,6 +1,6 @@
 /** Errors from outside systems, with the target named and whether trying again can help. */
 export class ConnectorError extends Error {
-  override readonly name = 'ConnectorError';
+  override readonly name: string = 'ConnectorError';
   readonly target: string;
   readonly retryable: boolean;
   /** HTTP status when the error came from a response. */
@@ -17,5 +17,17 @@ export class ConnectorError extends Error {
     this.retryable = options.retryable ?? false;
     this.status = options.status ?? null;
     this.fixable = options.fixable ?? false;
+  }
+}
+
+/**
+ * The instance's circuit breaker stayed open past its longest pause: the remote side has been failing for minutes.
+ * A run stops on it (rather than failing every remaining step) and is continued with `seatkeeper resume`.
+ */
+export class CircuitOpenError extends ConnectorError {
+  override readonly name = 'CircuitOpenError';
+
+  constructor(message: string, options: { target: string }) {
+    super(message, { target: options.target, retryable: true });
   }
 }

@@ -18,7 +18,10 @@ export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
 /** Why later steps of a user are skipped after one failed: resume retries entries skipped for this reason. */
 export const EARLIER_STEP_FAILED = 'an earlier step for this user failed';
 
-/** What running a row needs; `onSettled` sees every step's outcome once it is written (the run's failure-rate brake). */
+/**
+ * What running a row needs; `onSettled` sees every step's outcome once it is written, with the error of a failed one
+ * (the run's failure-rate brake, and its stop when the circuit breaker gave up).
+ */
 export interface RowRunnerContext {
   readonly store: Store;
   readonly connector: ConfluenceConnector;
@@ -28,7 +31,7 @@ export interface RowRunnerContext {
   readonly connectedAs: string;
   readonly protection: Protection;
   readonly signal?: AbortSignal;
-  onSettled(outcome: SettledOutcome): void;
+  onSettled(outcome: SettledOutcome, error?: unknown): void;
 }
 
 function message(error: unknown): string {
@@ -47,9 +50,9 @@ export function isFinal(entry: JournalEntry): boolean {
  */
 export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: ReadonlyMap<number, JournalEntry> = new Map()): Promise<void> {
   const { store, connector, clock, signal } = ctx;
-  const settle = async (entryId: number, outcome: SettledOutcome, error: string | null): Promise<void> => {
-    await store.journal.settle(entryId, outcome, error, clock.now());
-    ctx.onSettled(outcome);
+  const settle = async (entryId: number, outcome: SettledOutcome, reason: string | null, error?: unknown): Promise<void> => {
+    await store.journal.settle(entryId, outcome, reason, clock.now());
+    ctx.onSettled(outcome, error);
   };
   const pending = [...row.steps.entries()].filter(([seq]) => {
     const entry = existing.get(seq);
@@ -63,7 +66,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
   } catch (error) {
     for (const [seq, step] of pending) {
       const id = await claimOrReuse(ctx, row, seq, step, existing.get(seq), null);
-      await settle(id.entryId, 'failed', `could not read the user before changing it: ${message(error)}`);
+      await settle(id.entryId, 'failed', `could not read the user before changing it: ${message(error)}`, error);
     }
     return;
   }
@@ -88,7 +91,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       if (state !== null) state = applyStep(step, state);
       await settle(entryId, 'done', null);
     } catch (error) {
-      await settle(entryId, 'failed', message(error));
+      await settle(entryId, 'failed', message(error), error);
       blocked = EARLIER_STEP_FAILED;
     }
   }

@@ -2,7 +2,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConnectorError } from '../../app/connector-error.ts';
+import { CircuitOpenError, ConnectorError } from '../../app/connector-error.ts';
+import type { CircuitEvent } from '../circuit-breaker.ts';
 import { ConfluenceDcClient, parseRetryAfter, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
 
 interface Recorded {
@@ -202,6 +203,42 @@ describe('retries', () => {
     await Promise.all(Array.from({ length: 8 }, () => c.getJson('/rest/api/group')));
     assert.equal(peak, 2);
     assert.equal(c.requestCount, 8);
+  });
+});
+
+describe('circuit breaker', () => {
+  // Real (short) breaker timings; the backoff between attempts is recorded, not waited for.
+  const breaker = { failures: 3, cooldownSeconds: 0.2, maxPauseMinutes: 0.05 };
+
+  it('pauses requests while Confluence is down instead of burning their attempts, and goes on when it is back', async () => {
+    let upAt = Number.POSITIVE_INFINITY;
+    const server = await serve((_req, res, i) => {
+      if (i === 2) upAt = Date.now() + 300;
+      return Date.now() < upAt ? json(res, 502, { message: 'Bad Gateway' }) : json(res, 200, { ok: true });
+    });
+    const events: CircuitEvent[] = [];
+    const c = client(server.url, { ...fakeTime().deps, now: Date.now, onCircuit: (e) => events.push(e) }, { concurrency: 2, circuitBreaker: breaker });
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, n) => c.getJson(`/rest/api/user?key=${n}`)));
+    assert.deepEqual(answers, Array.from({ length: 8 }, () => ({ ok: true })));
+    const failedRequests = server.requests.length - 8;
+    // Without the breaker the 8 requests would each have failed up to 5 times while Confluence was down (300 ms).
+    // What fails: the 3 that open the breaker, one more already in flight (concurrency 2), and the trials while down.
+    assert.ok(failedRequests >= 3 && failedRequests <= 6, `${failedRequests} failed requests`);
+    assert.equal(events[0]?.kind, 'opened');
+    assert.equal(events.at(-1)?.kind, 'closed');
+  });
+
+  it('gives up with CircuitOpenError once the pause passes the configured longest one', async () => {
+    const server = await serve((_req, res) => json(res, 503, {}));
+    // 3 attempts open the breaker; its failed trials cost the request no attempt, so the pause ends it, not attempt 5.
+    const c = client(server.url, { ...fakeTime().deps, now: Date.now }, { concurrency: 1, circuitBreaker: breaker });
+    const error = await c.getJson('/rest/api/user').then(
+      () => assert.fail('expected CircuitOpenError'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof CircuitOpenError, String(error));
+    assert.match(error.message, /^wiki has not answered for \d+ s \(\d+ failed attempts in a row, last: Confluence answered 503\)/);
+    assert.ok(server.requests.length < 10, `${server.requests.length} requests in 3 s: trials only, no retry storm`);
   });
 });
 

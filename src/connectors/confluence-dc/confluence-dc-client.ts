@@ -7,6 +7,7 @@ import { paginate } from './confluence-dc-paging.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { ConnectorError } from '../../app/connector-error.ts';
+import { CircuitBreaker, DEFAULT_CIRCUIT_BREAKER, type AttemptHealth, type CircuitEvent } from '../circuit-breaker.ts';
 import type { ConfluenceDcAuth } from './confluence-dc-config.ts';
 import { Semaphore } from './confluence-dc-semaphore.ts';
 
@@ -23,6 +24,8 @@ export interface ConfluenceDcClientOptions {
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly pageSize: number;
+  /** When requests pause for an instance that keeps failing; DEFAULT_CIRCUIT_BREAKER's figures when absent. */
+  readonly circuitBreaker?: { readonly failures: number; readonly cooldownSeconds: number; readonly maxPauseMinutes: number };
 }
 
 /** Seams for tests and tuning; every field has a production default. */
@@ -38,6 +41,10 @@ export interface ConfluenceDcClientDeps {
   readonly maxDelayMs?: number;
   /** Upper bound on a server-requested wait, so one bad header cannot stall a scan for hours. */
   readonly maxRetryAfterMs?: number;
+  /** Replaces the breaker built from the options (tests drive its clock). */
+  readonly breaker?: CircuitBreaker;
+  /** Told when the breaker opens, fails a trial or closes: the CLI and `serve` log it. */
+  readonly onCircuit?: (event: CircuitEvent) => void;
 }
 
 export interface RequestOptions {
@@ -140,6 +147,7 @@ export class ConfluenceDcClient {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #maxRetryAfterMs: number;
+  readonly #breaker: CircuitBreaker;
   #requestCount = 0;
 
   constructor(options: ConfluenceDcClientOptions, deps: ConfluenceDcClientDeps = {}) {
@@ -167,6 +175,7 @@ export class ConfluenceDcClient {
     this.#baseDelayMs = deps.baseDelayMs ?? DEFAULTS.baseDelayMs;
     this.#maxDelayMs = deps.maxDelayMs ?? DEFAULTS.maxDelayMs;
     this.#maxRetryAfterMs = deps.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+    this.#breaker = deps.breaker ?? new CircuitBreaker(this.instanceId, breakerSettings(options.circuitBreaker), { onEvent: deps.onCircuit });
   }
 
   /** HTTP requests sent so far, retries included: the benchmark reports it. */
@@ -194,12 +203,18 @@ export class ConfluenceDcClient {
     const target = `${this.instanceId} ${method} ${path}`;
     const url = this.urlFor(path, options.query);
     let last: Attempt | undefined;
-    for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
-      last = await this.#attempt(method, url, target, options);
+    let attempt = 0;
+    while (attempt < this.#maxAttempts) {
+      const guarded = await this.#guardedAttempt(method, url, target, options);
+      last = guarded.attempt;
       if (last.kind === 'done') return last.response;
       // The first call to an instance answers "is the URL right?": a refused connection there is a config
       // mistake to report at once, not something to wait out over five attempts.
       if (options.probe === true && last.error.fixable) throw last.error;
+      // A failed trial of the open breaker is the breaker's test, not this request's: it costs no attempt, and the
+      // breaker's cooldown is the wait before the next one.
+      if (guarded.trial) continue;
+      attempt += 1;
       if (attempt === this.#maxAttempts) break;
       const wait = last.retryAfterMs ?? this.#backoffMs(attempt);
       try {
@@ -238,8 +253,43 @@ export class ConfluenceDcClient {
     return Math.floor(this.#random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1)));
   }
 
-  async #attempt(method: string, url: string, target: string, options: RequestOptions): Promise<Attempt> {
+  /** One attempt through the circuit breaker: waits while it is open, and tells it how the attempt went. */
+  async #guardedAttempt(method: string, url: string, target: string, options: RequestOptions): Promise<{ attempt: Attempt; trial: boolean }> {
+    // Inside the permit: requests queued behind the concurrency limit must not slip out after the breaker opened.
     const release = await this.#semaphore.acquire(options.signal);
+    let trial: boolean;
+    try {
+      trial = await this.#breaker.admit(options.signal);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    let health: AttemptHealth = 'neutral';
+    let error: string | undefined;
+    try {
+      const attempt = await this.#attempt(method, url, target, options);
+      // A 429 is the server pacing us, with Retry-After: it is alive, but not yet answering this request.
+      if (attempt.kind === 'done') health = 'answered';
+      else if (attempt.error.status !== 429) {
+        health = 'failed';
+        error = attempt.error.message;
+      }
+      return { attempt, trial };
+    } catch (thrown) {
+      if (!options.signal?.aborted) {
+        // A 4xx thrown as a final answer still shows the server is up; a thrown network failure does not.
+        const answered = thrown instanceof ConnectorError && thrown.status !== null;
+        health = answered ? 'answered' : 'failed';
+        error = describe(thrown);
+      }
+      throw thrown;
+    } finally {
+      this.#breaker.record(health, error);
+      release();
+    }
+  }
+
+  async #attempt(method: string, url: string, target: string, options: RequestOptions): Promise<Attempt> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = { Accept: 'application/json', Authorization: this.#authorization };
@@ -266,8 +316,6 @@ export class ConfluenceDcClient {
         return retry(new ConnectorError(`no answer within ${this.#timeoutMs} ms`, { target, retryable: true, cause: error }));
       }
       return this.#networkFailure(error, target);
-    } finally {
-      release();
     }
   }
 
@@ -333,6 +381,14 @@ export class ConfluenceDcClient {
     }
     throw new ConnectorError(`request failed: ${describe(error)}`, { target, cause: error });
   }
+}
+
+/** The breaker's figures from the instance config's `circuitBreaker` (seconds and minutes). */
+function breakerSettings(config: ConfluenceDcClientOptions['circuitBreaker']) {
+  if (config === undefined) return DEFAULT_CIRCUIT_BREAKER;
+  const cooldownMs = config.cooldownSeconds * 1000;
+  const maxPauseMs = config.maxPauseMinutes * 60_000;
+  return { failures: config.failures, cooldownMs, maxCooldownMs: Math.max(cooldownMs, Math.min(300_000, maxPauseMs)), maxPauseMs };
 }
 
 function retry(error: ConnectorError, retryAfterMs: number | null = null): Attempt {

@@ -36,6 +36,14 @@ export const confluenceDcConfigSchema = z
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     /** Requested page size; Confluence may cap it lower, which paging handles. */
     pageSize: z.number().int().min(1).max(5_000).default(1000),
+    /** After `failures` failed attempts in a row requests pause; trials follow after the cooldown; a run stops after `maxPauseMinutes`. */
+    circuitBreaker: z
+      .strictObject({
+        failures: z.number().int().min(1).max(10_000).default(10),
+        cooldownSeconds: z.number().min(0.01).max(3_600).default(30),
+        maxPauseMinutes: z.number().min(0.01).max(1_440).default(15),
+      })
+      .default({ failures: 10, cooldownSeconds: 30, maxPauseMinutes: 15 }),
   })
   .check((ctx) => {
     if (ctx.value.lastLogin === 'database' && ctx.value.database === undefined) {
