@@ -7,7 +7,7 @@
 import type { Store } from './store-port.ts';
 import type { RunRecord } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
-import { Conflict, NotFound } from '../domain/errors.ts';
+import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';
 import { requireNoticeDelivery } from './lifecycle-run.ts';
 import { runRows, type RunDeps, type RunReport } from './apply-plan.ts';
 import { isFinal } from './plan-row-runner.ts';
@@ -52,4 +52,45 @@ export async function resumeRun(deps: RunDeps, input: { runId: string; protectio
     const existing = await store.journal.entries(run.id);
     return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing });
   });
+}
+
+/** What happened to one interrupted run when the scheduler looked at it. */
+export type InterruptedRunOutcome =
+  | { readonly runId: string; readonly instance: string; readonly action: 'resumed'; readonly report: RunReport }
+  | { readonly runId: string; readonly instance: string; readonly action: 'held'; readonly detail: string }
+  | { readonly runId: string; readonly instance: string; readonly action: 'failed'; readonly detail: string };
+
+/**
+ * Resumes every run left `running` whose process is gone, oldest first: what `seatkeeper serve` does at start-up and
+ * on each pass. A run whose instance lease is still live belongs to a process that is running it (or died less than a
+ * lease ago, and is picked up on a later pass), so it is left alone. Runs stopped by a brake are not resumed: they
+ * wait for someone to look.
+ */
+export async function resumeInterruptedRuns(
+  deps: { store: Store; now: () => Date },
+  resume: (run: RunRecord) => Promise<RunReport>,
+): Promise<InterruptedRunOutcome[]> {
+  const outcomes: InterruptedRunOutcome[] = [];
+  const running = (await deps.store.journal.listRuns()).filter((run) => run.status === 'running').reverse();
+  for (const run of running) {
+    const base = { runId: run.id, instance: run.instance };
+    const lease = await deps.store.leases.current(run.instance);
+    if (lease !== null && Date.parse(lease.expiresAt) > deps.now().getTime()) {
+      outcomes.push({ ...base, action: 'held', detail: `lease held by ${lease.holder} until ${lease.expiresAt}` });
+      continue;
+    }
+    try {
+      outcomes.push({ ...base, action: 'resumed', report: await resume(run) });
+    } catch (error) {
+      // Another process took the lease first, or the run finished meanwhile: both leave nothing for this one to do.
+      if (error instanceof GuardTripped && error.guard === 'run.lease') {
+        outcomes.push({ ...base, action: 'held', detail: error.message });
+      } else if (error instanceof Conflict) {
+        outcomes.push({ ...base, action: 'held', detail: error.message });
+      } else {
+        outcomes.push({ ...base, action: 'failed', detail: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+  return outcomes;
 }

@@ -71,7 +71,9 @@ export async function runPolicy(
     const { counts } = report;
     return {
       outcome: report.status === 'done' ? 'done' : 'done-with-failures',
-      detail: `run ${report.runId}: ${report.usersChanged} users changed, ${counts.failed} steps failed`,
+      detail:
+        `run ${report.runId}: ${report.usersChanged} users changed, ${counts.failed} steps failed` +
+        (report.stoppedBecause === undefined ? '' : `; stopped: ${report.stoppedBecause}, resume with \`seatkeeper resume ${report.runId}\``),
       planId: planned.planId,
       runId: report.runId,
     };

@@ -295,6 +295,8 @@ export interface LeaseRepository {
   renew(input: { instance: string; holder: string; expiresAt: Date }): Promise<boolean>;
   /** Gives the lease up if `holder` still holds it. */
   release(instance: string, holder: string): Promise<void>;
+  /** The instance's lease row, expired or not; null when no one holds it. */
+  current(instance: string): Promise<RunLease | null>;
 }
 
 /** Everything the use cases need from the store. */

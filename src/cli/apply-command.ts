@@ -22,7 +22,7 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
   }
   const stored = await ctx.store.plans.get(planId);
   const instance = resolveInstance(ctx.config, stored?.plan.instance ?? options.instance);
-  const connector = connectorFor(ctx.config, instance);
+  const connector = connectorFor(ctx.config, instance, ctx.note);
   const deps = executorDeps(ctx, instance, connector, 'apply', true);
   try {
     const report = await applyPlan(

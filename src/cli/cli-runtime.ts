@@ -10,6 +10,7 @@ import { InvalidInput } from '../domain/errors.ts';
 import { openStore } from '../store/store-database.ts';
 import { toLifecycleSettings } from '../config/lifecycle-config.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
+import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
 import { createHttpDirectory } from '../connectors/directories/http/http-directory-connector.ts';
 import type { OrgDirectory } from '../app/directory-port.ts';
 
@@ -27,10 +28,24 @@ export function resolveInstance(config: SeatkeeperConfig, requested: string | un
   );
 }
 
-export function connectorFor(config: SeatkeeperConfig, instance: string): ConfluenceConnector {
+/** The instance's connector; `log` gets a line whenever its circuit breaker pauses or resumes requests. */
+export function connectorFor(config: SeatkeeperConfig, instance: string, log?: (line: string) => void): ConfluenceConnector {
   const settings = config.instances[instance];
   if (settings === undefined) throw new InvalidInput(`no instance "${instance}" in the config`);
-  return createConfluenceDcConnector(instance, settings);
+  return createConfluenceDcConnector(instance, settings, log === undefined ? {} : { onCircuit: (event) => log(circuitLine(instance, event)) });
+}
+
+/** What the circuit breaker did, in the operator's words. */
+export function circuitLine(instance: string, event: CircuitEvent): string {
+  const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+  switch (event.kind) {
+    case 'opened':
+      return `${instance}: ${event.failures} requests in a row failed (last: ${event.lastError}); requests paused, next try in ${seconds(event.retryInMs)}`;
+    case 'trial-failed':
+      return `${instance}: still failing (${event.lastError}); requests stay paused, next try in ${seconds(event.retryInMs)}`;
+    case 'closed':
+      return `${instance}: answers again after ${seconds(event.pausedMs)} paused; requests go on`;
+  }
 }
 
 /** The organisation directories the given policies read (leavers policies), by id. */

@@ -38,6 +38,8 @@ export interface CommandContext {
   readonly cli: string;
   print(lines: readonly string[]): void;
   printJson(value: unknown): void;
+  /** A line for the operator on stderr, beside progress (e.g. the circuit breaker pausing requests). */
+  note(line: string): void;
 }
 
 /** Loads the config, opens the store, runs the command and always closes the store. */
@@ -56,6 +58,10 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     progress: createProgressReporter(output.err, true),
     print: (lines) => output.out.write(`${lines.join('\n')}\n`),
     printJson: (value) => output.out.write(`${JSON.stringify(value, null, 2)}\n`),
+    note: (line) => {
+      ctx.progress.finish();
+      output.err.write(`${line}\n`);
+    },
   };
   try {
     return await run(ctx);

@@ -40,7 +40,7 @@ export async function resumeCommand(ctx: CommandContext, runId: string): Promise
   const run = await ctx.store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`${ctx.cli} runs\``);
   const instance = resolveInstance(ctx.config, run.instance);
-  const connector = connectorFor(ctx.config, instance);
+  const connector = connectorFor(ctx.config, instance, ctx.note);
   const deps = executorDeps(ctx, instance, connector, 'resume', true);
   try {
     const report = await resumeRun(

@@ -10,7 +10,7 @@ import type { ScanOutcome } from '../app/scan-instance.ts';
 
 /** Runs a scan with progress; shared by `scan`, `plan` and `apply --yes`. */
 export async function runScan(ctx: CommandContext, instance: string): Promise<ScanOutcome> {
-  const connector = connectorFor(ctx.config, instance);
+  const connector = connectorFor(ctx.config, instance, ctx.note);
   try {
     return await scanInstance({
       connector,

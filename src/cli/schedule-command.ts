@@ -8,7 +8,9 @@ import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { nextRunAfter } from '../jobs/schedule-timing.ts';
 import { InvalidInput } from '../domain/errors.ts';
-import { directoriesFor, connectorFor, leaseOf, limitsOf, policiesOf, protectionOf } from './cli-runtime.ts';
+import { directoriesFor, connectorFor, leaseOf, limitsOf, policiesOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { resumeInterruptedRuns, resumeRun } from '../app/resume-run.ts';
+import { executorDeps } from './executor-deps.ts';
 import { EXIT } from './exit-codes.ts';
 import { noticeDeliveryFor } from './notice-runtime.ts';
 
@@ -20,14 +22,14 @@ async function syncSchedules(ctx: CommandContext): Promise<ScheduleRecord[]> {
   return ctx.store.schedules.sync(wanted, (cron, zone) => nextRunAfter(cron, zone, now));
 }
 
-/** Runs one configured policy now (scan, plan, apply when the guards allow). */
-async function runOne(ctx: CommandContext, policyId: string): Promise<PolicyRunResult> {
+/** Runs one configured policy now (scan, plan, apply when the guards allow); `log` gets the circuit breaker's lines. */
+async function runOne(ctx: CommandContext, policyId: string, log: (line: string) => void): Promise<PolicyRunResult> {
   const settings = ctx.config.policies[policyId];
   if (settings === undefined) throw new InvalidInput(`no policy "${policyId}" in the config`, [`known: ${Object.keys(ctx.config.policies).join(', ') || 'none'}`]);
   const { policies, pending } = policiesOf(ctx.config, settings.instance, [policyId]);
   const policy = policies[0];
   if (policy === undefined) throw new InvalidInput(`policy ${policyId} cannot run yet`, pending.map((p) => p.reason));
-  const connector = connectorFor(ctx.config, settings.instance);
+  const connector = connectorFor(ctx.config, settings.instance, log);
   const notices = noticeDeliveryFor(ctx.config);
   try {
     return await runPolicy(
@@ -65,11 +67,37 @@ export async function scheduleCommand(ctx: CommandContext): Promise<number> {
 }
 
 export async function runCommand(ctx: CommandContext, policyId: string): Promise<number> {
-  const result = await runOne(ctx, policyId);
+  const result = await runOne(ctx, policyId, ctx.note);
   if (ctx.json) ctx.printJson(result);
   else ctx.print([`${policyId}: ${result.outcome}: ${result.detail}`]);
   if (result.outcome === 'done') return EXIT.done;
   return result.outcome === 'waiting-approval' || result.outcome === 'blocked' ? EXIT.guard : EXIT.failures;
+}
+
+/** Resumes the runs a dead process left `running` (seatkeeper resume, done by the scheduler), and logs each. */
+async function resumeInterrupted(ctx: CommandContext, log: (line: string) => void): Promise<void> {
+  const outcomes = await resumeInterruptedRuns({ store: ctx.store, now: () => ctx.clock.now() }, async (run) => {
+    log(`run ${run.id} on ${run.instance} was left unfinished: resuming it`);
+    const instance = resolveInstance(ctx.config, run.instance);
+    const connector = connectorFor(ctx.config, instance, log);
+    const deps = { ...executorDeps(ctx, instance, connector, 'resume', true), progress: undefined };
+    try {
+      return await resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config) });
+    } finally {
+      await connector.close();
+      await deps.notices?.notifier.close();
+    }
+  });
+  for (const outcome of outcomes) {
+    if (outcome.action === 'resumed') {
+      const { report } = outcome;
+      const stopped = report.stoppedBecause === undefined ? '' : ` (${report.stoppedBecause})`;
+      log(`run ${outcome.runId}: resumed, ${report.status}${stopped}: ${report.usersChanged} users changed, ${report.counts.failed} steps failed`);
+    } else if (outcome.action === 'failed') {
+      log(`run ${outcome.runId}: resume failed: ${outcome.detail}; it is tried again on the next pass`);
+    }
+    // Runs held by a live process are that process's business: nothing to say.
+  }
 }
 
 /** Runs the scheduler until SIGINT or SIGTERM; a run in progress finishes first. */
@@ -81,7 +109,8 @@ export async function serveCommand(ctx: CommandContext, options: { once: boolean
     clock: ctx.clock,
     processId: `${hostname()}:${process.pid}`,
     log,
-    runJob: (schedule) => runOne(ctx, schedule.policy),
+    runJob: (schedule) => runOne(ctx, schedule.policy, log),
+    recover: () => resumeInterrupted(ctx, log),
   });
   if (options.once) {
     const report = await scheduler.tick();

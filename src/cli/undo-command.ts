@@ -63,7 +63,7 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
   const instance = scope.kind === 'run'
     ? resolveInstance(ctx.config, await instanceOfRun(ctx.store, scope.runId, options.instance))
     : resolveInstance(ctx.config, options.instance);
-  const connector = connectorFor(ctx.config, instance);
+  const connector = connectorFor(ctx.config, instance, ctx.note);
   const deps = executorDeps(ctx, instance, connector, 'undo', false);
   try {
     const outcome = await undoRun(

@@ -23,6 +23,8 @@ export interface SchedulerDeps {
   readonly log: (line: string) => void;
   /** The longest the loop sleeps before re-reading the store (another process may have changed it). */
   readonly maxSleepMs?: number;
+  /** Called at the start of every pass, before due schedules: resumes runs a dead process left unfinished. */
+  readonly recover?: () => Promise<void>;
 }
 
 /** What one pass over the schedules did. */
@@ -40,12 +42,19 @@ export class Scheduler {
 
   /**
    * One pass: every schedule due by now is claimed (compare-and-set on its due time) and run if it is less than one
-   * period late, or recorded as missed if older. At start-up this is the catch-up for runs missed while down.
+   * period late, or recorded as missed if older. At start-up this is the catch-up for runs missed while down; before it,
+   * `recover` resumes runs left unfinished.
    */
   async tick(): Promise<TickReport> {
     const { store, clock, processId } = this.deps;
     const ran: string[] = [];
     const missed: string[] = [];
+    try {
+      await this.deps.recover?.();
+    } catch (error) {
+      // A store or connection hiccup here must not stop the schedules; the next pass tries again.
+      this.deps.log(`resuming interrupted runs failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     for (const schedule of await store.schedules.list()) {
       const now = clock.now();
       const due = new Date(schedule.nextRunAt);

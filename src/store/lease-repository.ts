@@ -30,8 +30,8 @@ export class SqlLeaseRepository implements LeaseRepository {
         .where((eb) => eb.or([eb('expires_at', '<=', at), eb('holder', '=', input.holder)]))
         .executeTakeFirst();
       if (updated.numUpdatedRows > 0n) return { taken: true };
-      const row = await db.selectFrom('run_leases').selectAll().where('instance', '=', input.instance).executeTakeFirst();
-      if (row !== undefined) return { taken: false, lease: { instance: row.instance, holder: row.holder, expiresAt: row.expires_at, takenAt: row.taken_at } };
+      const lease = await this.current(input.instance);
+      if (lease !== null) return { taken: false, lease };
     }
     throw new Error(`The run lease of ${input.instance} kept changing hands while it was being taken.`);
   }
@@ -44,6 +44,11 @@ export class SqlLeaseRepository implements LeaseRepository {
       .where('holder', '=', input.holder)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async current(instance: string): Promise<RunLease | null> {
+    const row = await this.context.db.selectFrom('run_leases').selectAll().where('instance', '=', instance).executeTakeFirst();
+    return row === undefined ? null : { instance: row.instance, holder: row.holder, expiresAt: row.expires_at, takenAt: row.taken_at };
   }
 
   async release(instance: string, holder: string): Promise<void> {

@@ -57,7 +57,9 @@ describeEachDialect('run leases and resume records', (fixture) => {
     await store.leases.release('lease-c', 'p1');
     assert.equal((await store.leases.take({ instance: 'lease-c', holder: 'p3', at: seconds(130), expiresAt: seconds(190) })).taken, false);
     await store.leases.release('lease-c', 'p2');
+    assert.equal(await store.leases.current('lease-c'), null, 'a released lease leaves no row');
     assert.deepStrictEqual(await store.leases.take({ instance: 'lease-c', holder: 'p3', at: seconds(130), expiresAt: seconds(190) }), { taken: true });
+    assert.deepStrictEqual(await store.leases.current('lease-c'), { instance: 'lease-c', holder: 'p3', expiresAt: seconds(190).toISOString(), takenAt: seconds(130).toISOString() });
   });
 
   test('of concurrent takers on separate connections, exactly one wins — on a free lease and on an expired one', async () => {

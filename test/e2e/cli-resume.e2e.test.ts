@@ -92,7 +92,8 @@ test('a second apply while another holds the instance lease exits 3 naming the h
 test('when more than 40 % of the steps sent fail, the run stops with rows not started and raises an alert; `resume` finishes it once Confluence is well', async () => {
   const { dir, emulator, env } = await setup({ users: 300, seed: 11, ldapShare: 0 });
   try {
-    const config = writeConfig({ dir, emulator });
+    // Reads succeed and writes fail: the brake's case, so the circuit breaker is set not to step in first.
+    const config = writeConfig({ dir, emulator, extraInstance: '    circuitBreaker: { failures: 10000 }\n' });
     const planned = await runCli(['--config', config, '--json', 'plan'], env);
     assert.equal(planned.code, 0, planned.stderr);
     const { planId, plan } = JSON.parse(planned.stdout) as { planId: string; plan: { rows: { username: string; steps: unknown[] }[] } };
@@ -102,7 +103,7 @@ test('when more than 40 % of the steps sent fail, the run stops with rows not st
     assert.equal(applied.code, 1, applied.stderr);
     const report = JSON.parse(applied.stdout) as { runId: string; status: string; stoppedBecause: string; counts: { done: number; failed: number } };
     assert.equal(report.status, 'stopped', JSON.stringify(report.counts));
-    assert.match(report.stoppedBecause, /^\d+ of \d+ steps sent failed, more than 40 %$/);
+    assert.match(report.stoppedBecause, /^\d+ of \d+ steps sent in this run failed, more than 40 %$/);
     assert.equal(report.counts.done, 0);
     assert.equal(emulator.state.changes.length, 0);
     const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
@@ -118,7 +119,7 @@ test('when more than 40 % of the steps sent fail, the run stops with rows not st
     assert.equal(listed[0]?.counts.failed, report.counts.failed);
     const alerts = await runCli(['--config', config, 'alerts'], env);
     assert.match(alerts.stdout, /run\.failureRate/);
-    assert.match(alerts.stdout, new RegExp(`run ${report.runId} stopped: \\d+ of \\d+ steps sent failed`));
+    assert.match(alerts.stdout, new RegExp(`run ${report.runId} stopped: \\d+ of \\d+ steps sent in this run failed`));
 
     emulator.faults.writeErrorEvery = 0;
     const resumed = await runCli(['--config', config, '--json', 'resume', report.runId], env);

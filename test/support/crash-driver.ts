@@ -62,7 +62,7 @@ function stateOf(emulator: RunningConfluenceEmulator, username: string): UserSta
   };
 }
 
-function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): { done: Promise<CliResult>; kill: () => void } {
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): { done: Promise<CliResult>; kill: () => void } {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

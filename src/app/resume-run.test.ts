@@ -1,0 +1,84 @@
+// Which interrupted runs the scheduler resumes by itself, on a real SQLite store: runs left `running` without a live
+// lease, oldest first; not runs a live process holds, not runs a brake stopped, not finished ones.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../store/store-database.ts';
+import type { Store } from './store-port.ts';
+import type { RunReport } from './apply-plan.ts';
+import type { RunRecord } from '../domain/journal.ts';
+import type { Plan } from '../domain/plan.ts';
+import { hashPlan } from '../domain/plan-hash.ts';
+import { GuardTripped } from '../domain/errors.ts';
+import { resumeInterruptedRuns } from './resume-run.ts';
+
+const t0 = new Date('2026-03-01T03:00:00.000Z');
+const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
+
+let store: Store;
+before(async () => {
+  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-resume-')), 'seatkeeper.db')}`);
+});
+after(async () => {
+  await store.close();
+});
+
+async function runOn(instance: string, startedAt: Date): Promise<string> {
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance, scanId: 'scan_rrrrrrrrrr', createdAt: t0.toISOString(), policies: ['p'], licensedUsers: 1, rows: [], summaries: [] };
+  const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+  return (await store.journal.startRun({ planId, instance, startedAt })).id;
+}
+
+function reportOf(run: RunRecord): RunReport {
+  return { runId: run.id, planId: run.planId, status: 'done', counts: { done: 1, 'already-done': 0, failed: 0, skipped: 0 }, usersChanged: 1, failures: [] };
+}
+
+test('runs left running without a live lease are resumed oldest first; held, stopped and finished runs are left alone', async () => {
+  const orphanNew = await runOn('wiki-a', at(20));
+  const orphanOld = await runOn('wiki-b', at(10));
+  const held = await runOn('wiki-c', at(30));
+  const expired = await runOn('wiki-d', at(40));
+  const stopped = await runOn('wiki-e', at(50));
+  const finished = await runOn('wiki-f', at(60));
+  await store.journal.finishRun(stopped, 'stopped', at(55));
+  await store.journal.finishRun(finished, 'done', at(65));
+  await store.leases.take({ instance: 'wiki-c', holder: 'alive:1', at: at(90), expiresAt: at(150) });
+  await store.leases.take({ instance: 'wiki-d', holder: 'dead:2', at: at(40), expiresAt: at(100) });
+
+  const resumed: string[] = [];
+  const outcomes = await resumeInterruptedRuns({ store, now: () => at(120) }, async (run) => {
+    resumed.push(run.id);
+    return reportOf(run);
+  });
+  assert.deepEqual(resumed, [orphanOld, orphanNew, expired]);
+  assert.deepEqual(
+    outcomes.map((o) => [o.runId, o.action]),
+    [
+      [orphanOld, 'resumed'],
+      [orphanNew, 'resumed'],
+      [held, 'held'],
+      [expired, 'resumed'],
+    ],
+  );
+  const heldOutcome = outcomes.find((o) => o.runId === held);
+  assert.equal(heldOutcome?.action === 'held' ? heldOutcome.detail : '', `lease held by alive:1 until ${at(150).toISOString()}`);
+  for (const id of [orphanOld, orphanNew, expired, held]) await store.journal.finishRun(id, 'done', at(130));
+});
+
+test('a run another process took first is held, not failed; any other error is reported for the next pass', async () => {
+  const raced = await runOn('wiki-g', at(0));
+  const broken = await runOn('wiki-h', at(1));
+  const outcomes = await resumeInterruptedRuns({ store, now: () => at(120) }, async (run) => {
+    if (run.id === raced) throw new GuardTripped('instance wiki-g is being changed by another run', 'run.lease', 1, 1);
+    throw new Error('Confluence answered 401');
+  });
+  assert.deepEqual(
+    outcomes.map((o) => [o.runId, o.action, o.action === 'resumed' ? '' : o.detail]),
+    [
+      [raced, 'held', 'instance wiki-g is being changed by another run'],
+      [broken, 'failed', 'Confluence answered 401'],
+    ],
+  );
+});
