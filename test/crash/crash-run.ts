@@ -1,9 +1,10 @@
 /**
  * `npm run test:crash`: SIGKILLs the Seatkeeper CLI at random moments of large runs and resumes it each time, with no
  * faults, with a third of writes answering 503, and with connections dropped after the write was applied. Exits 1
- * unless nothing was lost, nothing doubled and nothing outside the plan changed.
+ * unless nothing was lost, nothing doubled and nothing outside the plan changed, and every run had at least
+ * `--min-steps` actions (22,000 generated users give about 10,270).
  *
- *   node --import tsx test/crash/crash-run.ts [--users 10000] [--kills 200] [--runs 6] [--seed 1]
+ *   node --import tsx test/crash/crash-run.ts [--users 22000] [--min-steps 10000] [--kills 200] [--runs 6] [--seed 1]
  */
 
 import { parseArgs } from 'node:util';
@@ -12,7 +13,8 @@ import type { EmulatorFaults } from '../../src/emulators/confluence-dc/emulator-
 
 const { values } = parseArgs({
   options: {
-    users: { type: 'string', default: '10000' },
+    users: { type: 'string', default: '22000' },
+    'min-steps': { type: 'string', default: '10000' },
     kills: { type: 'string', default: '200' },
     runs: { type: 'string', default: '6' },
     seed: { type: 'string', default: '1' },
@@ -22,6 +24,7 @@ const users = Number(values.users);
 const totalKills = Number(values.kills);
 const runs = Math.max(1, Number(values.runs));
 const seed = Number(values.seed);
+const minSteps = Number(values['min-steps']);
 
 const VARIANTS: readonly { name: string; faults: Partial<EmulatorFaults> }[] = [
   { name: 'no faults', faults: {} },
@@ -52,8 +55,10 @@ const lost = sum((r) => r.lost.length);
 const doubled = sum((r) => r.doubled.length);
 const outside = sum((r) => r.outside.length);
 const unfinished = results.filter(({ result }) => result.finalStatus !== 'done').length;
+const small = results.filter(({ result }) => result.plannedSteps < minSteps).length;
 console.log(
   `\nTOTAL: ${runs} runs of ${users} users, ${sum((r) => r.plannedSteps)} planned steps, ${kills} kill points, ${sum((r) => r.changes)} changes; ` +
-    `lost ${lost}, doubled ${doubled}, outside the plan ${outside}, runs not finished done ${unfinished}; ${Math.round(sum((r) => r.seconds))} s`,
+    `lost ${lost}, doubled ${doubled}, outside the plan ${outside}, runs not finished done ${unfinished}, ` +
+    `runs under ${minSteps} steps ${small}; ${Math.round(sum((r) => r.seconds))} s`,
 );
-process.exit(lost + doubled + outside + unfinished === 0 && kills >= totalKills ? 0 : 1);
+process.exit(lost + doubled + outside + unfinished + small === 0 && kills >= totalKills ? 0 : 1);
