@@ -9,7 +9,7 @@ import { applyCommand } from './apply-command.ts';
 import { approveCommand } from './approve-command.ts';
 import { alertAckCommand, alertsCommand } from './alerts-command.ts';
 import { undoCommand } from './undo-command.ts';
-import { resumeCommand, runsCommand } from './runs-command.ts';
+import { resumeCommand, runCommandDetail, runsCommand } from './runs-command.ts';
 import { usersCommand } from './users-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { policyCheckCommand } from './policy-command.ts';
@@ -69,9 +69,13 @@ export async function main(argv: readonly string[], output: Output = { out: proc
 
   program
     .command('runs')
-    .description('list runs, newest first, with how many steps are claimed, done, already done, failed and skipped')
+    .description(
+      'list runs, newest first, with how many steps are claimed, done, already done, failed and skipped; ' +
+        'with RUN, that run\'s failed steps with their last error and the steps left claimed',
+    )
+    .argument('[run]', 'one run id: show its steps that need attention')
     .option('-i, --instance <id>', 'only this instance')
-    .action((opts: { instance?: string }) => run((ctx) => runsCommand(ctx, opts)));
+    .action((runId: string | undefined, opts: { instance?: string }) => run((ctx) => (runId === undefined ? runsCommand(ctx, opts) : runCommandDetail(ctx, runId))));
 
   program
     .command('resume')

@@ -2,7 +2,7 @@
 
 import { executorDeps } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
-import { listRuns } from '../app/list-runs.ts';
+import { listRuns, runDetail } from '../app/list-runs.ts';
 import { resumeRun } from '../app/resume-run.ts';
 import { connectorFor, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
@@ -30,6 +30,35 @@ export async function runsCommand(ctx: CommandContext, options: { instance?: str
   }
   if (runs.some((r) => r.status === 'running' || r.counts.claimed > 0 || r.counts.failed > 0)) {
     lines.push(`Continue an interrupted run, or retry its failed steps, with: ${ctx.cli} resume RUN`);
+  }
+  ctx.print(lines);
+  return EXIT.done;
+}
+
+/** Prints one run: its counts, what is not started, and each failed or claimed step with its last error. */
+export async function runCommandDetail(ctx: CommandContext, runId: string): Promise<number> {
+  const run = await runDetail(ctx.store, runId);
+  if (ctx.json) {
+    ctx.printJson(run);
+    return EXIT.done;
+  }
+  const c = run.counts;
+  const lines = [
+    `Run ${run.id} on ${run.instance}: ${run.status} (started ${run.startedAt}${run.finishedAt === null ? '' : `, finished ${run.finishedAt}`}), plan ${run.planId}`,
+    `  ${run.plannedSteps} planned steps: ${c.done} done, ${c['already-done']} already done, ${c.failed} failed, ${c.skipped} skipped, ${c.claimed} claimed, ${run.notStarted} not started`,
+  ];
+  const failed = run.attention.filter((s) => s.outcome === 'failed');
+  const claimed = run.attention.filter((s) => s.outcome === 'claimed');
+  if (failed.length > 0) {
+    lines.push('  Failed steps, with the last error:');
+    for (const s of failed) lines.push(`    ${s.username.padEnd(20)} ${s.step.padEnd(34)} ${s.error ?? ''}`);
+  }
+  if (claimed.length > 0) {
+    lines.push('  Steps claimed by a process that stopped (resume checks each against Confluence before sending anything):');
+    for (const s of claimed) lines.push(`    ${s.username.padEnd(20)} ${s.step}`);
+  }
+  if (run.status !== 'done' && (failed.length > 0 || claimed.length > 0 || run.notStarted > 0)) {
+    lines.push(`Retry the failed steps and finish the run with: ${ctx.cli} resume ${run.id}`);
   }
   ctx.print(lines);
   return EXIT.done;

@@ -117,6 +117,13 @@ test('when more than 40 % of the steps sent fail, the run stops with rows not st
     const listed = JSON.parse((await runCli(['--config', config, '--json', 'runs'], env)).stdout) as RunsJson[];
     assert.equal(listed[0]?.status, 'stopped');
     assert.equal(listed[0]?.counts.failed, report.counts.failed);
+    const detail = await runCli(['--config', config, 'runs', report.runId], env);
+    assert.equal(detail.code, 0, detail.stderr);
+    const steps = plan.rows.reduce((n, r) => n + r.steps.length, 0);
+    assert.match(detail.stdout, new RegExp(`^Run ${report.runId} on wiki: stopped \\(started .*\\), plan ${planId}$`, 'm'));
+    assert.match(detail.stdout, new RegExp(`${steps} planned steps: 0 done, 0 already done, ${report.counts.failed} failed, \\d+ skipped, 0 claimed, [1-9]\\d* not started`));
+    assert.match(detail.stdout, /Failed steps, with the last error:\n\s+\S+\s+remove from \S+\s+Confluence answered 503 .*gave up after 5 attempts/);
+    assert.match(detail.stdout, new RegExp(`resume ${report.runId}$`, 'm'));
     const alerts = await runCli(['--config', config, 'alerts'], env);
     assert.match(alerts.stdout, /run\.failureRate/);
     assert.match(alerts.stdout, new RegExp(`run ${report.runId} stopped: \\d+ of \\d+ steps sent in this run failed`));
@@ -126,7 +133,6 @@ test('when more than 40 % of the steps sent fail, the run stops with rows not st
     assert.equal(resumed.code, 0, resumed.stderr);
     const finished = JSON.parse(resumed.stdout) as { runId: string; status: string; counts: { done: number; failed: number } };
     assert.deepStrictEqual({ runId: finished.runId, status: finished.status, failed: finished.counts.failed }, { runId: report.runId, status: 'done', failed: 0 });
-    const steps = plan.rows.reduce((n, r) => n + r.steps.length, 0);
     assert.equal(finished.counts.done, steps);
     assert.equal(emulator.state.changes.length, steps, 'every planned step changed Confluence exactly once');
   } finally {
