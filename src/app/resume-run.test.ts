@@ -12,7 +12,13 @@ import type { RunRecord } from '../domain/journal.ts';
 import type { Plan } from '../domain/plan.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import { GuardTripped } from '../domain/errors.ts';
-import { resumeInterruptedRuns } from './resume-run.ts';
+import { resumeInterruptedRuns, resumeRun } from './resume-run.ts';
+import { systemClock } from './clock.ts';
+import { Conflict } from '../domain/errors.ts';
+import { startConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
+import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
+import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
+import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
 
 const t0 = new Date('2026-03-01T03:00:00.000Z');
 const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
@@ -81,4 +87,27 @@ test('a run another process took first is held, not failed; any other error is r
       [broken, 'failed', 'Confluence answered 401'],
     ],
   );
+});
+
+test('the scheduler\'s resume leaves a run that another process stopped or finished meanwhile; `seatkeeper resume` still takes it', async () => {
+  const emulator = await startConfluenceEmulator({ org: generateOrganisation({ seed: 5, users: 20, now: new Date() }) });
+  const config = confluenceDcConfigSchema.parse({ product: 'confluence-dc', url: emulator.url, auth: { token: emulator.credentials.admin.token } });
+  const connector = createConfluenceDcConnector('wiki-i', config);
+  try {
+    const stopped = await runOn('wiki-i', at(0));
+    await store.journal.finishRun(stopped, 'stopped', at(5));
+    const deps = { store, connector, clock: systemClock, concurrency: 1 };
+    const protection = { users: [], groups: [] };
+    await assert.rejects(resumeRun(deps, { runId: stopped, protection, onlyIfRunning: true }), (error: unknown) => {
+      assert.ok(error instanceof Conflict);
+      assert.equal(error.message, `run ${stopped} is stopped now, not interrupted: left as it is`);
+      return true;
+    });
+    assert.equal((await store.journal.getRun(stopped))?.status, 'stopped');
+    const resumed = await resumeRun(deps, { runId: stopped, protection });
+    assert.equal(resumed.status, 'done');
+  } finally {
+    await connector.close();
+    await emulator.close();
+  }
 });

@@ -35,8 +35,12 @@ export async function resumeScope(store: Store, runId: string): Promise<ResumeSc
   };
 }
 
-/** Continues the run and finishes it `done` or `done-with-failures`. */
-export async function resumeRun(deps: RunDeps, input: { runId: string; protection: Protection }): Promise<RunReport> {
+/**
+ * Continues the run and finishes it `done` or `done-with-failures`. With `onlyIfRunning` (the scheduler's own resume) a
+ * run that is no longer `running` once the lease is held — another process finished or stopped it meanwhile — is
+ * left alone with Conflict: a run a brake stopped waits for a person.
+ */
+export async function resumeRun(deps: RunDeps, input: { runId: string; protection: Protection; onlyIfRunning?: boolean }): Promise<RunReport> {
   const { store } = deps;
   const { run } = await resumeScope(store, input.runId);
   const stored = await store.plans.get(run.planId);
@@ -47,7 +51,8 @@ export async function resumeRun(deps: RunDeps, input: { runId: string; protectio
   const probe = await deps.connector.probe(deps.signal);
   // Under the lease, so a run whose process is still alive is never resumed beside it.
   return withRunLease(deps, run.instance, async (signal) => {
-    await resumeScope(store, input.runId);
+    const { run: now } = await resumeScope(store, input.runId);
+    if (input.onlyIfRunning === true && now.status !== 'running') throw new Conflict(`run ${run.id} is ${now.status} now, not interrupted: left as it is`);
     await store.journal.reopenRun(run.id);
     const existing = await store.journal.entries(run.id);
     return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing });

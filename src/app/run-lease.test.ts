@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '../store/store-database.ts';
-import type { Store } from './store-port.ts';
+import type { RunLease, Store } from './store-port.ts';
 import { systemClock } from './clock.ts';
 import { withRunLease } from './run-lease.ts';
-import { GuardTripped } from '../domain/errors.ts';
+import { Conflict, GuardTripped } from '../domain/errors.ts';
 
 let store: Store;
 before(async () => {
@@ -45,4 +45,21 @@ test("a run whose lease was taken over sees its signal abort and does not releas
   });
   const third = await store.leases.take({ instance: 'wiki-2', holder: 'p3', at: new Date(), expiresAt: new Date(Date.now() + 1000) });
   assert.equal(third.taken ? null : third.lease.holder, 'p2');
+});
+
+test('a run whose lease cannot be renewed (the store keeps failing) stops itself before the lease expires', async () => {
+  // The real store, with renewals failing as if its database had become unreachable.
+  const failing: Store = { ...store, leases: { ...store.leases, take: (i) => store.leases.take(i), release: (i, h) => store.leases.release(i, h), current: (i) => store.leases.current(i), renew: async () => Promise.reject(new Error('connection terminated')) } };
+  const seen: { reason: unknown; lease: RunLease | null; at: number } = { reason: null, lease: null, at: 0 };
+  await withRunLease({ store: failing, clock: systemClock, lease: { holder: 'p1', ttlMs: 1500, heartbeatMs: 300 } }, 'wiki-3', async (signal) => {
+    for (let i = 0; i < 300 && !signal.aborted; i += 1) await sleep(10);
+    seen.at = Date.now();
+    seen.reason = signal.reason;
+    seen.lease = await store.leases.current('wiki-3');
+  });
+  assert.ok(seen.reason instanceof Conflict, String(seen.reason));
+  assert.match(String(seen.reason), /the run lease of wiki-3 could not be renewed for \d+(\.\d)? s: the run stops so no other process acts beside it/);
+  // It stopped while its lease was still its own: no other process could have taken it over yet.
+  assert.equal(seen.lease?.holder, 'p1');
+  assert.ok(Date.parse(seen.lease?.expiresAt ?? '') > seen.at, `lease until ${seen.lease?.expiresAt}, stopped at ${new Date(seen.at).toISOString()}`);
 });

@@ -49,12 +49,21 @@ export async function withRunLease<T>(
     );
   }
   const lost = new AbortController();
+  let renewedAt = clock.now().getTime();
   const heartbeat = setInterval(() => {
+    // Without a renewal for most of a lease (store unreachable, or calls hanging), another process may soon take the
+    // lease over: this run stops sending before that can happen.
+    const silentMs = clock.now().getTime() - renewedAt;
+    if (silentMs >= options.ttlMs - options.heartbeatMs && !lost.signal.aborted) {
+      lost.abort(new Conflict(`the run lease of ${instance} could not be renewed for ${Math.round(silentMs / 100) / 10} s: the run stops so no other process acts beside it; resume it`));
+      return;
+    }
     store.leases.renew({ instance, holder: options.holder, expiresAt: expiry() }).then(
       (held) => {
-        if (!held) lost.abort(new Conflict(`the run lease of ${instance} was taken over by another process`));
+        if (held) renewedAt = clock.now().getTime();
+        else lost.abort(new Conflict(`the run lease of ${instance} was taken over by another process`));
       },
-      // A store hiccup is not a lost lease: the next beat tries again well before the expiry.
+      // A store hiccup is not a lost lease yet: the next beat tries again, and the check above ends the run in time.
       () => undefined,
     );
   }, options.heartbeatMs);

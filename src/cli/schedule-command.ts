@@ -82,7 +82,7 @@ async function resumeInterrupted(ctx: CommandContext, log: (line: string) => voi
     const connector = connectorFor(ctx.config, instance, log);
     const deps = { ...executorDeps(ctx, instance, connector, 'resume', true), progress: undefined };
     try {
-      return await resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config) });
+      return await resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config), onlyIfRunning: true });
     } finally {
       await connector.close();
       await deps.notices?.notifier.close();

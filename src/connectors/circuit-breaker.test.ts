@@ -21,7 +21,9 @@ function virtualTime() {
         signal?.addEventListener(
           'abort',
           () => {
-            timers.splice(timers.indexOf(timer), 1);
+            // The breaker aborts its sleep after every wait, fired or not: only a pending timer is removed.
+            const index = timers.indexOf(timer);
+            if (index >= 0) timers.splice(index, 1);
             reject(signal.reason);
           },
           { once: true },
@@ -67,22 +69,23 @@ function track(promise: Promise<boolean>): { readonly state: 'waiting' | 'admitt
 describe('circuit breaker', () => {
   it('opens after the configured failures in a row, and an answer in between resets the count', async () => {
     const { cb, events } = breaker();
-    cb.record('failed', 'Confluence answered 503');
-    cb.record('failed', 'Confluence answered 503');
-    cb.record('answered');
-    cb.record('failed', 'Confluence answered 503');
-    cb.record('failed', 'Confluence answered 503');
+    const failed = (error: string) => cb.record('failed', { trial: false, error });
+    failed('Confluence answered 503');
+    failed('Confluence answered 503');
+    cb.record('answered', { trial: false });
+    failed('Confluence answered 503');
+    failed('Confluence answered 503');
     assert.equal(cb.state, 'closed');
-    cb.record('neutral');
-    assert.equal(cb.state, 'closed', 'a 429 or a cancelled request neither counts nor resets');
-    cb.record('failed', 'no answer within 30000 ms');
+    cb.record('neutral', { trial: false });
+    assert.equal(cb.state, 'closed', 'a cancelled request neither counts nor resets');
+    failed('no answer within 30000 ms');
     assert.equal(cb.state, 'open');
     assert.deepEqual(events, [{ kind: 'opened', failures: 3, retryInMs: 1000, lastError: 'no answer within 30000 ms' }]);
   });
 
   it('holds requests while open, lets one trial through after the cooldown, and releases the rest when it answers', async () => {
     const { cb, time, events } = breaker();
-    for (let i = 0; i < 3; i += 1) cb.record('failed', 'reset');
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'reset' });
     const first = track(cb.admit());
     const second = track(cb.admit());
     await time.advance(999);
@@ -94,7 +97,7 @@ describe('circuit breaker', () => {
     assert.equal(cb.state, 'trial');
     await time.advance(500);
     assert.equal(second.state, 'waiting', 'the others wait for the trial');
-    cb.record('answered');
+    cb.record('answered', { trial: true });
     await time.flush();
     assert.equal(second.state, 'admitted');
     assert.equal(second.value, false, 'released by the closed breaker, not a trial');
@@ -104,7 +107,7 @@ describe('circuit breaker', () => {
 
   it('a failed trial opens it again for twice as long, up to the longest cooldown', async () => {
     const { cb, time, events } = breaker();
-    for (let i = 0; i < 3; i += 1) cb.record('failed', 'reset');
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'reset' });
     const cooldowns: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       const trial = track(cb.admit());
@@ -114,7 +117,7 @@ describe('circuit breaker', () => {
         waited += 100;
       }
       cooldowns.push(waited);
-      cb.record('failed', 'Confluence answered 502');
+      cb.record('failed', { trial: true, error: 'Confluence answered 502' });
     }
     assert.deepEqual(cooldowns, [1000, 2000, 4000]);
     assert.deepEqual(
@@ -123,14 +126,47 @@ describe('circuit breaker', () => {
     );
   });
 
+  it('while a trial is out, a late failure of an earlier request changes nothing, and any answer closes the breaker', async () => {
+    const { cb, time, events } = breaker();
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'reset' });
+    const trial = track(cb.admit());
+    const other = track(cb.admit());
+    await time.advance(1000);
+    assert.equal(trial.value, true);
+    cb.record('failed', { trial: false, error: 'no answer within 30000 ms' });
+    cb.record('neutral', { trial: false });
+    assert.equal(cb.state, 'trial', 'the trial still decides');
+    assert.equal(other.state, 'waiting');
+    assert.deepEqual(events.map((e) => e.kind), ['opened']);
+    cb.record('answered', { trial: false });
+    await time.flush();
+    assert.equal(cb.state, 'closed');
+    assert.equal(other.state, 'admitted');
+  });
+
+  it('once the longest pause is over no trial goes out, even when one is due', async () => {
+    const { cb, time } = breaker();
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'reset' });
+    // A trial at 1 s fails; the next is due at 3 s. Nobody asks until 10 s, past the pause.
+    const first = track(cb.admit());
+    await time.advance(1000);
+    assert.equal(first.value, true);
+    cb.record('failed', { trial: true, error: 'reset' });
+    await time.advance(9000);
+    const late = track(cb.admit());
+    await time.flush();
+    assert.equal(late.state, 'refused');
+    assert.ok(late.error instanceof CircuitOpenError);
+  });
+
   it('a trial that says nothing hands the test to the next waiter at once', async () => {
     const { cb, time } = breaker();
-    for (let i = 0; i < 3; i += 1) cb.record('failed', 'reset');
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'reset' });
     const trial = track(cb.admit());
     const next = track(cb.admit());
     await time.advance(1000);
     assert.equal(trial.state, 'admitted');
-    cb.record('neutral');
+    cb.record('neutral', { trial: true });
     await time.flush();
     assert.equal(next.state, 'admitted');
     assert.equal(cb.state, 'trial');
@@ -138,13 +174,13 @@ describe('circuit breaker', () => {
 
   it('a request that would wait past the longest pause gets CircuitOpenError naming the instance', async () => {
     const { cb, time } = breaker();
-    for (let i = 0; i < 3; i += 1) cb.record('failed', 'connection refused');
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'connection refused' });
     // Trials at 1 s, 3 s and 7 s fail; the next would be due at 11 s, past the 10 s pause.
     for (const at of [1000, 3000, 7000]) {
       const trial = track(cb.admit());
       while (trial.state === 'waiting') await time.advance(100);
       assert.equal(time.now(), at);
-      cb.record('failed', 'connection refused');
+      cb.record('failed', { trial: true, error: 'connection refused' });
     }
     const late = track(cb.admit());
     await time.advance(2900);
@@ -157,7 +193,7 @@ describe('circuit breaker', () => {
 
   it('gives the caller its own reason when the request is cancelled while it waits', async () => {
     const { cb, time } = breaker();
-    for (let i = 0; i < 3; i += 1) cb.record('failed', 'reset');
+    for (let i = 0; i < 3; i += 1) cb.record('failed', { trial: false, error: 'reset' });
     const controller = new AbortController();
     const waiting = track(cb.admit(controller.signal));
     controller.abort(new Error('run stopped'));

@@ -38,11 +38,11 @@ export type CircuitEvent =
 
 /** How an attempt went, as far as the remote side's health goes. */
 export type AttemptHealth =
-  /** The server answered (any status it meant to give, 4xx included). */
+  /** The server answered (any status it meant to give, 4xx and 429 included). */
   | 'answered'
   /** 5xx, timeout, reset, refused: the kind of failure that repeats when the server is down. */
   | 'failed'
-  /** Says nothing about the server: cancelled by the caller, or rate limited with Retry-After. */
+  /** Says nothing about the server: cancelled by the caller. */
   | 'neutral';
 
 export interface CircuitBreakerDeps {
@@ -92,19 +92,24 @@ export class CircuitBreaker {
       if (signal?.aborted) throw signal.reason;
       if (this.#state === 'closed') return false;
       const now = this.#now();
+      // Checked first: once the longest pause is over, no more trials go out from this breaker.
+      const giveUpAt = this.#openedAt + this.#settings.maxPauseMs;
+      if (now >= giveUpAt) throw this.#openError(now);
       if (this.#state === 'open' && now >= this.#retryAt) {
         this.#state = 'trial';
         return true;
       }
-      const giveUpAt = this.#openedAt + this.#settings.maxPauseMs;
-      if (now >= giveUpAt) throw this.#openError(now);
       const until = this.#state === 'open' ? Math.min(this.#retryAt, giveUpAt) : giveUpAt;
       await this.#waitForChange(until - now, signal);
     }
   }
 
-  /** Records how an admitted attempt went. */
-  record(health: AttemptHealth, error?: string): void {
+  /**
+   * Records how an admitted attempt went; `trial` says whether `admit` made it the trial. While a trial is out, only it
+   * decides, except that any answer closes the breaker: a late failure of a request sent before the breaker opened
+   * says nothing new.
+   */
+  record(health: AttemptHealth, outcome: { trial: boolean; error?: string }): void {
     if (health === 'answered') {
       this.#inARow = 0;
       if (this.#state !== 'closed') {
@@ -117,16 +122,17 @@ export class CircuitBreaker {
       return;
     }
     if (health === 'neutral') {
-      // A trial that said nothing hands the test to the next request at once.
-      if (this.#state === 'trial') {
+      // A cancelled trial said nothing: the next waiting request takes the test at once.
+      if (outcome.trial && this.#state === 'trial') {
         this.#state = 'open';
         this.#retryAt = this.#now();
         this.#notify();
       }
       return;
     }
+    if (this.#state === 'trial' && !outcome.trial) return;
     this.#inARow += 1;
-    this.#lastError = error ?? this.#lastError;
+    this.#lastError = outcome.error ?? this.#lastError;
     if (this.#state === 'trial') {
       this.#cooldownMs = Math.min(this.#cooldownMs * 2, this.#settings.maxCooldownMs);
       this.#state = 'open';

@@ -37,7 +37,7 @@ test('steps settled before a resume count in the whole-run share', () => {
   assert.deepEqual(reasons, Array.from({ length: 9 }, () => null));
   // …but the last 10 sent all failed, which the recent window catches.
   assert.equal(resumed.record(true), '10 of the last 10 steps sent failed, more than 40 %');
-  // 20 failed before the resume out of 40: one more failure of 1 sent is 21 of 41.
+  // 16 of 40 failed before (40 %, not more than it): one more failure makes 17 of 41.
   const failing = new FailureRateBrake(DEFAULT_FAILURE_RATE, { tried: 40, failed: 16 });
   assert.equal(failing.record(true), '17 of 41 steps sent in this run failed, more than 40 %');
 });

@@ -228,6 +228,22 @@ describe('circuit breaker', () => {
     assert.equal(events.at(-1)?.kind, 'closed');
   });
 
+  it('a trial answered 429 closes the breaker, and the request waits as Retry-After says', async () => {
+    const server = await serve((_req, res, i) => {
+      if (i < 3) return json(res, 502, {});
+      if (i === 3) return json(res, 429, {}, { 'Retry-After': '4' });
+      return json(res, 200, { ok: true });
+    });
+    const time = fakeTime();
+    const events: CircuitEvent[] = [];
+    // maxAttempts 6: the three failures that open the breaker and the 429 are the request's own attempts.
+    const c = client(server.url, { ...time.deps, now: Date.now, maxAttempts: 6, onCircuit: (e) => events.push(e) }, { concurrency: 1, circuitBreaker: breaker });
+    assert.deepEqual(await c.getJson('/rest/api/user'), { ok: true });
+    assert.equal(server.requests.length, 5);
+    assert.deepEqual(events.map((e) => e.kind), ['opened', 'closed']);
+    assert.equal(time.sleeps.at(-1), 4000, 'the last wait is the one Retry-After asked for');
+  });
+
   it('gives up with CircuitOpenError once the pause passes the configured longest one', async () => {
     const server = await serve((_req, res) => json(res, 503, {}));
     // 3 attempts open the breaker; its failed trials cost the request no attempt, so the pause ends it, not attempt 5.

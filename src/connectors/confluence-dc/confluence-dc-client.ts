@@ -213,7 +213,7 @@ export class ConfluenceDcClient {
       if (options.probe === true && last.error.fixable) throw last.error;
       // A failed trial of the open breaker is the breaker's test, not this request's: it costs no attempt, and the
       // breaker's cooldown is the wait before the next one.
-      if (guarded.trial) continue;
+      if (guarded.failedTrial) continue;
       attempt += 1;
       if (attempt === this.#maxAttempts) break;
       const wait = last.retryAfterMs ?? this.#backoffMs(attempt);
@@ -254,7 +254,7 @@ export class ConfluenceDcClient {
   }
 
   /** One attempt through the circuit breaker: waits while it is open, and tells it how the attempt went. */
-  async #guardedAttempt(method: string, url: string, target: string, options: RequestOptions): Promise<{ attempt: Attempt; trial: boolean }> {
+  async #guardedAttempt(method: string, url: string, target: string, options: RequestOptions): Promise<{ attempt: Attempt; failedTrial: boolean }> {
     // Inside the permit: requests queued behind the concurrency limit must not slip out after the breaker opened.
     const release = await this.#semaphore.acquire(options.signal);
     let trial: boolean;
@@ -268,13 +268,13 @@ export class ConfluenceDcClient {
     let error: string | undefined;
     try {
       const attempt = await this.#attempt(method, url, target, options);
-      // A 429 is the server pacing us, with Retry-After: it is alive, but not yet answering this request.
-      if (attempt.kind === 'done') health = 'answered';
-      else if (attempt.error.status !== 429) {
+      // A 429 is the server pacing us: it is up, and its Retry-After is honoured as a normal retry.
+      if (attempt.kind === 'done' || attempt.error.status === 429) health = 'answered';
+      else {
         health = 'failed';
         error = attempt.error.message;
       }
-      return { attempt, trial };
+      return { attempt, failedTrial: trial && health === 'failed' };
     } catch (thrown) {
       if (!options.signal?.aborted) {
         // A 4xx thrown as a final answer still shows the server is up; a thrown network failure does not.
@@ -284,7 +284,7 @@ export class ConfluenceDcClient {
       }
       throw thrown;
     } finally {
-      this.#breaker.record(health, error);
+      this.#breaker.record(health, { trial, ...(error === undefined ? {} : { error }) });
       release();
     }
   }
