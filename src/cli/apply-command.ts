@@ -1,11 +1,11 @@
 /** `seatkeeper apply --plan ID` runs a stored plan; `apply --yes` scans, plans and applies in one go. */
 
-import { executorDeps } from './executor-deps.ts';
+import { withExecutor } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import { applyPlan } from '../app/apply-plan.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { heldPlanError, holdOf } from '../app/plan-guards.ts';
-import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { makePlan } from './plan-command.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
@@ -22,19 +22,11 @@ export async function applyCommand(ctx: CommandContext, options: { plan?: string
   }
   const stored = await ctx.store.plans.get(planId);
   const instance = resolveInstance(ctx.config, stored?.plan.instance ?? options.instance);
-  const connector = connectorFor(ctx.config, instance, ctx.note);
-  const deps = executorDeps(ctx, instance, connector, 'apply', true);
-  try {
-    const report = await applyPlan(
-      deps,
-      { planId, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
-    );
+  return withExecutor(ctx, instance, { label: 'apply', sendNotices: true }, async (deps) => {
+    const report = await applyPlan(deps, { planId, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) });
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(report);
     else ctx.print(runLines(report));
     return report.status === 'done' ? EXIT.done : EXIT.failures;
-  } finally {
-    await connector.close();
-    await deps.notices?.notifier.close();
-  }
+  });
 }

@@ -1,23 +1,45 @@
-/** What apply, resume and undo hand the journaled executor: one instance's connector, concurrency, lease and notices. */
+/** What apply, resume, undo and serve hand the journaled executor: one instance's connector, concurrency, lease and notices. */
 
 import type { CommandContext } from './command-context.ts';
 import type { ConfluenceConnector } from '../app/confluence-port.ts';
-import { leaseOf } from './cli-runtime.ts';
+import type { RunDeps } from '../app/apply-plan.ts';
+import { connectorFor, leaseOf } from './cli-runtime.ts';
 import { noticeDeliveryFor } from './notice-runtime.ts';
 
+export interface ExecutorOptions {
+  /** The progress label; no progress is shown without one (serve logs lines instead). */
+  readonly label?: string;
+  /** Include the configured mail delivery, for plans that send notices. */
+  readonly sendNotices: boolean;
+  /** Where the circuit breaker's pauses go; stderr beside the progress when absent. */
+  readonly log?: (line: string) => void;
+}
+
 /**
- * The executor's dependencies for a command on `instance`, with progress shown under `label`. With `sendNotices` the
- * configured mail delivery is included; the caller closes it (`deps.notices?.notifier.close()`).
+ * Opens the instance's connector (and mail delivery when asked), runs `body` with the executor's dependencies, and
+ * closes both whatever happens.
  */
-export function executorDeps(ctx: CommandContext, instance: string, connector: ConfluenceConnector, label: string, sendNotices: boolean) {
-  const notices = sendNotices ? noticeDeliveryFor(ctx.config) : undefined;
-  return {
-    store: ctx.store,
-    connector,
-    clock: ctx.clock,
-    concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
-    lease: leaseOf(ctx.config),
-    progress: (e: { done: number; total: number }) => ctx.progress.update(label, e.done, e.total),
-    ...(notices === undefined ? {} : { notices }),
-  };
+export async function withExecutor<T>(
+  ctx: CommandContext,
+  instance: string,
+  options: ExecutorOptions,
+  body: (deps: RunDeps & { connector: ConfluenceConnector }) => Promise<T>,
+): Promise<T> {
+  const connector = connectorFor(ctx.config, instance, options.log ?? ctx.note);
+  const notices = options.sendNotices ? noticeDeliveryFor(ctx.config) : undefined;
+  const { label } = options;
+  try {
+    return await body({
+      store: ctx.store,
+      connector,
+      clock: ctx.clock,
+      concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
+      lease: leaseOf(ctx.config),
+      ...(label === undefined ? {} : { progress: (e: { done: number; total: number }) => ctx.progress.update(label, e.done, e.total) }),
+      ...(notices === undefined ? {} : { notices }),
+    });
+  } finally {
+    await connector.close();
+    await notices?.notifier.close();
+  }
 }

@@ -1,10 +1,10 @@
 /** `seatkeeper runs` lists runs with counts per journal state; `seatkeeper resume RUN` continues an interrupted one. */
 
-import { executorDeps } from './executor-deps.ts';
+import { withExecutor } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import { listRuns, runDetail } from '../app/list-runs.ts';
 import { resumeRun } from '../app/resume-run.ts';
-import { connectorFor, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { NotFound } from '../domain/errors.ts';
@@ -69,19 +69,11 @@ export async function resumeCommand(ctx: CommandContext, runId: string): Promise
   const run = await ctx.store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`${ctx.cli} runs\``);
   const instance = resolveInstance(ctx.config, run.instance);
-  const connector = connectorFor(ctx.config, instance, ctx.note);
-  const deps = executorDeps(ctx, instance, connector, 'resume', true);
-  try {
-    const report = await resumeRun(
-      deps,
-      { runId, protection: protectionOf(ctx.config) },
-    );
+  return withExecutor(ctx, instance, { label: 'resume', sendNotices: true }, async (deps) => {
+    const report = await resumeRun(deps, { runId, protection: protectionOf(ctx.config) });
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(report);
     else ctx.print(runLines(report));
     return report.status === 'done' ? EXIT.done : EXIT.failures;
-  } finally {
-    await connector.close();
-    await deps.notices?.notifier.close();
-  }
+  });
 }

@@ -8,11 +8,10 @@ import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { nextRunAfter } from '../jobs/schedule-timing.ts';
 import { InvalidInput } from '../domain/errors.ts';
-import { directoriesFor, connectorFor, leaseOf, limitsOf, policiesOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { directoriesFor, limitsOf, policiesOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { resumeInterruptedRuns, resumeRun } from '../app/resume-run.ts';
-import { executorDeps } from './executor-deps.ts';
+import { withExecutor } from './executor-deps.ts';
 import { EXIT } from './exit-codes.ts';
-import { noticeDeliveryFor } from './notice-runtime.ts';
 
 /** Brings the stored schedules in line with the config's policies; first runs are due after now. */
 async function syncSchedules(ctx: CommandContext): Promise<ScheduleRecord[]> {
@@ -29,25 +28,10 @@ async function runOne(ctx: CommandContext, policyId: string, log: (line: string)
   const { policies, pending } = policiesOf(ctx.config, settings.instance, [policyId]);
   const policy = policies[0];
   if (policy === undefined) throw new InvalidInput(`policy ${policyId} cannot run yet`, pending.map((p) => p.reason));
-  const connector = connectorFor(ctx.config, settings.instance, log);
-  const notices = noticeDeliveryFor(ctx.config);
-  try {
-    return await runPolicy(
-      {
-        store: ctx.store,
-        connector,
-        clock: ctx.clock,
-        concurrency: ctx.config.instances[settings.instance]?.concurrency ?? 4,
-        lease: leaseOf(ctx.config),
-        directories: directoriesFor(ctx.config, [policy]),
-        ...(notices === undefined ? {} : { notices }),
-      },
-      { policy, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config), actor: ctx.actor },
-    );
-  } finally {
-    await connector.close();
-    await notices?.notifier.close();
-  }
+  const directories = directoriesFor(ctx.config, [policy]);
+  return withExecutor(ctx, settings.instance, { sendNotices: true, log }, (deps) =>
+    runPolicy({ ...deps, directories }, { policy, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config), actor: ctx.actor }),
+  );
 }
 
 export async function scheduleCommand(ctx: CommandContext): Promise<number> {
@@ -79,14 +63,9 @@ async function resumeInterrupted(ctx: CommandContext, log: (line: string) => voi
   const outcomes = await resumeInterruptedRuns({ store: ctx.store, now: () => ctx.clock.now() }, async (run) => {
     log(`run ${run.id} on ${run.instance} was left unfinished: resuming it`);
     const instance = resolveInstance(ctx.config, run.instance);
-    const connector = connectorFor(ctx.config, instance, log);
-    const deps = { ...executorDeps(ctx, instance, connector, 'resume', true), progress: undefined };
-    try {
-      return await resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config), onlyIfRunning: true });
-    } finally {
-      await connector.close();
-      await deps.notices?.notifier.close();
-    }
+    return withExecutor(ctx, instance, { sendNotices: true, log }, (deps) =>
+      resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config), onlyIfRunning: true }),
+    );
   });
   for (const outcome of outcomes) {
     if (outcome.action === 'resumed') {

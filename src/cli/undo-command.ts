@@ -1,12 +1,12 @@
 /** `seatkeeper undo --run RUN | --user NAME`: puts back what Seatkeeper changed, as a journaled run of its own. */
 
-import { executorDeps } from './executor-deps.ts';
+import { withExecutor } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import type { UndoScope } from '../domain/undo-planner.ts';
 import { instanceOfRun, undoRun, type UndoPlanned } from '../app/undo-run.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { GuardTripped, InvalidInput } from '../domain/errors.ts';
-import { connectorFor, limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
+import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -63,9 +63,7 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
   const instance = scope.kind === 'run'
     ? resolveInstance(ctx.config, await instanceOfRun(ctx.store, scope.runId, options.instance))
     : resolveInstance(ctx.config, options.instance);
-  const connector = connectorFor(ctx.config, instance, ctx.note);
-  const deps = executorDeps(ctx, instance, connector, 'undo', false);
-  try {
+  return withExecutor(ctx, instance, { label: 'undo', sendNotices: false }, async (deps) => {
     const outcome = await undoRun(
       deps,
       { instance, scope, force: options.force, actor: ctx.actor, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
@@ -77,7 +75,5 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
     if (!v.ok) throw new GuardTripped(v.message, v.guard, v.count, v.limit);
     if (outcome.report === null) return EXIT.done;
     return outcome.report.status === 'done' ? EXIT.done : EXIT.failures;
-  } finally {
-    await connector.close();
-  }
+  });
 }

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CircuitOpenError, ConnectorError } from '../../app/connector-error.ts';
 import type { CircuitEvent } from '../circuit-breaker.ts';
-import { ConfluenceDcClient, parseRetryAfter, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
+import { ConfluenceDcClient, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
+import { parseRetryAfter } from './confluence-dc-failures.ts';
 
 interface Recorded {
   readonly method: string;

@@ -5,11 +5,11 @@
 
 import { paginate } from './confluence-dc-paging.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
 import { ConnectorError } from '../../app/connector-error.ts';
 import { CircuitBreaker, DEFAULT_CIRCUIT_BREAKER, type AttemptHealth, type CircuitEvent } from '../circuit-breaker.ts';
 import type { ConfluenceDcAuth } from './confluence-dc-config.ts';
 import { Semaphore } from './confluence-dc-semaphore.ts';
+import { CERTIFICATE_CODES, TRANSIENT_NETWORK_CODES, describe, networkCode, parseRetryAfter, serverMessage } from './confluence-dc-failures.ts';
 
 export type QueryValue = string | number | boolean | undefined;
 export type QueryParams = Readonly<Record<string, QueryValue>>;
@@ -71,31 +71,6 @@ const DEFAULTS = {
   maxRetryAfterMs: 60_000,
 } as const;
 
-/** Connection failures that a fresh attempt may not hit again. */
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-const restError = z.object({ message: z.string().nullish(), reason: z.string().nullish() });
-
 /**
  * Builds a REST path with every interpolated value encoded as one path segment, so group names with
  * spaces or slashes stay one segment: restPath`/rest/api/group/${name}/member`.
@@ -112,17 +87,6 @@ function encodeSegment(segment: string): string {
   // URL parsing collapses bare dot segments, which would silently address a different resource.
   if (segment === '.' || segment === '..') return segment.replaceAll('.', '%2E');
   return encodeURIComponent(segment);
-}
-
-/** Parses a Retry-After header (delta seconds or HTTP-date) into milliseconds from `nowMs`; null if unusable. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | null {
-  if (value === null) return null;
-  const trimmed = value.trim();
-  if (trimmed === '') return null;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, at - nowMs);
 }
 
 type Attempt =
@@ -408,29 +372,4 @@ function parseJson(text: string, target: string, status: number): unknown {
       cause: error,
     });
   }
-}
-
-function serverMessage(text: string): string | null {
-  try {
-    const parsed = restError.safeParse(JSON.parse(text));
-    if (!parsed.success) return null;
-    const message = parsed.data.message ?? parsed.data.reason ?? null;
-    return message === null || message === '' ? null : message.slice(0, 300);
-  } catch {
-    return null;
-  }
-}
-
-/** The first string `code` along an error's cause chain (undici nests the socket error). */
-function networkCode(error: unknown): string | null {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
-    if ('code' in current && typeof current.code === 'string') return current.code;
-    current = 'cause' in current ? current.cause : undefined;
-  }
-  return null;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
