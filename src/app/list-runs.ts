@@ -42,12 +42,13 @@ export interface RunDetail extends RunSummary {
 export async function runDetail(store: Store, runId: string): Promise<RunDetail> {
   const run = await store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`seatkeeper runs\``);
-  const [summary] = (await listRuns(store, run.instance)).filter((r) => r.id === runId);
   const entries = await store.journal.entries(runId);
+  const counts = { claimed: 0, done: 0, 'already-done': 0, failed: 0, skipped: 0 };
+  for (const entry of entries) if (entry.outcome !== 'planned') counts[entry.outcome] += 1;
   const plan = await store.plans.get(run.planId);
   const plannedSteps = plan === null ? entries.length : plan.plan.rows.reduce((n, row) => n + row.steps.length, 0);
   const attention = entries
     .filter((e): e is typeof e & { outcome: 'failed' | 'claimed' } => e.outcome === 'failed' || e.outcome === 'claimed')
     .map((e) => ({ username: e.username, step: describeStep(e.step), outcome: e.outcome, error: e.error, at: e.at }));
-  return { ...(summary ?? { ...run, counts: { claimed: 0, done: 0, 'already-done': 0, failed: 0, skipped: 0 } }), plannedSteps, notStarted: Math.max(0, plannedSteps - entries.length), attention };
+  return { ...run, counts, plannedSteps, notStarted: Math.max(0, plannedSteps - entries.length), attention };
 }

@@ -76,7 +76,7 @@ export async function resumeInterruptedRuns(
   resume: (run: RunRecord) => Promise<RunReport>,
 ): Promise<InterruptedRunOutcome[]> {
   const outcomes: InterruptedRunOutcome[] = [];
-  const running = (await deps.store.journal.listRuns()).filter((run) => run.status === 'running').reverse();
+  const running = (await deps.store.journal.listRuns(undefined, 'running')).reverse();
   for (const run of running) {
     const base = { runId: run.id, instance: run.instance };
     const lease = await deps.store.leases.current(run.instance);
@@ -88,13 +88,9 @@ export async function resumeInterruptedRuns(
       outcomes.push({ ...base, action: 'resumed', report: await resume(run) });
     } catch (error) {
       // Another process took the lease first, or the run finished meanwhile: both leave nothing for this one to do.
-      if (error instanceof GuardTripped && error.guard === 'run.lease') {
-        outcomes.push({ ...base, action: 'held', detail: error.message });
-      } else if (error instanceof Conflict) {
-        outcomes.push({ ...base, action: 'held', detail: error.message });
-      } else {
-        outcomes.push({ ...base, action: 'failed', detail: error instanceof Error ? error.message : String(error) });
-      }
+      const held = (error instanceof GuardTripped && error.guard === 'run.lease') || error instanceof Conflict;
+      const detail = error instanceof Error ? error.message : String(error);
+      outcomes.push({ ...base, action: held ? 'held' : 'failed', detail });
     }
   }
   return outcomes;

@@ -1,17 +1,13 @@
 /** Use case: one policy's job, as the scheduler or `seatkeeper run POLICY` runs it: scan, plan, and apply if allowed. */
 
 import type { OrgDirectory } from './directory-port.ts';
-import type { ConfluenceConnector } from './confluence-port.ts';
-import type { ScheduleOutcome, Store } from './store-port.ts';
-import type { Clock } from './clock.ts';
+import type { ScheduleOutcome } from './store-port.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped } from '../domain/errors.ts';
 import { scanInstance } from './scan-instance.ts';
 import { planInstance } from './plan-instance.ts';
-import { applyPlan } from './apply-plan.ts';
-import type { LeaseOptions } from './run-lease.ts';
-import type { NoticeDelivery } from './lifecycle-run.ts';
+import { applyPlan, type RunDeps } from './apply-plan.ts';
 import { planHasWork } from '../domain/lifecycle.ts';
 
 /** How one job ended, in words an operator reads in `seatkeeper schedule`. */
@@ -27,16 +23,7 @@ export interface PolicyRunResult {
  * limit is left for approval, a guard that trips blocks the job; neither is an error of the job itself.
  */
 export async function runPolicy(
-  deps: {
-    store: Store;
-    connector: ConfluenceConnector;
-    clock: Clock;
-    concurrency: number;
-    signal?: AbortSignal;
-    notices?: NoticeDelivery;
-    directories?: ReadonlyMap<string, OrgDirectory>;
-    lease?: LeaseOptions;
-  },
+  deps: RunDeps & { readonly directories?: ReadonlyMap<string, OrgDirectory> },
   input: { policy: InactiveUsersPolicy; limits: SafetyLimits; protection: Protection; actor: string },
 ): Promise<PolicyRunResult> {
   const { store, connector, clock } = deps;
@@ -56,18 +43,7 @@ export async function runPolicy(
     if (!planHasWork(planned.plan)) {
       return { outcome: 'done', detail: `plan ${planned.planId}: nobody to change`, planId: planned.planId, runId: null };
     }
-    const report = await applyPlan(
-      {
-        store,
-        connector,
-        clock,
-        concurrency: deps.concurrency,
-        signal: deps.signal,
-        ...(deps.notices === undefined ? {} : { notices: deps.notices }),
-        ...(deps.lease === undefined ? {} : { lease: deps.lease }),
-      },
-      { planId: planned.planId, limits: input.limits, protection: input.protection },
-    );
+    const report = await applyPlan(deps, { planId: planned.planId, limits: input.limits, protection: input.protection });
     const { counts } = report;
     return {
       outcome: report.status === 'done' ? 'done' : 'done-with-failures',

@@ -174,7 +174,8 @@ export interface JournalRepository {
   /** Moves a `failed` or `skipped` entry back to `claimed` so a resume retries it; its prior state is kept. */
   reclaim(entryId: number, at: Date): Promise<void>;
   getRun(runId: string): Promise<RunRecord | null>;
-  listRuns(instance?: string): Promise<RunRecord[]>;
+  /** Runs newest first, of one instance and/or in one status when given. */
+  listRuns(instance?: string, status?: RunStatus): Promise<RunRecord[]>;
   /** Entries per outcome for each run of an instance (all instances when omitted), by run id; runs without entries are absent. */
   outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>>;
   entries(runId: string): Promise<JournalEntry[]>;

@@ -4,17 +4,14 @@
  * through the same journaled executor as any plan, so it is itself a run: journaled, resumable and undoable.
  */
 
-import type { ConfluenceConnector } from './confluence-port.ts';
 import type { Store } from './store-port.ts';
-import type { Clock } from './clock.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { JournalEntry, UserState } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
 import type { GuardVerdict, SafetyLimits } from '../domain/safety-guard.ts';
 import { driftVerdict, netChanges, undoPlan, undoRows, type LeftAlone, type UndoIdentity, type UndoScope } from '../domain/undo-planner.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
-import { applyPlan, type ApplyProgress, type RunReport } from './apply-plan.ts';
-import type { LeaseOptions } from './run-lease.ts';
+import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 
 /** What `planUndo` found and stored. */
@@ -36,16 +33,8 @@ export interface UndoOutcome extends UndoPlanned {
   readonly report: RunReport | null;
 }
 
-interface UndoDeps {
-  readonly store: Store;
-  readonly connector: ConfluenceConnector;
-  readonly clock: Clock;
-  readonly concurrency: number;
-  readonly progress?: ApplyProgress;
-  readonly signal?: AbortSignal;
-  /** The run lease's holder id and timing; defaults when absent. */
-  readonly lease?: LeaseOptions;
-}
+/** Undo runs through the executor like any plan; it sends no notices. */
+type UndoDeps = Omit<RunDeps, 'notices'>;
 
 /** What to undo, on which instance, and who asks. */
 export interface UndoRequest {

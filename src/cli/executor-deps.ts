@@ -1,7 +1,6 @@
 /** What apply, resume, undo and serve hand the journaled executor: one instance's connector, concurrency, lease and notices. */
 
 import type { CommandContext } from './command-context.ts';
-import type { ConfluenceConnector } from '../app/confluence-port.ts';
 import type { RunDeps } from '../app/apply-plan.ts';
 import { connectorFor, leaseOf } from './cli-runtime.ts';
 import { noticeDeliveryFor } from './notice-runtime.ts';
@@ -23,7 +22,7 @@ export async function withExecutor<T>(
   ctx: CommandContext,
   instance: string,
   options: ExecutorOptions,
-  body: (deps: RunDeps & { connector: ConfluenceConnector }) => Promise<T>,
+  body: (deps: RunDeps) => Promise<T>,
 ): Promise<T> {
   const connector = connectorFor(ctx.config, instance, options.log ?? ctx.note);
   const notices = options.sendNotices ? noticeDeliveryFor(ctx.config) : undefined;

@@ -132,9 +132,10 @@ export class SqlJournalRepository implements JournalRepository {
     return row === undefined ? null : toRunRecord(row);
   }
 
-  async listRuns(instance?: string): Promise<RunRecord[]> {
+  async listRuns(instance?: string, status?: RunStatus): Promise<RunRecord[]> {
     let query = this.context.db.selectFrom('runs').selectAll();
     if (instance !== undefined) query = query.where('instance', '=', instance);
+    if (status !== undefined) query = query.where('status', '=', status);
     const rows = await query.orderBy('started_at', 'desc').orderBy('seq', 'desc').execute();
     return rows.map(toRunRecord);
   }

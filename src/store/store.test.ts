@@ -304,6 +304,9 @@ describeEachDialect('store', (fixture) => {
     assert.deepStrictEqual((await store.journal.listRuns('journal')).map((run) => run.id), [second.id, first.id]);
     assert.ok((await store.journal.listRuns()).some((run) => run.id === first.id));
     assert.deepStrictEqual(await store.journal.listRuns('nobody'), []);
+    assert.deepStrictEqual((await store.journal.listRuns('journal', 'running')).map((run) => run.id), [second.id]);
+    assert.deepStrictEqual((await store.journal.listRuns('journal', 'done-with-failures')).map((run) => run.id), [first.id]);
+    assert.deepStrictEqual(await store.journal.listRuns('journal', 'stopped'), []);
     assert.equal(await store.journal.getRun('run_nosuchrun0'), null);
     await assert.rejects(store.journal.startRun({ planId: 'plan_nosuchplan', instance: 'journal', startedAt: days(0) }), NotFound);
     await assert.rejects(store.journal.startRun({ planId, instance: 'elsewhere', startedAt: days(0) }), Conflict);
