@@ -21,11 +21,21 @@ export interface ConfluenceCapabilities {
   readonly rename: boolean;
   /** `PUT /rest/api/admin/user/{username}` for display name and e-mail. */
   readonly updateProfile: boolean;
+  /**
+   * What `listGroupMembers` yields: `direct` members only (the database's cwd_membership), or a list that may be
+   * `flattened` with the members of child groups (Confluence's REST member list; undocumented, evidence says flattened),
+   * from which the scan derives direct memberships through the nesting.
+   */
+  readonly memberLists: 'direct' | 'maybe-flattened';
 }
+
+/** Where the version was read: `server-information` (9.1+), else routes every version has. */
+export type VersionSource = 'server-information' | 'applinks-manifest' | 'page-meta';
 
 /** Who we are connected as and to what. */
 export interface InstanceProbe {
   readonly version: string;
+  readonly versionSource: VersionSource;
   readonly connectedAs: string;
   readonly baseUrl: string;
 }
@@ -37,6 +47,8 @@ export interface ListedUser {
   readonly displayName: string;
   readonly email: string | null;
   readonly status: AccountStatus;
+  /** The `status` word as Confluence sent it (null when none): an unknown one is counted and named by the scan. */
+  readonly statusWord: string | null;
   readonly directory: string | null;
 }
 
@@ -50,6 +62,8 @@ export interface LoginFact {
    * Confluence resolves it to (the first active one in directory order). `null` from REST, which never says.
    */
   readonly directory: string | null;
+  /** E-mail where this source has it (the 10.2 admin list, cwd_user.email_address); null when not said. */
+  readonly email: string | null;
 }
 
 /** The instance's user directories and the groups whose membership Confluence cannot change. */
@@ -69,7 +83,10 @@ export interface ConfluenceConnector {
   /** Every registered user. Throws ConnectorError when paging ends short of the promised total. */
   listUsers(signal?: AbortSignal): AsyncIterable<ListedUser>;
   listGroups(signal?: AbortSignal): AsyncIterable<string>;
-  /** Direct user members of one group, as usernames. */
+  /**
+   * The users a group lists, as usernames: direct members, or flattened (see `capabilities.memberLists`). Throws
+   * UnaddressableName for a name that cannot be put into a path.
+   */
   listGroupMembers(group: string, signal?: AbortSignal): AsyncIterable<Membership>;
   /** Direct child groups of one group. */
   listChildGroups(group: string, signal?: AbortSignal): AsyncIterable<GroupNesting>;
@@ -88,8 +105,10 @@ export interface ConfluenceConnector {
   readUserState(username: string, signal?: AbortSignal): Promise<UserState | null>;
   addToGroup(username: string, group: string, signal?: AbortSignal): Promise<void>;
   removeFromGroup(username: string, group: string, signal?: AbortSignal): Promise<void>;
-  revokeUseGrant(username: string, signal?: AbortSignal): Promise<void>;
-  grantUse(username: string, signal?: AbortSignal): Promise<void>;
+  /** Revokes "can use" (Confluence removes every other individual permission with it), then grants `restore` back. */
+  revokeUseGrant(username: string, signal?: AbortSignal, restore?: readonly string[]): Promise<void>;
+  /** Grants "can use" individually, with `restore`: other global permissions put back with it (undo of a revoke). */
+  grantUse(username: string, signal?: AbortSignal, restore?: readonly string[]): Promise<void>;
   disable(username: string, signal?: AbortSignal): Promise<void>;
   enable(username: string, signal?: AbortSignal): Promise<void>;
   /** `PUT /rest/api/admin/user/{username}` with the full name; only where `capabilities.updateProfile`. */

@@ -31,3 +31,28 @@ export class CircuitOpenError extends ConnectorError {
     super(message, { target: options.target, retryable: true });
   }
 }
+
+/**
+ * A name (user or group) the connector will not put into a request path, because it cannot be addressed safely there
+ * (e.g. a group name with `/`, which Confluence's group routes reject). A scan names such a group; a run reports the
+ * row as not possible with `why`.
+ */
+export class UnaddressableName extends ConnectorError {
+  override readonly name = 'UnaddressableName';
+
+  constructor(
+    readonly value: string,
+    readonly why: string,
+    target: string,
+  ) {
+    super(`not possible: "${value}" cannot be addressed safely over REST (${why})`, { target });
+  }
+}
+
+/**
+ * The instance refused a write it understood (a 4xx other than 401, 404 and 429): a read-only directory, a missing
+ * permission or a secure-administrator-session rule; Confluence does not document which. The message quotes it.
+ */
+export class WriteRefused extends ConnectorError {
+  override readonly name = 'WriteRefused';
+}

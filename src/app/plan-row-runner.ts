@@ -123,9 +123,9 @@ export async function sendStep(connector: ConfluenceConnector, username: string,
     case 'add-group':
       return connector.addToGroup(username, step.group, signal);
     case 'revoke-use-grant':
-      return connector.revokeUseGrant(username, signal);
+      return connector.revokeUseGrant(username, signal, step.restore);
     case 'grant-use':
-      return connector.grantUse(username, signal);
+      return connector.grantUse(username, signal, step.restore);
     case 'disable':
       return connector.disable(username, signal);
     case 'enable':

@@ -1,4 +1,8 @@
-/** What each step means against a user's state: whether it is already done, and what undoes it. */
+/**
+ * What each step means against a user's state: whether it is already done, and what undoes it. The two individual
+ * "can use" steps set the user's individual global permissions exactly (Confluence removes every other one with a
+ * revoke of "can use"), so an undo puts back the set the user held, no more and no less.
+ */
 
 import type { ActionStep } from './plan.ts';
 import type { UserState } from './journal.ts';
@@ -11,9 +15,10 @@ export function isAlreadyDone(step: ActionStep, state: UserState): boolean {
     case 'add-group':
       return state.groups.includes(step.group);
     case 'revoke-use-grant':
-      return !state.useGrant;
+      // Revoking leaves exactly `restore` (Confluence removes the rest with "can use").
+      return !state.useGrant && sameSet(state.otherPermissions, step.restore ?? []);
     case 'grant-use':
-      return state.useGrant;
+      return state.useGrant && sameSet(state.otherPermissions, step.restore ?? []);
     case 'disable':
       return state.status === 'disabled';
     case 'enable':
@@ -31,9 +36,10 @@ export function inverseOf(step: ActionStep, prior: UserState): ActionStep {
     case 'add-group':
       return { kind: 'remove-group', group: step.group };
     case 'revoke-use-grant':
-      return { kind: 'grant-use' };
+      // Revoking "can use" took every other individual permission with it: put those back too.
+      return prior.otherPermissions.length > 0 ? { kind: 'grant-use', restore: [...prior.otherPermissions] } : { kind: 'grant-use' };
     case 'grant-use':
-      return { kind: 'revoke-use-grant' };
+      return prior.otherPermissions.length > 0 ? { kind: 'revoke-use-grant', restore: [...prior.otherPermissions] } : { kind: 'revoke-use-grant' };
     case 'disable':
       return { kind: 'enable' };
     case 'enable':
@@ -51,9 +57,9 @@ export function applyStep(step: ActionStep, state: UserState): UserState {
     case 'add-group':
       return state.groups.includes(step.group) ? state : { ...state, groups: [...state.groups, step.group].sort() };
     case 'revoke-use-grant':
-      return { ...state, useGrant: false };
+      return { ...state, useGrant: false, otherPermissions: [...(step.restore ?? [])].sort() };
     case 'grant-use':
-      return { ...state, useGrant: true };
+      return { ...state, useGrant: true, otherPermissions: [...(step.restore ?? [])].sort() };
     case 'disable':
       return { ...state, status: 'disabled' };
     case 'enable':
@@ -71,9 +77,13 @@ export function describeStep(step: ActionStep): string {
     case 'add-group':
       return `add to ${step.group}`;
     case 'revoke-use-grant':
-      return 'revoke individual "can use"';
+      return step.restore !== undefined && step.restore.length > 0
+        ? `revoke individual "can use", keeping ${step.restore.join(', ')}`
+        : 'revoke individual "can use"';
     case 'grant-use':
-      return 'grant individual "can use"';
+      return step.restore !== undefined && step.restore.length > 0
+        ? `grant individual "can use" with ${step.restore.join(', ')}`
+        : 'grant individual "can use"';
     case 'disable':
       return 'deactivate';
     case 'enable':
@@ -81,4 +91,9 @@ export function describeStep(step: ActionStep): string {
     case 'set-display-name':
       return `set display name to "${step.displayName}"`;
   }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((value) => set.has(value));
 }

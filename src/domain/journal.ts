@@ -12,6 +12,11 @@ export interface UserState {
   readonly groups: readonly string[];
   /** Whether the user holds "can use" individually. */
   readonly useGrant: boolean;
+  /**
+   * Other global permissions the user holds individually (`targetType/operationKey`, e.g. `space/create`), sorted.
+   * Confluence removes them all when "can use" is revoked, so undo of a revoke grants them back.
+   */
+  readonly otherPermissions: readonly string[];
 }
 
 export type StepOutcome = 'planned' | 'claimed' | 'done' | 'already-done' | 'failed' | 'skipped';

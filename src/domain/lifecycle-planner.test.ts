@@ -90,7 +90,7 @@ function applyPlan(w: World, plan: Plan, now: Date): string[] {
   for (const row of plan.rows) {
     const current = w.users.get(row.username);
     assert.ok(current);
-    let state: UserState = { username: row.username, status: current.status, displayName: current.displayName, groups: [], useGrant: false };
+    let state: UserState = { username: row.username, status: current.status, displayName: current.displayName, groups: [], useGrant: false, otherPermissions: [] };
     for (const step of row.steps) {
       state = applyStep(step, state);
       if (step.kind === 'remove-group') w.members.get(step.group)?.delete(row.username);

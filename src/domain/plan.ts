@@ -6,8 +6,13 @@ import type { LifecycleAction, PlanLifecycle } from './lifecycle.ts';
 export type ActionStep =
   | { readonly kind: 'remove-group'; readonly group: string }
   | { readonly kind: 'add-group'; readonly group: string }
-  | { readonly kind: 'revoke-use-grant' }
-  | { readonly kind: 'grant-use' }
+  /**
+   * Confluence removes every individual global permission with "can use"; `restore` lists the ones granted back right
+   * after (the undo of a grant-use, so the permissions the user held before it survive).
+   */
+  | { readonly kind: 'revoke-use-grant'; readonly restore?: readonly string[] }
+  /** Leaves the user with "can use" and exactly `restore` as other individual permissions (the undo of a revoke). */
+  | { readonly kind: 'grant-use'; readonly restore?: readonly string[] }
   | { readonly kind: 'disable' }
   | { readonly kind: 'enable' }
   /** The portable alternative to a username rename: e.g. "Alice Smith (inactive)". */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decideStep, type StepDecision, type StepFacts } from './step-reconciliation.ts';
 import type { UserState } from './journal.ts';
 
-const member: UserState = { username: 'ann', status: 'active', displayName: 'Ann', groups: ['confluence-users'], useGrant: false };
+const member: UserState = { username: 'ann', status: 'active', displayName: 'Ann', groups: ['confluence-users'], useGrant: false, otherPermissions: [] };
 const removed: UserState = { ...member, groups: [] };
 const step = { kind: 'remove-group', group: 'confluence-users' } as const;
 

@@ -25,7 +25,9 @@ function stateArb(username: string): fc.Arbitrary<UserState> {
     displayName: fc.constantFrom(...NAMES),
     groups: fc.subarray(GROUPS).map((g) => [...g].sort()),
     useGrant: fc.boolean(),
-  }).map((s) => ({ ...s })); // fc.record builds null-prototype objects; deepStrictEqual would tell them apart
+    otherPermissions: fc.subarray(['personal_space/create', 'space/create']).map((p) => [...p].sort()),
+    // Revoking "can use" removes every other individual permission, so a user without it holds none of them.
+  }).map((s) => ({ ...s, otherPermissions: s.useGrant ? s.otherPermissions : [] })); // fc.record builds null-prototype objects; deepStrictEqual would tell them apart
 }
 
 /** A step of a policy run; `fail` and `skip` stand for the executor's failed and skipped outcomes. */

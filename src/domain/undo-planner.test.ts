@@ -6,8 +6,8 @@ import { verifyPlanHash } from './plan-hash.ts';
 import type { ActionStep, PlanRow } from './plan.ts';
 import type { JournalEntry, StepOutcome, UserState } from './journal.ts';
 
-const ALICE: UserState = { username: 'alice', status: 'active', displayName: 'Alice', groups: ['confluence-users', 'engineering'], useGrant: true };
-const BOB: UserState = { username: 'bob', status: 'active', displayName: 'Bob', groups: ['confluence-users'], useGrant: false };
+const ALICE: UserState = { username: 'alice', status: 'active', displayName: 'Alice', groups: ['confluence-users', 'engineering'], useGrant: true, otherPermissions: [] };
+const BOB: UserState = { username: 'bob', status: 'active', displayName: 'Bob', groups: ['confluence-users'], useGrant: false, otherPermissions: [] };
 const IDS = new Map([
   ['alice', { userKey: 'key-alice', directory: 'Confluence Internal Directory' }],
   ['bob', { userKey: 'key-bob', directory: null }],

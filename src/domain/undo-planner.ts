@@ -30,13 +30,26 @@ function fieldOf(step: ActionStep): Field {
     }
     case 'revoke-use-grant':
     case 'grant-use':
-      return { key: 'use-grant', label: 'individual "can use"', read: (s) => s.useGrant };
+      // One field with the other individual permissions: revoking "can use" removes them too.
+      return { key: 'use-grant', label: 'individual "can use"', read: usePermissions };
     case 'disable':
     case 'enable':
       return { key: 'status', label: 'account', read: (s) => s.status };
     case 'set-display-name':
       return { key: 'display-name', label: 'display name', read: (s) => s.displayName };
   }
+}
+
+/** The individual grant as one value: a boolean when no other individual permission is held, else a text naming them. */
+function usePermissions(state: UserState): FieldValue {
+  if (state.otherPermissions.length === 0) return state.useGrant;
+  return `${state.useGrant ? 'granted' : 'not granted'} with ${state.otherPermissions.join(', ')}`;
+}
+
+/** The step that puts the individual permissions back as `before` held them. */
+function restoreUsePermissions(before: UserState): ActionStep {
+  const restore = before.otherPermissions.length > 0 ? { restore: [...before.otherPermissions] } : {};
+  return before.useGrant ? { kind: 'grant-use', ...restore } : { kind: 'revoke-use-grant', ...restore };
 }
 
 /** A journal entry that changed the target: only `done` steps were Seatkeeper's doing, and only they are undone. */
@@ -129,7 +142,7 @@ export function netChanges(entries: readonly JournalEntry[], scope: UndoScope): 
     }
     // inverseOf(last step) restores `before`: each field is two-valued for these steps, and a display name is put
     // back to the name before the first change in the scope, not the one before the last.
-    const undo = inverseOf(last.step, first.prior);
+    const undo = field.key === 'use-grant' ? restoreUsePermissions(first.prior) : inverseOf(last.step, first.prior);
     changes.push({
       username,
       field: field.key,
@@ -153,6 +166,7 @@ function driftText(change: FieldChange, now: FieldValue): string {
     const how = now === 'active' ? 'reactivated' : now === 'disabled' ? 'deactivated' : 'unreadable now, perhaps changed';
     return `account: ${how} ${since}`;
   }
+  if (typeof now === 'string' && change.field === 'use-grant') return `${change.label}: now ${now} ${since}`;
   const what = change.field === 'use-grant' ? (now === true ? 'granted back' : 'revoked') : now === true ? 'added back' : 'removed';
   return `${change.label}: ${what} ${since}`;
 }

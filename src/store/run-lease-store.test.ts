@@ -27,7 +27,7 @@ function plan(instance: string): Plan {
   return { ...body, hash: hashPlan(body) };
 }
 
-const ann: UserState = { username: 'ann', status: 'active', displayName: 'Ann', groups: ['confluence-users'], useGrant: false };
+const ann: UserState = { username: 'ann', status: 'active', displayName: 'Ann', groups: ['confluence-users'], useGrant: false, otherPermissions: [] };
 
 describeEachDialect('run leases and resume records', (fixture) => {
   let store: Store;

@@ -44,8 +44,8 @@ export const groupNamesSchema: z.ZodType<string[]> = z.array(z.string());
 const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, { kind: K }>> } = {
   'remove-group': z.object({ kind: z.literal('remove-group'), group: z.string() }),
   'add-group': z.object({ kind: z.literal('add-group'), group: z.string() }),
-  'revoke-use-grant': z.object({ kind: z.literal('revoke-use-grant') }),
-  'grant-use': z.object({ kind: z.literal('grant-use') }),
+  'revoke-use-grant': z.object({ kind: z.literal('revoke-use-grant'), restore: z.array(z.string()).optional() }),
+  'grant-use': z.object({ kind: z.literal('grant-use'), restore: z.array(z.string()).optional() }),
   disable: z.object({ kind: z.literal('disable') }),
   enable: z.object({ kind: z.literal('enable') }),
   'set-display-name': z.object({ kind: z.literal('set-display-name'), displayName: z.string() }),
@@ -61,6 +61,8 @@ export const userStateSchema: z.ZodType<UserState> = z.object({
   displayName: z.string(),
   groups: z.array(z.string()),
   useGrant: z.boolean(),
+  // Journal entries written before permissions were read have none.
+  otherPermissions: z.array(z.string()).default([]),
 });
 
 const selectionReasonSchema: z.ZodType<SelectionReason> = z.object({

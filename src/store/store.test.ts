@@ -271,7 +271,7 @@ describeEachDialect('store', (fixture) => {
 
   test('the journal claims and settles steps, lists them per run and per user, and lists runs newest first', async () => {
     const planId = await store.plans.save(plan('journal', 'scan_cccccccccc', '2026-01-10T08:00:00.000Z'), 'planned');
-    const prior: UserState = { username: 'carol', status: 'active', displayName: 'Carol', groups: ['confluence-users', 'staff'], useGrant: true };
+    const prior: UserState = { username: 'carol', status: 'active', displayName: 'Carol', groups: ['confluence-users', 'staff'], useGrant: true, otherPermissions: [] };
 
     const first = await store.journal.startRun({ planId, instance: 'journal', startedAt: days(0) });
     assert.match(first.id, /^run_[0-9a-z]{10}$/);

@@ -59,6 +59,7 @@ function stateOf(emulator: RunningConfluenceEmulator, username: string): UserSta
     displayName: user.displayName,
     groups: emulator.state.groupsOf(username).map((g) => g.name).sort(),
     useGrant: emulator.state.userPermissions(username).includes('application/use'),
+    otherPermissions: emulator.state.userPermissions(username).filter((p) => p !== 'application/use'),
   };
 }
 

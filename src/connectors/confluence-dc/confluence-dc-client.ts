@@ -3,9 +3,9 @@
  * paging, and errors that say what the admin has to fix. Knows nothing of the domain; mapping does that.
  */
 
-import { paginate } from './confluence-dc-paging.ts';
+import { paginate, paginatePages } from './confluence-dc-paging.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConnectorError } from '../../app/connector-error.ts';
+import { ConnectorError, UnaddressableName } from '../../app/connector-error.ts';
 import { CircuitBreaker, DEFAULT_CIRCUIT_BREAKER, type AttemptHealth, type CircuitEvent } from '../circuit-breaker.ts';
 import type { ConfluenceDcAuth } from './confluence-dc-config.ts';
 import { Semaphore } from './confluence-dc-semaphore.ts';
@@ -56,9 +56,11 @@ export interface RequestOptions {
   readonly probe?: boolean;
   /** Non-2xx statuses handed back to the caller instead of thrown (e.g. 404 for a user that is gone). */
   readonly accept?: readonly number[];
+  /** Ask for HTML and hand the body back as text (a page's `<meta>` tags carry the version on every release). */
+  readonly text?: boolean;
 }
 
-/** A response the caller asked for: 2xx or one of `accept`. `body` is parsed JSON, or null when empty. */
+/** A response the caller asked for: 2xx or one of `accept`. `body` is parsed JSON (text with `text: true`), or null when empty. */
 export interface ClientResponse {
   readonly status: number;
   readonly body: unknown;
@@ -72,21 +74,34 @@ const DEFAULTS = {
 } as const;
 
 /**
- * Builds a REST path with every interpolated value encoded as one path segment, so group names with
- * spaces or slashes stay one segment: restPath`/rest/api/group/${name}/member`.
+ * Why a name cannot be put into a REST path safely, or null when it can. A `/` (raw or encoded) is rejected by
+ * Confluence's group routes and, behind a proxy that decodes, addresses another resource; `\\`, `%`, control
+ * characters and `.`/`..` can be normalised into a different path by a proxy or by URL parsing itself.
+ */
+export function pathProblem(name: string): string | null {
+  if (name === '' || name.trim() === '') return 'the name is empty';
+  if (name.includes('/')) return 'the name contains "/", which Confluence\'s REST routes cannot address';
+  if (name.includes('\\')) return 'the name contains "\\"';
+  if (name.includes('%')) return 'the name contains "%"';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'the name contains a control character';
+  if (/^\.+$/.test(name.trim())) return 'the name is made of dots only';
+  return null;
+}
+
+/**
+ * Builds a REST path with every interpolated value encoded as one path segment:
+ * restPath`/rest/api/group/${name}/member`. Throws UnaddressableName for a value `pathProblem` refuses, so a hostile
+ * or unusual name never reaches a path.
  */
 export function restPath(strings: TemplateStringsArray, ...segments: readonly string[]): string {
   let out = strings[0] ?? '';
   segments.forEach((segment, i) => {
-    out += encodeSegment(segment) + (strings[i + 1] ?? '');
+    const problem = pathProblem(segment);
+    if (problem !== null) throw new UnaddressableName(segment, problem, `${out}…`);
+    out += encodeURIComponent(segment) + (strings[i + 1] ?? '');
   });
   return out;
-}
-
-function encodeSegment(segment: string): string {
-  // URL parsing collapses bare dot segments, which would silently address a different resource.
-  if (segment === '.' || segment === '..') return segment.replaceAll('.', '%2E');
-  return encodeURIComponent(segment);
 }
 
 type Attempt =
@@ -212,6 +227,14 @@ export class ConfluenceDcClient {
     });
   }
 
+  /** As `paginate`, a page at a time. */
+  paginatePages(path: string, query: QueryParams = {}, signal?: AbortSignal): AsyncGenerator<readonly unknown[]> {
+    return paginatePages((start) => this.getJson(path, { query: { ...query, start, limit: this.pageSize }, signal }), {
+      target: `${this.instanceId} GET ${path}`,
+      prefetch: this.#concurrency,
+    });
+  }
+
   #backoffMs(attempt: number): number {
     // Full jitter: spreads retries of many concurrent requests instead of bunching them up.
     return Math.floor(this.#random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1)));
@@ -256,7 +279,7 @@ export class ConfluenceDcClient {
   async #attempt(method: string, url: string, target: string, options: RequestOptions): Promise<Attempt> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const headers: Record<string, string> = { Accept: 'application/json', Authorization: this.#authorization };
+    const headers: Record<string, string> = { Accept: options.text === true ? 'text/html' : 'application/json', Authorization: this.#authorization };
     if (method !== 'GET') headers['X-Atlassian-Token'] = 'no-check';
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     try {
@@ -270,7 +293,8 @@ export class ConfluenceDcClient {
       // Read the body inside the permit and the timeout: a stalled body is as bad as a stalled header.
       const text = await response.text();
       if (response.ok || options.accept?.includes(response.status)) {
-        return { kind: 'done', response: { status: response.status, body: parseJson(text, target, response.status) } };
+        const body = options.text === true ? text : parseJson(text, target, response.status);
+        return { kind: 'done', response: { status: response.status, body } };
       }
       return this.#statusFailure(response, text, url, target, options);
     } catch (error) {

@@ -4,7 +4,7 @@
  * source below that. Version gates live here; HTTP lives in the client; payload shapes in the mapping.
  */
 
-import { ConnectorError } from '../../app/connector-error.ts';
+import { ConnectorError, WriteRefused } from '../../app/connector-error.ts';
 import type {
   ConfluenceCapabilities,
   ConfluenceConnector,
@@ -12,17 +12,19 @@ import type {
   InstanceProbe,
   ListedUser,
   LoginFact,
+  VersionSource,
 } from '../../app/confluence-port.ts';
 import type { UserState } from '../../domain/journal.ts';
 import type { GroupNesting, LicenseUsage, Membership, PermissionGrants } from '../../domain/snapshot.ts';
 import { ConfluenceDcClient, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
+import { readConfluenceVersion, type KnownVersion } from './confluence-dc-version.ts';
 import type { ConfluenceDcConfig } from './confluence-dc-config.ts';
 import { createConfluenceDatabaseSource, type ConfluenceDatabaseSource } from './confluence-dc-database.ts';
 import {
   PayloadError,
   atLeast,
   classifyGlobalPermissions,
-  hasDirectUseGrant,
+  individualPermissions,
   mapActiveUserLogin,
   mapChildGroup,
   mapCurrentUser,
@@ -30,7 +32,6 @@ import {
   mapLicenseCount,
   mapMember,
   mapPerson,
-  mapServerInformation,
   toPermissionGrants,
   type UserRef,
   type Version,
@@ -56,7 +57,22 @@ const REST_LAST_LOGIN_SINCE: Version = [10, 2, 0];
  * cannot be seen there; the connecting account is protected anyway through `connectedAs`.
  */
 const CONVENTIONAL_ADMIN_GROUPS = ['confluence-administrators', 'system-administrators'];
-const USE = [{ targetType: 'application', operationKey: 'use' }];
+const USE_PERMISSION = 'application/use';
+const USE = operations([USE_PERMISSION]);
+
+/** `['application/use']` → the permissions API's body `[{targetType, operationKey}]`. */
+function operations(permissions: readonly string[]): { targetType: string; operationKey: string }[] {
+  return permissions.map((permission) => {
+    const [targetType = '', operationKey = ''] = permission.split('/');
+    return { targetType, operationKey };
+  });
+}
+
+/** The route the version was read from, for error targets. */
+function versionRoute(source: VersionSource): string {
+  if (source === 'server-information') return '/rest/api/server-information';
+  return source === 'applinks-manifest' ? '/rest/applinks/1.0/manifest' : '/login.action';
+}
 
 /** Creates the connector for one configured instance; nothing is contacted until a method is called. */
 export function createConfluenceDcConnector(
@@ -66,22 +82,21 @@ export function createConfluenceDcConnector(
 ): ConfluenceDcConnector {
   const client = new ConfluenceDcClient({ instanceId, ...config }, deps);
   const target = (method: string, path: string): string => `${instanceId} ${method} ${path}`;
-  let known: { readonly text: string; readonly parsed: Version } | null = null;
-  let pendingVersion: Promise<{ readonly text: string; readonly parsed: Version }> | null = null;
+  let known: KnownVersion | null = null;
+  let pendingVersion: Promise<KnownVersion> | null = null;
   let database: ConfluenceDatabaseSource | null = deps.database ?? null;
 
   /** The server version, read once (probe reads it first; any method may be the first call). */
-  const version = (signal?: AbortSignal): Promise<{ readonly text: string; readonly parsed: Version }> => {
+  const version = (signal?: AbortSignal): Promise<KnownVersion> => {
     if (known !== null) return Promise.resolve(known);
-    pendingVersion ??= (async () => {
-      const path = '/rest/api/server-information';
-      const body = await client.getJson(path, { probe: true, signal });
-      const parsed = mapped(target('GET', path), true, () => mapServerInformation(body));
-      known = { text: parsed.version, parsed: parsed.parsed };
-      return known;
-    })().finally(() => {
-      pendingVersion = null;
-    });
+    pendingVersion ??= readConfluenceVersion(client, signal)
+      .then((read) => {
+        known = read;
+        return read;
+      })
+      .finally(() => {
+        pendingVersion = null;
+      });
     return pendingVersion;
   };
 
@@ -89,7 +104,7 @@ export function createConfluenceDcConnector(
     const v = await version(signal);
     if (!atLeast(v.parsed, USER_LIST_SINCE)) {
       throw new ConnectorError(`Confluence 8.4 or later is needed for /rest/api/user/list; this is ${v.text}`, {
-        target: target('GET', '/rest/api/server-information'),
+        target: target('GET', versionRoute(v.source)),
         fixable: true,
       });
     }
@@ -106,7 +121,7 @@ export function createConfluenceDcConnector(
   };
 
   /** Problems between the configuration and this version, all named at once. */
-  const configProblems = (v: { text: string; parsed: Version }): string[] => {
+  const configProblems = (v: KnownVersion): string[] => {
     const problems: string[] = [];
     if (config.lastLogin === 'rest' && !atLeast(v.parsed, REST_LAST_LOGIN_SINCE)) problems.push(restLastLoginMissing(v.text));
     if (config.licenseGroups === 'auto' && !atLeast(v.parsed, PERMISSIONS_API_SINCE)) problems.push(licenseGroupsNeeded(v.text));
@@ -131,24 +146,31 @@ export function createConfluenceDcConnector(
     try {
       await client.request(method, path, { body, signal });
     } catch (error) {
-      if (!(error instanceof ConnectorError)) throw error;
-      if (error.status === 402) {
-        throw new ConnectorError(`${what}: no licence seat left (402); free a seat or raise the licence tier first`, {
-          target: error.target,
-          status: 402,
-          cause: error,
-        });
-      }
-      if (error.status === 403) {
-        // On a write, 403 usually means a read-only directory rather than missing admin rights.
-        throw new ConnectorError(`${what}: Confluence refused (403); the user's directory may be read-only: ${error.message}`, {
-          target: error.target,
-          status: 403,
-          cause: error,
-        });
+      if (!(error instanceof ConnectorError) || error.status === null) throw error;
+      const status = error.status;
+      // A 4xx the server understood is its answer to this write: say what it said, and let the runner judge the row.
+      // Confluence does not document why a write is refused (a read-only directory, a missing permission, a secure
+      // administrator session), and 402 is documented only for creating users, so nothing more is read into it.
+      if (status >= 400 && status < 500 && status !== 401 && status !== 404 && status !== 429) {
+        throw new WriteRefused(`${what}: Confluence refused it (${status}): ${error.message}`, { target: error.target, status, cause: error });
       }
       throw error;
     }
+  };
+
+  /** The user key for a username, read over a query parameter (keys go into the permissions routes' paths). */
+  const userKeyOf = async (username: string, signal?: AbortSignal): Promise<string> => {
+    const found = await client.request('GET', '/rest/api/user', { query: { username }, accept: [404], signal });
+    const user = found.status === 404 ? null : mapped(target('GET', '/rest/api/user'), false, () => mapPerson(found.body));
+    if (user === null) throw new ConnectorError(`no user ${username}`, { target: target('GET', '/rest/api/user'), status: 404 });
+    return user.userKey;
+  };
+
+  /** The user's individual global permissions as `targetType/operationKey`, sorted (9.3+). */
+  const permissionsOf = async (userKey: string, signal?: AbortSignal): Promise<string[]> => {
+    const path = restPath`/rest/api/permissions/user/${userKey}`;
+    const body = await client.getJson(path, { signal });
+    return mapped(target('GET', path), false, () => individualPermissions(body));
   };
 
   const requirePermissionsApi = async (what: string, signal?: AbortSignal): Promise<void> => {
@@ -171,6 +193,8 @@ export function createConfluenceDcConnector(
         disable: true,
         rename: false,
         updateProfile: true,
+        // Members are read over REST, whose member list may include child groups' members (undocumented).
+        memberLists: 'maybe-flattened',
       };
     },
 
@@ -187,10 +211,10 @@ export function createConfluenceDcConnector(
       await confirmAdministrator(client, v.parsed, signal);
       const problems = configProblems(v);
       if (problems.length > 0) {
-        throw new ConnectorError(problems.join('; '), { target: target('GET', '/rest/api/server-information'), fixable: true });
+        throw new ConnectorError(problems.join('; '), { target: target('GET', versionRoute(v.source)), fixable: true });
       }
       if (config.lastLogin === 'database') await databaseSource().check(signal);
-      return { version: v.text, connectedAs, baseUrl: client.baseUrl };
+      return { version: v.text, versionSource: v.source, connectedAs, baseUrl: client.baseUrl };
     },
 
     async *listUsers(signal): AsyncIterable<ListedUser> {
@@ -253,7 +277,20 @@ export function createConfluenceDcConnector(
       }
       // Only licensed, active users are listed: unlicensed and disabled accounts get no fact here, and
       // Seatkeeper's own memory of their last login is what keeps it.
-      yield* mapEach(client.paginate(path, { expand: 'lastLogin' }, signal), target('GET', path), mapActiveUserLogin);
+      let start = 0;
+      for await (const results of client.paginatePages(path, { expand: 'lastLogin' }, signal)) {
+        const entries = results.flatMap((raw) => mapped(target('GET', path), false, () => mapActiveUserLogin(raw)) ?? []);
+        if (entries.length > 0 && !entries.some((entry) => entry.lastLoginSent)) {
+          // Read as "never logged in", a missing field would make every licensed user reclaimable.
+          throw new ConnectorError(
+            `Confluence did not send lastLogin on the page at start=${start} of ${path}?expand=lastLogin: ` +
+              'the expansion is not honoured here; set lastLogin: database with a read-only database: URL',
+            { target: target('GET', path) },
+          );
+        }
+        for (const entry of entries) yield entry.fact;
+        start += results.length;
+      }
     },
 
     async readDirectories(signal): Promise<DirectoryFacts | null> {
@@ -273,14 +310,12 @@ export function createConfluenceDcConnector(
         groups.push(group);
       }
       groups.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      let useGrant = false;
+      let permissions: string[] = [];
       // Before 9.3 there is no REST view of (and no REST way to change) an individual grant.
-      if (atLeast((await version(signal)).parsed, PERMISSIONS_API_SINCE)) {
-        const path = restPath`/rest/api/permissions/user/${user.username}`;
-        const body = await client.getJson(path, { signal });
-        useGrant = mapped(target('GET', path), false, () => hasDirectUseGrant(body));
-      }
-      return { username: user.username, status: user.status, displayName: user.displayName, groups, useGrant };
+      if (atLeast((await version(signal)).parsed, PERMISSIONS_API_SINCE)) permissions = await permissionsOf(user.userKey, signal);
+      const useGrant = permissions.includes(USE_PERMISSION);
+      const otherPermissions = permissions.filter((p) => p !== USE_PERMISSION);
+      return { username: user.username, status: user.status, displayName: user.displayName, groups, useGrant, otherPermissions };
     },
 
     async addToGroup(username, group, signal) {
@@ -291,14 +326,26 @@ export function createConfluenceDcConnector(
       await write('DELETE', restPath`/rest/api/user/${username}/group/${group}`, `removing ${username} from ${group}`, undefined, signal);
     },
 
-    async revokeUseGrant(username, signal) {
+    async revokeUseGrant(username, signal, restore = []) {
       await requirePermissionsApi(`revoking the "can use" grant of ${username}`, signal);
-      await write('PUT', restPath`/rest/api/permissions/user/${username}/revoke`, `revoking "can use" of ${username}`, USE, signal);
+      const key = await userKeyOf(username, signal);
+      // Confluence removes every other individual permission with "can use"; `restore` puts the kept ones back.
+      await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${username}`, USE, signal);
+      if (restore.length > 0) {
+        await write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting ${restore.join(', ')} back to ${username}`, operations(restore), signal);
+      }
     },
 
-    async grantUse(username, signal) {
+    async grantUse(username, signal, restore = []) {
       await requirePermissionsApi(`granting "can use" to ${username}`, signal);
-      await write('PUT', restPath`/rest/api/permissions/user/${username}/grant`, `granting "can use" to ${username}`, USE, signal);
+      const key = await userKeyOf(username, signal);
+      // The step leaves exactly "can use" + restore: permissions held beyond those go first, with a revoke of "can use".
+      const held = await permissionsOf(key, signal);
+      const wanted = new Set([USE_PERMISSION, ...restore]);
+      if (held.some((p) => !wanted.has(p))) {
+        await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${username}`, USE, signal);
+      }
+      await write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting "can use" to ${username}`, operations([...wanted]), signal);
     },
 
     async disable(username, signal) {

@@ -8,7 +8,7 @@ export type Dialect = 'postgres' | 'mysql';
 
 /** Tables and columns the queries need, lower-case; their real spelling is looked up once. */
 export const REQUIRED: Readonly<Record<string, readonly string[]>> = {
-  cwd_user: ['id', 'lower_user_name', 'created_date', 'directory_id'],
+  cwd_user: ['id', 'lower_user_name', 'created_date', 'directory_id', 'email_address'],
   user_mapping: ['user_key', 'username', 'lower_username'],
   logininfo: ['username', 'successdate'],
   cwd_user_attribute: ['user_id', 'attribute_name', 'attribute_value'],
@@ -51,6 +51,7 @@ export function loginQuery(dialect: Dialect, names: Names): string {
       li.${c('logininfo', 'successdate')} AS success_date,
       ua.${c('cwd_user_attribute', 'attribute_value')} AS last_authenticated,
       cu.${c('cwd_user', 'created_date')} AS created_date,
+      cu.${c('cwd_user', 'email_address')} AS email_address,
       cd.${c('cwd_directory', 'directory_name')} AS directory_name,
       cd.${c('cwd_directory', 'active')} AS directory_active,
       am.${c('cwd_app_dir_mapping', 'list_index')} AS list_index

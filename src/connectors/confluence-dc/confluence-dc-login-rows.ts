@@ -16,6 +16,7 @@ export const loginRow = z.object({
   success_date: instant,
   last_authenticated: z.union([z.string(), z.number(), z.null()]),
   created_date: instant,
+  email_address: z.string().nullish(),
   directory_name: z.string().nullable(),
   directory_active: z.unknown(),
   list_index: position,
@@ -32,12 +33,14 @@ export type LoginRow = z.infer<typeof loginRow>;
 export function foldRows(rows: readonly LoginRow[]): LoginFact[] {
   const facts: LoginFact[] = [];
   type Current = { key: string; username: string; lastLogin: Date | null; createdAt: Date | null; directory: DirectoryRank | null };
+  // The e-mail of the row Confluence resolves the name to (the chosen directory's account).
   let current: Current | null = null;
   const fact = (c: Current): LoginFact => ({
     username: c.username,
     lastLogin: c.lastLogin,
     createdAt: c.createdAt,
     directory: c.directory?.name ?? null,
+    email: c.directory?.email ?? null,
   });
   for (const row of rows) {
     if (current === null || current.key !== row.lower_username) {
@@ -55,13 +58,16 @@ export function foldRows(rows: readonly LoginRow[]): LoginFact[] {
 /** A row's directory and its place in Confluence's resolution: active directories first, then by list_index. */
 interface DirectoryRank {
   readonly name: string;
+  /** cwd_user.email_address of the account in this directory; blank is none. */
+  readonly email: string | null;
   readonly inactive: boolean;
   readonly index: number;
 }
 
 function rankOf(row: LoginRow): DirectoryRank | null {
   if (row.directory_name === null) return null;
-  return { name: row.directory_name, inactive: readFlag(row.directory_active) !== true, index: row.list_index ?? Infinity };
+  const email = row.email_address === null || row.email_address === undefined || row.email_address.trim() === '' ? null : row.email_address.trim();
+  return { name: row.directory_name, email, inactive: readFlag(row.directory_active) !== true, index: row.list_index ?? Infinity };
 }
 
 function first(a: DirectoryRank | null, b: DirectoryRank | null): DirectoryRank | null {

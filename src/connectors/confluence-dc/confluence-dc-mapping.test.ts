@@ -16,45 +16,77 @@ import {
   mapPerson,
   mapServerInformation,
   mapStatus,
+  statusWordOf,
+  mapApplinksManifest,
+  mapPageMetaVersion,
   parseVersion,
   toPermissionGrants,
 } from './confluence-dc-mapping.ts';
 import { parseLoginInstant } from './confluence-dc-login-time.ts';
 
-function recorded(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`./recorded/${name}`, import.meta.url), 'utf8'));
+/** A payload written from Atlassian's docs (synthetic/README.md), not recorded from a live instance. */
+function synthetic(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`./synthetic/${name}`, import.meta.url), 'utf8'));
 }
 
 function results(name: string): unknown[] {
-  const body = recorded(name);
+  const body = synthetic(name);
   assert.ok(typeof body === 'object' && body !== null && 'results' in body && Array.isArray(body.results));
   return body.results;
 }
 
 describe('mapStatus', () => {
+  // Atlassian's UserStatus values in either case; the JSON spelling is not published.
   const table: [unknown, string][] = [
-    ['active', 'active'],
-    ['ACTIVE', 'active'],
-    ['Enabled', 'active'],
-    [' activated ', 'active'],
-    ['inactive', 'disabled'],
-    ['DISABLED', 'disabled'],
+    ['current', 'active'],
+    ['CURRENT', 'active'],
+    [' Current ', 'active'],
+    ['unlicensed', 'active'],
+    ['UNLICENSED', 'active'],
     ['deactivated', 'disabled'],
-    [{ value: 'ACTIVE' }, 'active'],
-    [{ status: 'disabled' }, 'disabled'],
+    ['DEACTIVATED', 'disabled'],
+    ['externally_deleted', 'disabled'],
+    ['EXTERNALLY_DELETED', 'disabled'],
+    [{ value: 'CURRENT' }, 'active'],
+    [{ status: 'deactivated' }, 'disabled'],
+    // Words Atlassian does not document are not guessed.
+    ['active', 'unknown'],
+    ['ACTIVE', 'unknown'],
+    ['inactive', 'unknown'],
+    ['disabled', 'unknown'],
     ['PENDING_REVIEW', 'unknown'],
-    ['locked', 'unknown'],
     ['', 'unknown'],
     [null, 'unknown'],
     [undefined, 'unknown'],
     [false, 'unknown'],
     [0, 'unknown'],
     [{}, 'unknown'],
-    [['disabled'], 'unknown'],
+    [['deactivated'], 'unknown'],
   ];
   for (const [raw, expected] of table) {
     it(`${JSON.stringify(raw) ?? 'undefined'} → ${expected}`, () => assert.equal(mapStatus(raw), expected));
   }
+  it('keeps the word as sent, for the scan to count and name', () => {
+    assert.equal(statusWordOf(' PENDING_REVIEW '), 'PENDING_REVIEW');
+    assert.equal(statusWordOf({ value: 'current' }), 'current');
+    assert.equal(statusWordOf(undefined), null);
+  });
+});
+
+describe('version routes every release has', () => {
+  it('reads the applinks manifest and refuses one without a version', () => {
+    assert.deepEqual(mapApplinksManifest({ id: 'x', name: 'Wiki', typeId: 'confluence', version: '8.5.16', buildNumber: 8804 }), {
+      version: '8.5.16', parsed: [8, 5, 16], typeId: 'confluence',
+    });
+    assert.equal(mapApplinksManifest({ name: 'Wiki' }), null);
+    assert.equal(mapApplinksManifest('<html>'), null);
+  });
+  it('reads ajs-version-number from a page, attributes in any order', () => {
+    assert.deepEqual(mapPageMetaVersion('<head><meta name="ajs-version-number" content="9.0.2"></head>'), { version: '9.0.2', parsed: [9, 0, 2] });
+    assert.deepEqual(mapPageMetaVersion("<meta content='8.4.1' name='ajs-version-number' />")?.parsed, [8, 4, 1]);
+    assert.equal(mapPageMetaVersion('<meta name="ajs-build-number" content="8804">'), null);
+    assert.equal(mapPageMetaVersion(null), null);
+  });
 });
 
 describe('parseLoginInstant', () => {
@@ -93,49 +125,17 @@ describe('parseLoginInstant', () => {
   }
 });
 
-describe('mapPerson on a recorded /rest/api/user/list?expand=status page', () => {
+describe('mapPerson on a synthetic /rest/api/user/list?expand=status page', () => {
   it('maps every user with exact values', () => {
+    // No e-mail on this route; the documented status words in either case; an undocumented word and a missing status are unknown.
+    const user = (username: string, userKey: string, displayName: string, status: string, statusWord: string | null) =>
+      ({ username, userKey, displayName, email: null, status, statusWord, directory: null });
     assert.deepEqual(results('user-list.json').map(mapPerson), [
-      {
-        username: 'admin',
-        userKey: '8a7f808a8b5c3e2a018b5c3f1e2d0000',
-        displayName: 'Confluence Administrator',
-        email: 'admin@example.com',
-        status: 'active',
-        directory: null,
-      },
-      {
-        username: 'jdoe',
-        userKey: '8a7f808a8b5c3e2a018b5c3f1e2d0001',
-        displayName: 'Jane Doe',
-        email: 'jane.doe@example.com',
-        status: 'disabled',
-        directory: null,
-      },
-      {
-        username: 'Ole.Nordmann',
-        userKey: '8a7f808a8b5c3e2a018b5c3f1e2d0002',
-        displayName: 'Ole Nordmann',
-        email: null,
-        status: 'disabled',
-        directory: null,
-      },
-      {
-        username: 'svc-backup',
-        userKey: '8a7f808a8b5c3e2a018b5c3f1e2d0003',
-        displayName: 'svc-backup',
-        email: null,
-        status: 'unknown',
-        directory: null,
-      },
-      {
-        username: 'mmuster',
-        userKey: '8a7f808a8b5c3e2a018b5c3f1e2d0004',
-        displayName: 'Max Mustermann',
-        email: 'max@example.com',
-        status: 'unknown',
-        directory: null,
-      },
+      user('admin', '8a7f808a8b5c3e2a018b5c3f1e2d0000', 'Confluence Administrator', 'active', 'current'),
+      user('jdoe', '8a7f808a8b5c3e2a018b5c3f1e2d0001', 'Jane Doe', 'disabled', 'DEACTIVATED'),
+      user('Ole.Nordmann', '8a7f808a8b5c3e2a018b5c3f1e2d0002', 'Ole Nordmann', 'active', 'unlicensed'),
+      user('svc-backup', '8a7f808a8b5c3e2a018b5c3f1e2d0003', 'svc-backup', 'unknown', 'PENDING_REVIEW'),
+      user('mmuster', '8a7f808a8b5c3e2a018b5c3f1e2d0004', 'Max Mustermann', 'unknown', null),
     ]);
   });
 
@@ -157,7 +157,7 @@ describe('mapPerson on a recorded /rest/api/user/list?expand=status page', () =>
 });
 
 describe('groups', () => {
-  it('reads names from a recorded /rest/api/group page', () => {
+  it('reads names from a synthetic /rest/api/group page', () => {
     assert.deepEqual(results('group-list.json').map(mapGroupName), ['confluence-administrators', 'confluence-users', 'R&D / Berlin']);
   });
   it('refuses a group without a name', () => {
@@ -165,29 +165,30 @@ describe('groups', () => {
   });
 });
 
-describe('mapActiveUserLogin on a recorded /rest/api/admin/users/list/active?expand=lastLogin page', () => {
+describe('mapActiveUserLogin on a synthetic /rest/api/admin/users/list/active?expand=lastLogin page', () => {
   it('maps epoch number, epoch string, ISO with offset and a missing lastLogin', () => {
     const facts = results('active-users-last-login.json').map(mapActiveUserLogin);
     assert.deepEqual(
-      facts.map((f) => f && { username: f.username, lastLogin: f.lastLogin?.toISOString() ?? null, createdAt: f.createdAt, directory: f.directory }),
+      facts.map((f) => f && { username: f.fact.username, lastLogin: f.fact.lastLogin?.toISOString() ?? null, email: f.fact.email, sent: f.lastLoginSent }),
       [
-        { username: 'svc-backup', lastLogin: null, createdAt: null, directory: null },
-        { username: 'jdoe', lastLogin: '2024-03-02T09:00:00.000Z', createdAt: null, directory: null },
-        { username: 'mmuster', lastLogin: '2024-06-01T10:00:00.000Z', createdAt: null, directory: null },
-        { username: 'admin', lastLogin: '2024-11-26T08:15:42.123Z', createdAt: null, directory: null },
+        { username: 'svc-backup', lastLogin: null, email: 'backup@example.com', sent: false },
+        { username: 'jdoe', lastLogin: '2024-03-02T09:00:00.000Z', email: 'jane.doe@example.com', sent: true },
+        { username: 'mmuster', lastLogin: '2024-06-01T10:00:00.000Z', email: 'max@example.com', sent: true },
+        { username: 'admin', lastLogin: '2024-11-26T08:15:42.123Z', email: 'admin@example.com', sent: true },
       ],
     );
   });
 
   it('reads 0 as "never" but refuses a present, unreadable lastLogin (it would look like never-logged-in)', () => {
-    assert.equal(mapActiveUserLogin({ type: 'known', username: 'a', userKey: 'k', lastLogin: 0 })?.lastLogin, null);
+    assert.equal(mapActiveUserLogin({ type: 'known', username: 'a', userKey: 'k', lastLogin: 0 })?.fact.lastLogin, null);
+    assert.equal(mapActiveUserLogin({ type: 'known', username: 'a', userKey: 'k', lastLogin: null })?.lastLoginSent, true);
     assert.throws(() => mapActiveUserLogin({ type: 'known', username: 'a', userKey: 'k', lastLogin: '26.11.2024' }), /unreadable lastLogin/);
   });
 });
 
 describe('global permissions', () => {
-  it('classifies a recorded /rest/api/permissions answer', () => {
-    const classified = classifyGlobalPermissions(recorded('permissions.json'));
+  it('classifies a synthetic /rest/api/permissions answer', () => {
+    const classified = classifyGlobalPermissions(synthetic('permissions.json'));
     assert.deepEqual(classified, {
       useGroups: ['confluence-administrators', 'confluence-users', 'staff'],
       adminGroups: ['confluence-administrators'],
@@ -265,8 +266,8 @@ describe('versions', () => {
     assert.equal(atLeast([10, 2, 0], [10, 2, 0]), true);
   });
 
-  it('reads a recorded /rest/api/server-information answer', () => {
-    assert.deepEqual(mapServerInformation(recorded('server-information.json')), { version: '9.2.3', parsed: [9, 2, 3] });
+  it('reads a synthetic /rest/api/server-information answer', () => {
+    assert.deepEqual(mapServerInformation(synthetic('server-information.json')), { version: '9.2.3', parsed: [9, 2, 3] });
     assert.throws(() => mapServerInformation({ baseUrl: 'x' }), /no version/);
     assert.throws(() => mapServerInformation({ version: 'unknown' }), /cannot read the Confluence version/);
   });

@@ -60,30 +60,44 @@ const serverInformationSchema = z.object({ version: z.string().min(1), baseUrl: 
 
 const currentUserSchema = z.object({ username: z.string().min(1), userKey: text, type: text });
 
-const ACTIVE_WORDS = new Set(['active', 'enabled', 'activated']);
-const DISABLED_WORDS = new Set(['inactive', 'disabled', 'deactivated']);
+/**
+ * Atlassian's `UserStatus` enum (VERIFIED values; the JSON spelling is not published, so any case is read):
+ * CURRENT and UNLICENSED are active accounts (UNLICENSED holds no "can use"), DEACTIVATED and EXTERNALLY_DELETED
+ * are not. Nothing else is guessed: another word is `unknown`, counted and named by the scan.
+ */
+const STATUS_WORDS: ReadonlyMap<string, AccountStatus> = new Map([
+  ['current', 'active'],
+  ['unlicensed', 'active'],
+  ['deactivated', 'disabled'],
+  ['externally_deleted', 'disabled'],
+]);
 
 /**
- * The account flag from an undocumented `status` value. Known words map to active/disabled; anything
- * else is `unknown`, never `disabled`, because acting on a guessed "disabled" could hide a live account.
+ * The account flag from `expand=status`. The documented words map to active/disabled; anything else is `unknown`,
+ * never `disabled`, because acting on a guessed "disabled" could hide a live account.
  */
 export function mapStatus(raw: unknown): AccountStatus {
-  if (typeof raw === 'string') return statusWord(raw);
-  const parsed = statusField.safeParse(raw);
-  if (!parsed.success) return 'unknown';
-  const value = parsed.data;
-  let word: string | null | undefined;
-  if (typeof value === 'string') word = value;
-  else if (typeof value === 'object' && value !== null) word = value.value ?? value.status ?? value.name ?? value.key;
-  if (typeof word !== 'string') return 'unknown';
-  return statusWord(word);
+  const word = statusWordOf(raw);
+  return word === null ? 'unknown' : (STATUS_WORDS.get(word.toLowerCase()) ?? 'unknown');
 }
 
-function statusWord(word: string): AccountStatus {
-  const normalised = word.trim().toLowerCase();
-  if (ACTIVE_WORDS.has(normalised)) return 'active';
-  if (DISABLED_WORDS.has(normalised)) return 'disabled';
-  return 'unknown';
+/** The status word as sent (trimmed), from a string or an enum object's `value`/`status`/`name`/`key`; null when none. */
+export function statusWordOf(raw: unknown): string | null {
+  let word: string | null | undefined;
+  if (typeof raw === 'string') word = raw;
+  else {
+    const parsed = statusField.safeParse(raw);
+    if (!parsed.success) return null;
+    const value = parsed.data;
+    if (typeof value === 'object' && value !== null) word = value.value ?? value.status ?? value.name ?? value.key;
+  }
+  if (typeof word !== 'string' || word.trim() === '') return null;
+  return word.trim();
+}
+
+/** Whether a status word is one of Atlassian's documented `UserStatus` values, in any case. */
+export function isDocumentedStatus(word: string): boolean {
+  return STATUS_WORDS.has(word.toLowerCase());
 }
 
 /**
@@ -95,6 +109,17 @@ export function mapPerson(raw: unknown): ListedUser | null {
   return readPerson(raw)?.user ?? null;
 }
 
+/** A Person as read, with its `lastLogin` value and whether the key was there at all. */
+interface ReadPerson {
+  readonly user: ListedUser;
+  readonly lastLogin: unknown;
+  readonly hasLastLogin: boolean;
+}
+
+function has(raw: unknown, key: string): boolean {
+  return typeof raw === 'object' && raw !== null && Object.hasOwn(raw, key);
+}
+
 const optionalText = (value: unknown): value is string | null | undefined =>
   value === undefined || value === null || typeof value === 'string';
 
@@ -102,7 +127,7 @@ const optionalText = (value: unknown): value is string | null | undefined =>
  * The common shape read without zod: a scan maps 200,000 Person records, and a schema parse per record
  * doubles the garbage the scan makes. Anything unusual falls through to the full parse and its errors.
  */
-function readPlainPerson(raw: unknown): { readonly user: ListedUser; readonly lastLogin: unknown } | null {
+function readPlainPerson(raw: unknown): ReadPerson | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const field = (key: string): unknown => Reflect.get(raw, key);
   const [type, username, userKey, displayName, email, status, directory] = ['type', 'username', 'userKey', 'displayName', 'email', 'status', 'directory'].map(field);
@@ -116,12 +141,13 @@ function readPlainPerson(raw: unknown): { readonly user: ListedUser; readonly la
     displayName: nonEmpty(displayName) ?? username,
     email: nonEmpty(email),
     status: mapStatus(status),
+    statusWord: statusWordOf(status),
     directory: nonEmpty(directory),
   };
-  return { user, lastLogin: field('lastLogin') };
+  return { user, lastLogin: field('lastLogin'), hasLastLogin: has(raw, 'lastLogin') };
 }
 
-function readPerson(raw: unknown): { readonly user: ListedUser; readonly lastLogin: unknown } | null {
+function readPerson(raw: unknown): ReadPerson | null {
   const plain = readPlainPerson(raw);
   if (plain !== null) return plain;
   const parsed = personSchema.safeParse(raw);
@@ -140,9 +166,10 @@ function readPerson(raw: unknown): { readonly user: ListedUser; readonly lastLog
     displayName: nonEmpty(person.displayName) ?? username,
     email: nonEmpty(person.email),
     status: mapStatus(person.status),
+    statusWord: statusWordOf(person.status),
     directory: nonEmpty(directory),
   };
-  return { user, lastLogin: person.lastLogin };
+  return { user, lastLogin: person.lastLogin, hasLastLogin: has(raw, 'lastLogin') };
 }
 
 /**
@@ -172,12 +199,14 @@ export function mapChildGroup(parent: string, raw: unknown): GroupNesting {
 }
 
 /**
- * One entry of `/rest/api/admin/users/list/active?expand=lastLogin` as a LoginFact. A licensed user
- * listed without `lastLogin` gets `null` (never logged in, as far as REST knows). A `lastLogin` that is
- * present but unreadable throws instead: read as "never", a changed date format would make every
- * licensed user look like a never-logged-in account whose seat can be taken.
+ * One entry of `/rest/api/admin/users/list/active?expand=lastLogin` as a LoginFact, with its e-mail (the 10.2 docs list
+ * `email` there) and whether the `lastLogin` key was sent at all: a page without it anywhere means Confluence did not
+ * honour the expansion, which the connector reports instead of reading it as "never logged in". A licensed user sent
+ * with `lastLogin: null` gets `null` (never logged in, as far as REST knows). A `lastLogin` that is present but
+ * unreadable throws: read as "never", a changed date format would make every licensed user look like a
+ * never-logged-in account whose seat can be taken.
  */
-export function mapActiveUserLogin(raw: unknown): LoginFact | null {
+export function mapActiveUserLogin(raw: unknown): { readonly fact: LoginFact; readonly lastLoginSent: boolean } | null {
   const person = readPerson(raw);
   if (person === null) return null;
   const absent = person.lastLogin === undefined || person.lastLogin === null || person.lastLogin === '' || isEpochSentinel(person.lastLogin);
@@ -186,7 +215,8 @@ export function mapActiveUserLogin(raw: unknown): LoginFact | null {
     throw new PayloadError(`unreadable lastLogin ${JSON.stringify(person.lastLogin).slice(0, 80)} for ${person.user.username}`);
   }
   // Which directory a user belongs to is the database's to say; REST never does.
-  return { username: person.user.username, lastLogin, createdAt: null, directory: null };
+  const fact: LoginFact = { username: person.user.username, lastLogin, createdAt: null, directory: null, email: person.user.email };
+  return { fact, lastLoginSent: person.hasLastLogin };
 }
 
 type GrantSubject =
@@ -279,17 +309,27 @@ export function toPermissionGrants(
 }
 
 /**
- * Whether `/rest/api/permissions/user/{u}` lists "can use" granted to the user individually. Entries
- * whose subject is a group (should the server include inherited grants) do not count.
+ * The permissions `/rest/api/permissions/user/{u}` lists as held by the user individually, as `targetType/operationKey`,
+ * sorted. Entries whose subject is a group (should the server include inherited grants) do not count; an entry without
+ * a subject is the user's own (the route is about one user, and the spec's subject may carry only a display name).
  */
-export function hasDirectUseGrant(raw: unknown): boolean {
+export function individualPermissions(raw: unknown): string[] {
   const parsed = z.array(globalPermissionSchema).safeParse(raw);
   if (!parsed.success) throw new PayloadError(`user permissions are not a list of {operation, subject}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data.some((entry) => {
-    if (grantKind(entry.operation) !== 'use') return false;
+  const held = new Set<string>();
+  for (const entry of parsed.data) {
     const type = entry.subject?.type?.toLowerCase();
-    return type === undefined || type === 'user';
-  });
+    if (type !== undefined && type !== 'user') continue;
+    const targetType = entry.operation.targetType?.toLowerCase();
+    const operationKey = entry.operation.operationKey?.toLowerCase();
+    if (targetType !== undefined && operationKey !== undefined && targetType !== '' && operationKey !== '') held.add(`${targetType}/${operationKey}`);
+  }
+  return sorted(held);
+}
+
+/** Whether the individual permissions include "can use". */
+export function hasDirectUseGrant(raw: unknown): boolean {
+  return individualPermissions(raw).includes('application/use');
 }
 
 /** `{count}` from `/rest/license/1.0/license/userCount|maxUsers`; null when absent or negative (unlimited). */
@@ -328,6 +368,33 @@ export function mapServerInformation(raw: unknown): { readonly version: string; 
   const version = parseVersion(parsed.data.version);
   if (version === null) throw new PayloadError(`cannot read the Confluence version "${parsed.data.version}"`);
   return { version: parsed.data.version, parsed: version };
+}
+
+const manifestSchema = z.object({ version: z.string().min(1), typeId: text, buildNumber: z.union([z.number(), z.string()]).nullish() });
+
+/**
+ * `/rest/applinks/1.0/manifest` (every version; 3RD-PARTY: public client code reads its `version`) → the version, or
+ * null when the answer is not a manifest with a readable version (a proxy page, another product's manifest is kept:
+ * its `typeId` is checked by the caller's message only).
+ */
+export function mapApplinksManifest(raw: unknown): { readonly version: string; readonly parsed: Version; readonly typeId: string | null } | null {
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const version = parseVersion(parsed.data.version);
+  return version === null ? null : { version: parsed.data.version, parsed: version, typeId: parsed.data.typeId ?? null };
+}
+
+/**
+ * The version from `<meta name="ajs-version-number" content="…">` in a Confluence page (every version; 3RD-PARTY:
+ * used by public scripts), or null when the page has none.
+ */
+export function mapPageMetaVersion(html: unknown): { readonly version: string; readonly parsed: Version } | null {
+  if (typeof html !== 'string') return null;
+  const tag = /<meta\s[^>]*name\s*=\s*["']ajs-version-number["'][^>]*>/i.exec(html.slice(0, 200_000))?.[0];
+  const content = tag === undefined ? undefined : /content\s*=\s*["']([^"']{1,40})["']/i.exec(tag)?.[1];
+  if (content === undefined) return null;
+  const version = parseVersion(content);
+  return version === null ? null : { version: content.trim(), parsed: version };
 }
 
 /** `/rest/api/user/current` → the username Seatkeeper connects as. */

@@ -34,6 +34,11 @@ function readPage(body: unknown, start: number, target: string): Page {
  * short of (or beyond) the promised total, so a scan is marked incomplete rather than acting on part of the population.
  */
 export async function* paginate(fetchPage: PageFetcher, options: { target: string; prefetch: number }): AsyncGenerator<unknown> {
+  for await (const results of paginatePages(fetchPage, options)) yield* results;
+}
+
+/** As `paginate`, one page's results at a time (for checks that hold per page, e.g. a field absent from a whole page). */
+export async function* paginatePages(fetchPage: PageFetcher, options: { target: string; prefetch: number }): AsyncGenerator<readonly unknown[]> {
   const { target } = options;
   const get = async (start: number) => readPage(await fetchPage(start), start, target);
   let page = await get(0);
@@ -42,7 +47,7 @@ export async function* paginate(fetchPage: PageFetcher, options: { target: strin
   const pageSize = page.results.length;
 
   if (page.hasNext && promised !== null && pageSize > 0 && options.prefetch > 1) {
-    yield* page.results;
+    yield page.results;
     read = pageSize;
     const starts: number[] = [];
     for (let s = pageSize; s < promised; s += pageSize) starts.push(s);
@@ -66,7 +71,7 @@ export async function* paginate(fetchPage: PageFetcher, options: { target: strin
       if (!isLast && page.results.length !== pageSize) {
         throw new ConnectorError(`paging ended at ${read + page.results.length} of ${promised} promised`, { target, retryable: false });
       }
-      yield* page.results;
+      yield page.results;
       read += page.results.length;
       if (page.totalCount !== null) promised = page.totalCount;
       next = window.shift();
@@ -74,12 +79,12 @@ export async function* paginate(fetchPage: PageFetcher, options: { target: strin
     // More than promised (users added while paging): go on by `_links.next` from where the offsets ended.
     while (page.hasNext && page.results.length > 0) {
       page = await get(read);
-      yield* page.results;
+      yield page.results;
       read += page.results.length;
     }
   } else {
     for (;;) {
-      yield* page.results;
+      yield page.results;
       read += page.results.length;
       if (page.totalCount !== null) promised = page.totalCount;
       if (!page.hasNext) break;
