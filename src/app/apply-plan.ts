@@ -18,7 +18,7 @@ import { mapConcurrent } from './map-concurrent.ts';
 import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
 import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
-import { runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { EARLIER_STEP_NOT_POSSIBLE, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
 
@@ -29,6 +29,8 @@ export interface RunReport {
   readonly counts: Readonly<Record<SettledOutcome, number>>;
   readonly usersChanged: number;
   readonly failures: readonly { username: string; step: string; error: string }[];
+  /** Steps Confluence refused or that cannot be addressed: skipped for good (not failures), with the reason. */
+  readonly notPossible: readonly { username: string; step: string; reason: string }[];
   /** Why the run stopped early (status `stopped`): too many steps failed, or Confluence stopped answering. */
   readonly stoppedBecause?: string;
   /** Notices sent and lifecycle stages recorded; present when the plan has a lifecycle part. */
@@ -121,6 +123,7 @@ export async function runRows(
     runId,
     connectedAs: input.connectedAs,
     protection: input.protection,
+    ...(plan.plan.seatGroups === undefined ? {} : { seatGroups: new Set(plan.plan.seatGroups) }),
     ...(signal === undefined ? {} : { signal }),
     onSettled: (outcome, error) => {
       if (stopped !== null) return;
@@ -171,17 +174,21 @@ async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; 
 }
 
 /** Counts, changed users and failures of a run, read back from its journal so a resumed run reports the whole run. */
-async function tallyRun(store: Store, runId: string): Promise<Pick<RunReport, 'counts' | 'usersChanged' | 'failures'>> {
+async function tallyRun(store: Store, runId: string): Promise<Pick<RunReport, 'counts' | 'usersChanged' | 'failures' | 'notPossible'>> {
   const counts = emptyCounts();
   const failures: { username: string; step: string; error: string }[] = [];
+  const notPossible: { username: string; step: string; reason: string }[] = [];
   const changedUsers = new Set<string>();
   for (const entry of await store.journal.entries(runId)) {
     if (entry.outcome === 'planned' || entry.outcome === 'claimed') continue;
     counts[entry.outcome] += 1;
     if (entry.outcome === 'done') changedUsers.add(entry.username);
     if (entry.outcome === 'failed') failures.push({ username: entry.username, step: describeStep(entry.step), error: entry.error ?? '' });
+    if (entry.outcome === 'skipped' && entry.error?.startsWith('not possible:') === true && entry.error !== EARLIER_STEP_NOT_POSSIBLE) {
+      notPossible.push({ username: entry.username, step: describeStep(entry.step), reason: entry.error });
+    }
   }
-  return { counts, usersChanged: changedUsers.size, failures };
+  return { counts, usersChanged: changedUsers.size, failures, notPossible };
 }
 
 function emptyCounts(): Record<SettledOutcome, number> {

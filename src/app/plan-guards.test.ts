@@ -47,6 +47,7 @@ async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete
     finishedAt: NOW,
     status,
     error: status === 'incomplete' ? 'paging ended at 3 of 8' : null,
+    warnings: [],
     grants: snap.grants,
     license: snap.license,
     directories: snap.directories,

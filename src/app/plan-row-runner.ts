@@ -11,12 +11,19 @@ import type { JournalEntry, StepOutcome, UserState } from '../domain/journal.ts'
 import type { Protection } from '../domain/policy.ts';
 import { applyStep } from '../domain/action-step.ts';
 import { decideStep } from '../domain/step-reconciliation.ts';
+import { UnaddressableName, WriteRefused } from './connector-error.ts';
 
 /** How a step can end. */
 export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
 
 /** Why later steps of a user are skipped after one failed: resume retries entries skipped for this reason. */
 export const EARLIER_STEP_FAILED = 'an earlier step for this user failed';
+
+/** Why later steps of a user are skipped after one was not possible; final (resume leaves them). */
+export const EARLIER_STEP_NOT_POSSIBLE = 'not possible: an earlier step for this user was not possible';
+
+/** Individual permissions that make a user an administrator: such a user is never changed. */
+const ADMIN_PERMISSIONS = ['system/administer', 'application/administer'];
 
 /**
  * What running a row needs; `onSettled` sees every step's outcome once it is written, with the error of a failed one
@@ -30,6 +37,11 @@ export interface RowRunnerContext {
   /** The account Seatkeeper connects as, which is never changed. */
   readonly connectedAs: string;
   readonly protection: Protection;
+  /**
+   * The plan's groups that give "can use": a row meant to free a seat is re-read after its steps, and a user still in
+   * one of them (or still granted individually) is reported as failed, never counted freed. Absent: no check.
+   */
+  readonly seatGroups?: ReadonlySet<string>;
   readonly signal?: AbortSignal;
   onSettled(outcome: SettledOutcome, error?: unknown): void;
 }
@@ -70,19 +82,17 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     }
     return;
   }
-  let blocked: string | null =
-    state === null
-      ? 'the user no longer exists'
-      : row.username === ctx.connectedAs
-        ? 'the account Seatkeeper connects as is never changed'
-        : state.groups.some((g) => ctx.protection.groups.includes(g)) || ctx.protection.users.includes(row.username)
-          ? 'the user is protected now'
-          : null;
+  let blocked = blockedReason(ctx, row.username, state);
+  const settled = new Map<number, { entryId: number; outcome: SettledOutcome }>();
+  for (const [seq, entry] of existing) {
+    if (entry.outcome === 'done' || entry.outcome === 'already-done' || entry.outcome === 'skipped') settled.set(seq, { entryId: entry.id, outcome: entry.outcome });
+  }
   for (const [seq, step] of pending) {
     const { entryId, prior, maybeSent } = await claimOrReuse(ctx, row, seq, step, existing.get(seq), state);
     const decision = decideStep({ step, prior, current: state, blocked, maybeSent });
     if (decision.action === 'settle') {
       await settle(entryId, decision.outcome, decision.reason);
+      settled.set(seq, { entryId, outcome: decision.outcome });
       if (decision.outcome === 'done' && state !== null) state = applyStep(step, state);
       continue;
     }
@@ -90,11 +100,85 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       await sendStep(connector, row.username, step, signal);
       if (state !== null) state = applyStep(step, state);
       await settle(entryId, 'done', null);
+      settled.set(seq, { entryId, outcome: 'done' });
     } catch (error) {
+      const notPossible = await notPossibleReason(ctx, step, error);
+      if (notPossible !== null) {
+        // Confluence understood and refused: trying again tomorrow changes nothing, so it is not a failure to brake on.
+        await settle(entryId, 'skipped', notPossible);
+        blocked = EARLIER_STEP_NOT_POSSIBLE;
+        continue;
+      }
       await settle(entryId, 'failed', message(error), error);
       blocked = EARLIER_STEP_FAILED;
     }
   }
+  await verifySeatFreed(ctx, row, settled);
+}
+
+/** Why the user must not be changed now, or null. Names are compared case-insensitively, as Confluence does. */
+function blockedReason(ctx: RowRunnerContext, username: string, state: UserState | null): string | null {
+  if (state === null) return 'the user no longer exists';
+  const lower = username.toLowerCase();
+  if (lower === ctx.connectedAs.toLowerCase()) return 'the account Seatkeeper connects as is never changed';
+  const groups = new Set(ctx.protection.groups.map((g) => g.toLowerCase()));
+  if (state.groups.some((g) => groups.has(g.toLowerCase())) || ctx.protection.users.some((u) => u.toLowerCase() === lower)) {
+    return 'the user is protected now';
+  }
+  // Read before every change: the permissions list may not name individually granted administrators (undocumented).
+  if (state.otherPermissions.some((p) => ADMIN_PERMISSIONS.includes(p))) return 'the user is protected now: holds administration individually';
+  return null;
+}
+
+/**
+ * The row's reason when a step cannot succeed however often it is tried, or null for a failure worth retrying. A group
+ * whose membership Confluence refused to change is remembered, so later scans treat it as not writable through
+ * Confluence and plans stop proposing it.
+ */
+async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error: unknown): Promise<string | null> {
+  if (error instanceof UnaddressableName) return error.message;
+  if (!(error instanceof WriteRefused)) return null;
+  if (step.kind === 'add-group' || step.kind === 'remove-group') {
+    await ctx.store.unwritableGroups.remember({ instance: ctx.connector.instance, group: step.group, message: error.message, at: ctx.clock.now() });
+    return `not possible: ${error.message}; group ${step.group} is remembered as not writable through Confluence ` +
+      '(a read-only directory owns it, or the account may not change it): change it in its directory';
+  }
+  return `not possible: ${error.message}`;
+}
+
+/**
+ * After a row that was to free a seat, reads the user again: a seat counts as freed only when the user holds no
+ * "can use" any more. Otherwise the row's last seat step is settled failed with the group that still grants it.
+ */
+async function verifySeatFreed(ctx: RowRunnerContext, row: PlanRow, settled: ReadonlyMap<number, { entryId: number; outcome: SettledOutcome }>): Promise<void> {
+  const seatGroups = ctx.seatGroups;
+  if (seatGroups === undefined || row.reason.rule === 'undo') return;
+  const seatSteps = [...row.steps.entries()].filter(([, step]) => step.kind === 'revoke-use-grant' || (step.kind === 'remove-group' && seatGroups.has(step.group)));
+  const last = seatSteps[seatSteps.length - 1];
+  if (last === undefined) return;
+  // Only a row whose every step went through is checked: a failed or skipped one is reported already.
+  if (row.steps.some((_, seq) => { const s = settled.get(seq); return s === undefined || (s.outcome !== 'done' && s.outcome !== 'already-done'); })) return;
+  const entry = settled.get(last[0]);
+  if (entry === undefined) return;
+  let after: UserState | null;
+  try {
+    after = await ctx.connector.readUserState(row.username, ctx.signal);
+  } catch (error) {
+    await ctx.store.journal.settle(entry.entryId, 'failed', `the seat could not be confirmed freed: reading the user again failed: ${message(error)}`, ctx.clock.now());
+    ctx.onSettled('failed', error);
+    return;
+  }
+  if (after === null || after.status !== 'active') return;
+  const still = after.groups.filter((g) => seatGroups.has(g));
+  if (still.length === 0 && !after.useGrant) return;
+  const via = [...still.map((g) => `group ${g}`), ...(after.useGrant ? ['an individual grant'] : [])].join(', ');
+  await ctx.store.journal.settle(
+    entry.entryId,
+    'failed',
+    `the seat was not freed: read again, ${row.username} still holds "can use" through ${via}`,
+    ctx.clock.now(),
+  );
+  ctx.onSettled('failed');
 }
 
 /** A claimed entry for the step: a new one, the earlier claimed one, or a failed/skipped one claimed again. */

@@ -37,7 +37,7 @@ async function runOn(instance: string, startedAt: Date): Promise<string> {
 }
 
 function reportOf(run: RunRecord): RunReport {
-  return { runId: run.id, planId: run.planId, status: 'done', counts: { done: 1, 'already-done': 0, failed: 0, skipped: 0 }, usersChanged: 1, failures: [] };
+  return { runId: run.id, planId: run.planId, status: 'done', counts: { done: 1, 'already-done': 0, failed: 0, skipped: 0 }, usersChanged: 1, failures: [], notPossible: [] };
 }
 
 test('runs left running without a live lease are resumed oldest first; held, stopped and finished runs are left alone', async () => {

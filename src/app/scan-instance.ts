@@ -1,6 +1,8 @@
 /** Use case: scan one Confluence instance into a stored snapshot, remembering first-seen and last-login per user. */
 
-import type { ConfluenceConnector, LoginFact } from './confluence-port.ts';
+import type { ConfluenceConnector, ListedUser, LoginFact } from './confluence-port.ts';
+import { UnaddressableName } from './connector-error.ts';
+import { deriveDirectMemberships } from '../domain/direct-memberships.ts';
 import type { ScanRecord, Store, UserMemory } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
@@ -20,6 +22,38 @@ export interface ScanOutcome {
 
 const BATCH = 2000;
 
+/** Above this share of users with a status word Seatkeeper does not know, the scan is incomplete. */
+export const UNKNOWN_STATUS_LIMIT = 0.01;
+
+/** Unknown status words counted per word ("(none)" for users sent without one), most frequent first. */
+export function unknownStatuses(users: readonly Pick<ListedUser, 'status' | 'statusWord'>[]): { word: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const user of users) {
+    if (user.status !== 'unknown') continue;
+    const word = user.statusWord ?? '(none)';
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts].map(([word, count]) => ({ word, count })).sort((a, b) => b.count - a.count || (a.word < b.word ? -1 : 1));
+}
+
+/** "PENDING_REVIEW" × 3, "(none)" × 1 — control characters escaped, at most ten words. */
+function quoteStatuses(words: readonly { word: string; count: number }[]): string {
+  const shown = words.slice(0, 10).map(({ word, count }) => `${JSON.stringify(word)} × ${count}`).join(', ');
+  return words.length > 10 ? `${shown} and ${words.length - 10} more` : shown;
+}
+
+/** Why the scan cannot stand, from its unknown status words; null when they are under the limit. */
+export function statusVerdict(userCount: number, words: readonly { word: string; count: number }[]): { error: string | null; warning: string | null } {
+  const unknown = words.reduce((sum, w) => sum + w.count, 0);
+  if (unknown === 0) return { error: null, warning: null };
+  const text = `${unknown} of ${userCount} users have a status Seatkeeper does not know (${quoteStatuses(words)}); ` +
+    "Atlassian documents CURRENT, DEACTIVATED, EXTERNALLY_DELETED and UNLICENSED, and such users are never acted on";
+  if (unknown > userCount * UNKNOWN_STATUS_LIMIT) {
+    return { error: `${text}. More than ${UNKNOWN_STATUS_LIMIT * 100} % is too many to trust the scan: run seatkeeper instance check`, warning: null };
+  }
+  return { error: null, warning: text };
+}
+
 function later(a: Date | null, b: Date | null): Date | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -28,7 +62,7 @@ function later(a: Date | null, b: Date | null): Date | null {
 
 /** Merges what the instance says with what Seatkeeper remembers (Confluence forgets unlicensed users' logins). */
 export function mergeUser(
-  listed: Omit<UserSnapshot, 'lastLogin' | 'loginKnown' | 'createdAt' | 'firstSeen'>,
+  listed: Omit<UserSnapshot, 'lastLogin' | 'loginKnown' | 'createdAt' | 'firstSeen'> & { readonly statusWord?: string | null },
   login: LoginFact | undefined,
   memory: UserMemory | undefined,
   source: 'rest' | 'database',
@@ -38,7 +72,12 @@ export function mergeUser(
   // The database covers every account; the REST active list only licensed ones, and relies on the search index.
   const loginKnown = login !== undefined || lastLogin !== null || (source === 'database' && listed.status !== 'unknown');
   return {
-    ...listed,
+    username: listed.username,
+    userKey: listed.userKey,
+    displayName: listed.displayName,
+    status: listed.status,
+    // /rest/api/user/list sends no e-mail; the 10.2 admin list and the database do.
+    email: listed.email ?? login?.email ?? null,
     // REST never names the directory; the database source does.
     directory: listed.directory ?? login?.directory ?? null,
     lastLogin,
@@ -77,10 +116,12 @@ export async function scanInstance(deps: {
     const memory = await store.memory.recall(connector.instance);
 
     const users: UserSnapshot[] = [];
+    const statusOf: Pick<ListedUser, 'status' | 'statusWord'>[] = [];
     let batch: UserSnapshot[] = [];
     for await (const listed of connector.listUsers(signal)) {
       const merged = mergeUser(listed, logins.get(listed.username), memory.get(listed.username), source, startedAt);
       users.push(merged);
+      if (listed.status === 'unknown') statusOf.push(listed);
       batch.push(merged);
       if (batch.length >= BATCH) {
         await store.scans.addUsers(scanId, batch);
@@ -91,21 +132,34 @@ export async function scanInstance(deps: {
     if (batch.length > 0) await store.scans.addUsers(scanId, batch);
     logins.clear();
     progress({ phase: 'users', done: users.length, total: users.length });
+    const warnings: string[] = [];
+    const statuses = statusVerdict(users.length, unknownStatuses(statusOf));
+    if (statuses.error !== null) throw new Error(statuses.error);
+    if (statuses.warning !== null) warnings.push(statuses.warning);
 
     const groups: string[] = [];
     for await (const group of connector.listGroups(signal)) groups.push(group);
     progress({ phase: 'groups', done: groups.length, total: groups.length });
 
-    const memberships: Membership[] = [];
+    let memberships: Membership[] = [];
     const nesting: GroupNesting[] = [];
+    const unreadable = new Map<string, string>();
     let groupsDone = 0;
     await mapConcurrent(groups, deps.concurrency, async (group) => {
-      // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
-      for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
-      for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
+      try {
+        // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
+        for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
+        for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
+      } catch (error) {
+        if (!(error instanceof UnaddressableName)) throw error;
+        unreadable.set(group, error.why);
+      }
       groupsDone += 1;
       progress({ phase: 'memberships', done: groupsDone, total: groups.length });
     });
+    // Confluence's REST member list may include the members of child groups (undocumented): keep direct ones only,
+    // so a plan removes the membership that actually grants the seat. A run re-reads the user to confirm the seat went.
+    if (connector.capabilities.memberLists === 'maybe-flattened') memberships = deriveDirectMemberships(memberships, nesting);
     for (let i = 0; i < memberships.length; i += BATCH * 5) {
       await store.scans.addMemberships(scanId, memberships.slice(i, i + BATCH * 5));
     }
@@ -114,6 +168,11 @@ export async function scanInstance(deps: {
     const facts = (await connector.readDirectories?.(signal)) ?? null;
     const grants = await connector.readGrants(signal);
     const license = await connector.readLicense(signal);
+    const unreadableVerdict = unreadableGroupsVerdict(unreadable, grants.useGroups, nesting);
+    if (unreadableVerdict.error !== null) throw new Error(unreadableVerdict.error);
+    if (unreadableVerdict.warning !== null) warnings.push(unreadableVerdict.warning);
+    const refused = await store.unwritableGroups.list(connector.instance);
+    const readOnlyGroups = [...new Set([...(facts?.readOnlyGroups ?? []), ...unreadable.keys(), ...refused.map((r) => r.group)])].sort();
     const finishedAt = clock.now();
     const snapshot: InstanceSnapshot = {
       instance: connector.instance,
@@ -128,7 +187,7 @@ export async function scanInstance(deps: {
       grants,
       license,
       directories: facts?.directories ?? [],
-      readOnlyGroups: facts?.readOnlyGroups ?? [],
+      readOnlyGroups,
     };
     const model = buildLicenceModel(snapshot);
     await store.memory.observe(
@@ -144,6 +203,7 @@ export async function scanInstance(deps: {
       directories: snapshot.directories,
       groups: snapshot.groups,
       readOnlyGroups: snapshot.readOnlyGroups,
+      warnings,
     });
     return { scan: await requireScan(store, scanId), snapshot };
   } catch (cause) {
@@ -157,9 +217,46 @@ export async function scanInstance(deps: {
       directories: [],
       groups: [],
       readOnlyGroups: [],
+      warnings: [],
     });
     return { scan: await requireScan(store, scanId), snapshot: null };
   }
+}
+
+/**
+ * Groups whose members cannot be read over REST: a scan without them is incomplete when one of them may grant "can
+ * use" (it, or a group it sits in, holds the grant), since its members' seats would be invisible; otherwise it is said.
+ */
+export function unreadableGroupsVerdict(
+  unreadable: ReadonlyMap<string, string>,
+  useGroups: readonly string[],
+  nesting: readonly GroupNesting[],
+): { error: string | null; warning: string | null } {
+  if (unreadable.size === 0) return { error: null, warning: null };
+  const parentsOf = new Map<string, string[]>();
+  for (const { parent, child } of nesting) parentsOf.set(child, [...(parentsOf.get(child) ?? []), parent]);
+  const granting = new Set(useGroups);
+  const grantsSeat = (group: string): boolean => {
+    const seen = new Set([group]);
+    const stack = [group];
+    while (stack.length > 0) {
+      const current = stack.pop() ?? group;
+      if (granting.has(current)) return true;
+      for (const parent of parentsOf.get(current) ?? []) if (!seen.has(parent)) stack.push(parent), seen.add(parent);
+    }
+    return false;
+  };
+  const named = [...unreadable].sort(([a], [b]) => (a < b ? -1 : 1));
+  const list = named.map(([group, why]) => `${JSON.stringify(group)} (${why})`).join(', ');
+  const seated = named.filter(([group]) => grantsSeat(group)).map(([group]) => JSON.stringify(group));
+  if (seated.length > 0) {
+    return {
+      error: `groups that grant "can use" cannot be read over REST, so their members' seats are unknown: ${seated.join(', ')}; ` +
+        'set lastLogin: database with a read-only database: URL, or rename the groups',
+      warning: null,
+    };
+  }
+  return { error: null, warning: `groups not read over REST (they grant no seat; their memberships are left alone): ${list}` };
 }
 
 async function requireScan(store: Store, scanId: string): Promise<ScanRecord> {

@@ -22,6 +22,8 @@ export interface ScanRecord {
   readonly connectedAs: string;
   readonly lastLoginSource: 'rest' | 'database';
   readonly license: LicenseUsage;
+  /** What the scan noticed but could stand on, e.g. unknown status words under the 1 % bar, groups unreadable over REST. */
+  readonly warnings: readonly string[];
 }
 
 /** How a scan ends: the header fields written when it finishes. */
@@ -35,6 +37,7 @@ export interface ScanResult {
   readonly groups: readonly string[];
   /** Groups whose membership cannot be changed through the instance (read-only directory). */
   readonly readOnlyGroups: readonly string[];
+  readonly warnings: readonly string[];
 }
 
 export interface ScanRepository {
@@ -301,6 +304,24 @@ export interface LeaseRepository {
 }
 
 /** Everything the use cases need from the store. */
+/** A group the instance refused to change: later plans leave its memberships alone and say why. */
+export interface UnwritableGroup {
+  readonly group: string;
+  /** What the instance said the first time. */
+  readonly message: string;
+  /** ISO-8601 of the first refusal. */
+  readonly refusedAt: string;
+}
+
+export interface UnwritableGroupRepository {
+  /** Records a refusal; the first one per group (case-insensitive) is kept. */
+  remember(input: { instance: string; group: string; message: string; at: Date }): Promise<void>;
+  /** The instance's unwritable groups, by name. */
+  list(instance: string): Promise<UnwritableGroup[]>;
+  /** Forgets one (e.g. after the directory was made writable); false when it was not remembered. */
+  forget(instance: string, group: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly scans: ScanRepository;
   readonly memory: UserMemoryRepository;
@@ -312,5 +333,6 @@ export interface Store {
   readonly alerts: AlertRepository;
   readonly schedules: ScheduleRepository;
   readonly leases: LeaseRepository;
+  readonly unwritableGroups: UnwritableGroupRepository;
   close(): Promise<void>;
 }

@@ -21,7 +21,7 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   'no-seat': 'hold no seat (disabled or unlicensed)',
   'unknown-status': 'account status unreadable',
   'already-selected': 'taken by an earlier policy',
-  'seat-in-read-only-group': 'seated through a read-only directory group (change them in the directory)',
+  'seat-in-read-only-group': 'seated through a group Confluence cannot change (read-only; change them in the directory)',
 };
 
 const SKIP_ORDER: readonly SkipReason[] = [
@@ -37,6 +37,12 @@ const SKIP_ORDER: readonly SkipReason[] = [
   'seat-in-read-only-group',
 ];
 
+/** Control characters from the instance (names, status words) shown as escapes, so they cannot rewrite the terminal. */
+function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function scanLines(scan: ScanRecord, licensed: number | null): string[] {
   const seconds = scan.finishedAt ? (Date.parse(scan.finishedAt) - Date.parse(scan.startedAt)) / 1000 : null;
   const lines = [`Scan ${scan.id} of ${scan.instance}: ${scan.status}${scan.error ? ` (${scan.error})` : ''}`];
@@ -45,6 +51,7 @@ export function scanLines(scan: ScanRecord, licensed: number | null): string[] {
   const reported = scan.license.used !== null ? ` (Confluence reports ${n(scan.license.used)} in use)` : '';
   if (licensed !== null) lines.push(`  licensed users ${n(licensed)}${seats}${reported}`);
   if (seconds !== null) lines.push(`  took ${seconds.toFixed(1)} s`);
+  for (const warning of scan.warnings) lines.push(`  note: ${escapeControl(warning)}`);
   if (scan.status !== 'complete') lines.push('  Nothing will be acted on from this scan. Fix the cause and scan again.');
   return lines;
 }
@@ -79,6 +86,9 @@ export function planLines(input: {
           : `inactive ${n(summary.byRule.inactive)}, never logged in ${n(summary.byRule.neverLoggedIn)})`) +
         (skips.length > 0 ? `; left alone among matches: ${skips.join(', ')}` : ''),
     );
+    if ((summary.unknownEmail ?? 0) > 0) {
+      lines.push(`    ${n(summary.unknownEmail ?? 0)} users left out by the e-mail rule because Confluence gave no address for them`);
+    }
     if (summary.notYetDue.neverLoggedIn > 0) {
       const since = scan.lastLoginSource === 'rest' ? 'the day Seatkeeper first saw them (Confluence REST gives no creation date)' : 'their creation';
       lines.push(`    ${n(summary.notYetDue.neverLoggedIn)} seat holders never logged in but are not due yet: counted from ${since}`);
@@ -124,6 +134,8 @@ export function runLines(report: RunReport): string[] {
   }
   for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${f.username}: ${f.step}: ${f.error}`);
   if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
+  for (const p of report.notPossible.slice(0, 20)) lines.push(`  not possible: ${p.username}: ${p.step}: ${p.reason.replace(/^not possible: /, '')}`);
+  if (report.notPossible.length > 20) lines.push(`  … and ${n(report.notPossible.length - 20)} more not possible (seatkeeper runs ${report.runId})`);
   if (report.failures.length > 0 && report.stoppedBecause === undefined) lines.push(`  retry the failed steps with: seatkeeper resume ${report.runId}`);
   lines.push(...lifecycleRunLines(report.lifecycle));
   return lines;

@@ -46,7 +46,7 @@ test('a policy with a full lifecycle and the notices section loads, with default
     templates: {},
   });
   assert.deepEqual(toLifecycleSettings(config.policies.staged?.lifecycle), {
-    notice: { daysBefore: 14 },
+    notice: { daysBefore: 14, required: true },
     deactivateAfterDays: 30,
     rename: { displayNameSuffix: ' (inactive)' },
   });

@@ -11,7 +11,8 @@ import type { LifecycleSettings } from '../domain/lifecycle.ts';
 /** `policies.<id>.lifecycle`: stages on top of the policy's actions, which are the unlicense stage. */
 export const lifecycleConfigSchema = z.strictObject({
   /** E-mail the user this many days before the licence goes. */
-  notice: z.strictObject({ daysBefore: z.number().int().min(1) }).optional(),
+  /** `required` (default true): a user without a known e-mail address keeps the licence, since nobody could warn them. */
+  notice: z.strictObject({ daysBefore: z.number().int().min(1), required: z.boolean().default(true) }).optional(),
   /** Deactivate this many days after the licence went. */
   deactivateAfterDays: z.number().int().min(0).optional(),
   /** Append a suffix such as " (inactive)" to the display name after the last account stage. */

@@ -16,7 +16,8 @@ const DAY0 = new Date('2026-03-01T03:00:00.000Z');
 const DAY = 86_400_000;
 const day = (n: number): Date => new Date(DAY0.getTime() + n * DAY);
 
-const LIFECYCLE: LifecycleSettings = { notice: { daysBefore: 14 }, deactivateAfterDays: 30, rename: { displayNameSuffix: ' (inactive)' } };
+// required: false, so the user without an address (nomail) shows the opt-out; the default is tested below.
+const LIFECYCLE: LifecycleSettings = { notice: { daysBefore: 14, required: false }, deactivateAfterDays: 30, rename: { displayNameSuffix: ' (inactive)' } };
 
 function lifecyclePolicy(settings: LifecycleSettings = LIFECYCLE): InactiveUsersPolicy {
   return {
@@ -242,4 +243,14 @@ test('the first policy that selects a user wins: users waiting in a lifecycle ar
   assert.deepEqual(plan.rows.map((r) => `${r.policy} ${r.username}`), ['plain nomail']);
   // alice, bob and ldap wait for their notice period; dave (never logged in, 21 days) is not matched by the plain policy.
   assert.equal(plan.summaries[1]?.skipped['already-selected'], 3);
+});
+
+test('with the default notice.required, a user whose address is unknown keeps the licence and is counted as not possible', () => {
+  const w = world();
+  const required = { ...lifecyclePolicy(), lifecycle: { ...LIFECYCLE, notice: { daysBefore: 14 } } };
+  applyPlan(w, planDay(w, day(0), required), day(0));
+  const plan = planDay(w, day(14), required);
+  assert.deepEqual(plan.rows.map((r) => r.username), ['alice', 'bob', 'dave', 'ldap']);
+  assert.equal(plan.lifecycle?.notices.some((n) => n.username === 'nomail'), false);
+  assert.equal(plan.lifecycle?.summaries[0]?.notPossible, 1);
 });

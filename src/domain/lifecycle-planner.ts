@@ -77,6 +77,11 @@ export function planLifecyclePolicy(
     // Bookkeeping, whoever acts on the user now: the record no longer stands.
     if (cancelled !== null) cancellations.push(cancelled);
     if (decision.status === 'idle' || decision.status === 'finished') continue;
+    if (decision.status === 'unwarnable') {
+      // Nobody could be warned: the licence stays, counted, unless the policy says notice.required: false.
+      if (skipReason(policy, user, seat, { connectedAs: snapshot.connectedAs, protection, inGroup: model.inGroup }) === null) counts.notPossible += 1;
+      continue;
+    }
 
     const afterUnlicense = decision.status === 'due' ? decision.action === 'deactivate' || decision.action === 'rename' : decision.next !== 'unlicense';
     // After the unlicense the processing group may be gone with the licence groups: the user is still in scope.

@@ -81,9 +81,15 @@ const cases: Array<{
   { name: 'never logged in, but no source can read logins: nothing', user: { lastLogin: null, loginKnown: false }, expected: 'idle' },
   { name: 'no seat: nothing to take back', licensed: false, expected: 'idle' },
   {
-    name: 'no e-mail address: no notice; the licence goes on the policy day, and the row says why',
+    name: 'no e-mail address: nobody can be warned, so the licence stays (notice.required defaults to true)',
     user: { email: null, lastLogin: ago(91) },
-    expected: 'due unlicense: unlicense: last login 2025-11-30, 91 days ago > 90 {no e-mail address: the licence goes without a notice}',
+    expected: 'unwarnable',
+  },
+  {
+    name: 'no e-mail address with notice.required: false: the licence goes on the policy day, and the row says why',
+    settings: { ...FULL, notice: { daysBefore: 14, required: false } },
+    user: { email: null, lastLogin: ago(91) },
+    expected: 'due unlicense: unlicense: last login 2025-11-30, 91 days ago > 90 {no e-mail address: the licence goes without a notice (notice.required: false)}',
   },
   { name: 'no e-mail address, 90 days: nothing yet', user: { email: null, lastLogin: ago(90) }, expected: 'idle' },
   {

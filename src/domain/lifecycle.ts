@@ -22,7 +22,14 @@ import { matchRule, type InactiveUsersPolicy } from './policy.ts';
 /** What a lifecycle adds to a policy on top of unlicensing at its `inactiveDays` / `neverLoggedInDays`. */
 export interface LifecycleSettings {
   /** E-mail the user this many days before the licence goes; null = no notice stage. */
-  readonly notice: { readonly daysBefore: number } | null;
+  readonly notice: {
+    readonly daysBefore: number;
+    /**
+     * Default true: a user whose e-mail address is unknown is never unlicensed by this policy, since nobody could warn
+     * them (`notice: { required: false }` lets the licence go without the notice).
+     */
+    readonly required?: boolean;
+  } | null;
   /** Deactivate this many calendar days after the unlicense; null = no deactivation stage. */
   readonly deactivateAfterDays: number | null;
   /** Append this to the display name after the last account stage; null = no rename stage. */
@@ -92,7 +99,7 @@ export interface LifecycleSummary {
   /** In a stage whose next stage is not due yet. */
   readonly waiting: number;
   readonly cancelled: number;
-  /** Due for a stage that cannot be carried out (read-only directory, a seat the actions cannot free). */
+  /** Due for a stage that cannot be carried out (read-only directory, a seat the actions cannot free, no address to warn). */
   readonly notPossible: number;
 }
 
@@ -116,6 +123,8 @@ export type StageDecision =
   | { readonly status: 'waiting'; readonly next: LifecycleAction; readonly dueDate: string }
   /** Nothing in progress and nothing due. */
   | { readonly status: 'idle' }
+  /** The unlicense would be due, but the notice stage cannot reach the user (no known e-mail address). */
+  | { readonly status: 'unwarnable' }
   /** Every configured stage is done. */
   | { readonly status: 'finished' };
 
@@ -221,7 +230,8 @@ function fresh(policy: InactiveUsersPolicy, settings: LifecycleSettings, user: U
   }
   const reason = matchRule(policy, user, now);
   if (reason === null) return { status: 'idle' };
-  const notes = notice !== null ? ['no e-mail address: the licence goes without a notice'] : [];
+  if (notice !== null && notice.required !== false) return { status: 'unwarnable' };
+  const notes = notice !== null ? ['no e-mail address: the licence goes without a notice (notice.required: false)'] : [];
   return { status: 'due', action: 'unlicense', reason: { ...reason, text: `unlicense: ${reason.text}` }, notice: null, notes };
 }
 

@@ -59,6 +59,8 @@ export interface PolicySummary {
    * Seatkeeper first saw them, so right after the first scan this holds everyone who never logged in.
    */
   readonly notYetDue: { readonly neverLoggedIn: number };
+  /** Users an e-mail rule left out because their address is unknown (counted in `skipped` as out of scope too). */
+  readonly unknownEmail?: number;
 }
 
 export type SkipReason =
@@ -88,6 +90,11 @@ export interface Plan {
   readonly createdAt: string;
   readonly policies: readonly string[];
   readonly licensedUsers: number;
+  /**
+   * Groups that gave "can use" when the plan was made (directly or through nesting), sorted: after a row meant to free
+   * a seat, the run re-reads the user and reports one still in any of them (or still granted) instead of counting it freed.
+   */
+  readonly seatGroups?: readonly string[];
   readonly rows: readonly PlanRow[];
   readonly summaries: readonly PolicySummary[];
   /** Notices to e-mail and lifecycle records to clear; present when a policy has a lifecycle (lifecycle.ts). */

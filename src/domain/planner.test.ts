@@ -199,8 +199,8 @@ test('a seat held through a read-only directory group is not half-handled; read-
     now: NOW,
   });
   assert.deepEqual(plan.rows.map((r) => [r.username, r.steps, r.notes]), [
-    ['both', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }], ['all-employees belongs to a read-only directory: change it there']],
-    ['local', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }], ['all-employees belongs to a read-only directory: change it there']],
+    ['both', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }], ['all-employees cannot be changed through Confluence (read-only): change it in its directory']],
+    ['local', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }], ['all-employees cannot be changed through Confluence (read-only): change it in its directory']],
   ]);
   assert.equal(plan.summaries[0]!.skipped['seat-in-read-only-group'], 1);
 });

@@ -51,7 +51,9 @@ export function stepsFor(
   // Memberships the directory owns cannot be changed through Confluence: said on the row, never attempted.
   const fixed = remove.filter((g) => readOnlyGroups.has(g));
   if (fixed.length > 0) {
-    notes.push(`${fixed.join(', ')} ${fixed.length === 1 ? 'belongs' : 'belong'} to a read-only directory: change ${fixed.length === 1 ? 'it' : 'them'} there`);
+    // Read-only: a directory's group (database source), a group Confluence refused to change before, or one whose
+    // name cannot be addressed over REST.
+    notes.push(`${fixed.join(', ')} cannot be changed through Confluence (read-only): change ${fixed.length === 1 ? 'it' : 'them'} in ${fixed.length === 1 ? 'its' : 'their'} directory`);
     remove = remove.filter((g) => !readOnlyGroups.has(g));
   }
   const steps: ActionStep[] = remove.map((group) => ({ kind: 'remove-group', group }));
@@ -124,6 +126,7 @@ export function evaluatePolicies(input: {
     let neverLoggedIn = 0;
     let neverLoggedInNotDue = 0;
     let leavers = 0;
+    let unknownEmail = 0;
     const orgRule = policy.select.orgStatus;
     if (orgRule !== undefined && input.orgStatuses?.get(orgRule.via) === undefined) {
       throw new InvalidInput(`policy ${policy.id} selects by organisation status, but directory ${orgRule.via} was not read`);
@@ -143,6 +146,8 @@ export function evaluatePolicies(input: {
         : skipReason(policy, user, seat, { connectedAs: snapshot.connectedAs, protection, inGroup: model.inGroup });
       if (skip !== null) {
         skipped[skip] += 1;
+        // An e-mail rule cannot judge a user whose address Confluence did not give: left out, and said.
+        if (skip === 'out-of-scope' && user.email === null && (policy.select.emailDomains ?? []).length > 0) unknownEmail += 1;
         continue;
       }
       // An unknown directory is treated as writable only when the snapshot lists no directories at all.
@@ -176,6 +181,7 @@ export function evaluatePolicies(input: {
       byRule: orgRule !== undefined ? { inactive, neverLoggedIn, orgStatus: leavers } : { inactive, neverLoggedIn },
       skipped,
       notYetDue: { neverLoggedIn: neverLoggedInNotDue },
+      ...(unknownEmail > 0 ? { unknownEmail } : {}),
     });
   }
 
@@ -187,6 +193,7 @@ export function evaluatePolicies(input: {
     createdAt: now.toISOString(),
     policies: policies.map((p) => p.id),
     licensedUsers: model.licensedCount,
+    seatGroups: [...model.useEffectiveGroups].sort(),
     rows,
     summaries,
     ...lifecyclePartOf(lifecycleParts),

@@ -46,6 +46,7 @@ export class SqlScanRepository implements ScanRepository {
         directories_json: null,
         read_only_groups_json: null,
         groups_json: null,
+        warnings_json: null,
       })
       .execute();
     return id;
@@ -100,6 +101,7 @@ export class SqlScanRepository implements ScanRepository {
         directories_json: JSON.stringify(result.directories),
         read_only_groups_json: JSON.stringify(result.readOnlyGroups),
         groups_json: JSON.stringify(result.groups),
+        warnings_json: JSON.stringify(result.warnings),
       })
       .where('id', '=', scanId)
       .where('status', '=', 'running')
@@ -244,5 +246,7 @@ function toRecord(row: Selectable<ScansTable>): ScanRecord {
     lastLoginSource: row.last_login_source,
     // A running scan has not read the licence yet.
     license: row.license_json === null ? { used: null, max: null } : parseStoredJson(licenseUsageSchema, row.license_json, `licence of ${what}`),
+    // Scans written before warnings were kept have none.
+    warnings: row.warnings_json === null ? [] : parseStoredJson(groupNamesSchema, row.warnings_json, `warnings of ${what}`),
   };
 }

@@ -21,6 +21,7 @@ import { SqlPolicyVersionRepository } from './policy-version-repository.ts';
 import { SqlAlertRepository } from './alert-repository.ts';
 import { SqlLeaseRepository } from './lease-repository.ts';
 import { SqlScheduleRepository } from './schedule-repository.ts';
+import { SqlUnwritableGroupRepository } from './unwritable-group-repository.ts';
 
 // Dates are ISO-8601 UTC text in both dialects (see store-codec.ts); JSON is text too, so both dialects
 // hand back the same JavaScript values and one mapping serves both. The enum-typed columns are backed
@@ -45,6 +46,17 @@ export interface ScansTable {
   directories_json: string | null;
   read_only_groups_json: string | null;
   groups_json: string | null;
+  /** JSON array of what the scan noticed but could stand on (e.g. a group unreadable over REST that grants no seat). */
+  warnings_json: string | null;
+}
+
+/** A group the instance refused to change through its REST API. */
+export interface UnwritableGroupsTable {
+  instance: string;
+  group_lower: string;
+  group_name: string;
+  message: string;
+  refused_at: string;
 }
 
 /** One user account of one scan. */
@@ -184,6 +196,7 @@ export interface Database {
   policy_versions: PolicyVersionsTable;
   alerts: AlertsTable;
   run_leases: RunLeasesTable;
+  unwritable_groups: UnwritableGroupsTable;
   schedules: SchedulesTable;
   scans: ScansTable;
   scan_users: ScanUsersTable;
@@ -261,6 +274,7 @@ export async function openStore(url: string): Promise<Store> {
     alerts: new SqlAlertRepository(context),
     schedules: new SqlScheduleRepository(context),
     leases: new SqlLeaseRepository(context),
+    unwritableGroups: new SqlUnwritableGroupRepository(context),
     close: () => context.db.destroy(),
   };
 }

@@ -105,6 +105,7 @@ const policySummarySchema: z.ZodType<PolicySummary> = z.object({
   byRule: z.object({ inactive: z.number(), neverLoggedIn: z.number(), orgStatus: z.number().optional() }),
   skipped: z.record(skipReason, z.number()),
   notYetDue: z.object({ neverLoggedIn: z.number() }),
+  unknownEmail: z.number().optional(),
 });
 
 /** A plan as stored: everything but its hash, which sits in its own column and is checked against this text. */
@@ -116,6 +117,7 @@ export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
   createdAt: z.string(),
   policies: z.array(z.string()),
   licensedUsers: z.number(),
+  seatGroups: z.array(z.string()).optional(),
   rows: z.array(planRowSchema),
   summaries: z.array(policySummarySchema),
   lifecycle: planLifecycleSchema.optional(),

@@ -40,6 +40,7 @@ const result: ScanResult = {
   finishedAt: new Date(t0.getTime() + 61_234),
   status: 'complete',
   error: null,
+  warnings: ['groups not read over REST (they grant no seat; their memberships are left alone): "a/b" (the name contains "/")'],
   grants: { useGroups: ['confluence-users'], useUsers: ['bob'], adminGroups: ['confluence-administrators'], adminUsers: [], source: 'permissions-api' },
   license: { used: 3, max: 500 },
   readOnlyGroups: ['all-employees', 'wiki-access'],
@@ -165,7 +166,23 @@ describeEachDialect('store', (fixture) => {
       connectedAs: 'svc-seatkeeper',
       lastLoginSource: 'database',
       license: { used: 3, max: 500 },
+      warnings: result.warnings,
     });
+  });
+
+  test('unwritable groups: the first refusal per group is kept, compared case-insensitively, per instance, and can be forgotten', async () => {
+    await store.unwritableGroups.remember({ instance: 'wiki', group: 'LDAP-Staff', message: 'Confluence refused it (403)', at: t0 });
+    await store.unwritableGroups.remember({ instance: 'wiki', group: 'ldap-staff', message: 'a later refusal', at: days(1) });
+    await store.unwritableGroups.remember({ instance: 'wiki', group: 'engineering', message: 'refused (400)', at: days(2) });
+    await store.unwritableGroups.remember({ instance: 'other', group: 'LDAP-Staff', message: 'elsewhere', at: t0 });
+    assert.deepStrictEqual(await store.unwritableGroups.list('wiki'), [
+      { group: 'engineering', message: 'refused (400)', refusedAt: days(2).toISOString() },
+      { group: 'LDAP-Staff', message: 'Confluence refused it (403)', refusedAt: t0.toISOString() },
+    ]);
+    assert.equal(await store.unwritableGroups.forget('wiki', 'LDAP-STAFF'), true);
+    assert.equal(await store.unwritableGroups.forget('wiki', 'LDAP-STAFF'), false);
+    assert.deepStrictEqual((await store.unwritableGroups.list('wiki')).map((g) => g.group), ['engineering']);
+    assert.equal((await store.unwritableGroups.list('other')).length, 1);
   });
 
   test('a finished scan takes no more rows and cannot finish twice; unknown scans are reported', async () => {

@@ -6,6 +6,7 @@ import { initialMigration } from './0001-initial.ts';
 import { schedulesMigration } from './0002-schedules.ts';
 import { lifecycleMigration } from './0003-lifecycle.ts';
 import { runLeasesMigration } from './0004-run-leases.ts';
+import { instanceFactsMigration } from './0005-instance-facts.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -14,6 +15,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0002-schedules': schedulesMigration,
     '0003-lifecycle': lifecycleMigration(dialect),
     '0004-run-leases': runLeasesMigration,
+    '0005-instance-facts': instanceFactsMigration,
   };
 }
 
