@@ -96,6 +96,11 @@ export interface ConfluenceConnector {
   /** Last-login facts from REST (10.2+ `expand=lastLogin`) or the read-only database source. */
   lastLogins(signal?: AbortSignal): AsyncIterable<LoginFact>;
   /**
+   * Direct memberships and nesting from a source that stores them as such (the database's cwd_membership); `null`
+   * when the connector has none, and the scan reads the member lists group by group.
+   */
+  readMemberships?(signal?: AbortSignal): Promise<{ memberships: Membership[]; nesting: GroupNesting[] } | null>;
+  /**
    * Directories (order, active, writable) and read-only groups, from a source that knows them (the database);
    * `null` when the connector has none (REST never says which directory a user or group belongs to).
    */

@@ -142,24 +142,32 @@ export async function scanInstance(deps: {
     progress({ phase: 'groups', done: groups.length, total: groups.length });
 
     let memberships: Membership[] = [];
-    const nesting: GroupNesting[] = [];
+    let nesting: GroupNesting[] = [];
     const unreadable = new Map<string, string>();
-    let groupsDone = 0;
-    await mapConcurrent(groups, deps.concurrency, async (group) => {
-      try {
-        // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
-        for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
-        for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
-      } catch (error) {
-        if (!(error instanceof UnaddressableName)) throw error;
-        unreadable.set(group, error.why);
-      }
-      groupsDone += 1;
-      progress({ phase: 'memberships', done: groupsDone, total: groups.length });
-    });
-    // Confluence's REST member list may include the members of child groups (undocumented): keep direct ones only,
-    // so a plan removes the membership that actually grants the seat. A run re-reads the user to confirm the seat went.
-    if (connector.capabilities.memberLists === 'maybe-flattened') memberships = deriveDirectMemberships(memberships, nesting);
+    const stored = (await connector.readMemberships?.(signal)) ?? null;
+    if (stored !== null) {
+      // Direct memberships as Confluence stores them: no flattened lists to untangle, no names to put in a path.
+      memberships = stored.memberships;
+      nesting = stored.nesting;
+      progress({ phase: 'memberships', done: groups.length, total: groups.length });
+    } else {
+      let groupsDone = 0;
+      await mapConcurrent(groups, deps.concurrency, async (group) => {
+        try {
+          // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
+          for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
+          for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
+        } catch (error) {
+          if (!(error instanceof UnaddressableName)) throw error;
+          unreadable.set(group, error.why);
+        }
+        groupsDone += 1;
+        progress({ phase: 'memberships', done: groupsDone, total: groups.length });
+      });
+      // Confluence's REST member list may include the members of child groups (undocumented): keep direct ones only,
+      // so a plan removes the membership that actually grants the seat. A run re-reads the user to confirm the seat went.
+      if (connector.capabilities.memberLists === 'maybe-flattened') memberships = deriveDirectMemberships(memberships, nesting);
+    }
     for (let i = 0; i < memberships.length; i += BATCH * 5) {
       await store.scans.addMemberships(scanId, memberships.slice(i, i + BATCH * 5));
     }

@@ -293,6 +293,12 @@ export function createConfluenceDcConnector(
       }
     },
 
+    async readMemberships(signal) {
+      // The database knows direct memberships; REST member lists may be flattened (undocumented).
+      if (config.lastLogin !== 'database') return null;
+      return databaseSource().readMemberships(signal);
+    },
+
     async readDirectories(signal): Promise<DirectoryFacts | null> {
       // REST never says which directory a user or group belongs to, nor whether it is writable.
       if (config.lastLogin !== 'database') return null;

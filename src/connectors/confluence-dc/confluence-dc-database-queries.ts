@@ -14,7 +14,7 @@ export const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   cwd_user_attribute: ['user_id', 'attribute_name', 'attribute_value'],
   cwd_directory: ['id', 'directory_name', 'active', 'directory_type'],
   cwd_app_dir_mapping: ['id', 'directory_id', 'list_index'],
-  cwd_group: ['group_name', 'directory_id', 'local'],
+  cwd_group: ['id', 'group_name', 'directory_id', 'local'],
 };
 
 /**
@@ -25,6 +25,7 @@ export const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
   cwd_directory_operation: ['directory_id', 'operation_type'],
   cwd_app_dir_operation: ['app_dir_mapping_id', 'operation_type'],
   cwd_directory_attribute: ['directory_id', 'attribute_name', 'attribute_value'],
+  cwd_membership: ['parent_id', 'child_group_id', 'child_user_id'],
 };
 
 /** Real spelling of each table and column found, lower-case name → as stored; optional tables only when complete. */
@@ -63,6 +64,23 @@ export function loginQuery(dialect: Dialect, names: Names): string {
     LEFT JOIN ${t('cwd_user_attribute')} ua ON ua.${c('cwd_user_attribute', 'user_id')} = cu.${c('cwd_user', 'id')}
       AND ua.${c('cwd_user_attribute', 'attribute_name')} = 'lastAuthenticated'
     ORDER BY um.${c('user_mapping', 'lower_username')}`;
+}
+
+/**
+ * Direct memberships from cwd_membership (users and child groups of each group), with the username as
+ * user_mapping spells it (the REST listing's spelling); null when the schema has no cwd_membership.
+ */
+export function membershipQuery(dialect: Dialect, names: Names): string | null {
+  if (!names.has('cwd_membership')) return null;
+  const { t, c } = spelling(dialect, names);
+  return `SELECT g.${c('cwd_group', 'group_name')} AS group_name,
+      um.${c('user_mapping', 'username')} AS username,
+      cg.${c('cwd_group', 'group_name')} AS child_group
+    FROM ${t('cwd_membership')} m
+    JOIN ${t('cwd_group')} g ON g.${c('cwd_group', 'id')} = m.${c('cwd_membership', 'parent_id')}
+    LEFT JOIN ${t('cwd_user')} cu ON cu.${c('cwd_user', 'id')} = m.${c('cwd_membership', 'child_user_id')}
+    LEFT JOIN ${t('user_mapping')} um ON um.${c('user_mapping', 'lower_username')} = cu.${c('cwd_user', 'lower_user_name')}
+    LEFT JOIN ${t('cwd_group')} cg ON cg.${c('cwd_group', 'id')} = m.${c('cwd_membership', 'child_group_id')}`;
 }
 
 /** The queries behind readDirectories; `null` for a table the schema does not have. */

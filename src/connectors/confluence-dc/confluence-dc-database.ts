@@ -13,6 +13,7 @@ import { createConnection as createMysqlConnection } from 'mysql2';
 import { z } from 'zod';
 import { ConnectorError } from '../../app/connector-error.ts';
 import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
+import type { GroupNesting, Membership } from '../../domain/snapshot.ts';
 import {
   deriveDirectories,
   directoriesWithReadOnlyGroups,
@@ -21,7 +22,7 @@ import {
   type DirectoryPermissionRows,
 } from './confluence-dc-directories.ts';
 import { foldRows, loginRow, position, type LoginRow } from './confluence-dc-login-rows.ts';
-import { OPTIONAL, REQUIRED, directorySql, loginQuery, type Dialect, type Names } from './confluence-dc-database-queries.ts';
+import { OPTIONAL, REQUIRED, directorySql, loginQuery, membershipQuery, type Dialect, type Names } from './confluence-dc-database-queries.ts';
 
 /** Reads login facts from a Confluence database; never writes. */
 export interface ConfluenceDatabaseSource {
@@ -29,6 +30,11 @@ export interface ConfluenceDatabaseSource {
   check(signal?: AbortSignal): Promise<void>;
   /** One fact per username, in lower-case username order, streamed from one server-side cursor. */
   readLogins(signal?: AbortSignal): AsyncIterable<LoginFact>;
+  /**
+   * Direct memberships and nesting from cwd_membership, each pair once; null when the schema has no cwd_membership
+   * (a DBA's reduced copy), so the caller reads the member lists over REST instead.
+   */
+  readMemberships(signal?: AbortSignal): Promise<{ memberships: Membership[]; nesting: GroupNesting[] } | null>;
   /** Directories in Confluence's order with active and writable, and the groups whose membership Confluence cannot change. */
   readDirectories(signal?: AbortSignal): Promise<DirectoryFacts>;
   /** Closes any connection still open. */
@@ -71,6 +77,7 @@ const directoryOperationRow = z.object({ directory_id: id, operation_type: z.str
 const mappingOperationRow = z.object({ mapping_id: id, operation_type: z.string() });
 const attributeRow = z.object({ directory_id: id, attribute_value: z.string().nullable() });
 const groupRow = z.object({ group_name: z.string(), directory_id: id, is_local: z.unknown() });
+const membershipRow = z.object({ group_name: z.string(), username: z.string().nullable(), child_group: z.string().nullable() });
 
 /** Creates the source for a postgres:// or mysql:// URL; nothing connects until it is used. */
 export function createConfluenceDatabaseSource(url: string, options: ConfluenceDatabaseOptions): ConfluenceDatabaseSource {
@@ -132,6 +139,40 @@ export function createConfluenceDatabaseSource(url: string, options: ConfluenceD
       } catch (error) {
         if (error instanceof ConnectorError || signal?.aborted) throw error;
         throw databaseError('reading last logins from the Confluence database failed', error, target);
+      } finally {
+        await release(connection, finished);
+      }
+    },
+
+    async readMemberships(signal) {
+      const connection = await connect();
+      let finished = false;
+      try {
+        const names = await readOnly(connection, () => resolveNames(connection, target));
+        const sql = membershipQuery(connection.dialect, names);
+        if (sql === null) {
+          finished = true;
+          return null;
+        }
+        const memberships: Membership[] = [];
+        const nesting: GroupNesting[] = [];
+        const seen = new Set<string>();
+        for await (const batch of await readOnlyStream(connection, async function* () { yield* connection.stream(sql, batchSize); })) {
+          signal?.throwIfAborted();
+          for (const row of parseRows(membershipRow, batch, target)) {
+            // A username in several directories has a row per directory: one membership is enough.
+            const key = `${row.group_name}\u0000${row.username ?? ''}\u0000${row.child_group ?? ''}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            if (row.username !== null) memberships.push({ group: row.group_name, username: row.username });
+            else if (row.child_group !== null) nesting.push({ parent: row.group_name, child: row.child_group });
+          }
+        }
+        finished = true;
+        return { memberships, nesting };
+      } catch (error) {
+        if (error instanceof ConnectorError || signal?.aborted) throw error;
+        throw databaseError('reading group memberships from the Confluence database failed', error, target);
       } finally {
         await release(connection, finished);
       }
