@@ -2,9 +2,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CircuitOpenError, ConnectorError } from '../../app/connector-error.ts';
+import { CircuitOpenError, ConnectorError, UnaddressableName } from '../../app/connector-error.ts';
 import type { CircuitEvent } from '../circuit-breaker.ts';
-import { ConfluenceDcClient, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
+import { ConfluenceDcClient, pathProblem, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
 import { parseRetryAfter } from './confluence-dc-failures.ts';
 
 interface Recorded {
@@ -86,10 +86,10 @@ describe('URLs and authentication', () => {
   it('keeps the context path, encodes path segments and sends the PAT as Bearer', async () => {
     const server = await serve((_req, res) => json(res, 200, { ok: true }));
     const c = client(`${server.url}/confluence/`);
-    assert.deepEqual(await c.getJson(restPath`/rest/api/group/${'R&D / Berlin'}/member`, { query: { expand: 'status', x: undefined } }), {
+    assert.deepEqual(await c.getJson(restPath`/rest/api/group/${'R&D Berlin+Köln'}/member`, { query: { expand: 'status', x: undefined } }), {
       ok: true,
     });
-    assert.equal(server.requests[0]?.url, '/confluence/rest/api/group/R%26D%20%2F%20Berlin/member?expand=status');
+    assert.equal(server.requests[0]?.url, '/confluence/rest/api/group/R%26D%20Berlin%2BK%C3%B6ln/member?expand=status');
     assert.equal(server.requests[0]?.headers.authorization, 'Bearer secret-pat');
     assert.equal(server.requests[0]?.headers.accept, 'application/json');
   });
@@ -111,8 +111,14 @@ describe('URLs and authentication', () => {
     assert.equal(seen?.body, '[{"targetType":"application","operationKey":"use"}]');
   });
 
-  it('escapes dot segments so URL parsing cannot collapse them', () => {
-    assert.equal(restPath`/rest/api/group/${'..'}/member`, '/rest/api/group/%2E%2E/member');
+  it('never puts a name into a path that a proxy or URL parsing could turn into another resource', () => {
+    // `a/../ops-admin` behind a decoding proxy addresses ops-admin; Node's URL parser collapses %2E%2E itself.
+    const hostile = ['a/../ops-admin', 'R&D / Berlin', '..', '.', ' .. ', '%2E%2E', 'a%2Fb', 'back\\slash', 'line\nbreak', 'nul\u0000', '', '  '];
+    for (const name of hostile) {
+      assert.throws(() => restPath`/rest/api/user/${name}/group/${'staff'}`, (error: unknown) => error instanceof UnaddressableName && error.value === name, JSON.stringify(name));
+      assert.notEqual(pathProblem(name), null, JSON.stringify(name));
+    }
+    for (const name of ['alice', 'Ole.Nordmann', 'j.doe', 'R&D Berlin', 'Zoë', 'a..b', 'user@example.com']) assert.equal(pathProblem(name), null, name);
   });
 });
 
@@ -265,7 +271,7 @@ describe('errors say what to fix', () => {
     [403, false, /the account must be a Confluence administrator/, true],
     [404, true, /nothing at http:\/\/127\.0\.0\.1:\d+\/wiki\/rest\/api\/server-information \(404\): check the URL \(context path\?\)/, true],
     [404, false, /^not found \(404\)/, false],
-    [402, false, /no licence seat left/, false],
+    [402, false, /answered 402 \(Payment Required\)/, false],
     [400, false, /Confluence answered 400 \(Confluence said: bad group\)/, false],
   ];
   for (const [status, probe, message, fixable] of cases) {

@@ -328,7 +328,8 @@ export class ConfluenceDcClient {
       return fail(`nothing at ${url.split('?')[0] ?? url} (404): check the URL (context path?)`, true);
     }
     if (status === 404) return fail('not found (404)', false);
-    if (status === 402) return fail('Confluence refused the change (402): no licence seat left', false);
+    // 402 is documented only for creating users (no licence left); elsewhere it is reported as it came.
+    if (status === 402) return fail('Confluence answered 402 (Payment Required)', false);
     return fail(`Confluence answered ${status}`, false);
   }
 
