@@ -64,8 +64,9 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
     const names = items.map((u) => u['username']);
     assert.equal(new Set(names).size, 1_234);
     assert.deepEqual(new Set(names), new Set(org.users.map((u) => u.username)));
-    assert.ok(items.every((u) => u['status'] === 'ACTIVE' || u['status'] === 'INACTIVE'));
-    assert.equal(items.filter((u) => u['status'] === 'INACTIVE').length, org.users.filter((u) => !u.active).length);
+    assert.ok(items.every((u) => ['current', 'deactivated', 'unlicensed'].includes(String(u['status']))), 'lower-case UserStatus words by default');
+    assert.equal(items.filter((u) => u['status'] === 'deactivated').length, org.users.filter((u) => !u.active).length);
+    assert.equal(items.filter((u) => u['status'] === 'current').length, emulator.state.licensedCount());
 
     const members = await callEmulator(emulator, '/rest/api/group/confluence-users/member?limit=1000');
     assert.equal((members.body as Paged).limit, 200, 'group listings are capped at 200');
@@ -83,14 +84,14 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
     assert.deepEqual([beyond.size, beyond.results.length, beyond._links.next], [0, 0, undefined]);
   });
 
-  test('Person shape: known type, key, picture; e-mail only for administrators and oneself', async () => {
+  test('Person shape: known type, key, picture; no e-mail on the user routes, not even for administrators or oneself', async () => {
     const { user } = org.credentials;
     const asAdmin = (await callEmulator(emulator, `/rest/api/user?username=${user.username}&expand=status`)).body as Record<string, unknown>;
     assert.equal(asAdmin['type'], 'known');
     assert.equal(asAdmin['username'], user.username);
     assert.match(String(asAdmin['userKey']), /^[0-9a-f]{32}$/);
-    assert.equal(asAdmin['status'], 'ACTIVE');
-    assert.ok(String(asAdmin['email']).includes('@'));
+    assert.equal(asAdmin['status'], 'current');
+    assert.equal('email' in asAdmin, false, 'no e-mail on /rest/api/user by default');
     assert.deepEqual(Object.keys(asAdmin['profilePicture'] as object).sort(), ['height', 'isDefault', 'path', 'width']);
 
     const someoneElse = org.users.find((u) => u.username !== user.username && u.username !== 'admin')!;
@@ -100,7 +101,7 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
     assert.equal(asUser['status'], undefined, 'status only when expanded');
     const self = (await callEmulator(emulator, '/rest/api/user/current', { as: user, auth: 'basic' })).body as Record<string, unknown>;
     assert.equal(self['username'], user.username);
-    assert.ok(String(self['email']).includes('@'));
+    assert.equal('email' in self, false, 'no e-mail on /rest/api/user/current');
   });
 
   test('401, 403 and 404 answer with RestError bodies', async () => {
@@ -175,7 +176,7 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
     assert.equal((await callEmulator(emulator, `/rest/api/admin/user/${user.username}/disable`, { method: 'PUT' })).status, 204);
     assert.equal(await count('userCount'), used - 1);
     const status = (await callEmulator(emulator, `/rest/api/user?username=${user.username}&expand=status`)).body as Record<string, unknown>;
-    assert.equal(status['status'], 'INACTIVE');
+    assert.equal(status['status'], 'deactivated');
     assert.equal((await callEmulator(emulator, `/rest/api/admin/user/${user.username}/enable`, { method: 'PUT' })).status, 204);
     assert.equal(await count('userCount'), used);
 
@@ -193,16 +194,17 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
 
     assert.equal((await callEmulator(emulator, `/rest/api/admin/user/${user.username}`, { method: 'PUT', body: { fullName: 'Renamed Person', email: 'renamed@example.com' } })).status, 204);
     const renamed = (await callEmulator(emulator, `/rest/api/user?username=${user.username}`)).body as Record<string, unknown>;
-    assert.deepEqual([renamed['displayName'], renamed['email']], ['Renamed Person', 'renamed@example.com']);
+    assert.deepEqual([renamed['displayName'], state.findUser(user.username)?.email], ['Renamed Person', 'renamed@example.com']);
     assert.equal((await callEmulator(emulator, `/rest/api/admin/user/${user.username}`, { method: 'PUT', body: { email: 'not-an-address' } })).status, 400);
     assert.deepEqual(state.changes.filter((c) => c.username === user.username).map((c) => c.kind),
       ['disable', 'enable', 'grant-use', 'revoke-use-grant', 'update-profile']);
   });
 
-  test('402 when no seat is left; the refusal changes nothing', async () => {
+  test('licenceFull \'refuse-402\': 402 when no seat is left; the refusal changes nothing', async () => {
     const state = emulator.state;
     const saved = state.maxUsers;
     state.maxUsers = state.licensedCount();
+    state.licenceFull = 'refuse-402';
     try {
       const unlicensed = state.allUsers().find((u) => u.active && !state.holdsSeat(u.username))!;
       const before = state.changes.length;
@@ -214,6 +216,7 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
       assert.equal(((await callEmulator(emulator, '/rest/license/1.0/license/remainingSeats')).body as { count: number }).count, 0);
     } finally {
       state.maxUsers = saved;
+      state.licenceFull = 'allow';
     }
   });
 
@@ -225,6 +228,7 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
     const sample = items.find((u) => u['lastLogin'] !== null)!;
     assert.match(String(sample['lastLogin']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
     assert.equal(Date.parse(String(sample['lastLogin'])), emulator.state.findUser(String(sample['username']))!.lastLogin!.getTime());
+    assert.ok(items.every((u) => u['email'] === emulator.state.findUser(String(u['username']))!.email), 'the 10.2 admin list carries e-mail [S2]');
     const without = (await callEmulator(emulator, '/rest/api/admin/users/list/active?limit=5')).body as Paged;
     assert.ok(without.results.every((u) => !('lastLogin' in u)), 'lastLogin only when expanded');
   });
@@ -256,11 +260,11 @@ describe('Confluence emulator over HTTP (10.2, /confluence)', () => {
 describe('versions and context paths', () => {
   const org = generateOrganisation({ seed: 8, users: 120, now: NOW });
 
-  test('8.4: no permissions API, no admin active list; user list and writes exist', async (t) => {
+  test('8.4: no server information, permissions API or admin active list; user list and writes exist', async (t) => {
     const emulator = await startConfluenceEmulator({ org, version: '8.4' });
     t.after(() => emulator.close());
-    assert.equal(((await callEmulator(emulator, '/rest/api/server-information')).body as { version: string }).version, '8.4.0');
-    for (const path of ['/rest/api/permissions', '/rest/api/admin/users/list/active', '/rest/api/permissions/user/admin']) {
+    assert.equal(((await callEmulator(emulator, '/rest/applinks/1.0/manifest')).body as { version: string }).version, '8.4.0');
+    for (const path of ['/rest/api/server-information', '/rest/api/permissions', '/rest/api/admin/users/list/active', '/rest/api/permissions/user/admin']) {
       const reply = await callEmulator(emulator, path);
       assert.equal(reply.status, 404, path);
       assertRestError(reply.body, 404);
@@ -268,7 +272,7 @@ describe('versions and context paths', () => {
     assert.equal((await callEmulator(emulator, '/rest/api/user/list')).status, 200);
     assert.equal((await callEmulator(emulator, '/rest/api/admin/user/admin', { method: 'PUT', body: { fullName: 'A' } })).status, 404);
     assert.equal((await callEmulator(emulator, '/rest/api/user/admin/group/newsletter', { method: 'PUT' })).status, 204);
-    assert.ok(emulator.routes.every((r) => r.since === '8.4'));
+    assert.ok(emulator.routes.every((r) => r.since === '8.4' || r.since === '8.2'));
   });
 
   test('9.3: permissions API and active list, but no lastLogin expansion', async (t) => {
@@ -278,17 +282,17 @@ describe('versions and context paths', () => {
     assert.equal((await callEmulator(emulator, '/rest/api/permissions')).status, 200);
     const page = (await callEmulator(emulator, '/rest/api/admin/users/list/active?expand=lastLogin,status')).body as Paged;
     assert.ok(page.results.length > 0);
-    assert.ok(page.results.every((u) => !('lastLogin' in u) && u['status'] === 'ACTIVE'));
+    assert.ok(page.results.every((u) => !('lastLogin' in u) && !('email' in u) && u['status'] === 'current'), 'no lastLogin or e-mail before 10.2');
   });
 
-  test('10.2 options: lastLogin as epoch millis, or ISO in another offset; custom status values', async (t) => {
-    const millis = await startConfluenceEmulator({ org, lastLoginFormat: 'epoch-millis', statusValues: { active: 'Active', disabled: 'Deactivated' } });
+  test('10.2 options: lastLogin as epoch millis, or ISO in another offset; upper-case status words', async (t) => {
+    const millis = await startConfluenceEmulator({ org, lastLoginFormat: 'epoch-millis', statusCase: 'upper' });
     const offset = await startConfluenceEmulator({ org, lastLoginOffsetMinutes: 90 });
     t.after(() => Promise.all([millis.close(), offset.close()]));
     const a = ((await callEmulator(millis, '/rest/api/admin/users/list/active?limit=500&expand=lastLogin,status')).body as Paged).results.at(-1)!;
     const b = ((await callEmulator(offset, '/rest/api/admin/users/list/active?limit=500&expand=lastLogin')).body as Paged).results.at(-1)!;
     assert.equal(typeof a['lastLogin'], 'number');
-    assert.equal(a['status'], 'Active');
+    assert.equal(a['status'], 'CURRENT');
     assert.match(String(b['lastLogin']), /\+01:30$/);
     assert.equal(Date.parse(String(b['lastLogin'])), a['lastLogin']);
   });

@@ -8,11 +8,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { setTimeout as delay } from 'node:timers/promises';
 import { EmulatorState } from './emulator-state.ts';
 import { FaultInjector, noFaults, type EmulatorFaults } from './emulator-faults.ts';
-import { DEFAULT_STATUS_VALUES, restErrorJson, RestFailure, type LastLoginFormat, type StatusValues } from './emulator-json.ts';
+import { restErrorJson, RestFailure, type LastLoginFormat } from './emulator-json.ts';
 import {
-  CONFLUENCE_ROUTES, versionAtLeast,
-  type ConfluenceRoute, type EmulatedVersion, type PageCaps, type RouteContext, type RouteResponse, type RouteSettings,
+  CONFLUENCE_ROUTES, type ConfluenceRoute, type PageCaps, type RouteContext, type RouteResponse, type RouteSettings,
 } from './emulator-routes.ts';
+import { versionAtLeast, type EmulatedVersion } from './emulator-versions.ts';
+import {
+  DEFAULT_READINGS, type LastLoginField, type LicenceFull, type MemberLists, type PermissionSubjects, type ReadOnlyRefusal, type StatusCase,
+} from './emulator-readings.ts';
 import type { OrgSeed } from './org-generator.ts';
 
 /** Options of {@link startConfluenceEmulator}; only `org` is required. */
@@ -36,8 +39,23 @@ export interface ConfluenceEmulatorOptions {
   readonly lastLoginFormat?: LastLoginFormat;
   /** Offset the ISO form is written in, minutes east of UTC; default 0 (written `+00:00`). */
   readonly lastLoginOffsetMinutes?: number;
-  /** Values of `expand=status`; default ACTIVE / INACTIVE. */
-  readonly statusValues?: StatusValues;
+  /** Spelling of the `expand=status` UserStatus words (`current` / `CURRENT`); default 'lower'. */
+  readonly statusCase?: StatusCase;
+  /** `email` on `/user/list`, `/user`, `/user/current`, `/group/{g}/member` for administrators; default false. */
+  readonly emailOnUserList?: boolean;
+  /** 'absent': the 10.2 admin list leaves `lastLogin` out even when expanded; default 'present'. */
+  readonly lastLoginField?: LastLoginField;
+  /** `/group/{g}/member` lists direct members or the flattened nesting; default 'flattened'. */
+  readonly memberLists?: MemberLists;
+  /** `GlobalPermission.subject` with username/userKey/name, or exactly {type, displayName}; default 'identified'. */
+  readonly permissionSubjects?: PermissionSubjects;
+  /** Status of a write a read-only directory refuses; default 403. */
+  readonly readOnlyRefusal?: ReadOnlyRefusal;
+  /**
+   * A write that would exceed `maxUsers`: 'allow' (default) or 'refuse-402'. Applied to the state this
+   * emulator builds, and to a given `state` when set here.
+   */
+  readonly licenceFull?: LicenceFull;
   /** Time stamps of the change record; default the wall clock. */
   readonly clock?: () => Date;
   /** Serve an existing state instead of building one from `org` (e.g. across a restart). */
@@ -80,6 +98,7 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
   }
   const version = options.version ?? '10.2';
   const state = options.state ?? new EmulatorState(options.org, options.clock === undefined ? {} : { clock: options.clock });
+  if (options.licenceFull !== undefined) state.licenceFull = options.licenceFull;
   const faults: EmulatorFaults = { ...noFaults(), ...options.faults };
   const injector = new FaultInjector(faults, options.faultSeed ?? options.org.seed);
   const stats: EmulatorStats = { requests: 0, byRoute: new Map(), writes: 0 };
@@ -88,7 +107,12 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
     pageCaps: { users: options.pageCaps?.users ?? 500, groups: options.pageCaps?.groups ?? 200 },
     lastLoginFormat: options.lastLoginFormat ?? 'iso',
     lastLoginOffsetMinutes: options.lastLoginOffsetMinutes ?? 0,
-    statusValues: options.statusValues ?? DEFAULT_STATUS_VALUES,
+    statusCase: options.statusCase ?? DEFAULT_READINGS.statusCase,
+    emailOnUserList: options.emailOnUserList ?? DEFAULT_READINGS.emailOnUserList,
+    lastLoginField: options.lastLoginField ?? DEFAULT_READINGS.lastLoginField,
+    memberLists: options.memberLists ?? DEFAULT_READINGS.memberLists,
+    permissionSubjects: options.permissionSubjects ?? DEFAULT_READINGS.permissionSubjects,
+    readOnlyRefusal: options.readOnlyRefusal ?? DEFAULT_READINGS.readOnlyRefusal,
   };
   const host = options.host ?? '127.0.0.1';
   let base = '';
@@ -125,16 +149,16 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
     const { route, params } = matched;
     stats.byRoute.set(route.id, (stats.byRoute.get(route.id) ?? 0) + 1);
 
-    const caller = authenticate(state, req.headers.authorization);
-    if (caller === null) {
+    const caller = route.access === 'anonymous' ? null : authenticate(state, req.headers.authorization);
+    if (caller === null && route.access !== 'anonymous') {
       return finish(res, { status: 401, body: restErrorJson(401, 'Client must be authenticated to access this resource.') },
         { 'www-authenticate': 'Basic realm="Confluence"' });
     }
-    const callerIsAdmin = state.isAdministrator(caller.username);
-    if (route.access === 'admin' && !callerIsAdmin) {
+    const callerIsAdmin = caller !== null && state.isAdministrator(caller.username);
+    if (caller !== null && route.access === 'admin' && !callerIsAdmin) {
       return finish(res, { status: 403, body: restErrorJson(403, `User '${caller.username}' does not have permission to perform this action`) });
     }
-    if (route.access === 'licensed' && !callerIsAdmin && !state.holdsSeat(caller.username)) {
+    if (caller !== null && route.access === 'licensed' && !callerIsAdmin && !state.holdsSeat(caller.username)) {
       return finish(res, { status: 403, body: restErrorJson(403, `User '${caller.username}' is not permitted to use Confluence`) });
     }
     if (WRITE_METHODS.has(method)) {
@@ -153,6 +177,7 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
     const ctx: RouteContext = {
       route, state, version, caller, callerIsAdmin, body, settings, faults: injector,
       links: { base, context: contextPath },
+      instanceSeed: options.org.seed,
       path,
       rawQuery: url.searchParams,
       query: (name) => {
@@ -178,13 +203,13 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
   /** Sends a response, or cuts the connection half-way when the drop fault says so. */
   function finish(res: ServerResponse, response: RouteResponse, headers: Record<string, string> = {}): void {
     if (!injector.dropConnection()) return send(res, response, headers);
-    if (response.body === undefined) {
+    const encoded = encode(response);
+    if (encoded === null) {
       res.socket?.destroy();
       return;
     }
-    const payload = Buffer.from(JSON.stringify(response.body));
-    res.writeHead(response.status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': payload.length });
-    res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => res.socket?.destroy());
+    res.writeHead(response.status, { 'content-type': encoded.contentType, 'content-length': encoded.payload.length });
+    res.write(encoded.payload.subarray(0, Math.floor(encoded.payload.length / 2)), () => res.socket?.destroy());
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -218,21 +243,32 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
 }
 
 function send(res: ServerResponse, response: RouteResponse, headers: Record<string, string> = {}): void {
-  if (response.body === undefined) {
+  const encoded = encode(response);
+  if (encoded === null) {
     res.writeHead(response.status, headers);
     res.end();
     return;
   }
-  const payload = Buffer.from(JSON.stringify(response.body));
-  res.writeHead(response.status, { ...headers, 'content-type': 'application/json;charset=UTF-8', 'content-length': payload.length });
-  res.end(payload);
+  res.writeHead(response.status, { ...headers, 'content-type': encoded.contentType, 'content-length': encoded.payload.length });
+  res.end(encoded.payload);
+}
+
+/** The bytes and content type of a response; null for no content. */
+function encode(response: RouteResponse): { payload: Buffer; contentType: string } | null {
+  if (response.html !== undefined) return { payload: Buffer.from(response.html, 'utf8'), contentType: 'text/html;charset=UTF-8' };
+  if (response.body === undefined) return null;
+  return { payload: Buffer.from(JSON.stringify(response.body)), contentType: 'application/json;charset=UTF-8' };
 }
 
 function notFoundResponse(pathname: string): RouteResponse {
   return { status: 404, body: restErrorJson(404, `null for uri: ${pathname}`) };
 }
 
-/** Finds the route for a path; literal segments must match, `{name}` segments capture decoded values. */
+/**
+ * Finds the route for a path; literal segments must match, `{name}` segments capture decoded values. A
+ * `{groupName}` that decodes to a name with '/' fits no route, as a raw '/' does by adding a segment:
+ * public client code reports that neither `a/b` nor `a%2Fb` reaches the group (3RD-PARTY).
+ */
 function matchRoute(
   routes: readonly ConfluenceRoute[], method: string, path: string,
 ): { route: ConfluenceRoute; params: Map<string, string> } | 'wrong-method' | 'bad-encoding' | null {
@@ -251,7 +287,7 @@ function matchRoute(
       const segment = segments[index] ?? '';
       if (part.startsWith('{') && part.endsWith('}')) {
         params.set(part.slice(1, -1), segment);
-        return segment !== '';
+        return segment !== '' && !(part === '{groupName}' && segment.includes('/'));
       }
       return part === segment;
     });

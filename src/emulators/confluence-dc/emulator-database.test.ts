@@ -85,12 +85,14 @@ for (const kind of ['postgres', 'mariadb'] as const) {
     const state = new EmulatorState(org);
     const leaver = state.allUsers().find((u) => u.directory === 'Confluence Internal Directory' && u.active && u.username !== 'admin')!;
     state.setActive(leaver.username, false);
+    const deleted = state.allUsers().find((u) => u.directory === LDAP_DIRECTORY && u.active)!;
+    state.markExternallyDeleted(deleted.username);
     const summary = await writeConfluenceDatabase(scratch.url, state);
     const dialect = kind === 'postgres' ? 'postgres' : 'mysql';
     assert.equal(summary.dialect, dialect);
     assert.equal(summary.users, org.users.length);
     assert.equal(summary.loginRows, org.users.filter((u) => u.lastLogin !== null).length);
-    assert.equal(summary.memberships, org.memberships.length);
+    assert.equal(summary.memberships, org.memberships.length, 'cwd_membership holds direct memberships, whatever REST member lists show');
 
     const db = await connect(kind, scratch.url);
     t.after(() => db.close());
@@ -127,6 +129,7 @@ for (const kind of ['postgres', 'mariadb'] as const) {
     const disabled = await db.query(KB.disabled);
     assert.equal(disabled.length, state.allUsers().filter((u) => !u.active).length);
     assert.ok(disabled.some((r) => r['user_name'] === leaver.username));
+    assert.ok(disabled.some((r) => r['user_name'] === deleted.username), 'an externally deleted account is inactive (active = \'F\')');
 
     // Directories as embedded Crowd stores them: order per application mapping, type, allowed operations
     // (Crowd's PermissionOption: the read-only LDAP directory is "Read Only, with Local Groups"), ldap.local.groups.

@@ -1,8 +1,9 @@
 /** The JSON shapes Confluence DC answers with: Person, Group, GlobalPermission, the paged envelope and RestError. */
 
 import { STATUS_CODES } from 'node:http';
-import type { EmulatedGroup, EmulatedUser, PermissionEntry } from './emulator-model.ts';
+import type { EmulatedGroup, EmulatedUser, PermissionEntry, UserStatus } from './emulator-model.ts';
 import type { PermissionKey } from './org-generator.ts';
+import type { PermissionSubjects, StatusCase } from './emulator-readings.ts';
 
 /** A failure a route handler raises; the server turns it into a RestError response. */
 export class RestFailure extends Error {
@@ -24,18 +25,17 @@ export interface JsonLinks {
 /** How `lastLogin` is written (the 10.2 docs do not say; both are served so the connector's parsing is tested). */
 export type LastLoginFormat = 'iso' | 'epoch-millis';
 
-/** The strings `expand=status` yields; unverified against a live instance, so configurable. */
-export interface StatusValues {
-  readonly active: string;
-  readonly disabled: string;
+/** `UserStatus` as `expand=status` writes it: `current` or `CURRENT` (see StatusCase). */
+export function statusWord(status: UserStatus, statusCase: StatusCase): string {
+  return statusCase === 'upper' ? status : status.toLowerCase();
 }
 
-/** Default `status` values: the upper-case enum names Jackson writes for a Java enum. */
-export const DEFAULT_STATUS_VALUES: StatusValues = { active: 'ACTIVE', disabled: 'INACTIVE' };
-
-/** What a Person carries beyond the always-present fields. */
+/**
+ * What a Person carries beyond the always-present fields: `status` is the word to send (null: not
+ * expanded); `lastLogin` null leaves the key out.
+ */
 export interface PersonOptions {
-  readonly status: StatusValues | null;
+  readonly status: string | null;
   readonly email: boolean;
   readonly lastLogin: { readonly format: LastLoginFormat; readonly offsetMinutes: number } | null;
 }
@@ -67,7 +67,7 @@ export function personJson(user: EmulatedUser, links: JsonLinks, options: Person
     displayName: user.displayName,
   };
   if (options.email) person['email'] = user.email;
-  if (options.status !== null) person['status'] = user.active ? options.status.active : options.status.disabled;
+  if (options.status !== null) person['status'] = options.status;
   if (options.lastLogin !== null) {
     person['lastLogin'] = user.lastLogin === null ? null : formatLastLogin(user.lastLogin, options.lastLogin.format, options.lastLogin.offsetMinutes);
   }
@@ -89,13 +89,14 @@ export function groupJson(group: EmulatedGroup, links: JsonLinks): Record<string
 
 /**
  * A GlobalPermission. The spec's Subject has only `type` and `displayName`, which cannot identify a user
- * (display names repeat); the emulator adds `username`/`userKey` (users) and `name` (groups) — an assumption.
+ * (display names repeat); 'identified' adds `username`/`userKey` (users) and `name` (groups), one of the
+ * two readings (see PermissionSubjects).
  */
-export function permissionJson(entry: PermissionEntry): Record<string, unknown> {
-  const subject = entry.subject === 'group'
-    ? { type: 'group', displayName: entry.group.name, name: entry.group.name }
-    : { type: 'user', displayName: entry.user.displayName, username: entry.user.username, userKey: entry.user.userKey };
-  return { operation: operationJson(entry.permission), subject };
+export function permissionJson(entry: PermissionEntry, subjects: PermissionSubjects): Record<string, unknown> {
+  const displayName = entry.subject === 'group' ? entry.group.name : entry.user.displayName;
+  const identity = subjects === 'display-name-only' ? {}
+    : entry.subject === 'group' ? { name: entry.group.name } : { username: entry.user.username, userKey: entry.user.userKey };
+  return { operation: operationJson(entry.permission), subject: { type: entry.subject, displayName, ...identity } };
 }
 
 /** `application/use` → `{targetType: 'application', operationKey: 'use'}`. */

@@ -5,7 +5,10 @@ import type { DirectorySeed, PermissionKey } from './org-generator.ts';
 /** A directory of the instance (same shape as the seed's). */
 export type EmulatedDirectory = DirectorySeed;
 
-/** A user as the emulator holds it now; `lastLogin: null` = never logged in. */
+/**
+ * A user as the emulator holds it now; `lastLogin: null` = never logged in. `externallyDeleted`: the
+ * external directory no longer has the account; Confluence still lists it, inactive (`active` is false too).
+ */
 export interface EmulatedUser {
   readonly id: number;
   readonly username: string;
@@ -14,6 +17,7 @@ export interface EmulatedUser {
   readonly email: string;
   readonly directory: string;
   readonly active: boolean;
+  readonly externallyDeleted: boolean;
   readonly createdAt: Date;
   readonly lastLogin: Date | null;
 }
@@ -50,8 +54,14 @@ export interface ChangeRecord {
   readonly permission?: PermissionKey;
 }
 
-/** Why a write was refused; the HTTP layer maps each to a status code. */
-export type Refusal = 'user-not-found' | 'group-not-found' | 'read-only' | 'licence-full';
+/** Atlassian's `UserStatus` enum (reference "Corrections, second review": VERIFIED values). */
+export type UserStatus = 'CURRENT' | 'DEACTIVATED' | 'EXTERNALLY_DELETED' | 'UNLICENSED';
+
+/**
+ * Why a write was refused; the HTTP layer maps each to a status code. `externally-deleted`: enabling an
+ * account its external directory no longer has.
+ */
+export type Refusal = 'user-not-found' | 'group-not-found' | 'read-only' | 'externally-deleted' | 'licence-full';
 
 /** The result of a write: it changed state, it was already so, or it was refused. */
 export type WriteOutcome =

@@ -1,7 +1,7 @@
 /**
- * The emulator's route table: every (method, path template) it serves, the first emulated version that
- * has it, who may call it, which query parameters it reads, and its handler. The contract test walks
- * this table against the OpenAPI spec, so it is the single list of what the emulator claims to be.
+ * The emulator's route table: every (method, path template) it serves, the first version that has it,
+ * who may call it, which query parameters it reads, and its handler. The contract test walks this table
+ * against the OpenAPI spec, so it is the single list of what the emulator claims to be.
  */
 
 import type { EmulatorState } from './emulator-state.ts';
@@ -9,20 +9,17 @@ import type { EmulatedGroup, EmulatedUser, Refusal, WriteOutcome } from './emula
 import type { FaultInjector } from './emulator-faults.ts';
 import { PERMISSION_KEYS, type PermissionKey } from './org-generator.ts';
 import {
-  groupJson, pagedJson, parseExpand, permissionJson, personJson, RestFailure,
-  type JsonLinks, type LastLoginFormat, type StatusValues,
+  groupJson, pagedJson, parseExpand, permissionJson, personJson, RestFailure, statusWord,
+  type JsonLinks, type LastLoginFormat,
 } from './emulator-json.ts';
+import type { LastLoginField, MemberLists, PermissionSubjects, ReadOnlyRefusal, StatusCase } from './emulator-readings.ts';
+import {
+  BUILD_INFO, loginPageHtml, manifestJson, versionAtLeast, type EmulatedVersion, type VersionThreshold,
+} from './emulator-versions.ts';
 
-/** The Confluence DC versions the emulator can be; each switches routes and expansions on. */
-export type EmulatedVersion = '8.4' | '9.3' | '10.2';
-
-/** Emulated versions, oldest first. */
-export const EMULATED_VERSIONS: readonly EmulatedVersion[] = ['8.4', '9.3', '10.2'];
-
-/** True when `version` is `since` or newer. */
-export function versionAtLeast(version: EmulatedVersion, since: EmulatedVersion): boolean {
-  return EMULATED_VERSIONS.indexOf(version) >= EMULATED_VERSIONS.indexOf(since);
-}
+// Kept importable from here, where callers found them before versions had a file of their own.
+export { EMULATED_VERSIONS, versionAtLeast } from './emulator-versions.ts';
+export type { EmulatedVersion } from './emulator-versions.ts';
 
 /**
  * Server-side caps on `limit` (Atlassian says only "may be restricted by fixed system limits", so these
@@ -34,22 +31,29 @@ export interface PageCaps {
   readonly groups: number;
 }
 
-/** Emulator-wide response settings fixed at start-up. */
+/** Emulator-wide response settings fixed at start-up; each undocumented one is explained in emulator-readings.ts. */
 export interface RouteSettings {
   readonly pageCaps: PageCaps;
   readonly lastLoginFormat: LastLoginFormat;
   readonly lastLoginOffsetMinutes: number;
-  readonly statusValues: StatusValues;
+  readonly statusCase: StatusCase;
+  readonly emailOnUserList: boolean;
+  readonly lastLoginField: LastLoginField;
+  readonly memberLists: MemberLists;
+  readonly permissionSubjects: PermissionSubjects;
+  readonly readOnlyRefusal: ReadOnlyRefusal;
 }
 
-/** What a handler gets for one request. */
+/** What a handler gets for one request; `caller` is null only on anonymous routes. */
 export interface RouteContext {
   readonly route: ConfluenceRoute;
   readonly state: EmulatorState;
   readonly version: EmulatedVersion;
-  readonly caller: EmulatedUser;
+  readonly caller: EmulatedUser | null;
   readonly callerIsAdmin: boolean;
   readonly links: JsonLinks;
+  /** Seeds per-instance identifiers (the Applinks application id). */
+  readonly instanceSeed: number;
   /** Request path below the context path, still URL-encoded, e.g. `/rest/api/group/my%20group/member`. */
   readonly path: string;
   readonly rawQuery: URLSearchParams;
@@ -62,10 +66,11 @@ export interface RouteContext {
   readonly faults: FaultInjector;
 }
 
-/** A handler's answer; `body` undefined means no content. */
+/** A handler's answer: `body` is sent as JSON, `html` as `text/html;charset=UTF-8`; neither means no content. */
 export interface RouteResponse {
   readonly status: number;
   readonly body?: unknown;
+  readonly html?: string;
 }
 
 /** One served route. */
@@ -75,81 +80,97 @@ export interface ConfluenceRoute {
   readonly method: 'GET' | 'PUT' | 'DELETE';
   /** Path template as the OpenAPI spec writes it, below the context path. */
   readonly template: string;
-  readonly since: EmulatedVersion;
-  /** `licensed`: holds a seat or administers; `admin`: system or Confluence administrator. */
-  readonly access: 'authenticated' | 'licensed' | 'admin';
+  /** The release the reference says the route arrived in; an emulated version serves it when at least that. */
+  readonly since: VersionThreshold;
+  /** `anonymous`: no credentials needed; `licensed`: holds a seat or administers; `admin`: system or Confluence administrator. */
+  readonly access: 'anonymous' | 'authenticated' | 'licensed' | 'admin';
   readonly query: readonly string[];
   /** Why the route is served although the 10.0.3 spec lacks it, with the reference's source tags. */
   readonly notInSpec?: string;
   readonly handle: (ctx: RouteContext) => RouteResponse;
 }
 
-const SERVER_INFO: Readonly<Record<EmulatedVersion, { version: string; buildNumber: number; buildDate: string }>> = {
-  '8.4': { version: '8.4.0', buildNumber: 9001, buildDate: '2023-06-20T00:00:00.000Z' },
-  '9.3': { version: '9.3.1', buildNumber: 9301, buildDate: '2025-02-11T00:00:00.000Z' },
-  '10.2': { version: '10.2.0', buildNumber: 10200, buildDate: '2025-11-18T00:00:00.000Z' },
-};
-
 const PAGING = ['start', 'limit', 'expand'];
-/** How refusals answer: read-only directory → 403 (status unverified on a live instance), no seat left → 402 as user creation does. */
-const REFUSAL_STATUS: Readonly<Record<Refusal, number>> = { 'user-not-found': 404, 'group-not-found': 404, 'read-only': 403, 'licence-full': 402 };
 const LICENCE_REST = 'licence REST plugin (/rest/license/1.0), not in the 10.0.3 OpenAPI: [S7] CONFSERVER-37100, [S21] atlassian-python-api, [S22] {"count": n}';
+const MANIFEST = 'Applinks plugin, not in the 10.0.3 OpenAPI [S1] nor in Atlassian\'s REST reference; reference "Corrections, second review", '
+  + 'version route: "Routes every supported version has that carry the version: GET /rest/applinks/1.0/manifest (version, buildNumber; '
+  + 'seen in public client code, not in Atlassian\'s REST reference)" (3RD-PARTY, no source tag of its own)';
+const LOGIN_PAGE = 'an HTML page, not REST, so not in the 10.0.3 OpenAPI [S1]; reference "Corrections, second review", version route: '
+  + '"the HTML of any page carries <meta name="ajs-version-number" content="…"> (used by public scripts)" (3RD-PARTY, no source tag of its own)';
 
 function route(
-  method: ConfluenceRoute['method'], template: string, since: EmulatedVersion, access: ConfluenceRoute['access'],
+  method: ConfluenceRoute['method'], template: string, since: VersionThreshold, access: ConfluenceRoute['access'],
   query: readonly string[], handle: ConfluenceRoute['handle'], notInSpec?: string,
 ): ConfluenceRoute {
   return { id: `${method} ${template}`, method, template, since, access, query, handle, ...(notInSpec === undefined ? {} : { notInSpec }) };
 }
 
-/** Every route the emulator knows; a running emulator serves those its version has. */
+/**
+ * Every route the emulator knows; a running emulator serves those its version has. `since` follows
+ * reference §1.10: '8.2' AdminUserResource and membership writes, '8.4' the user list (and, as the oldest
+ * emulated version, everything "before 8.x"), '9.1' server information, '9.3' the admin active list and
+ * global permissions.
+ */
 export const CONFLUENCE_ROUTES: readonly ConfluenceRoute[] = [
-  route('GET', '/rest/api/server-information', '8.4', 'authenticated', [], (ctx) => ({
+  route('GET', '/rest/api/server-information', '9.1', 'authenticated', [], (ctx) => ({
     status: 200,
-    body: { baseUrl: ctx.links.base, ...SERVER_INFO[ctx.version], marketplaceBuildNumber: SERVER_INFO[ctx.version].buildNumber },
+    body: { baseUrl: ctx.links.base, ...BUILD_INFO[ctx.version], marketplaceBuildNumber: BUILD_INFO[ctx.version].buildNumber },
   })),
-  route('GET', '/rest/api/user/current', '8.4', 'authenticated', ['expand'], (ctx) => ({ status: 200, body: person(ctx, ctx.caller) })),
+  route('GET', '/rest/applinks/1.0/manifest', '8.4', 'anonymous', [], (ctx) =>
+    ({ status: 200, body: manifestJson(ctx.version, ctx.links.base, ctx.instanceSeed) }), MANIFEST),
+  route('GET', '/login.action', '8.4', 'anonymous', [], (ctx) => ({ status: 200, html: loginPageHtml(ctx.version) }), LOGIN_PAGE),
+  route('GET', '/rest/api/user/current', '8.4', 'authenticated', ['expand'], (ctx) => ({ status: 200, body: person(ctx, callerOf(ctx), 'user-route') })),
   route('GET', '/rest/api/user/list', '8.4', 'licensed', PAGING, (ctx) =>
-    page(ctx, ctx.state.allUsers(), 'users', 100, (user) => person(ctx, user))),
+    page(ctx, ctx.state.allUsers(), 'users', 100, (user) => person(ctx, user, 'user-route'))),
   route('GET', '/rest/api/user/memberof', '8.4', 'licensed', ['username', 'key', ...PAGING], (ctx) =>
     page(ctx, ctx.state.groupsOf(userFromQuery(ctx).username), 'groups', 200, (group) => groupJson(group, ctx.links))),
-  route('GET', '/rest/api/user', '8.4', 'licensed', ['username', 'key', 'expand'], (ctx) => ({ status: 200, body: person(ctx, userFromQuery(ctx)) })),
+  route('GET', '/rest/api/user', '8.4', 'licensed', ['username', 'key', 'expand'], (ctx) => ({ status: 200, body: person(ctx, userFromQuery(ctx), 'user-route') })),
   route('GET', '/rest/api/admin/users/list/active', '9.3', 'admin', PAGING, (ctx) =>
-    page(ctx, ctx.state.activeLicensedUsers(), 'users', 100, (user) => person(ctx, user, { lastLogin: true }))),
+    page(ctx, ctx.state.activeLicensedUsers(), 'users', 100, (user) => person(ctx, user, 'admin-list'))),
   route('GET', '/rest/api/group', '8.4', 'licensed', PAGING, (ctx) =>
     page(ctx, ctx.state.allGroups(), 'groups', 200, (group) => groupJson(group, ctx.links))),
   route('GET', '/rest/api/group/{groupName}', '8.4', 'licensed', ['expand'], (ctx) => ({ status: 200, body: groupJson(groupFromPath(ctx), ctx.links) })),
-  route('GET', '/rest/api/group/{groupName}/member', '8.4', 'admin', PAGING, (ctx) =>
-    page(ctx, ctx.state.membersOf(groupFromPath(ctx).name), 'groups', 200, (user) => person(ctx, user))),
+  route('GET', '/rest/api/group/{groupName}/member', '8.4', 'admin', PAGING, (ctx) => {
+    const group = groupFromPath(ctx).name;
+    const members = ctx.settings.memberLists === 'flattened' ? ctx.state.flattenedMembersOf(group) : ctx.state.membersOf(group);
+    return page(ctx, members, 'groups', 200, (user) => person(ctx, user, 'user-route'));
+  }),
   route('GET', '/rest/api/group/{groupName}/groupmember', '8.4', 'licensed', PAGING, (ctx) =>
     page(ctx, ctx.state.childGroupsOf(groupFromPath(ctx).name), 'groups', 200, (group) => groupJson(group, ctx.links))),
   route('GET', '/rest/api/group/{groupName}/groupparent', '8.4', 'licensed', PAGING, (ctx) =>
     page(ctx, ctx.state.parentGroupsOf(groupFromPath(ctx).name), 'groups', 200, (group) => groupJson(group, ctx.links))),
-  route('PUT', '/rest/api/user/{username}/group/{groupName}', '8.4', 'admin', [], (ctx) =>
-    written(ctx.state.addMembership(ctx.param('username'), ctx.param('groupName')))),
-  route('DELETE', '/rest/api/user/{username}/group/{groupName}', '8.4', 'admin', [], (ctx) =>
-    written(ctx.state.removeMembership(ctx.param('username'), ctx.param('groupName')))),
-  route('PUT', '/rest/api/admin/user/{username}/disable', '8.4', 'admin', [], (ctx) => written(ctx.state.setActive(ctx.param('username'), false))),
-  route('PUT', '/rest/api/admin/user/{username}/enable', '8.4', 'admin', [], (ctx) => written(ctx.state.setActive(ctx.param('username'), true))),
+  route('PUT', '/rest/api/user/{username}/group/{groupName}', '8.2', 'admin', [], (ctx) =>
+    written(ctx, ctx.state.addMembership(ctx.param('username'), ctx.param('groupName')))),
+  route('DELETE', '/rest/api/user/{username}/group/{groupName}', '8.2', 'admin', [], (ctx) =>
+    written(ctx, ctx.state.removeMembership(ctx.param('username'), ctx.param('groupName')))),
+  route('PUT', '/rest/api/admin/user/{username}/disable', '8.2', 'admin', [], (ctx) => written(ctx, ctx.state.setActive(ctx.param('username'), false))),
+  route('PUT', '/rest/api/admin/user/{username}/enable', '8.2', 'admin', [], (ctx) => written(ctx, ctx.state.setActive(ctx.param('username'), true))),
   // First version with profile updates is unverified (present in the 10.0.3 spec); served from 10.2 only.
   route('PUT', '/rest/api/admin/user/{username}', '10.2', 'admin', [], (ctx) =>
-    written(ctx.state.updateProfile(ctx.param('username'), profileBody(ctx.body)))),
-  route('GET', '/rest/api/permissions', '9.3', 'admin', [], (ctx) => ({ status: 200, body: ctx.state.permissions().map(permissionJson) })),
+    written(ctx, ctx.state.updateProfile(ctx.param('username'), profileBody(ctx.body)))),
+  route('GET', '/rest/api/permissions', '9.3', 'admin', [], (ctx) =>
+    ({ status: 200, body: ctx.state.permissions().map((entry) => permissionJson(entry, ctx.settings.permissionSubjects)) })),
   route('GET', '/rest/api/permissions/user/{user}', '9.3', 'admin', [], (ctx) => {
     const user = userFromPath(ctx);
-    return { status: 200, body: ctx.state.userPermissions(user.username).map((permission) => permissionJson({ subject: 'user', user, permission })) };
+    return {
+      status: 200,
+      body: ctx.state.userPermissions(user.username).map((permission) => permissionJson({ subject: 'user', user, permission }, ctx.settings.permissionSubjects)),
+    };
   }),
   route('GET', '/rest/api/permissions/group/{groupName}', '9.3', 'admin', [], (ctx) => {
     const group = groupFromPath(ctx);
-    return { status: 200, body: ctx.state.groupPermissions(group.name).map((permission) => permissionJson({ subject: 'group', group, permission })) };
+    return {
+      status: 200,
+      body: ctx.state.groupPermissions(group.name).map((permission) => permissionJson({ subject: 'group', group, permission }, ctx.settings.permissionSubjects)),
+    };
   }),
   route('PUT', '/rest/api/permissions/user/{user}/grant', '9.3', 'admin', [], (ctx) => {
     const user = userFromPath(ctx);
-    return writtenAll(operationsBody(ctx.body).map((permission) => () => ctx.state.grantPermission(user.username, permission)));
+    return writtenAll(ctx, operationsBody(ctx.body).map((permission) => () => ctx.state.grantPermission(user.username, permission)));
   }),
   route('PUT', '/rest/api/permissions/user/{user}/revoke', '9.3', 'admin', [], (ctx) => {
     const user = userFromPath(ctx);
-    return writtenAll(operationsBody(ctx.body).map((permission) => () => ctx.state.revokePermission(user.username, permission)));
+    return writtenAll(ctx, operationsBody(ctx.body).map((permission) => () => ctx.state.revokePermission(user.username, permission)));
   }),
   route('GET', '/rest/license/1.0/license/userCount', '8.4', 'admin', [], (ctx) => ({ status: 200, body: { count: ctx.state.licensedCount() } }), LICENCE_REST),
   route('GET', '/rest/license/1.0/license/maxUsers', '8.4', 'admin', [], (ctx) => ({ status: 200, body: { count: ctx.state.maxUsers } }), LICENCE_REST),
@@ -157,17 +178,27 @@ export const CONFLUENCE_ROUTES: readonly ConfluenceRoute[] = [
     ({ status: 200, body: { count: ctx.state.maxUsers - ctx.state.licensedCount() } }), LICENCE_REST),
 ];
 
-/** A Person for this caller: e-mail for administrators and for oneself; `lastLogin` only where 10.2 has it. */
-function person(ctx: RouteContext, user: EmulatedUser, options: { lastLogin?: boolean } = {}): Record<string, unknown> {
+/**
+ * A Person as this route sends it. E-mail: the 10.2 admin list documents it [S2]; the user routes send
+ * none unless `emailOnUserList` (then to administrators only). `lastLogin`: the 10.2 admin list, expanded,
+ * unless `lastLoginField` is 'absent'. `status`: the UserStatus word when expanded.
+ */
+function person(ctx: RouteContext, user: EmulatedUser, where: 'user-route' | 'admin-list'): Record<string, unknown> {
   const expand = parseExpand(ctx.query('expand'));
-  const lastLogin = options.lastLogin === true && expand.has('lastLogin') && versionAtLeast(ctx.version, '10.2')
+  const adminList = where === 'admin-list';
+  const lastLogin = adminList && expand.has('lastLogin') && versionAtLeast(ctx.version, '10.2') && ctx.settings.lastLoginField === 'present'
     ? { format: ctx.settings.lastLoginFormat, offsetMinutes: ctx.settings.lastLoginOffsetMinutes }
     : null;
   return personJson(user, ctx.links, {
-    status: expand.has('status') ? ctx.settings.statusValues : null,
-    email: ctx.callerIsAdmin || user.userKey === ctx.caller.userKey,
+    status: expand.has('status') ? statusWord(ctx.state.statusOf(user.username), ctx.settings.statusCase) : null,
+    email: adminList ? versionAtLeast(ctx.version, '10.2') : ctx.settings.emailOnUserList && ctx.callerIsAdmin,
     lastLogin,
   });
+}
+
+function callerOf(ctx: RouteContext): EmulatedUser {
+  if (ctx.caller === null) throw new Error(`route ${ctx.route.id} needs an authenticated caller`);
+  return ctx.caller;
 }
 
 /** Cuts one page out of a listing, applying the server-side cap and the paging faults. */
@@ -219,14 +250,32 @@ function notFound(message: string): never {
   throw new RestFailure(404, message);
 }
 
-function written(outcome: WriteOutcome): RouteResponse {
-  if (outcome.result === 'refused') throw new RestFailure(REFUSAL_STATUS[outcome.reason], outcome.message);
+/**
+ * The status of a refused write. Read-only directory and externally deleted account: undocumented, so the
+ * `readOnlyRefusal` reading (the directory refuses the change either way); no seat left: 402, the status
+ * user creation documents, sent only under the 'refuse-402' licence reading.
+ */
+function refusalStatus(reason: Refusal, settings: RouteSettings): number {
+  switch (reason) {
+    case 'user-not-found':
+    case 'group-not-found':
+      return 404;
+    case 'read-only':
+    case 'externally-deleted':
+      return settings.readOnlyRefusal;
+    case 'licence-full':
+      return 402;
+  }
+}
+
+function written(ctx: RouteContext, outcome: WriteOutcome): RouteResponse {
+  if (outcome.result === 'refused') throw new RestFailure(refusalStatus(outcome.reason, ctx.settings), outcome.message);
   return { status: 204 };
 }
 
 /** Applies several permission writes; the body was validated first, so only the licence can stop one midway. */
-function writtenAll(writes: readonly (() => WriteOutcome)[]): RouteResponse {
-  for (const write of writes) written(write());
+function writtenAll(ctx: RouteContext, writes: readonly (() => WriteOutcome)[]): RouteResponse {
+  for (const write of writes) written(ctx, write());
   return { status: 204 };
 }
 

@@ -8,8 +8,10 @@
 import type { CredentialSeed, OrgSeed, PermissionKey } from './org-generator.ts';
 import { PERMISSION_KEYS } from './org-generator.ts';
 import type {
-  ChangeKind, ChangeRecord, EmulatedDirectory, EmulatedGroup, EmulatedUser, PermissionEntry, WriteOutcome,
+  ChangeKind, ChangeRecord, EmulatedDirectory, EmulatedGroup, EmulatedUser, PermissionEntry, UserStatus, WriteOutcome,
 } from './emulator-model.ts';
+import { DEFAULT_READINGS, type LicenceFull } from './emulator-readings.ts';
+import { compare, link, MembershipGraph } from './membership-graph.ts';
 
 interface UserRecord {
   id: number;
@@ -20,8 +22,17 @@ interface UserRecord {
   email: string;
   directory: string;
   active: boolean;
+  externallyDeleted: boolean;
   createdAt: Date;
   lastLogin: Date | null;
+}
+
+/** Options of the {@link EmulatorState} constructor. */
+export interface EmulatorStateOptions {
+  /** Time stamps of the change record; default the wall clock. */
+  readonly clock?: () => Date;
+  /** What a write beyond `maxUsers` does (see LicenceFull); default 'allow'. */
+  readonly licenceFull?: LicenceFull;
 }
 
 const CHANGED: WriteOutcome = { result: 'changed' };
@@ -30,15 +41,14 @@ const UNCHANGED: WriteOutcome = { result: 'unchanged' };
 /** The mutable model behind one emulated Confluence instance. */
 export class EmulatorState {
   maxUsers: number;
+  /** Mutable like `maxUsers`, so a test can switch readings on a running emulator. */
+  licenceFull: LicenceFull;
   private readonly clock: () => Date;
   private readonly directoriesByName = new Map<string, EmulatedDirectory>();
   private readonly users = new Map<string, UserRecord>();
   private readonly usersByKey = new Map<string, UserRecord>();
   private readonly groups = new Map<string, EmulatedGroup>();
-  private readonly members = new Map<string, Set<string>>();
-  private readonly memberOf = new Map<string, Set<string>>();
-  private readonly children = new Map<string, Set<string>>();
-  private readonly parents = new Map<string, Set<string>>();
+  private readonly graph = new MembershipGraph<UserRecord>((lower) => this.users.get(lower));
   private readonly groupGrants = new Map<string, Set<PermissionKey>>();
   private readonly userGrants = new Map<string, Set<PermissionKey>>();
   private readonly credentialList: CredentialSeed[] = [];
@@ -49,37 +59,32 @@ export class EmulatorState {
   private readonly seatHolders = new Set<string>();
   private readonly sortedUsers: UserRecord[];
   private readonly sortedGroups: EmulatedGroup[];
-  private readonly memberListCache = new Map<string, UserRecord[]>();
   private activeListCache: UserRecord[] | null = null;
 
-  constructor(seed: OrgSeed, options: { clock?: () => Date } = {}) {
+  constructor(seed: OrgSeed, options: EmulatorStateOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
     this.maxUsers = seed.maxUsers;
+    this.licenceFull = options.licenceFull ?? DEFAULT_READINGS.licenceFull;
     for (const directory of seed.directories) this.directoriesByName.set(directory.name, directory);
     for (const user of seed.users) {
       const record: UserRecord = {
         id: user.id, username: user.username, lower: user.username.toLowerCase(), userKey: user.userKey,
         displayName: user.displayName, email: user.email, directory: user.directory, active: user.active,
-        createdAt: user.createdAt, lastLogin: user.lastLogin,
+        externallyDeleted: false, createdAt: user.createdAt, lastLogin: user.lastLogin,
       };
       this.users.set(record.lower, record);
       this.usersByKey.set(record.userKey, record);
-      this.memberOf.set(record.lower, new Set());
     }
     for (const group of seed.groups) {
       const directory = this.directoriesByName.get(group.directory);
       const writable = (directory?.writable ?? false) || group.local;
       const record: EmulatedGroup = { id: group.id, name: group.name, directory: group.directory, local: group.local, writable };
       this.groups.set(group.name.toLowerCase(), record);
-      this.members.set(group.name.toLowerCase(), new Set());
     }
+    for (const { parent, child } of seed.nesting) this.graph.nest(parent.toLowerCase(), child.toLowerCase());
     for (const { group, username } of seed.memberships) {
-      this.members.get(group.toLowerCase())?.add(username.toLowerCase());
-      this.memberOf.get(username.toLowerCase())?.add(group.toLowerCase());
-    }
-    for (const { parent, child } of seed.nesting) {
-      link(this.children, parent.toLowerCase(), child.toLowerCase());
-      link(this.parents, child.toLowerCase(), parent.toLowerCase());
+      const user = this.users.get(username.toLowerCase());
+      if (user !== undefined && this.groups.has(group.toLowerCase())) this.graph.add(group.toLowerCase(), user);
     }
     for (const grant of seed.grants) {
       if (grant.subject.type === 'group') link(this.groupGrants, grant.subject.name.toLowerCase(), grant.permission);
@@ -126,27 +131,30 @@ export class EmulatorState {
     return this.sortedGroups;
   }
 
-  /** Direct user members of a group, sorted by username; cached until the group's membership changes. */
+  /** Direct user members of a group, sorted by username (what cwd_membership holds). */
   membersOf(group: string): readonly EmulatedUser[] {
-    const key = group.toLowerCase();
-    const cached = this.memberListCache.get(key);
-    if (cached !== undefined) return cached;
-    const list = [...(this.members.get(key) ?? [])].flatMap((name) => this.users.get(name) ?? []).sort((a, b) => compare(a.lower, b.lower));
-    this.memberListCache.set(key, list);
-    return list;
+    return this.graph.directMembers(group.toLowerCase());
+  }
+
+  /**
+   * Users who are members of the group or of any descendant group (nesting followed, cycles tolerated),
+   * each once, sorted by username.
+   */
+  flattenedMembersOf(group: string): readonly EmulatedUser[] {
+    return this.graph.flattenedMembers(group.toLowerCase());
   }
 
   /** The user's direct groups, sorted by name. */
   groupsOf(username: string): readonly EmulatedGroup[] {
-    return this.groupList(this.memberOf.get(username.toLowerCase()));
+    return this.groupList(this.graph.groupsOf(username.toLowerCase()));
   }
 
   childGroupsOf(group: string): readonly EmulatedGroup[] {
-    return this.groupList(this.children.get(group.toLowerCase()));
+    return this.groupList(this.graph.childrenOf(group.toLowerCase()));
   }
 
   parentGroupsOf(group: string): readonly EmulatedGroup[] {
-    return this.groupList(this.parents.get(group.toLowerCase()));
+    return this.groupList(this.graph.parentsOf(group.toLowerCase()));
   }
 
   /** Licensed active users by last login ascending, never-logged-in first (the order of the admin active list). */
@@ -163,12 +171,24 @@ export class EmulatorState {
     return this.seatHolders.has(username.toLowerCase());
   }
 
+  /**
+   * The user's `UserStatus`: externally deleted, else deactivated when disabled, else unlicensed when the
+   * seat computation gives no seat, else current.
+   */
+  statusOf(username: string): UserStatus {
+    const user = this.users.get(username.toLowerCase());
+    if (user === undefined) throw new RangeError(`no user ${username}`);
+    if (user.externallyDeleted) return 'EXTERNALLY_DELETED';
+    if (!user.active) return 'DEACTIVATED';
+    return this.seatHolders.has(user.lower) ? 'CURRENT' : 'UNLICENSED';
+  }
+
   /** System or Confluence administrator, directly or through a (nested) group. */
   isAdministrator(username: string): boolean {
     const lower = username.toLowerCase();
     const direct = this.userGrants.get(lower);
     if (direct?.has('system/administer') === true || direct?.has('application/administer') === true) return true;
-    for (const group of this.memberOf.get(lower) ?? []) if (this.adminGroups.has(group)) return true;
+    for (const group of this.graph.groupsOf(lower)) if (this.adminGroups.has(group)) return true;
     return false;
   }
 
@@ -211,6 +231,18 @@ export class EmulatorState {
     this.credentialList.push(credential);
   }
 
+  /**
+   * Simulates the external directory deleting the account (a test control, not recorded in `changes`): it
+   * stays listed, becomes inactive, loses its seat, cannot log in, and enabling it is refused.
+   */
+  markExternallyDeleted(username: string): void {
+    const user = this.users.get(username.toLowerCase());
+    if (user === undefined) throw new RangeError(`no user ${username}`);
+    user.externallyDeleted = true;
+    user.active = false;
+    this.refreshSeat(user);
+  }
+
   /** Simulates a successful login; a test control, not a REST write, so it is not recorded in `changes`. */
   recordLogin(username: string, at: Date): void {
     const user = this.users.get(username.toLowerCase());
@@ -223,11 +255,9 @@ export class EmulatorState {
     const found = this.userAndGroup(username, groupName);
     if ('refused' in found) return found.refused;
     const { user, group } = found;
-    if (this.memberOf.get(user.lower)?.has(group) === true) return UNCHANGED;
-    if (this.licensingGroups.has(group) && this.wouldTakeSeat(user)) return licenceFull(user.username);
-    link(this.members, group, user.lower);
-    link(this.memberOf, user.lower, group);
-    this.memberListCache.delete(group);
+    if (this.graph.isMember(user, group)) return UNCHANGED;
+    if (this.licensingGroups.has(group) && this.refusesSeat(user)) return noSeatLeft(user.username);
+    this.graph.add(group, user);
     return this.commit(user, 'add-group', { group: this.displayGroupName(group) });
   }
 
@@ -235,21 +265,24 @@ export class EmulatorState {
     const found = this.userAndGroup(username, groupName);
     if ('refused' in found) return found.refused;
     const { user, group } = found;
-    if (this.memberOf.get(user.lower)?.has(group) !== true) return UNCHANGED;
-    this.members.get(group)?.delete(user.lower);
-    this.memberOf.get(user.lower)?.delete(group);
-    this.memberListCache.delete(group);
+    if (!this.graph.remove(group, user)) return UNCHANGED;
     return this.commit(user, 'remove-group', { group: this.displayGroupName(group) });
   }
 
-  /** Disable (`active: false`) or enable a user; refused in read-only directories. */
+  /** Disable (`active: false`) or enable a user; refused in read-only directories and for externally deleted accounts. */
   setActive(username: string, active: boolean): WriteOutcome {
     const user = this.users.get(username.toLowerCase());
     if (user === undefined) return userNotFound(username);
+    if (active && user.externallyDeleted) {
+      return {
+        result: 'refused', reason: 'externally-deleted',
+        message: `User '${user.username}' was deleted from the directory '${user.directory}' and cannot be enabled`,
+      };
+    }
     if (!this.directoryWritable(user)) return readOnlyUser(user);
     if (user.active === active) return UNCHANGED;
-    if (active && this.hasUseGrant(user) && this.directoryActive(user) && this.seatHolders.size >= this.maxUsers) {
-      return licenceFull(user.username);
+    if (active && this.licenceFull === 'refuse-402' && this.hasUseGrant(user) && this.directoryActive(user) && this.seatHolders.size >= this.maxUsers) {
+      return noSeatLeft(user.username);
     }
     user.active = active;
     return this.commit(user, active ? 'enable' : 'disable', {});
@@ -259,19 +292,31 @@ export class EmulatorState {
     const user = this.users.get(username.toLowerCase());
     if (user === undefined) return userNotFound(username);
     if (this.userGrants.get(user.lower)?.has(permission) === true) return UNCHANGED;
-    if (permission === 'application/use' && this.wouldTakeSeat(user)) return licenceFull(user.username);
+    if (permission === 'application/use' && this.refusesSeat(user)) return noSeatLeft(user.username);
     link(this.userGrants, user.lower, permission);
     return permission === 'application/use' ? this.commit(user, 'grant-use', {}) : this.commit(user, 'grant-permission', { permission });
   }
 
+  /**
+   * Revokes one permission held by the user individually. Revoking application/use removes every global
+   * permission the user holds individually: "When 'application use' is revoked, all granted permissions will
+   * be removed from target user." (spec and 10.2 docs, VERIFIED). Whether that also happens when the user
+   * did not hold "can use" individually is not said; the sentence ties it to the revoke, so it does here.
+   * Group grants are never touched. Each removal is its own change record.
+   */
   revokePermission(username: string, permission: PermissionKey): WriteOutcome {
     const user = this.users.get(username.toLowerCase());
     if (user === undefined) return userNotFound(username);
     const held = this.userGrants.get(user.lower);
-    if (held?.has(permission) !== true) return UNCHANGED;
-    held.delete(permission);
-    if (held.size === 0) this.userGrants.delete(user.lower);
-    return permission === 'application/use' ? this.commit(user, 'revoke-use-grant', {}) : this.commit(user, 'revoke-permission', { permission });
+    const removing = permission === 'application/use' ? PERMISSION_KEYS.filter((key) => held?.has(key) === true) : held?.has(permission) === true ? [permission] : [];
+    if (held === undefined || removing.length === 0) return UNCHANGED;
+    for (const key of removing) {
+      held.delete(key);
+      if (held.size === 0) this.userGrants.delete(user.lower);
+      if (key === 'application/use') this.commit(user, 'revoke-use-grant', {});
+      else this.commit(user, 'revoke-permission', { permission: key });
+    }
+    return CHANGED;
   }
 
   /** Updates display name and/or e-mail; refused in read-only directories (LDAP owns those attributes). */
@@ -309,14 +354,15 @@ export class EmulatorState {
     return { user, group: group.name.toLowerCase() };
   }
 
-  /** True when the write would give this user a seat and none is left. */
-  private wouldTakeSeat(user: UserRecord): boolean {
-    return !this.seatHolders.has(user.lower) && user.active && this.directoryActive(user) && this.seatHolders.size >= this.maxUsers;
+  /** True when the write would give this user a seat, none is left, and the licence-full reading refuses it. */
+  private refusesSeat(user: UserRecord): boolean {
+    return this.licenceFull === 'refuse-402' && !this.seatHolders.has(user.lower) && user.active && this.directoryActive(user)
+      && this.seatHolders.size >= this.maxUsers;
   }
 
   private hasUseGrant(user: UserRecord): boolean {
     if (this.userGrants.get(user.lower)?.has('application/use') === true) return true;
-    for (const group of this.memberOf.get(user.lower) ?? []) if (this.licensingGroups.has(group)) return true;
+    for (const group of this.graph.groupsOf(user.lower)) if (this.licensingGroups.has(group)) return true;
     return false;
   }
 
@@ -338,19 +384,8 @@ export class EmulatorState {
 
   /** A group grants to its own members and, through nesting, to members of every descendant group. */
   private recomputeGrantClosures(): void {
-    const holders = (keys: readonly PermissionKey[]): Set<string> => {
-      const start = [...this.groupGrants].filter(([, held]) => keys.some((key) => held.has(key))).map(([group]) => group);
-      const reached = new Set<string>(start);
-      for (const queue = [...start]; queue.length > 0; ) {
-        for (const child of this.children.get(queue.pop() ?? '') ?? []) {
-          if (!reached.has(child)) {
-            reached.add(child);
-            queue.push(child);
-          }
-        }
-      }
-      return reached;
-    };
+    const holders = (keys: readonly PermissionKey[]): Set<string> =>
+      this.graph.descendants(...[...this.groupGrants].filter(([, held]) => keys.some((key) => held.has(key))).map(([group]) => group));
     this.licensingGroups = holders(['application/use']);
     this.adminGroups = holders(['system/administer', 'application/administer']);
     this.seatHolders.clear();
@@ -367,16 +402,6 @@ export class EmulatorState {
   }
 }
 
-function link<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) map.set(key, new Set([value]));
-  else set.add(value);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function userNotFound(username: string): WriteOutcome {
   return { result: 'refused', reason: 'user-not-found', message: `No user found with username '${username}'` };
 }
@@ -388,6 +413,6 @@ function readOnlyUser(user: UserRecord): WriteOutcome {
   };
 }
 
-function licenceFull(username: string): WriteOutcome {
+function noSeatLeft(username: string): WriteOutcome {
   return { result: 'refused', reason: 'licence-full', message: `Cannot give '${username}' a licence: no more licenses available` };
 }

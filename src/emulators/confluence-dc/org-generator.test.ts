@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { generateOrganisation, INTERNAL_DIRECTORY, LDAP_DIRECTORY, type OrgSeed } from './org-generator.ts';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
@@ -16,6 +17,25 @@ test('the same seed gives the same organisation, another seed a different one', 
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.users.map((u) => u.username), c.users.map((u) => u.username));
   assert.notEqual(a.credentials.admin.token, c.credentials.admin.token);
+});
+
+test('seed 42 (the demo\'s and the benchmarks\') still generates the organisation it generated before slash groups existed', () => {
+  const org = generateOrganisation({ seed: 42, users: 2_000, now: NOW });
+  // Fingerprint taken from the generator before the `slashGroups` option was added.
+  assert.equal(createHash('sha256').update(JSON.stringify(org)).digest('hex'), '7290961f66c33964c06e353cfbf13b9b35a16476bbe804f19fc304fa44b1d684');
+});
+
+test('slashGroups: that many internal groups named with "/", 2–6 members each; names beyond the list are numbered', () => {
+  const org = generateOrganisation({ seed: 42, users: 500, now: NOW, slashGroups: 8 });
+  const slash = org.groups.filter((g) => g.name.includes('/'));
+  assert.deepEqual(slash.map((g) => g.name), ['eng/platform', 'eng/mobile', 'sales/emea', 'support/tier-2', 'ops/on-call', 'research/labs', 'team/7', 'team/8']);
+  assert.ok(slash.every((g) => g.directory === INTERNAL_DIRECTORY && !g.local));
+  for (const group of slash) {
+    const members = org.memberships.filter((m) => m.group === group.name);
+    assert.ok(members.length >= 2 && members.length <= 6, `${group.name}: ${members.length}`);
+  }
+  assert.equal(org.grants.some((g) => g.subject.type === 'group' && g.subject.name.includes('/')), false, 'they grant nothing');
+  assert.throws(() => generateOrganisation({ seed: 42, users: 500, now: NOW, slashGroups: -1 }), RangeError);
 });
 
 test('distribution: administrators, disabled, never logged in and login ages fall in realistic ranges', () => {

@@ -108,6 +108,12 @@ export interface OrganisationOptions {
   readonly administratorShare?: number;
   /** Share of people from the read-only LDAP directory (default 0.7). */
   readonly ldapShare?: number;
+  /**
+   * Extra internal groups whose names contain '/' (e.g. `eng/platform`), each with a few members; default 0.
+   * Public client code reports group routes cannot address such names. Drawn from a generator of their
+   * own, so the rest of the organisation is the same whatever this is.
+   */
+  readonly slashGroups?: number;
 }
 
 /** Directory names, as the rest of the emulator and the tests refer to them. */
@@ -217,6 +223,8 @@ export function generateOrganisation(options: OrganisationOptions): OrgSeed {
     if (random.chance(0.03)) builder.member('project phoenix', user.username);
   }
 
+  addSlashGroups(builder, internal, options.slashGroups ?? 0, options.seed);
+
   if (regularUser === null) throw new RangeError('the organisation is too small to hold a licensed non-admin user');
   const licensed = countLicensed(builder, grants);
   const maxUsers = options.maxUsers ?? LICENCE_TIERS.find((tier) => tier >= licensed) ?? licensed;
@@ -233,6 +241,24 @@ export function generateOrganisation(options: OrganisationOptions): OrgSeed {
     maxUsers,
     credentials: { admin: credentialFor(random, admin.username), user: credentialFor(random, regularUser.username) },
   };
+}
+
+const SLASH_GROUPS = ['eng/platform', 'eng/mobile', 'sales/emea', 'support/tier-2', 'ops/on-call', 'research/labs'];
+
+/** `count` groups named with a '/', after every other draw, each with 2–6 members picked from the people. */
+function addSlashGroups(builder: OrgBuilder, directory: DirectorySeed, count: number, seed: number): void {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError('slashGroups must be a non-negative integer');
+  if (count === 0) return;
+  const random = seededRandom((seed ^ 0x2f2f2f2f) >>> 0);
+  const people = builder.users.filter((user) => user.role === 'person');
+  for (let index = 0; index < count; index++) {
+    const name = SLASH_GROUPS[index] ?? `team/${index + 1}`;
+    builder.group(name, directory, false, 'Its name has a "/", which group routes cannot address');
+    const chosen = new Set<string>();
+    const wanted = Math.min(random.int(2, 6), people.length);
+    while (chosen.size < wanted) chosen.add(random.pick(people).username);
+    for (const username of chosen) builder.member(name, username);
+  }
 }
 
 function groupGrant(name: string, permission: PermissionKey): GrantSeed {
