@@ -70,7 +70,9 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     const entry = existing.get(seq);
     return entry === undefined || !isFinal(entry);
   });
-  if (pending.length === 0) return;
+  const check = existing.get(row.steps.length);
+  // A row whose steps are all final is done with, unless its seat check failed before: that is looked at again.
+  if (pending.length === 0 && (check === undefined || isFinal(check))) return;
 
   let state: UserState | null;
   try {
@@ -113,7 +115,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       blocked = EARLIER_STEP_FAILED;
     }
   }
-  await verifySeatFreed(ctx, row, settled);
+  await verifySeatFreed(ctx, row, settled, check);
 }
 
 /** Why the user must not be changed now, or null. Names are compared case-insensitively, as Confluence does. */
@@ -148,37 +150,43 @@ async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error:
 
 /**
  * After a row that was to free a seat, reads the user again: a seat counts as freed only when the user holds no
- * "can use" any more. Otherwise the row's last seat step is settled failed with the group that still grants it.
+ * "can use" any more. One who still does gets a failed `confirm-seat-freed` entry naming what still grants it (the
+ * change entries stay as they are: they went out, and undo needs them). A resume checks again and settles it.
  */
-async function verifySeatFreed(ctx: RowRunnerContext, row: PlanRow, settled: ReadonlyMap<number, { entryId: number; outcome: SettledOutcome }>): Promise<void> {
+async function verifySeatFreed(
+  ctx: RowRunnerContext,
+  row: PlanRow,
+  settled: ReadonlyMap<number, { entryId: number; outcome: SettledOutcome }>,
+  earlier: JournalEntry | undefined,
+): Promise<void> {
   const seatGroups = ctx.seatGroups;
   if (seatGroups === undefined || row.reason.rule === 'undo') return;
-  const seatSteps = [...row.steps.entries()].filter(([, step]) => step.kind === 'revoke-use-grant' || (step.kind === 'remove-group' && seatGroups.has(step.group)));
-  const last = seatSteps[seatSteps.length - 1];
-  if (last === undefined) return;
+  if (earlier !== undefined && isFinal(earlier)) return;
+  const freesSeat = row.steps.some((step) => step.kind === 'revoke-use-grant' || (step.kind === 'remove-group' && seatGroups.has(step.group)));
+  if (!freesSeat) return;
   // Only a row whose every step went through is checked: a failed or skipped one is reported already.
-  if (row.steps.some((_, seq) => { const s = settled.get(seq); return s === undefined || (s.outcome !== 'done' && s.outcome !== 'already-done'); })) return;
-  const entry = settled.get(last[0]);
-  if (entry === undefined) return;
+  for (let seq = 0; seq < row.steps.length; seq += 1) {
+    const outcome = settled.get(seq)?.outcome;
+    if (outcome !== 'done' && outcome !== 'already-done') return;
+  }
+  const step: ActionStep = { kind: 'confirm-seat-freed' };
   let after: UserState | null;
+  let problem: string | null;
   try {
     after = await ctx.connector.readUserState(row.username, ctx.signal);
+    const still = after === null || after.status !== 'active' ? [] : after.groups.filter((g) => seatGroups.has(g));
+    const granted = after !== null && after.status === 'active' && after.useGrant;
+    const via = [...still.map((g) => `group ${g}`), ...(granted ? ['an individual grant'] : [])].join(', ');
+    problem = via === '' ? null : `the seat was not freed: read again, ${row.username} still holds "can use" through ${via}`;
   } catch (error) {
-    await ctx.store.journal.settle(entry.entryId, 'failed', `the seat could not be confirmed freed: reading the user again failed: ${message(error)}`, ctx.clock.now());
-    ctx.onSettled('failed', error);
-    return;
+    after = null;
+    problem = `the seat could not be confirmed freed: reading the user again failed: ${message(error)}`;
   }
-  if (after === null || after.status !== 'active') return;
-  const still = after.groups.filter((g) => seatGroups.has(g));
-  if (still.length === 0 && !after.useGrant) return;
-  const via = [...still.map((g) => `group ${g}`), ...(after.useGrant ? ['an individual grant'] : [])].join(', ');
-  await ctx.store.journal.settle(
-    entry.entryId,
-    'failed',
-    `the seat was not freed: read again, ${row.username} still holds "can use" through ${via}`,
-    ctx.clock.now(),
-  );
-  ctx.onSettled('failed');
+  if (problem === null && earlier === undefined) return;
+  const seq = row.steps.length;
+  const { entryId } = await claimOrReuse(ctx, row, seq, step, earlier, after);
+  await ctx.store.journal.settle(entryId, problem === null ? 'already-done' : 'failed', problem, ctx.clock.now());
+  if (problem !== null) ctx.onSettled('failed');
 }
 
 /** A claimed entry for the step: a new one, the earlier claimed one, or a failed/skipped one claimed again. */
@@ -216,5 +224,8 @@ export async function sendStep(connector: ConfluenceConnector, username: string,
       return connector.enable(username, signal);
     case 'set-display-name':
       return connector.updateDisplayName(username, step.displayName, signal);
+    case 'confirm-seat-freed':
+      // A check, carried out by the runner's re-read; nothing is sent.
+      return;
   }
 }

@@ -25,6 +25,8 @@ export function isAlreadyDone(step: ActionStep, state: UserState): boolean {
       return state.status === 'active';
     case 'set-display-name':
       return state.displayName === step.displayName;
+    case 'confirm-seat-freed':
+      return false;
   }
 }
 
@@ -46,6 +48,8 @@ export function inverseOf(step: ActionStep, prior: UserState): ActionStep {
       return { kind: 'disable' };
     case 'set-display-name':
       return { kind: 'set-display-name', displayName: prior.displayName };
+    case 'confirm-seat-freed':
+      return step;
   }
 }
 
@@ -66,6 +70,8 @@ export function applyStep(step: ActionStep, state: UserState): UserState {
       return { ...state, status: 'active' };
     case 'set-display-name':
       return { ...state, displayName: step.displayName };
+    case 'confirm-seat-freed':
+      return state;
   }
 }
 
@@ -90,6 +96,8 @@ export function describeStep(step: ActionStep): string {
       return 'reactivate';
     case 'set-display-name':
       return `set display name to "${step.displayName}"`;
+    case 'confirm-seat-freed':
+      return 'confirm the seat is freed';
   }
 }
 

@@ -41,6 +41,7 @@ function simulate(state: SimulatedUser, step: ActionStep, adminGroups: ReadonlyS
     case 'revoke-use-grant':
     case 'grant-use':
     case 'set-display-name':
+    case 'confirm-seat-freed':
       return;
   }
 }

@@ -16,7 +16,12 @@ export type ActionStep =
   | { readonly kind: 'disable' }
   | { readonly kind: 'enable' }
   /** The portable alternative to a username rename: e.g. "Alice Smith (inactive)". */
-  | { readonly kind: 'set-display-name'; readonly displayName: string };
+  | { readonly kind: 'set-display-name'; readonly displayName: string }
+  /**
+   * Not a change: the run's re-read after a row meant to free a seat, journaled only when the user still holds "can use"
+   * (failed, with the group) and when a resume finds it freed since. Never planned, never sent, never undone.
+   */
+  | { readonly kind: 'confirm-seat-freed' };
 
 export type ActionKind = ActionStep['kind'];
 

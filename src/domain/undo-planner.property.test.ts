@@ -162,6 +162,8 @@ function fieldKey(step: ActionStep): string {
       return 'status';
     case 'set-display-name':
       return 'display-name';
+    case 'confirm-seat-freed':
+      return 'seat-check';
   }
 }
 

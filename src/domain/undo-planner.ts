@@ -37,6 +37,9 @@ function fieldOf(step: ActionStep): Field {
       return { key: 'status', label: 'account', read: (s) => s.status };
     case 'set-display-name':
       return { key: 'display-name', label: 'display name', read: (s) => s.displayName };
+    case 'confirm-seat-freed':
+      // A check changes nothing, so it has no net change to put back.
+      return { key: 'seat-check', label: 'seat check', read: () => true };
   }
 }
 

@@ -49,6 +49,7 @@ const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, 
   disable: z.object({ kind: z.literal('disable') }),
   enable: z.object({ kind: z.literal('enable') }),
   'set-display-name': z.object({ kind: z.literal('set-display-name'), displayName: z.string() }),
+  'confirm-seat-freed': z.object({ kind: z.literal('confirm-seat-freed') }),
 };
 
 /** One journaled or planned change. */
