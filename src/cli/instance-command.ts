@@ -1,0 +1,55 @@
+/** `seatkeeper instance check [ID]`: what a live instance shows for each assumption, PASS / WARN / FAIL per row. */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandContext } from './command-context.ts';
+import { circuitLine, resolveInstance } from './cli-runtime.ts';
+import { describeFailure, EXIT } from './exit-codes.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import { ConnectorError } from '../app/connector-error.ts';
+import { escapeControl, redactCaptures, unreachableReport, type InstanceCheckReport } from '../app/instance-check.ts';
+import { checkConfluenceDcInstance } from '../connectors/confluence-dc/confluence-dc-check.ts';
+
+export async function instanceCheckCommand(ctx: CommandContext, options: { instance?: string; capture?: string }): Promise<number> {
+  const ids = options.instance === undefined ? confluenceInstances(ctx) : [resolveInstance(ctx.config, options.instance)];
+  const reports: InstanceCheckReport[] = [];
+  let code: number = EXIT.done;
+  for (const id of ids) {
+    const config = ctx.config.instances[id];
+    if (config === undefined) continue;
+    try {
+      const unwritableGroups = await ctx.store.unwritableGroups.list(id);
+      const outcome = await checkConfluenceDcInstance({ instanceId: id, config, unwritableGroups }, { onCircuit: (event) => ctx.note(circuitLine(id, event)) });
+      reports.push(outcome.report);
+      if (outcome.report.verdict === 'fail') code = Math.max(code, EXIT.failures);
+      if (options.capture !== undefined) writeCaptures(join(options.capture, id), redactCaptures(outcome.baseUrl, outcome.captures));
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      // One unreachable instance does not hide the others' reports; the exit code is the one that error maps to.
+      const failure = describeFailure(error);
+      reports.push(unreachableReport(id, failure.lines.join(' ')));
+      code = Math.max(code, failure.code);
+    }
+  }
+  if (ctx.json) ctx.printJson({ instances: reports });
+  else ctx.print(reports.flatMap(reportLines));
+  return code;
+}
+
+function confluenceInstances(ctx: CommandContext): string[] {
+  const ids = Object.entries(ctx.config.instances).filter(([, settings]) => settings.product === 'confluence-dc').map(([id]) => id);
+  if (ids.length === 0) throw new InvalidInput('the config has no product: confluence-dc instance', ['add one under instances:']);
+  return ids;
+}
+
+function writeCaptures(dir: string, captures: readonly { file: string; route: string; status: number; body: unknown }[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const { file, route, status, body } of captures) writeFileSync(join(dir, file), `${JSON.stringify({ route, status, body }, null, 2)}\n`);
+}
+
+function reportLines(report: InstanceCheckReport): string[] {
+  const head = `${report.instance}${report.version === null ? '' : ` (Confluence ${escapeControl(report.version)})`}: ${report.verdict.toUpperCase()}`;
+  if (report.error !== null) return [head, `  could not check: ${escapeControl(report.error)}`, ''];
+  const width = Math.max(...report.rows.map((row) => row.title.length));
+  return [head, ...report.rows.map((row) => `  ${row.verdict.toUpperCase().padEnd(4)}  ${row.title.padEnd(width)}  ${escapeControl(row.saw)}`), ''];
+}
