@@ -250,7 +250,11 @@ export function unreadableGroupsVerdict(
     while (stack.length > 0) {
       const current = stack.pop() ?? group;
       if (granting.has(current)) return true;
-      for (const parent of parentsOf.get(current) ?? []) if (!seen.has(parent)) stack.push(parent), seen.add(parent);
+      for (const parent of parentsOf.get(current) ?? []) {
+        if (seen.has(parent)) continue;
+        seen.add(parent);
+        stack.push(parent);
+      }
     }
     return false;
   };

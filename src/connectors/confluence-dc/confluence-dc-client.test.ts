@@ -113,7 +113,7 @@ describe('URLs and authentication', () => {
 
   it('never puts a name into a path that a proxy or URL parsing could turn into another resource', () => {
     // `a/../ops-admin` behind a decoding proxy addresses ops-admin; Node's URL parser collapses %2E%2E itself.
-    const hostile = ['a/../ops-admin', 'R&D / Berlin', '..', '.', ' .. ', '%2E%2E', 'a%2Fb', 'back\\slash', 'line\nbreak', 'nul\u0000', '', '  '];
+    const hostile = ['a/../ops-admin', 'R&D / Berlin', '..', '.', ' .. ', '%2E%2E', 'a%2Fb', 'back\\slash', 'line\nbreak', 'nul\u0000', '', '  ', 'lone\uD800'];
     for (const name of hostile) {
       assert.throws(() => restPath`/rest/api/user/${name}/group/${'staff'}`, (error: unknown) => error instanceof UnaddressableName && error.value === name, JSON.stringify(name));
       assert.notEqual(pathProblem(name), null, JSON.stringify(name));

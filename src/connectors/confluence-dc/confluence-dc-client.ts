@@ -86,6 +86,8 @@ export function pathProblem(name: string): string | null {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'the name contains a control character';
   if (/^\.+$/.test(name.trim())) return 'the name is made of dots only';
+  // A lone surrogate has no UTF-8 form: encodeURIComponent would throw on it.
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) return 'the name is not well-formed Unicode';
   return null;
 }
 

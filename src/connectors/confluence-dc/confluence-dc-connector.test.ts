@@ -1,10 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectorError } from '../../app/connector-error.ts';
+import { ConnectorError, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
 import type { ConfluenceConnector } from '../../app/confluence-port.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
 import { generateOrganisation, INTERNAL_DIRECTORY, type OrgSeed } from '../../emulators/confluence-dc/org-generator.ts';
-import type { EmulatedVersion } from '../../emulators/confluence-dc/emulator-routes.ts';
+import { versionAtLeast, type EmulatedVersion } from '../../emulators/confluence-dc/emulator-versions.ts';
+import { deriveDirectMemberships } from '../../domain/direct-memberships.ts';
+import { ConfluenceDcClient } from './confluence-dc-client.ts';
+import { readConfluenceVersion } from './confluence-dc-version.ts';
 import { confluenceDcConfigSchema, type ConfluenceDcConfigInput } from './confluence-dc-config.ts';
 import { createConfluenceDcConnector, type ConfluenceDcConnector, type ConfluenceDcConnectorDeps } from './confluence-dc-connector.ts';
 
@@ -28,7 +31,7 @@ function connectorFor(
     product: 'confluence-dc',
     url: emulator.url,
     auth: { token: emulator.credentials.admin.token },
-    licenseGroups: emulator.version === '8.4' ? ['confluence-users', 'staff', 'wiki-access'] : 'auto',
+    licenseGroups: versionAtLeast(emulator.version, '9.3') ? 'auto' : ['confluence-users', 'staff', 'wiki-access'],
     timeoutMs: 5000,
     ...overrides,
   });
@@ -67,7 +70,11 @@ function writableLicensedPerson(emulator: RunningConfluenceEmulator, skip: reado
   return user.username;
 }
 
-for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
+/** The version each profile reports, and the route it is read from (server-information exists from 9.1). */
+const VERSION_OF: Readonly<Record<EmulatedVersion, string>> = { '8.4': '8.4.0', '8.5': '8.5.16', '9.2': '9.2.2', '9.3': '9.3.1', '9.5': '9.5.0', '10.2': '10.2.0' };
+
+for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies EmulatedVersion[]) {
+  const permissionsApi = versionAtLeast(version, '9.3');
   describe(`Confluence DC ${version} over real HTTP`, () => {
     let emulator: RunningConfluenceEmulator;
     let connector: ConfluenceConnector;
@@ -81,16 +88,27 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       await emulator.close();
     });
 
+    it('reads the version from the route this release has: server-information from 9.1, else the applinks manifest', async () => {
+      const client = new ConfluenceDcClient({ instanceId: 'wiki', url: emulator.url, auth: { token: emulator.credentials.admin.token }, concurrency: 1, timeoutMs: 5000, pageSize: 100 });
+      const read = await readConfluenceVersion(client);
+      assert.equal(read.text, VERSION_OF[version]);
+      assert.equal(read.source, versionAtLeast(version, '9.1') ? 'server-information' : 'applinks-manifest');
+    });
+
     it('probes version, account and admin rights, naming every config problem at once', async () => {
       if (version === '10.2') {
-        assert.deepEqual(await connector.probe(), { version: '10.2.0', connectedAs: 'admin', baseUrl: emulator.url });
-        assert.deepEqual(connector.capabilities, { lastLogin: 'rest', permissionsApi: true, disable: true, rename: false, updateProfile: true });
+        assert.deepEqual(await connector.probe(), { version: '10.2.0', versionSource: 'server-information', connectedAs: 'admin', baseUrl: emulator.url });
+        assert.deepEqual(connector.capabilities, {
+          lastLogin: 'rest', permissionsApi: true, disable: true, rename: false, updateProfile: true, memberLists: 'maybe-flattened',
+        });
         return;
       }
+      // The 404 of server-information before 9.1 is no reason to call the URL wrong: the problems named are the config's.
       const error = await rejection(connectorFor(emulator, { licenseGroups: 'auto' }).probe());
       assert.equal(error.fixable, true);
-      assert.match(error.message, /10\.2 or later is needed\): set lastLogin: database with a database: URL/);
-      if (version === '8.4') assert.match(error.message, /9\.3 or later is needed\): list the groups that grant "can use" under licenseGroups:/);
+      assert.doesNotMatch(error.message, /check the URL/);
+      assert.match(error.message, new RegExp(`Confluence ${VERSION_OF[version].replaceAll('.', '\\.')} has no last-login REST field`));
+      if (!permissionsApi) assert.match(error.message, /9\.3 or later is needed\): list the groups that grant "can use" under licenseGroups:/);
       else assert.doesNotMatch(error.message, /licenseGroups/);
     });
 
@@ -98,28 +116,42 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       const users = await collect(connector.listUsers());
       const expected = emulator.state.allUsers();
       assert.equal(users.length, ORG.users.length);
+      // Atlassian's status words: CURRENT and UNLICENSED are active accounts, DEACTIVATED is not.
+      const flag = (word: string): string => (word === 'CURRENT' || word === 'UNLICENSED' ? 'active' : 'disabled');
       assert.deepEqual(
-        users.map((u) => [u.username, u.userKey, u.status]),
-        expected.map((u) => [u.username, u.userKey, u.active ? 'active' : 'disabled']),
+        users.map((u) => [u.username, u.userKey, u.status, u.statusWord]),
+        expected.map((u) => [u.username, u.userKey, flag(emulator.state.statusOf(u.username)), emulator.state.statusOf(u.username).toLowerCase()]),
       );
       assert.ok(users.some((u) => u.status === 'disabled'));
-      assert.equal(users.find((u) => u.username === 'admin')?.email, 'admin@example.com');
+      assert.ok(users.some((u) => u.statusWord === 'unlicensed'), 'active accounts without a seat are UNLICENSED');
+      // /rest/api/user/list gives no e-mail (public client code): none is made up.
+      assert.ok(users.every((u) => u.email === null));
     });
 
-    it('lists groups, direct members group by group, and child groups', async () => {
+    it('lists groups, their (flattened) member lists and child groups, from which the direct memberships are derived', async () => {
       const groups = await collect(connector.listGroups());
       assert.deepEqual(groups, emulator.state.allGroups().map((g) => g.name));
+      const all = [];
+      const nesting = [];
       for (const group of groups) {
         const members = await collect(connector.listGroupMembers(group));
         assert.deepEqual(
           members.map((m) => m.username).sort(byText),
-          emulator.state.membersOf(group).map((u) => u.username).sort(byText),
+          emulator.state.flattenedMembersOf(group).map((u) => u.username).sort(byText),
           `members of ${group}`,
         );
         assert.ok(members.every((m) => m.group === group));
+        all.push(...members);
         const children = await collect(connector.listChildGroups(group));
         assert.deepEqual(children, emulator.state.childGroupsOf(group).map((g) => ({ parent: group, child: g.name })));
+        nesting.push(...children);
       }
+      const direct = (list: readonly { group: string; username: string }[]) => list.map((m) => `${m.group} ${m.username}`).sort(byText);
+      assert.deepEqual(
+        direct(deriveDirectMemberships(all, nesting)),
+        direct(groups.flatMap((group) => emulator.state.membersOf(group).map((u) => ({ group, username: u.username })))),
+        'no generated user is a direct member of a group and of one of its descendants, so the derivation is exact here',
+      );
       const staff = await collect(connector.listChildGroups('staff'));
       assert.ok(staff.some((n) => n.child === 'engineering'));
     });
@@ -129,7 +161,7 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       const directUse = ORG.grants
         .flatMap((g) => (g.subject.type === 'user' && g.permission === 'application/use' ? [g.subject.username] : []))
         .sort(byText);
-      if (version === '8.4') {
+      if (!permissionsApi) {
         assert.deepEqual(grants, {
           useGroups: ['confluence-users', 'staff', 'wiki-access'],
           useUsers: [],
@@ -168,9 +200,10 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       }
       const facts = await collect(connector.lastLogins());
       const licensed = emulator.state.activeLicensedUsers();
+      // The 10.2 admin list documents email: it is where REST gives the addresses.
       assert.deepEqual(
-        facts.map((f) => [f.username, f.lastLogin?.getTime() ?? null, f.createdAt, f.directory]),
-        licensed.map((u) => [u.username, u.lastLogin?.getTime() ?? null, null, null]),
+        facts.map((f) => [f.username, f.lastLogin?.getTime() ?? null, f.createdAt, f.directory, f.email]),
+        licensed.map((u) => [u.username, u.lastLogin?.getTime() ?? null, null, null, u.email]),
       );
       assert.ok(facts.some((f) => f.lastLogin === null), 'licensed users who never logged in come back as null');
     });
@@ -186,6 +219,7 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       assert.equal(before.status, 'active');
       assert.deepEqual(before.groups, emulator.state.groupsOf(username).map((g) => g.name).sort(byText));
       assert.equal(before.useGrant, false);
+      assert.deepEqual(before.otherPermissions, []);
       const changesBefore = emulator.state.changes.length;
 
       await connector.removeFromGroup(username, 'confluence-users');
@@ -212,9 +246,9 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       assert.equal(await connector.readUserState('no.such.user'), null);
     });
 
-    it(version === '8.4' ? 'refuses individual grants before 9.3' : 'grants and revokes "can use" individually, idempotently', async () => {
+    it(!permissionsApi ? 'refuses individual grants before 9.3' : 'grants and revokes "can use" individually, idempotently', async () => {
       const username = writableLicensedPerson(emulator);
-      if (version === '8.4') {
+      if (!permissionsApi) {
         assert.match((await rejection(connector.grantUse(username))).message, /9\.3 or later/);
         assert.match((await rejection(connector.revokeUseGrant(username))).message, /9\.3 or later/);
         return;
@@ -227,27 +261,91 @@ for (const version of ['8.4', '9.3', '10.2'] satisfies EmulatedVersion[]) {
       assert.equal((await connector.readUserState(username))?.useGrant, false);
     });
 
-    it('says so when no seat is left, and when a directory is read-only', async () => {
+    if (permissionsApi) {
+      it('a revoke of "can use" takes the other individual permissions with it (documented); the journaled set is granted back', async () => {
+        const username = writableLicensedPerson(emulator, ['admin']);
+        await connector.grantUse(username, undefined, ['space/create', 'personal_space/create']);
+        const held = await connector.readUserState(username);
+        assert.deepEqual([held?.useGrant, held?.otherPermissions], [true, ['personal_space/create', 'space/create']]);
+        await connector.revokeUseGrant(username);
+        const revoked = await connector.readUserState(username);
+        assert.deepEqual([revoked?.useGrant, revoked?.otherPermissions], [false, []]);
+        await connector.grantUse(username, undefined, held?.otherPermissions);
+        assert.deepEqual(await connector.readUserState(username), held);
+        // grant-use sets the set exactly: a permission not asked for goes (with a revoke of "can use" first).
+        await connector.grantUse(username, undefined, ['space/create']);
+        assert.deepEqual((await connector.readUserState(username))?.otherPermissions, ['space/create']);
+        await connector.revokeUseGrant(username);
+      });
+    }
+
+    it('a write Confluence refuses is a WriteRefused quoting what it said, whatever the status (402 only as sent)', async () => {
       const unlicensed = ORG.users.find((u) => u.active && u.directory === INTERNAL_DIRECTORY && !emulator.state.holdsSeat(u.username));
       assert.ok(unlicensed);
       const maxUsers = emulator.state.maxUsers;
       emulator.state.maxUsers = emulator.state.licensedCount();
+      emulator.state.licenceFull = 'refuse-402';
       try {
         const full = await rejection(connector.addToGroup(unlicensed.username, 'confluence-users'));
+        assert.ok(full instanceof WriteRefused);
         assert.equal(full.status, 402);
         assert.equal(full.retryable, false);
-        assert.match(full.message, /no licence seat left/);
+        assert.match(full.message, /Confluence refused it \(402\)/);
       } finally {
         emulator.state.maxUsers = maxUsers;
+        emulator.state.licenceFull = 'allow';
       }
       const ldapMember = emulator.state.membersOf('all-employees')[0];
       assert.ok(ldapMember);
       const readOnly = await rejection(connector.removeFromGroup(ldapMember.username, 'all-employees'));
+      assert.ok(readOnly instanceof WriteRefused);
       assert.equal(readOnly.status, 403);
-      assert.match(readOnly.message, /read-only/);
+      assert.match(readOnly.message, /Confluence refused it \(403\).*read-only/);
     });
   });
 }
+
+describe('readings Atlassian does not document', () => {
+  it('upper-case status words read as the lower-case ones', async () => {
+    const emulator = await startConfluenceEmulator({ org: ORG, version: '10.2', statusCase: 'upper', clock: () => NOW });
+    try {
+      const users = await collect(connectorFor(emulator).listUsers());
+      assert.ok(users.every((u) => u.status !== 'unknown' && u.statusWord === emulator.state.statusOf(u.username)));
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('a 10.2 admin list without lastLogin stops the listing instead of reading "never logged in"', async () => {
+    const emulator = await startConfluenceEmulator({ org: ORG, version: '10.2', lastLoginField: 'absent', clock: () => NOW });
+    try {
+      const error = await rejection(collect(connectorFor(emulator).lastLogins()));
+      assert.match(error.message, /Confluence did not send lastLogin on the page at start=0/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('a group with "/" in its name is never put into a path', async () => {
+    const org = generateOrganisation({ seed: 4242, users: 180, now: NOW, slashGroups: 2 });
+    const emulator = await startConfluenceEmulator({ org, version: '10.2', clock: () => NOW });
+    try {
+      const connector = connectorFor(emulator);
+      const slashed = (await collect(connector.listGroups())).filter((g) => g.includes('/'));
+      assert.equal(slashed.length, 2);
+      const requests = emulator.stats.requests;
+      for (const group of slashed) {
+        await assert.rejects(collect(connector.listGroupMembers(group)), (error: unknown) => error instanceof UnaddressableName && error.value === group);
+        const member = emulator.state.membersOf(group)[0];
+        assert.ok(member);
+        await assert.rejects(connector.removeFromGroup(member.username, group), UnaddressableName);
+      }
+      assert.equal(emulator.stats.requests, requests, 'nothing was sent for them');
+    } finally {
+      await emulator.close();
+    }
+  });
+});
 
 describe('probe failures name what to fix', () => {
   let emulator: RunningConfluenceEmulator;
@@ -269,10 +367,10 @@ describe('probe failures name what to fix', () => {
     assert.match(error.message, /the account must be a Confluence administrator/);
   });
 
-  it('a URL without the context path', async () => {
+  it('a URL without the context path: only when no route names a version is the URL called wrong', async () => {
     const error = await rejection(connectorFor(emulator, { url: emulator.url.replace(/\/confluence$/, '') }).probe());
-    assert.equal(error.status, 404);
-    assert.match(error.message, /check the URL \(context path\?\)/);
+    assert.equal(error.fixable, true);
+    assert.match(error.message, /no Confluence version at .*server-information \(9\.1\+\).*manifest.*login\.action.*check the URL \(context path\?\)/);
   });
 
   it('Basic credentials of the administrator work', async () => {
