@@ -18,7 +18,8 @@ function minimumRequests(): number {
   const groups = state.allGroups();
   let perGroup = 0;
   for (const g of groups) {
-    perGroup += pages(state.membersOf(g.name).length, caps.groups);
+    // The member lists as REST serves them: flattened with child groups' members by default (the likely reading).
+    perGroup += pages(state.flattenedMembersOf(g.name).length, caps.groups);
     perGroup += pages(state.childGroupsOf(g.name).length, caps.groups);
   }
   const fixed = 2 /* server-information, user/current */ + 1 /* permissions */ + 2 /* userCount, maxUsers */;
