@@ -7,16 +7,19 @@ export class ConnectorError extends Error {
   readonly status: number | null;
   /** A configuration problem the admin must fix (bad URL, credentials, version, permission). */
   readonly fixable: boolean;
+  /** What the remote side said in its error body, as sent; null when it said nothing readable. */
+  readonly said: string | null;
 
   constructor(
     message: string,
-    options: { target: string; retryable?: boolean; status?: number | null; fixable?: boolean; cause?: unknown },
+    options: { target: string; retryable?: boolean; status?: number | null; fixable?: boolean; said?: string | null; cause?: unknown },
   ) {
     super(message, { cause: options.cause });
     this.target = options.target;
     this.retryable = options.retryable ?? false;
     this.status = options.status ?? null;
     this.fixable = options.fixable ?? false;
+    this.said = options.said ?? null;
   }
 }
 

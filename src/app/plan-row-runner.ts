@@ -142,8 +142,7 @@ async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error:
   if (!(error instanceof WriteRefused)) return null;
   if (step.kind === 'add-group' || step.kind === 'remove-group') {
     await ctx.store.unwritableGroups.remember({ instance: ctx.connector.instance, group: step.group, message: error.message, at: ctx.clock.now() });
-    return `not possible: ${error.message}; group ${step.group} is remembered as not writable through Confluence ` +
-      '(a read-only directory owns it, or the account may not change it): change it in its directory';
+    return `not possible: ${error.message}; group ${step.group} is remembered as not writable through Confluence: change it in its directory`;
   }
   return `not possible: ${error.message}`;
 }

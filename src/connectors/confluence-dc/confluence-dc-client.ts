@@ -298,7 +298,7 @@ export class ConfluenceDcClient {
         const body = options.text === true ? text : parseJson(text, target, response.status);
         return { kind: 'done', response: { status: response.status, body } };
       }
-      return this.#statusFailure(response, text, url, target, options);
+      return this.#statusFailure(response, text, url, target, options, method);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (error instanceof ConnectorError) throw error;
@@ -309,7 +309,7 @@ export class ConfluenceDcClient {
     }
   }
 
-  #statusFailure(response: Response, text: string, url: string, target: string, options: RequestOptions): Attempt {
+  #statusFailure(response: Response, text: string, url: string, target: string, options: RequestOptions, method: string): Attempt {
     const status = response.status;
     const said = serverMessage(text);
     const suffix = said === null ? '' : ` (Confluence said: ${said})`;
@@ -322,9 +322,11 @@ export class ConfluenceDcClient {
       return retry(new ConnectorError(`Confluence answered ${status}${suffix}`, { target, retryable: true, status }));
     }
     const fail = (message: string, fixable: boolean): never => {
-      throw new ConnectorError(`${message}${suffix}`, { target, status, fixable });
+      throw new ConnectorError(`${message}${suffix}`, { target, status, fixable, said });
     };
     if (status === 401) return fail('Confluence refused the credentials (401): check the token / username and password', true);
+    // A refused read means missing rights; a refused write may be a read-only directory too (undocumented), so no cause is named.
+    if (status === 403 && method !== 'GET') return fail('Confluence refused the request (403)', false);
     if (status === 403) return fail('Confluence refused the request (403): the account must be a Confluence administrator', true);
     if (status === 404 && options.probe === true) {
       return fail(`nothing at ${url.split('?')[0] ?? url} (404): check the URL (context path?)`, true);

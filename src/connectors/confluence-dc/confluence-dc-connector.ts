@@ -152,7 +152,8 @@ export function createConfluenceDcConnector(
       // Confluence does not document why a write is refused (a read-only directory, a missing permission, a secure
       // administrator session), and 402 is documented only for creating users, so nothing more is read into it.
       if (status >= 400 && status < 500 && status !== 401 && status !== 404 && status !== 429) {
-        throw new WriteRefused(`${what}: Confluence refused it (${status}): ${error.message}`, { target: error.target, status, cause: error });
+        const said = error.said === null ? '' : ` (Confluence said: ${error.said})`;
+        throw new WriteRefused(`${what}: Confluence refused it (${status})${said}`, { target: error.target, status, said: error.said, cause: error });
       }
       throw error;
     }
