@@ -164,3 +164,25 @@ test('a seat held through a read-only LDAP group is not possible, with what Conf
     await emulator.close();
   }
 });
+
+test('where the permissions list names users by display name only, an individually granted administrator the plan could not see is left alone at apply', async () => {
+  const { dir, emulator, env } = await setup({ users: 300, seed: 11, ldapShare: 0, permissionSubjects: 'display-name-only' });
+  try {
+    const config = writeConfig({ dir, emulator });
+    const planned = await runCli(['--config', config, '--json', 'plan'], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    const { planId, plan } = JSON.parse(planned.stdout) as PlanJson;
+    const target = plan.rows[0];
+    assert.ok(target, 'the organisation has inactive users');
+    // Granted after the plan, individually: only the re-read before the change can see it.
+    assert.equal(emulator.state.grantPermission(target.username, 'system/administer').result, 'changed');
+    const changes = emulator.state.changes.length;
+    const applied = await runCli(['--config', config, '--json', 'apply', '--plan', planId], env);
+    assert.equal(applied.code, 0, applied.stdout.slice(-2000) + applied.stderr);
+    assert.equal(emulator.state.changes.slice(changes).some((c) => c.username === target.username), false, `${target.username} was changed`);
+    assert.ok(emulator.state.holdsSeat(target.username));
+    assert.ok(emulator.state.changes.length > changes + 1, 'the other rows went through');
+  } finally {
+    await emulator.close();
+  }
+});
