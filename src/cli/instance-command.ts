@@ -7,7 +7,8 @@ import { circuitLine, resolveInstance } from './cli-runtime.ts';
 import { describeFailure, EXIT } from './exit-codes.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { ConnectorError } from '../app/connector-error.ts';
-import { escapeControl, redactCaptures, unreachableReport, type InstanceCheckReport } from '../app/instance-check.ts';
+import { escapeControl, unreachableReport, type InstanceCheckReport } from '../app/instance-check.ts';
+import { redactCaptures } from '../app/capture-redaction.ts';
 import { checkConfluenceDcInstance } from '../connectors/confluence-dc/confluence-dc-check.ts';
 
 export async function instanceCheckCommand(ctx: CommandContext, options: { instance?: string; capture?: string }): Promise<number> {

@@ -7,7 +7,8 @@ import { NOW, runCli, unusedPort } from './cli-harness.ts';
 import { generateOrganisation, type OrgSeed } from '../../src/emulators/confluence-dc/org-generator.ts';
 import { startConfluenceEmulator, type ConfluenceEmulatorOptions, type RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 import { EMULATED_VERSIONS } from '../../src/emulators/confluence-dc/emulator-versions.ts';
-import { ROUTE_WORDS, type CheckId, type InstanceCheckReport } from '../../src/app/instance-check.ts';
+import type { CheckId, InstanceCheckReport } from '../../src/app/instance-check.ts';
+import { ROUTE_WORDS } from '../../src/app/capture-redaction.ts';
 
 /**
  * `seatkeeper instance check` against every emulated version and every undocumented reading the emulator offers:
