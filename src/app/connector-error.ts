@@ -48,7 +48,7 @@ export class UnaddressableName extends ConnectorError {
     readonly why: string,
     target: string,
   ) {
-    super(`not possible: "${value}" cannot be addressed safely over REST (${why})`, { target });
+    super(`not possible: ${JSON.stringify(value)} cannot be addressed safely over REST (${why})`, { target });
   }
 }
 

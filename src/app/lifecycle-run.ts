@@ -91,6 +91,8 @@ export async function settleLifecycle(
   if (staged.length > 0) {
     const outcomes = new Map<string, string[]>();
     for (const entry of await store.journal.entries(runId)) {
+      // A seat check is no step of the row: it counts only by failing, which leaves the stage unreached.
+      if (entry.step.kind === 'confirm-seat-freed' && entry.outcome !== 'failed') continue;
       const list = outcomes.get(entry.username);
       if (list) list.push(entry.outcome);
       else outcomes.set(entry.username, [entry.outcome]);

@@ -140,9 +140,12 @@ function blockedReason(ctx: RowRunnerContext, username: string, state: UserState
 async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error: unknown): Promise<string | null> {
   if (error instanceof UnaddressableName) return error.message;
   if (!(error instanceof WriteRefused)) return null;
-  if (step.kind === 'add-group' || step.kind === 'remove-group') {
+  // Only a refused removal, answered 403 or 400, marks the group: that is how a read-only directory's group answers,
+  // whereas a refused add (a full licence, a tracking group) says nothing about removing members.
+  if (step.kind === 'remove-group' && (error.status === 403 || error.status === 400)) {
     await ctx.store.unwritableGroups.remember({ instance: ctx.connector.instance, group: step.group, message: error.message, at: ctx.clock.now() });
-    return `not possible: ${error.message}; group ${step.group} is remembered as not writable through Confluence: change it in its directory`;
+    return `not possible: ${error.message}; group ${step.group} is remembered as not writable through Confluence: change it in its directory ` +
+      `(seatkeeper instance forget-group ${step.group} once it is writable)`;
   }
   return `not possible: ${error.message}`;
 }
@@ -173,10 +176,14 @@ async function verifySeatFreed(
   let problem: string | null;
   try {
     after = await ctx.connector.readUserState(row.username, ctx.signal);
-    const still = after === null || after.status !== 'active' ? [] : after.groups.filter((g) => seatGroups.has(g));
-    const granted = after !== null && after.status === 'active' && after.useGrant;
+    // Gone or deactivated holds no seat; an unreadable status proves nothing either way, so it does not confirm.
+    const seated = after !== null && after.status !== 'disabled' ? after : null;
+    const still = seated === null ? [] : seated.groups.filter((g) => seatGroups.has(g));
+    const granted = seated?.useGrant === true;
     const via = [...still.map((g) => `group ${g}`), ...(granted ? ['an individual grant'] : [])].join(', ');
-    problem = via === '' ? null : `the seat was not freed: read again, ${row.username} still holds "can use" through ${via}`;
+    if (via !== '') problem = `the seat was not freed: read again, ${row.username} still holds "can use" through ${via}`;
+    else if (after !== null && after.status === 'unknown') problem = `the seat could not be confirmed freed: ${row.username}'s account status was unreadable`;
+    else problem = null;
   } catch (error) {
     after = null;
     problem = `the seat could not be confirmed freed: reading the user again failed: ${message(error)}`;

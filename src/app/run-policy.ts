@@ -28,7 +28,9 @@ export async function runPolicy(
 ): Promise<PolicyRunResult> {
   const { store, connector, clock } = deps;
   try {
-    const scanned = await scanInstance({ connector, store, clock, concurrency: deps.concurrency, signal: deps.signal });
+    const { policy, protection } = input;
+    const mustRead = [...protection.groups, ...policy.exclude.groups, ...(policy.select.group === null ? [] : [policy.select.group])];
+    const scanned = await scanInstance({ connector, store, clock, concurrency: deps.concurrency, mustRead, signal: deps.signal });
     const source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
     const planned = await planInstance(
       { store, clock, ...(deps.directories === undefined ? {} : { directories: deps.directories }) },

@@ -5,7 +5,7 @@ import { UnaddressableName } from './connector-error.ts';
 import { deriveDirectMemberships } from '../domain/direct-memberships.ts';
 import type { ScanRecord, Store, UserMemory } from './store-port.ts';
 import type { Clock } from './clock.ts';
-import type { GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
+import type { GroupNesting, InstanceSnapshot, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 
@@ -97,6 +97,11 @@ export async function scanInstance(deps: {
   store: Store;
   clock: Clock;
   concurrency: number;
+  /**
+   * Groups whose members a plan must know: break-glass and protected groups, the policies' excluded and processing
+   * groups. One of them unreadable over REST makes the scan incomplete, like a group granting a seat or administration.
+   */
+  mustRead?: readonly string[];
   progress?: ScanProgress;
   signal?: AbortSignal;
 }): Promise<ScanOutcome> {
@@ -176,7 +181,7 @@ export async function scanInstance(deps: {
     const facts = (await connector.readDirectories?.(signal)) ?? null;
     const grants = await connector.readGrants(signal);
     const license = await connector.readLicense(signal);
-    const unreadableVerdict = unreadableGroupsVerdict(unreadable, grants.useGroups, nesting);
+    const unreadableVerdict = unreadableGroupsVerdict(unreadable, grants, nesting, deps.mustRead ?? []);
     if (unreadableVerdict.error !== null) throw new Error(unreadableVerdict.error);
     if (unreadableVerdict.warning !== null) warnings.push(unreadableVerdict.warning);
     const refused = await store.unwritableGroups.list(connector.instance);
@@ -237,13 +242,16 @@ export async function scanInstance(deps: {
  */
 export function unreadableGroupsVerdict(
   unreadable: ReadonlyMap<string, string>,
-  useGroups: readonly string[],
+  grants: Pick<PermissionGrants, 'useGroups' | 'adminGroups'>,
   nesting: readonly GroupNesting[],
+  mustRead: readonly string[] = [],
 ): { error: string | null; warning: string | null } {
   if (unreadable.size === 0) return { error: null, warning: null };
+  const needed = new Set(mustRead.map((g) => g.toLowerCase()));
   const parentsOf = new Map<string, string[]>();
   for (const { parent, child } of nesting) parentsOf.set(child, [...(parentsOf.get(child) ?? []), parent]);
-  const granting = new Set(useGroups);
+  // Administration counts like a seat: an unread admin group would leave its members unprotected.
+  const granting = new Set([...grants.useGroups, ...grants.adminGroups]);
   const grantsSeat = (group: string): boolean => {
     const seen = new Set([group]);
     const stack = [group];
@@ -260,11 +268,11 @@ export function unreadableGroupsVerdict(
   };
   const named = [...unreadable].sort(([a], [b]) => (a < b ? -1 : 1));
   const list = named.map(([group, why]) => `${JSON.stringify(group)} (${why})`).join(', ');
-  const seated = named.filter(([group]) => grantsSeat(group)).map(([group]) => JSON.stringify(group));
+  const seated = named.filter(([group]) => grantsSeat(group) || needed.has(group.toLowerCase())).map(([group]) => JSON.stringify(group));
   if (seated.length > 0) {
     return {
-      error: `groups that grant "can use" cannot be read over REST, so their members' seats are unknown: ${seated.join(', ')}; ` +
-        'set lastLogin: database with a read-only database: URL, or rename the groups',
+      error: `groups that grant "can use" or administration, or that the config protects, excludes or selects by, cannot be read over REST, ` +
+        `so their members are unknown: ${seated.join(', ')}; set lastLogin: database with a read-only database: URL, or rename the groups`,
       warning: null,
     };
   }

@@ -31,9 +31,16 @@ test('a status word with control characters is quoted escaped', () => {
 test('a group unreadable over REST stops the scan only when it (or a group above it) grants "can use"', () => {
   const why = 'the name contains "/"';
   const unreadable = new Map([['eng/platform', why]]);
-  assert.match(unreadableGroupsVerdict(unreadable, ['confluence-users'], []).warning ?? '', /"eng\/platform" \(the name contains/);
-  assert.match(unreadableGroupsVerdict(unreadable, ['eng/platform'], []).error ?? '', /grant "can use" cannot be read over REST, so their members. seats are unknown: "eng\/platform"/);
+  assert.match(unreadableGroupsVerdict(unreadable, { useGroups: ['confluence-users'], adminGroups: [] }, []).warning ?? '', /"eng\/platform" \(the name contains/);
+  assert.match(unreadableGroupsVerdict(unreadable, { useGroups: ['eng/platform'], adminGroups: [] }, []).error ?? '', /grant "can use" or administration.*cannot be read over REST, so their members are unknown: "eng\/platform"/);
   const nested = [{ parent: 'confluence-users', child: 'eng/platform' }];
-  assert.notEqual(unreadableGroupsVerdict(unreadable, ['confluence-users'], nested).error, null);
-  assert.deepEqual(unreadableGroupsVerdict(new Map(), ['confluence-users'], nested), { error: null, warning: null });
+  assert.notEqual(unreadableGroupsVerdict(unreadable, { useGroups: ['confluence-users'], adminGroups: [] }, nested).error, null);
+  assert.deepEqual(unreadableGroupsVerdict(new Map(), { useGroups: ['confluence-users'], adminGroups: [] }, nested), { error: null, warning: null });
+});
+
+test('an unreadable group that grants administration, or that the config protects or excludes, stops the scan too', () => {
+  const unreadable = new Map([['ops/wiki-admins', 'the name contains "/"']]);
+  assert.notEqual(unreadableGroupsVerdict(unreadable, { useGroups: [], adminGroups: ['ops/wiki-admins'] }, []).error, null);
+  assert.notEqual(unreadableGroupsVerdict(unreadable, { useGroups: [], adminGroups: [] }, [], ['OPS/Wiki-Admins']).error, null);
+  assert.equal(unreadableGroupsVerdict(unreadable, { useGroups: [], adminGroups: [] }, [], ['staff']).error, null);
 });

@@ -107,6 +107,17 @@ function toDomainPolicy(id: string, policy: PolicyConfig): InactiveUsersPolicy {
   };
 }
 
+/** Groups whose members the instance's plans must know: protected ones and the policies' excluded and processing groups. */
+export function groupsToRead(config: SeatkeeperConfig, instance: string): string[] {
+  const groups = new Set(protectionOf(config).groups);
+  for (const policy of Object.values(config.policies)) {
+    if (policy.instance !== instance) continue;
+    for (const group of policy.exclude?.groups ?? []) groups.add(group);
+    if (policy.select.group !== undefined) groups.add(policy.select.group);
+  }
+  return [...groups].sort();
+}
+
 /** The instance's policies (all, or those named), split into the ones evaluated now and the ones waiting for a source. */
 export function policiesOf(
   config: SeatkeeperConfig,

@@ -54,3 +54,17 @@ function reportLines(report: InstanceCheckReport): string[] {
   const width = Math.max(...report.rows.map((row) => row.title.length));
   return [head, ...report.rows.map((row) => `  ${row.verdict.toUpperCase().padEnd(4)}  ${row.title.padEnd(width)}  ${escapeControl(row.saw)}`), ''];
 }
+
+/** `seatkeeper instance forget-group GROUP`: the group's memberships are proposed again from the next scan on. */
+export async function forgetGroupCommand(ctx: CommandContext, options: { group: string; instance?: string }): Promise<number> {
+  const id = resolveInstance(ctx.config, options.instance);
+  const forgotten = await ctx.store.unwritableGroups.forget(id, options.group);
+  if (!forgotten) {
+    const known = (await ctx.store.unwritableGroups.list(id)).map((g) => JSON.stringify(escapeControl(g.group)));
+    throw new InvalidInput(`group ${JSON.stringify(escapeControl(options.group))} is not remembered as not writable on ${id}`, [
+      known.length === 0 ? 'no group is remembered' : `remembered: ${known.join(', ')}`,
+    ]);
+  }
+  ctx.print([`${id}: group ${JSON.stringify(escapeControl(options.group))} forgotten; the next scan treats it as writable again`]);
+  return EXIT.done;
+}

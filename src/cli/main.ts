@@ -13,7 +13,7 @@ import { resumeCommand, runCommandDetail, runsCommand } from './runs-command.ts'
 import { usersCommand } from './users-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { policyCheckCommand } from './policy-command.ts';
-import { instanceCheckCommand } from './instance-command.ts';
+import { forgetGroupCommand, instanceCheckCommand } from './instance-command.ts';
 import { runCommand, scheduleCommand, serveCommand } from './schedule-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
@@ -164,14 +164,19 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .addOption(new Option('--rows <n>', 'rows to print').argParser(wholeNumber).default(20))
     .action((opts: { instance?: string; policy?: string[]; rows: number }) => run((ctx) => policyCheckCommand(ctx, opts)));
 
-  program
-    .command('instance')
-    .description('inspect a configured instance')
+  const instance = program.command('instance').description('inspect a configured instance');
+  instance
     .command('check')
     .description('test each assumption Seatkeeper makes against the live instance (GET requests only): PASS / WARN / FAIL per row')
     .argument('[id]', 'instance id from the config (default: every confluence-dc instance)')
     .option('--capture <dir>', 'write each response read, redacted, to DIR/<instance>/<route>.json')
     .action((id: string | undefined, opts: { capture?: string }) => run((ctx) => instanceCheckCommand(ctx, { instance: id, capture: opts.capture })));
+  instance
+    .command('forget-group')
+    .description('forget that Confluence refused to change a group (e.g. once its directory is writable): plans propose it again')
+    .argument('<group>', 'group name, as the run that remembered it printed it')
+    .option('-i, --instance <id>', 'instance id from the config')
+    .action((group: string, opts: { instance?: string }) => run((ctx) => forgetGroupCommand(ctx, { group, instance: opts.instance })));
 
   program
     .command('schedule')

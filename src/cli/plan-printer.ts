@@ -1,5 +1,6 @@
 /** Human-readable text for scans, plans and runs; `--json` output bypasses this. */
 
+import { escapeControl } from '../app/instance-check.ts';
 import type { Plan, SkipReason } from '../domain/plan.ts';
 import type { PlanStatus, ScanRecord } from '../app/store-port.ts';
 import type { RunReport } from '../app/apply-plan.ts';
@@ -37,15 +38,9 @@ const SKIP_ORDER: readonly SkipReason[] = [
   'seat-in-read-only-group',
 ];
 
-/** Control characters from the instance (names, status words) shown as escapes, so they cannot rewrite the terminal. */
-function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 export function scanLines(scan: ScanRecord, licensed: number | null): string[] {
   const seconds = scan.finishedAt ? (Date.parse(scan.finishedAt) - Date.parse(scan.startedAt)) / 1000 : null;
-  const lines = [`Scan ${scan.id} of ${scan.instance}: ${scan.status}${scan.error ? ` (${scan.error})` : ''}`];
+  const lines = [`Scan ${scan.id} of ${scan.instance}: ${scan.status}${scan.error ? ` (${escapeControl(scan.error)})` : ''}`];
   lines.push(`  users ${n(scan.userCount)} · memberships ${n(scan.membershipCount)} · last logins from ${scan.lastLoginSource}`);
   const seats = scan.license.max !== null ? ` of ${n(scan.license.max)} seats` : '';
   const reported = scan.license.used !== null ? ` (Confluence reports ${n(scan.license.used)} in use)` : '';
@@ -132,9 +127,10 @@ export function runLines(report: RunReport): string[] {
   if (report.stoppedBecause !== undefined) {
     lines.push(`  stopped: ${report.stoppedBecause}; rows not started wait for \`seatkeeper resume ${report.runId}\` (see \`seatkeeper alerts\`)`);
   }
-  for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${f.username}: ${f.step}: ${f.error}`);
+  // Names and Confluence's own words come from outside: escaped, so they cannot rewrite the terminal.
+  for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${escapeControl(`${f.username}: ${f.step}: ${f.error}`)}`);
   if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
-  for (const p of report.notPossible.slice(0, 20)) lines.push(`  not possible: ${p.username}: ${p.step}: ${p.reason.replace(/^not possible: /, '')}`);
+  for (const p of report.notPossible.slice(0, 20)) lines.push(`  not possible: ${escapeControl(`${p.username}: ${p.step}: ${p.reason.replace(/^not possible: /, '')}`)}`);
   if (report.notPossible.length > 20) lines.push(`  … and ${n(report.notPossible.length - 20)} more not possible (seatkeeper runs ${report.runId})`);
   if (report.failures.length > 0 && report.stoppedBecause === undefined) lines.push(`  retry the failed steps with: seatkeeper resume ${report.runId}`);
   lines.push(...lifecycleRunLines(report.lifecycle));

@@ -3,7 +3,7 @@
 import type { CommandContext } from './command-context.ts';
 import { scanInstance } from '../app/scan-instance.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';
-import { connectorFor, resolveInstance } from './cli-runtime.ts';
+import { connectorFor, groupsToRead, resolveInstance } from './cli-runtime.ts';
 import { scanLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import type { ScanOutcome } from '../app/scan-instance.ts';
@@ -17,6 +17,7 @@ export async function runScan(ctx: CommandContext, instance: string): Promise<Sc
       store: ctx.store,
       clock: ctx.clock,
       concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
+      mustRead: groupsToRead(ctx.config, instance),
       progress: (e) => ctx.progress.update(e.phase, e.done, e.total),
     });
   } finally {

@@ -36,5 +36,9 @@ export function deriveDirectMemberships(memberships: readonly Membership[], nest
     descendants.set(group, out);
     return out;
   };
-  return memberships.filter(({ group, username }) => !descendantsOf(group).some((d) => membersOf.get(d)?.has(username) === true));
+  // A descendant that is also an ancestor (a cycle) lists the same flattened set: it proves nothing, so such a pair stays.
+  const strictlyBelow = (group: string, d: string): boolean => !descendantsOf(d).includes(group);
+  return memberships.filter(
+    ({ group, username }) => !descendantsOf(group).some((d) => membersOf.get(d)?.has(username) === true && strictlyBelow(group, d)),
+  );
 }

@@ -186,3 +186,38 @@ test('where the permissions list names users by display name only, an individual
     await emulator.close();
   }
 });
+
+test('a seat that stayed after every step went through is reported with the group that still grants it; a resume after the fix confirms it', async () => {
+  const { dir, emulator, env } = await setup({ users: 300, seed: 11, ldapShare: 0 });
+  try {
+    const config = writeConfig({ dir, emulator });
+    const planned = await runCli(['--config', config, '--json', 'plan'], env);
+    const { planId, plan } = JSON.parse(planned.stdout) as PlanJson;
+    // A membership the scan did not see (flattened lists can hide one, or someone added it since): the plan misses it.
+    const seatGroups = emulator.state.allGroups().filter((g) => g.writable && grantsSeat(emulator, g.name)).map((g) => g.name);
+    const row = plan.rows.find((r) => seatGroups.some((g) => !emulator.state.groupsOf(r.username).some((m) => m.name === g)));
+    assert.ok(row);
+    const hidden = seatGroups.find((g) => !emulator.state.groupsOf(row.username).some((m) => m.name === g));
+    assert.ok(hidden);
+    assert.equal(emulator.state.addMembership(row.username, hidden).result, 'changed');
+
+    const applied = await runCli(['--config', config, '--json', 'apply', '--plan', planId], env);
+    assert.equal(applied.code, 1, applied.stdout.slice(-2000) + applied.stderr);
+    const report = JSON.parse(applied.stdout) as { runId: string; failures: { username: string; step: string; error: string }[] };
+    assert.deepEqual(report.failures.map((f) => [f.username, f.step]), [[row.username, 'confirm the seat is freed']]);
+    assert.match(report.failures[0]?.error ?? '', new RegExp(`the seat was not freed: read again, ${row.username.replaceAll('.', '\\.')} still holds "can use" through group ${hidden}`));
+    assert.ok(emulator.state.holdsSeat(row.username));
+
+    assert.equal(emulator.state.removeMembership(row.username, hidden).result, 'changed');
+    const changes = emulator.state.changes.length;
+    const resumed = await runCli(['--config', config, '--json', 'resume', report.runId], env);
+    assert.equal(resumed.code, 0, resumed.stdout.slice(-2000) + resumed.stderr);
+    const after = JSON.parse(resumed.stdout) as { status: string; counts: { failed: number } };
+    assert.equal(after.status, 'done');
+    assert.equal(after.counts.failed, 0);
+    assert.equal(emulator.state.changes.length, changes, 'the resume only looked: nothing was sent again');
+    assert.equal(emulator.state.holdsSeat(row.username), false);
+  } finally {
+    await emulator.close();
+  }
+});

@@ -151,11 +151,25 @@ export function createConfluenceDcConnector(
       // A 4xx the server understood is its answer to this write: say what it said, and let the runner judge the row.
       // Confluence does not document why a write is refused (a read-only directory, a missing permission, a secure
       // administrator session), and 402 is documented only for creating users, so nothing more is read into it.
-      if (status >= 400 && status < 500 && status !== 401 && status !== 404 && status !== 429) {
+      // 408, 409 and 423 say "not now", not "never": they stay failures that a resume tries again.
+      if (status >= 400 && status < 500 && ![401, 404, 408, 409, 423, 429].includes(status)) {
         const said = error.said === null ? '' : ` (Confluence said: ${error.said})`;
         throw new WriteRefused(`${what}: Confluence refused it (${status})${said}`, { target: error.target, status, said: error.said, cause: error });
       }
       throw error;
+    }
+  };
+
+  /**
+   * A later write of a step whose earlier write went out: a refusal here is no "not possible" (the step half-ran and the
+   * user's state changed), so it is reported as a failure a resume judges from the user's state.
+   */
+  const followUp = async (run: () => Promise<void>, what: string): Promise<void> => {
+    try {
+      await run();
+    } catch (error) {
+      if (!(error instanceof WriteRefused)) throw error;
+      throw new ConnectorError(`${error.message}; the step's earlier write went through (${what})`, { target: error.target, status: error.status, said: error.said, cause: error });
     }
   };
 
@@ -339,7 +353,10 @@ export function createConfluenceDcConnector(
       // Confluence removes every other individual permission with "can use"; `restore` puts the kept ones back.
       await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${username}`, USE, signal);
       if (restore.length > 0) {
-        await write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting ${restore.join(', ')} back to ${username}`, operations(restore), signal);
+        await followUp(
+          () => write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting ${restore.join(', ')} back to ${username}`, operations(restore), signal),
+          '"can use" was revoked',
+        );
       }
     },
 
@@ -349,10 +366,13 @@ export function createConfluenceDcConnector(
       // The step leaves exactly "can use" + restore: permissions held beyond those go first, with a revoke of "can use".
       const held = await permissionsOf(key, signal);
       const wanted = new Set([USE_PERMISSION, ...restore]);
+      const grant = () => write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting "can use" to ${username}`, operations([...wanted]), signal);
       if (held.some((p) => !wanted.has(p))) {
         await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${username}`, USE, signal);
+        await followUp(grant, '"can use" and the permissions beyond the journaled set were revoked');
+        return;
       }
-      await write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting "can use" to ${username}`, operations([...wanted]), signal);
+      await grant();
     },
 
     async disable(username, signal) {
