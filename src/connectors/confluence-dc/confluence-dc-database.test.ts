@@ -23,17 +23,18 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-type PlainFact = [string, string | null, string | null, string | null];
+type PlainFact = [string, string | null, string | null, string | null, string | null];
 
 function plain(facts: readonly LoginFact[]): PlainFact[] {
-  return facts.map((f) => [f.username, f.lastLogin?.toISOString() ?? null, f.createdAt?.toISOString() ?? null, f.directory]);
+  return facts.map((f) => [f.username, f.lastLogin?.toISOString() ?? null, f.createdAt?.toISOString() ?? null, f.directory, f.email]);
 }
 
 /** What the database says about the generated organisation: one row per user, in lower-case username order. */
 function expectedFacts(org: OrgSeed): PlainFact[] {
   return [...org.users]
     .sort((a, b) => (a.username.toLowerCase() < b.username.toLowerCase() ? -1 : 1))
-    .map((u) => [u.username, u.lastLogin?.toISOString() ?? null, u.createdAt.toISOString(), u.directory]);
+    // cwd_user.email_address: the database is where Confluence before 10.2 gives e-mail at all.
+    .map((u) => [u.username, u.lastLogin?.toISOString() ?? null, u.createdAt.toISOString(), u.directory, u.email]);
 }
 
 /** The directories and read-only groups exactly as the emulated organisation defines them. */
@@ -325,7 +326,7 @@ for (const kind of KINDS) {
       assert.equal(error.fixable, true);
       assert.match(
         error.message,
-        /table cwd_user has no column created_date, directory_id; no table user_mapping; no table logininfo; no table cwd_user_attribute; no table cwd_directory; no table cwd_app_dir_mapping; no table cwd_group$/,
+        /table cwd_user has no column created_date, directory_id, email_address; no table user_mapping; no table logininfo; no table cwd_user_attribute; no table cwd_directory; no table cwd_app_dir_mapping; no table cwd_group$/,
       );
     });
 
@@ -380,10 +381,16 @@ describe('connector in database mode (Confluence 9.3 emulator + real database)',
         }),
       );
       t.after(() => connector.close());
-      assert.deepEqual(await connector.probe(), { version: '9.3.1', connectedAs: 'admin', baseUrl: emulator.url });
+      assert.deepEqual(await connector.probe(), { version: '9.3.1', versionSource: 'server-information', connectedAs: 'admin', baseUrl: emulator.url });
       assert.equal(connector.capabilities.lastLogin, 'database');
       assert.deepEqual(plain(await collect(connector.lastLogins())), expectedFacts(ORG));
       assert.deepEqual(await connector.readDirectories?.(), expectedDirectoryFacts(ORG));
+      // Direct memberships and nesting as cwd_membership stores them, not the REST member lists (flattened here).
+      const stored = await connector.readMemberships?.();
+      assert.ok(stored);
+      const key = (m: { group: string; username: string }) => `${m.group} ${m.username}`;
+      assert.deepEqual(stored.memberships.map(key).sort(), ORG.memberships.map(key).sort());
+      assert.deepEqual(stored.nesting.map((n) => `${n.parent} ${n.child}`).sort(), ORG.nesting.map((n) => `${n.parent} ${n.child}`).sort());
     });
   }
 });
