@@ -69,8 +69,21 @@ export const ROUTE_WORDS: ReadonlySet<string> = new Set([
   'remainingseats', 'login.action', 'grant', 'revoke', 'disable', 'enable',
 ]);
 
-/** Needles shorter than this are replaced only where they are a whole value, never inside other text. */
+/** Needles shorter than this are replaced inside other text only as a whole token (`jo` in `jo.png`, not in `joke`). */
 const MIN_NEEDLE = 3;
+
+/** What a token is made of: a short name touching one of these on a side where it has one is part of a longer word. */
+const WORD_START = /^[\p{L}\p{N}\p{M}_]/u;
+const WORD_END = /[\p{L}\p{N}\p{M}_]$/u;
+/**
+ * A short name of spaces and punctuation only (`.`, `-`) is replaced where it is the whole value: inside text it is
+ * everywhere. Control, format (bidi) and line-separator characters are never text's own, so they are replaced anywhere.
+ */
+const TOKEN_LIKE = /[\p{L}\p{N}\p{M}\p{C}\p{Zl}\p{Zp}]/u;
+/** Characters of an e-mail address's local part and domain, read one UTF-16 unit at a time (linear, no backtracking). */
+const MAIL_LOCAL = /^[\p{L}\p{N}._%+'-]$/u;
+const MAIL_DOMAIN = /^[\p{L}\p{N}.-]$/u;
+const MAIL_EDGE = /^[\p{L}\p{N}]$/u;
 
 /** The same real value (case-insensitively) always gets the same placeholder, per kind, numbered in reading order. */
 class IdentityRegistry {
@@ -80,8 +93,9 @@ class IdentityRegistry {
   /** Every spelling seen → its replacement: lower-casing can change a text's length, so the replacer needs them as sent. */
   readonly #spellings = new Map<string, string>();
 
-  add(kind: IdentityKind, value: string): void {
-    if (value.trim() === '') return;
+  /** Registers a name and returns its placeholder; a name of spaces or control characters only is a name too. */
+  add(kind: IdentityKind, value: string): string {
+    if (value === '') return value;
     const key = value.toLowerCase();
     let map = this.#byKind.get(kind);
     if (map === undefined) {
@@ -91,6 +105,7 @@ class IdentityRegistry {
     const placeholder = map.get(key) ?? PLACEHOLDER[kind](String(map.size + 1).padStart(4, '0'));
     map.set(key, placeholder);
     this.addText(value, placeholder);
+    return placeholder;
   }
 
   /** A replacement for text that is not a name (the host): used for exact values and inside text. */
@@ -115,35 +130,60 @@ class IdentityRegistry {
   }
 }
 
-/** Finds every registered value inside a text, longest first at each position, case-insensitively. */
-class SubstringReplacer {
-  readonly #buckets = new Map<string, { needle: string; length: number; replacement: string }[]>();
+interface Needle {
+  readonly needle: string;
+  readonly length: number;
+  readonly replacement: string;
+  /** A short name's edge that is a word character must not touch another one: `jo` is not replaced in `joke`. */
+  readonly bounded: readonly [boolean, boolean];
+}
 
-  constructor(entries: Iterable<[string, string]>) {
+/**
+ * Finds every registered value inside a text, longest first at each position, case-insensitively; names under three
+ * characters only as whole tokens. With `email`, any e-mail address is replaced too, by what `email` gives for it.
+ */
+class SubstringReplacer {
+  readonly #buckets = new Map<string, Needle[]>();
+  readonly #email: ((address: string) => string) | null;
+
+  constructor(entries: Iterable<[string, string]>, email: ((address: string) => string) | null = null) {
+    this.#email = email;
     for (const [value, replacement] of entries) {
-      if (value.length < MIN_NEEDLE) continue;
+      const short = value.length < MIN_NEEDLE;
+      if (short && !TOKEN_LIKE.test(value)) continue;
       // Encoded forms too: a name inside a link or a message quoting one.
       const forms = new Set([value, encode(value), new URLSearchParams({ v: value }).toString().slice(2)]);
       for (const form of forms) {
-        if (form.length < MIN_NEEDLE) continue;
         // Cut, then lower-case, exactly as `replace` does with the text: some characters change length when lower-cased.
         const key = form.slice(0, MIN_NEEDLE).toLowerCase();
-        const encoded = form === value ? replacement : encode(replacement);
+        const bounded: [boolean, boolean] = short ? [WORD_START.test(form), WORD_END.test(form)] : [false, false];
         const bucket = this.#buckets.get(key) ?? [];
-        bucket.push({ needle: form.toLowerCase(), length: form.length, replacement: encoded });
+        bucket.push({ needle: form.toLowerCase(), length: form.length, replacement: form === value ? replacement : encode(replacement), bounded });
         this.#buckets.set(key, bucket);
       }
     }
-    for (const bucket of this.#buckets.values()) bucket.sort((a, b) => b.length - a.length);
   }
 
   replace(text: string): string {
+    const mails = this.#email === null ? [] : emailSpans(text);
+    let mail = 0;
     let out = '';
     let i = 0;
     while (i < text.length) {
-      const bucket = this.#buckets.get(text.slice(i, i + MIN_NEEDLE).toLowerCase());
-      const hit = bucket?.find((candidate) => text.slice(i, i + candidate.length).toLowerCase() === candidate.needle);
-      if (hit === undefined) {
+      while ((mails[mail]?.end ?? Infinity) <= i) mail += 1;
+      const span = mails[mail];
+      const inMail = span !== undefined && span.start <= i;
+      // A name that took the start of an address (`team x` in `team xbob@acme.test`) leaves the rest to the address.
+      if (inMail && span.start < i) {
+        out += this.#mailPlaceholder(text.slice(span.start, span.end));
+        i = span.end;
+        continue;
+      }
+      const hit = this.#hit(text, i);
+      if (inMail && (hit === undefined || hit.length < span.end - i)) {
+        out += this.#mailPlaceholder(text.slice(i, span.end));
+        i = span.end;
+      } else if (hit === undefined) {
         out += text[i] ?? '';
         i += 1;
       } else {
@@ -153,6 +193,47 @@ class SubstringReplacer {
     }
     return out;
   }
+
+  /** The longest needle at `i`: keys are cut from 3, 2 and 1 characters, as names under three are keyed whole. */
+  #hit(text: string, i: number): Needle | undefined {
+    let best: Needle | undefined;
+    for (let cut = MIN_NEEDLE; cut >= 1; cut -= 1) {
+      for (const candidate of this.#buckets.get(text.slice(i, i + cut).toLowerCase()) ?? []) {
+        if (best !== undefined && candidate.length <= best.length) continue;
+        if (text.slice(i, i + candidate.length).toLowerCase() !== candidate.needle) continue;
+        if (candidate.bounded[0] && WORD_END.test(text.slice(Math.max(0, i - 2), i))) continue;
+        if (candidate.bounded[1] && WORD_START.test(text.slice(i + candidate.length, i + candidate.length + 2))) continue;
+        best = candidate;
+      }
+    }
+    return best;
+  }
+
+  #mailPlaceholder(address: string): string {
+    return this.#email === null ? address : this.#email(address);
+  }
+}
+
+/**
+ * The e-mail addresses in a text, in order, found from each `@` outwards (a regular expression would backtrack on
+ * long runs of letters): a local part and a domain of at least one character each, starting and ending on a letter
+ * or digit, so `(bob@acme.test).` gives `bob@acme.test`.
+ */
+function emailSpans(text: string): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && MAIL_LOCAL.test(text[start - 1] ?? '')) start -= 1;
+    while (start < at && !MAIL_EDGE.test(text[start] ?? '')) start += 1;
+    let end = at + 1;
+    while (end < text.length && MAIL_DOMAIN.test(text[end] ?? '')) end += 1;
+    while (end > at + 1 && !MAIL_EDGE.test(text[end - 1] ?? '')) end -= 1;
+    const previous = spans[spans.length - 1];
+    if (start === at || end === at + 1 || (previous !== undefined && start < previous.end)) continue;
+    spans.push({ start, end });
+    at = end - 1;
+  }
+  return spans;
 }
 
 /** encodeURIComponent, with lone surrogates (JSON can carry them, URLs cannot) sent as U+FFFD instead of throwing. */
@@ -160,8 +241,34 @@ function encode(text: string): string {
   return encodeURIComponent(text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
 }
 
+/** What kind of object a name field is in: told by its `type`, else by where it sits and the route that answered. */
+type Holder = 'user' | 'group' | null;
+/** A permission subject without a `type`: a user when it carries a user's field, else a group. */
+type Inherited = Holder | 'subject';
+
+/** What a route's objects are when they carry no `type` (a group listing's `{name, _links}`), and its permission subjects. */
+interface RouteKinds {
+  readonly items: Holder;
+  readonly subjects: Inherited;
+}
+
+const USER_FIELDS = ['username', 'userName', 'userKey', 'user'];
+
+function routeKinds(template: string): RouteKinds {
+  const path = template.toLowerCase().replace(/\/+$/, '');
+  const under = (route: string): boolean => path === route || path.startsWith(`${route}/`);
+  if (under('/rest/api/permissions')) {
+    return { items: null, subjects: under('/rest/api/permissions/group') ? 'group' : under('/rest/api/permissions/user') ? 'user' : 'subject' };
+  }
+  // `/group/{group}/member` lists users; every other group route (list, one group, child and parent groups) groups.
+  if (under('/rest/api/group')) return { items: path.endsWith('/member') ? 'user' : 'group', subjects: null };
+  if (path.endsWith('/memberof')) return { items: 'group', subjects: null };
+  if (under('/rest/api/user') || under('/rest/api/admin/users')) return { items: 'user', subjects: null };
+  return { items: null, subjects: null };
+}
+
 /** Which kind of name a string field holds, given the kind of object it is in. */
-function fieldKind(key: string, holder: 'user' | 'group' | null): IdentityKind | null {
+function fieldKind(key: string, holder: Holder): IdentityKind | null {
   switch (key) {
     case 'username':
     case 'userName':
@@ -183,25 +290,29 @@ function fieldKind(key: string, holder: 'user' | 'group' | null): IdentityKind |
   }
 }
 
-function holderOf(value: Readonly<Record<string, unknown>>, inherited: 'user' | 'group' | null): 'user' | 'group' | null {
+function holderOf(value: Readonly<Record<string, unknown>>, inherited: Inherited): Holder {
   const type = typeof value['type'] === 'string' ? value['type'].toLowerCase() : null;
   if (type === 'group') return 'group';
   if (type === 'known' || type === 'user' || type === 'anonymous') return 'user';
-  return inherited;
+  if (inherited !== 'subject') return inherited;
+  return USER_FIELDS.some((field) => field in value) ? 'user' : 'group';
 }
 
-function childHolder(key: string): 'user' | 'group' | null {
+function childHolder(key: string, own: Holder, route: RouteKinds): Inherited {
   if (key === 'group') return 'group';
-  return key === 'user' ? 'user' : null;
+  if (key === 'user') return 'user';
+  // A page's items are what the page is.
+  if (key === 'results') return own;
+  return key === 'subject' ? route.subjects : null;
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function collect(value: unknown, holder: 'user' | 'group' | null, registry: IdentityRegistry): void {
+function collect(value: unknown, holder: Inherited, route: RouteKinds, registry: IdentityRegistry): void {
   if (Array.isArray(value)) {
-    for (const item of value) collect(item, holder, registry);
+    for (const item of value) collect(item, holder, route, registry);
     return;
   }
   if (!isRecord(value)) return;
@@ -210,7 +321,7 @@ function collect(value: unknown, holder: 'user' | 'group' | null, registry: Iden
     if (KEPT_KEYS.has(key)) continue;
     const kind = fieldKind(key, own);
     if (typeof field === 'string' && kind !== null) registry.add(kind, field);
-    else collect(field, childHolder(key), registry);
+    else collect(field, childHolder(key, own, route), route, registry);
   }
 }
 
@@ -228,7 +339,8 @@ class BodyRewriter {
   constructor(registry: IdentityRegistry, origins: Map<string, string>) {
     this.#registry = registry;
     const entries = [...registry.entries()];
-    this.#replacer = new SubstringReplacer(entries);
+    // An address named nowhere else (in a message, a description) gets an e-mail placeholder of its own.
+    this.#replacer = new SubstringReplacer(entries, (address) => registry.exact(address) ?? registry.add('email', address));
     this.#slashReplacer = new SubstringReplacer(entries.filter(([value]) => value.includes('/')));
     this.#origins = origins;
   }
@@ -239,7 +351,8 @@ class BodyRewriter {
       const tags = body.match(META_TAG) ?? [];
       return tags.length === 0 ? '(HTML page left out)' : tags.map((tag) => this.text(tag)).join('\n');
     }
-    const rewritten = this.value(body, null);
+    const route = routeKinds(template);
+    const rewritten = this.value(body, route.items, route);
     if (template === MANIFEST && isRecord(rewritten)) {
       // The application id and the site title identify the installation.
       return {
@@ -251,9 +364,9 @@ class BodyRewriter {
     return rewritten;
   }
 
-  value(value: unknown, holder: 'user' | 'group' | null): unknown {
+  value(value: unknown, holder: Inherited, route: RouteKinds): unknown {
     if (typeof value === 'string') return this.text(value);
-    if (Array.isArray(value)) return value.map((item) => this.value(item, holder));
+    if (Array.isArray(value)) return value.map((item) => this.value(item, holder, route));
     if (!isRecord(value)) return value;
     const own = holderOf(value, holder);
     const out: Record<string, unknown> = {};
@@ -261,7 +374,7 @@ class BodyRewriter {
       const kind = fieldKind(key, own);
       if (KEPT_KEYS.has(key)) out[key] = field;
       else if (typeof field === 'string' && kind !== null) out[key] = this.#registry.placeholder(kind, field);
-      else out[key] = this.value(field, childHolder(key));
+      else out[key] = this.value(field, childHolder(key, own, route), route);
     }
     return out;
   }
@@ -324,7 +437,8 @@ export function redactCaptures(baseUrl: string, captures: readonly CheckCapture[
   const registry = new IdentityRegistry();
   for (const capture of captures) {
     for (const name of capture.names) registry.add(name.kind, name.value);
-    collect(capture.body, null, registry);
+    const route = routeKinds(capture.template);
+    collect(capture.body, route.items, route, registry);
   }
   const base = new URL(baseUrl);
   const origins = new Map([[base.origin.toLowerCase(), REDACTED_ORIGIN]]);
