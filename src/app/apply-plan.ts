@@ -18,7 +18,7 @@ import { mapConcurrent } from './map-concurrent.ts';
 import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
 import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
-import { EARLIER_STEP_NOT_POSSIBLE, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { isNotPossible, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
 
@@ -184,9 +184,7 @@ async function tallyRun(store: Store, runId: string): Promise<Pick<RunReport, 'c
     counts[entry.outcome] += 1;
     if (entry.outcome === 'done') changedUsers.add(entry.username);
     if (entry.outcome === 'failed') failures.push({ username: entry.username, step: describeStep(entry.step), error: entry.error ?? '' });
-    if (entry.outcome === 'skipped' && entry.error?.startsWith('not possible:') === true && entry.error !== EARLIER_STEP_NOT_POSSIBLE) {
-      notPossible.push({ username: entry.username, step: describeStep(entry.step), reason: entry.error });
-    }
+    if (isNotPossible(entry)) notPossible.push({ username: entry.username, step: describeStep(entry.step), reason: entry.error ?? '' });
   }
   return { counts, usersChanged: changedUsers.size, failures, notPossible };
 }

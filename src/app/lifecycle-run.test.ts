@@ -173,3 +173,38 @@ test('a row records its stage only when every step is done or already done; canc
   assert.equal(report?.cancelled, 1);
   assert.deepEqual((await store.lifecycle.records(instance)).map((r) => [r.username, r.stage]), [['hal', 'unlicensed'], ['ivy', 'noticed']]);
 });
+
+test('a seat check counts only when it failed: a failed one leaves the stage unreached, one settled after a resume does not block it', async () => {
+  const instance = 'checks';
+  for (const username of ['kim', 'lea']) {
+    await store.lifecycle.enter(instance, { policy: 'staged', username, stage: 'noticed', enteredAt: day(-20), lastLoginAtEntry: day(-100) });
+  }
+  const plan = evaluatePolicies({
+    snapshot: {
+      ...snapshot({
+        users: [user('kim', { lastLogin: day(-100) }), user('lea', { lastLogin: day(-100) })],
+        memberships: { 'confluence-users': ['kim', 'lea'] },
+        grants: { useGroups: ['confluence-users'] },
+      }),
+      instance,
+    },
+    policies: [POLICY],
+    protection: { users: [], groups: [] },
+    now: day(0),
+    lifecycle: await store.lifecycle.records(instance),
+  });
+  assert.deepEqual(plan.rows.map((r) => [r.username, r.steps.length]), [['kim', 1], ['lea', 1]]);
+  const planId = await store.plans.save(plan, 'planned');
+  const run = await store.journal.startRun({ planId, instance, startedAt: day(0) });
+  // Both rows' step went out; kim's check then failed, lea's failed first and passed on a resume (already-done).
+  const checks: Record<string, 'failed' | 'already-done'> = { kim: 'failed', lea: 'already-done' };
+  for (const row of plan.rows) {
+    const id = await store.journal.claim({ runId: run.id, username: row.username, seq: 0, step: row.steps[0] ?? { kind: 'disable' }, prior: null, at: day(0) });
+    await store.journal.settle(id, 'done', null, day(0));
+    const check = await store.journal.claim({ runId: run.id, username: row.username, seq: 1, step: { kind: 'confirm-seat-freed' }, prior: null, at: day(0) });
+    await store.journal.settle(check, checks[row.username] ?? 'failed', null, day(0));
+  }
+  const report = await settleLifecycle({ store, clock: fixedClock(day(0)) }, { plan, runId: run.id });
+  assert.equal(report?.entered, 1);
+  assert.deepEqual((await store.lifecycle.records(instance)).map((r) => [r.username, r.stage]), [['kim', 'noticed'], ['lea', 'unlicensed']]);
+});

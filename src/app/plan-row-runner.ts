@@ -19,8 +19,16 @@ export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
 /** Why later steps of a user are skipped after one failed: resume retries entries skipped for this reason. */
 export const EARLIER_STEP_FAILED = 'an earlier step for this user failed';
 
+/** How the reason of a step that cannot succeed begins (UnaddressableName's message begins so too). */
+const NOT_POSSIBLE = 'not possible: ';
+
 /** Why later steps of a user are skipped after one was not possible; final (resume leaves them). */
-export const EARLIER_STEP_NOT_POSSIBLE = 'not possible: an earlier step for this user was not possible';
+export const EARLIER_STEP_NOT_POSSIBLE = `${NOT_POSSIBLE}an earlier step for this user was not possible`;
+
+/** Whether a journal entry is a step skipped for good because it could not succeed (refused, or not addressable). */
+export function isNotPossible(entry: Pick<JournalEntry, 'outcome' | 'error'>): boolean {
+  return entry.outcome === 'skipped' && entry.error !== null && entry.error.startsWith(NOT_POSSIBLE) && entry.error !== EARLIER_STEP_NOT_POSSIBLE;
+}
 
 /** Individual permissions that make a user an administrator: such a user is never changed. */
 const ADMIN_PERMISSIONS = ['system/administer', 'application/administer'];
@@ -138,16 +146,17 @@ function blockedReason(ctx: RowRunnerContext, username: string, state: UserState
  * Confluence and plans stop proposing it.
  */
 async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error: unknown): Promise<string | null> {
+  // Its message starts with the same words.
   if (error instanceof UnaddressableName) return error.message;
   if (!(error instanceof WriteRefused)) return null;
   // Only a refused removal, answered 403 or 400, marks the group: that is how a read-only directory's group answers,
   // whereas a refused add (a full licence, a tracking group) says nothing about removing members.
   if (step.kind === 'remove-group' && (error.status === 403 || error.status === 400)) {
     await ctx.store.unwritableGroups.remember({ instance: ctx.connector.instance, group: step.group, message: error.message, at: ctx.clock.now() });
-    return `not possible: ${error.message}; group ${step.group} is remembered as not writable through Confluence: change it in its directory ` +
+    return `${NOT_POSSIBLE}${error.message}; group ${step.group} is remembered as not writable through Confluence: change it in its directory ` +
       `(seatkeeper instance forget-group ${step.group} once it is writable)`;
   }
-  return `not possible: ${error.message}`;
+  return `${NOT_POSSIBLE}${error.message}`;
 }
 
 /**

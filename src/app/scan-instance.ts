@@ -62,7 +62,7 @@ function later(a: Date | null, b: Date | null): Date | null {
 
 /** Merges what the instance says with what Seatkeeper remembers (Confluence forgets unlicensed users' logins). */
 export function mergeUser(
-  listed: Omit<UserSnapshot, 'lastLogin' | 'loginKnown' | 'createdAt' | 'firstSeen'> & { readonly statusWord?: string | null },
+  listed: Omit<UserSnapshot, 'lastLogin' | 'loginKnown' | 'createdAt' | 'firstSeen'>,
   login: LoginFact | undefined,
   memory: UserMemory | undefined,
   source: 'rest' | 'database',
@@ -238,7 +238,9 @@ export async function scanInstance(deps: {
 
 /**
  * Groups whose members cannot be read over REST: a scan without them is incomplete when one of them may grant "can
- * use" (it, or a group it sits in, holds the grant), since its members' seats would be invisible; otherwise it is said.
+ * use" or administration (it, or a group it sits in, holds the grant), or is one the config must know the members of
+ * (`mustRead`), since those members' seats or protection would be invisible; otherwise it is said. Group names are
+ * compared case-insensitively, as Confluence does.
  */
 export function unreadableGroupsVerdict(
   unreadable: ReadonlyMap<string, string>,
@@ -249,10 +251,15 @@ export function unreadableGroupsVerdict(
   if (unreadable.size === 0) return { error: null, warning: null };
   const needed = new Set(mustRead.map((g) => g.toLowerCase()));
   const parentsOf = new Map<string, string[]>();
-  for (const { parent, child } of nesting) parentsOf.set(child, [...(parentsOf.get(child) ?? []), parent]);
+  for (const { parent, child } of nesting) {
+    const list = parentsOf.get(child.toLowerCase());
+    if (list === undefined) parentsOf.set(child.toLowerCase(), [parent.toLowerCase()]);
+    else list.push(parent.toLowerCase());
+  }
   // Administration counts like a seat: an unread admin group would leave its members unprotected.
-  const granting = new Set([...grants.useGroups, ...grants.adminGroups]);
-  const grantsSeat = (group: string): boolean => {
+  const granting = new Set([...grants.useGroups, ...grants.adminGroups].map((g) => g.toLowerCase()));
+  const grantsSeat = (name: string): boolean => {
+    const group = name.toLowerCase();
     const seen = new Set([group]);
     const stack = [group];
     while (stack.length > 0) {

@@ -160,6 +160,19 @@ test('a seat held through a read-only LDAP group is not possible, with what Conf
     // The run ended done: a resume has nothing to retry (before, these refusals failed on every resume).
     assert.match(resumed.stderr, /finished done; there is nothing to resume/);
     assert.equal(emulator.state.changes.length, changes);
+
+    // Once the directory lets Confluence change the group, forgetting it puts those users back into the next plan.
+    for (const group of refused) {
+      const forgot = await runCli(['--config', config, 'instance', 'forget-group', group], env);
+      assert.equal(forgot.code, 0, forgot.stderr);
+      assert.match(forgot.stdout, /forgotten; the next scan treats it as writable again/);
+    }
+    const unknown = await runCli(['--config', config, 'instance', 'forget-group', 'no-such-group'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /is not remembered as not writable/);
+    const third = (JSON.parse((await runCli(['--config', config, '--json', 'plan'], env)).stdout) as PlanJson).plan;
+    const proposedAgain = new Set(third.rows.filter((r) => r.steps.some((step) => step.kind === 'remove-group' && refused.has(step.group ?? ''))).map((r) => r.username));
+    for (const entry of report.notPossible) assert.ok(proposedAgain.has(entry.username), `${entry.username} is proposed again`);
   } finally {
     await emulator.close();
   }

@@ -12,12 +12,11 @@ import type {
   InstanceProbe,
   ListedUser,
   LoginFact,
-  VersionSource,
 } from '../../app/confluence-port.ts';
 import type { UserState } from '../../domain/journal.ts';
 import type { GroupNesting, LicenseUsage, Membership, PermissionGrants } from '../../domain/snapshot.ts';
 import { ConfluenceDcClient, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
-import { readConfluenceVersion, type KnownVersion } from './confluence-dc-version.ts';
+import { VERSION_ROUTES, readConfluenceVersion, type KnownVersion } from './confluence-dc-version.ts';
 import type { ConfluenceDcConfig } from './confluence-dc-config.ts';
 import { createConfluenceDatabaseSource, type ConfluenceDatabaseSource } from './confluence-dc-database.ts';
 import {
@@ -68,11 +67,6 @@ function operations(permissions: readonly string[]): { targetType: string; opera
   });
 }
 
-/** The route the version was read from, for error targets. */
-function versionRoute(source: VersionSource): string {
-  if (source === 'server-information') return '/rest/api/server-information';
-  return source === 'applinks-manifest' ? '/rest/applinks/1.0/manifest' : '/login.action';
-}
 
 /** Creates the connector for one configured instance; nothing is contacted until a method is called. */
 export function createConfluenceDcConnector(
@@ -104,7 +98,7 @@ export function createConfluenceDcConnector(
     const v = await version(signal);
     if (!atLeast(v.parsed, USER_LIST_SINCE)) {
       throw new ConnectorError(`Confluence 8.4 or later is needed for /rest/api/user/list; this is ${v.text}`, {
-        target: target('GET', versionRoute(v.source)),
+        target: target('GET', VERSION_ROUTES[v.source]),
         fixable: true,
       });
     }
@@ -226,7 +220,7 @@ export function createConfluenceDcConnector(
       await confirmAdministrator(client, v.parsed, signal);
       const problems = configProblems(v);
       if (problems.length > 0) {
-        throw new ConnectorError(problems.join('; '), { target: target('GET', versionRoute(v.source)), fixable: true });
+        throw new ConnectorError(problems.join('; '), { target: target('GET', VERSION_ROUTES[v.source]), fixable: true });
       }
       if (config.lastLogin === 'database') await databaseSource().check(signal);
       return { version: v.text, versionSource: v.source, connectedAs, baseUrl: client.baseUrl };

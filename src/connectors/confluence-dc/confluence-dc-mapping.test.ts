@@ -6,7 +6,7 @@ import {
   atLeast,
   classifyGlobalPermissions,
   compareVersions,
-  hasDirectUseGrant,
+  individualPermissions,
   mapActiveUserLogin,
   mapChildGroup,
   mapCurrentUser,
@@ -219,13 +219,19 @@ describe('global permissions', () => {
     );
   });
 
-  it('finds a direct use grant in /rest/api/permissions/user/{u}, ignoring group-inherited entries', () => {
+  it('reads the individual permissions in /rest/api/permissions/user/{u}, ignoring group-inherited entries', () => {
     const use = { targetType: 'application', operationKey: 'use' };
-    assert.equal(hasDirectUseGrant([{ operation: use, subject: { type: 'user', username: 'a' } }]), true);
-    assert.equal(hasDirectUseGrant([{ operation: use }]), true);
-    assert.equal(hasDirectUseGrant([{ operation: use, subject: { type: 'group', displayName: 'confluence-users' } }]), false);
-    assert.equal(hasDirectUseGrant([{ operation: { targetType: 'space', operationKey: 'create' }, subject: { type: 'user' } }]), false);
-    assert.equal(hasDirectUseGrant([]), false);
+    const space = { targetType: 'SPACE', operationKey: 'Create' };
+    assert.deepEqual(individualPermissions([{ operation: space, subject: { type: 'user', displayName: 'A' } }, { operation: use, subject: { type: 'user', username: 'a' } }]), [
+      'application/use',
+      'space/create',
+    ]);
+    // Without a subject the entry is the user's own: the route is about one user.
+    assert.deepEqual(individualPermissions([{ operation: use }]), ['application/use']);
+    assert.deepEqual(individualPermissions([{ operation: use, subject: { type: 'group', displayName: 'confluence-users' } }]), []);
+    assert.deepEqual(individualPermissions([{ operation: { targetType: '', operationKey: 'use' } }]), []);
+    assert.deepEqual(individualPermissions([]), []);
+    assert.throws(() => individualPermissions({ operation: use }), PayloadError);
   });
 });
 

@@ -77,7 +77,11 @@ const STATUS_WORDS: ReadonlyMap<string, AccountStatus> = new Map([
  * never `disabled`, because acting on a guessed "disabled" could hide a live account.
  */
 export function mapStatus(raw: unknown): AccountStatus {
-  const word = statusWordOf(raw);
+  return statusOfWord(statusWordOf(raw));
+}
+
+/** The account flag of a status word already read (null: none sent). */
+function statusOfWord(word: string | null): AccountStatus {
   return word === null ? 'unknown' : (STATUS_WORDS.get(word.toLowerCase()) ?? 'unknown');
 }
 
@@ -93,6 +97,12 @@ export function statusWordOf(raw: unknown): string | null {
   }
   if (typeof word !== 'string' || word.trim() === '') return null;
   return word.trim();
+}
+
+/** The flag and the word as sent, reading the value once (a scan maps 200,000 of them). */
+function statusOf(raw: unknown): { readonly status: AccountStatus; readonly statusWord: string | null } {
+  const statusWord = statusWordOf(raw);
+  return { status: statusOfWord(statusWord), statusWord };
 }
 
 /** Whether a status word is one of Atlassian's documented `UserStatus` values, in any case. */
@@ -140,8 +150,7 @@ function readPlainPerson(raw: unknown): ReadPerson | null {
     userKey,
     displayName: nonEmpty(displayName) ?? username,
     email: nonEmpty(email),
-    status: mapStatus(status),
-    statusWord: statusWordOf(status),
+    ...statusOf(status),
     directory: nonEmpty(directory),
   };
   return { user, lastLogin: field('lastLogin'), hasLastLogin: has(raw, 'lastLogin') };
@@ -165,8 +174,7 @@ function readPerson(raw: unknown): ReadPerson | null {
     userKey,
     displayName: nonEmpty(person.displayName) ?? username,
     email: nonEmpty(person.email),
-    status: mapStatus(person.status),
-    statusWord: statusWordOf(person.status),
+    ...statusOf(person.status),
     directory: nonEmpty(directory),
   };
   return { user, lastLogin: person.lastLogin, hasLastLogin: has(raw, 'lastLogin') };
@@ -325,11 +333,6 @@ export function individualPermissions(raw: unknown): string[] {
     if (targetType !== undefined && operationKey !== undefined && targetType !== '' && operationKey !== '') held.add(`${targetType}/${operationKey}`);
   }
   return sorted(held);
-}
-
-/** Whether the individual permissions include "can use". */
-export function hasDirectUseGrant(raw: unknown): boolean {
-  return individualPermissions(raw).includes('application/use');
 }
 
 /** `{count}` from `/rest/license/1.0/license/userCount|maxUsers`; null when absent or negative (unlimited). */

@@ -17,9 +17,15 @@ export interface KnownVersion {
   readonly source: VersionSource;
 }
 
-const SERVER_INFORMATION = '/rest/api/server-information';
-const MANIFEST = '/rest/applinks/1.0/manifest';
-const LOGIN_PAGE = '/login.action';
+/** The route each version source is read from. */
+export const VERSION_ROUTES: Readonly<Record<VersionSource, string>> = {
+  'server-information': '/rest/api/server-information',
+  'applinks-manifest': '/rest/applinks/1.0/manifest',
+  'page-meta': '/login.action',
+};
+const SERVER_INFORMATION = VERSION_ROUTES['server-information'];
+const MANIFEST = VERSION_ROUTES['applinks-manifest'];
+const LOGIN_PAGE = VERSION_ROUTES['page-meta'];
 
 /** Reads the version; throws a fixable ConnectorError naming all three routes when none says one. */
 export async function readConfluenceVersion(client: ConfluenceDcClient, signal?: AbortSignal): Promise<KnownVersion> {
