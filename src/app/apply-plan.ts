@@ -18,7 +18,8 @@ import { mapConcurrent } from './map-concurrent.ts';
 import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
 import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
-import { isNotPossible, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { isNotPossible, readAdminGroups, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { NameSet } from '../domain/names.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
 
@@ -116,6 +117,8 @@ export async function runRows(
   // Steps done before a resume count in the run's failure share; failed ones are tried again and counted then.
   const brake = new FailureRateBrake(deps.failureRate, { tried: input.existing.filter((e) => e.outcome === 'done').length, failed: 0 });
   let stopped: Stop | null = null;
+  // Read live, not from the plan's scan: someone made administrator since is left alone.
+  const adminGroups = await readAdminGroups(deps.connector, signal);
   const context: RowRunnerContext = {
     store,
     connector: deps.connector,
@@ -123,7 +126,8 @@ export async function runRows(
     runId,
     connectedAs: input.connectedAs,
     protection: input.protection,
-    ...(plan.plan.seatGroups === undefined ? {} : { seatGroups: new Set(plan.plan.seatGroups) }),
+    adminGroups,
+    ...(plan.plan.seatGroups === undefined ? {} : { seatGroups: new NameSet(plan.plan.seatGroups) }),
     ...(signal === undefined ? {} : { signal }),
     onSettled: (outcome, error) => {
       if (stopped !== null) return;

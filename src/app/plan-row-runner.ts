@@ -12,6 +12,7 @@ import type { Protection } from '../domain/policy.ts';
 import { applyStep } from '../domain/action-step.ts';
 import { decideStep } from '../domain/step-reconciliation.ts';
 import { UnaddressableName, WriteRefused } from './connector-error.ts';
+import { NameSet, sameName } from '../domain/names.ts';
 
 /** How a step can end. */
 export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
@@ -46,10 +47,15 @@ export interface RowRunnerContext {
   readonly connectedAs: string;
   readonly protection: Protection;
   /**
+   * Groups that give administration now (read from the instance when the run starts or resumes): a member is never
+   * changed, whatever the plan's scan said. Absent: only the protected groups and individual grants are checked.
+   */
+  readonly adminGroups?: NameSet;
+  /**
    * The plan's groups that give "can use": a row meant to free a seat is re-read after its steps, and a user still in
    * one of them (or still granted individually) is reported as failed, never counted freed. Absent: no check.
    */
-  readonly seatGroups?: ReadonlySet<string>;
+  readonly seatGroups?: NameSet;
   readonly signal?: AbortSignal;
   onSettled(outcome: SettledOutcome, error?: unknown): void;
 }
@@ -92,7 +98,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     }
     return;
   }
-  let blocked = blockedReason(ctx, row.username, state);
+  let blocked = blockedReason(ctx, row, state);
   const settled = new Map<number, { entryId: number; outcome: SettledOutcome }>();
   for (const [seq, entry] of existing) {
     if (entry.outcome === 'done' || entry.outcome === 'already-done' || entry.outcome === 'skipped') settled.set(seq, { entryId: entry.id, outcome: entry.outcome });
@@ -109,6 +115,13 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     try {
       await sendStep(connector, row.username, step, signal);
       if (state !== null) state = applyStep(step, state);
+      // Read back: the write must have reached the planned account, not one a proxy or a rename put behind the name.
+      const changed = await wrongAccountAfterWrite(ctx, row);
+      if (changed !== null) {
+        await settle(entryId, 'failed', changed);
+        blocked = changed;
+        continue;
+      }
       await settle(entryId, 'done', null);
       settled.set(seq, { entryId, outcome: 'done' });
     } catch (error) {
@@ -126,19 +139,76 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
   await verifySeatFreed(ctx, row, settled, check);
 }
 
-/** Why the user must not be changed now, or null. Names are compared case-insensitively, as Confluence does. */
-function blockedReason(ctx: RowRunnerContext, username: string, state: UserState | null): string | null {
+/** Whether the account read is another than the one planned (the planned userKey is known and differs). */
+function otherAccount(row: PlanRow, state: UserState): boolean {
+  return row.userKey !== '' && state.userKey !== undefined && state.userKey !== row.userKey;
+}
+
+/**
+ * Why the user must not be changed now, or null. Names are compared case-insensitively, as Confluence does; the account
+ * must be the one the plan was made for (a user deleted and created again under the same name is another person).
+ */
+function blockedReason(ctx: RowRunnerContext, row: PlanRow, state: UserState | null): string | null {
   if (state === null) return 'the user no longer exists';
-  const lower = username.toLowerCase();
-  if (lower === ctx.connectedAs.toLowerCase()) return 'the account Seatkeeper connects as is never changed';
-  const groups = new Set(ctx.protection.groups.map((g) => g.toLowerCase()));
-  if (state.groups.some((g) => groups.has(g.toLowerCase())) || ctx.protection.users.some((u) => u.toLowerCase() === lower)) {
+  if (otherAccount(row, state)) {
+    return `${row.username} is now another account (userKey ${state.userKey ?? ''}, planned ${row.userKey}): left alone; plan again`;
+  }
+  if (sameName(row.username, ctx.connectedAs)) return 'the account Seatkeeper connects as is never changed';
+  const protectedGroups = new NameSet(ctx.protection.groups);
+  if (state.groups.some((g) => protectedGroups.has(g)) || new NameSet(ctx.protection.users).has(row.username)) {
     return 'the user is protected now';
   }
+  const adminGroup = state.groups.find((g) => ctx.adminGroups?.has(g) === true);
+  if (adminGroup !== undefined) return `the user is protected now: member of ${adminGroup}, which gives administration`;
   // Read before every change: the permissions list may not name individually granted administrators (undocumented).
   if (state.otherPermissions.some((p) => ADMIN_PERMISSIONS.includes(p))) return 'the user is protected now: holds administration individually';
   return null;
 }
+
+/**
+ * After a write, reads the user again and says what is wrong when the name now leads to another account than the
+ * planned one (or to none); null when it is the planned account. A failed read is not proof of a wrong account: the
+ * step went out and the seat check and undo look again.
+ */
+async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow): Promise<string | null> {
+  if (row.userKey === '') return null;
+  let after: UserState | null;
+  try {
+    after = await ctx.connector.readUserState(row.username, ctx.signal);
+  } catch {
+    return null;
+  }
+  if (after === null) return `read again after the change, ${row.username} does not exist: check by hand which account was changed`;
+  if (!otherAccount(row, after)) return null;
+  return `read again after the change, ${row.username} is another account (userKey ${after.userKey ?? ''}, planned ${row.userKey}): ` +
+    'check by hand which account was changed';
+}
+
+/**
+ * Groups that give administration now: those the instance grants it to and every group nested inside them (at any
+ * depth, cycles tolerated). Read once per run and resume, so a user made administrator after the scan is left alone.
+ */
+export async function readAdminGroups(connector: ConfluenceConnector, signal?: AbortSignal): Promise<NameSet> {
+  const grants = await connector.readGrants(signal);
+  const found = new NameSet();
+  const stack = [...grants.adminGroups];
+  // Bounded by the groups the instance can honestly nest under its few administrator groups.
+  for (let visited = 0; stack.length > 0 && visited < MAX_ADMIN_GROUPS; visited += 1) {
+    const group = stack.pop() ?? '';
+    if (found.has(group)) continue;
+    found.add(group);
+    try {
+      for await (const nesting of connector.listChildGroups(group, signal)) if (!found.has(nesting.child)) stack.push(nesting.child);
+    } catch (error) {
+      // A name that cannot be addressed keeps its own protection; nested groups under it are not known.
+      if (!(error instanceof UnaddressableName)) throw error;
+    }
+  }
+  return found;
+}
+
+/** Administrator groups and the groups nested under them that a run reads at most. */
+const MAX_ADMIN_GROUPS = 10_000;
 
 /**
  * The row's reason when a step cannot succeed however often it is tried, or null for a failure worth retrying. A group

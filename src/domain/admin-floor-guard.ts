@@ -6,6 +6,7 @@
 import type { InstanceSnapshot } from './snapshot.ts';
 import type { ActionStep, PlanRow } from './plan.ts';
 import type { GuardVerdict } from './safety-guard.ts';
+import { nameKey, NameSet } from './names.ts';
 
 /** Who administers the instance before the plan, and after its steps are simulated on the snapshot. */
 export interface AdminCount {
@@ -19,17 +20,17 @@ export interface AdminCount {
 
 interface SimulatedUser {
   active: boolean;
-  /** Only the user's direct memberships in administrator groups: no other group can change whether they administer. */
+  /** Only the user's direct memberships in administrator groups (by nameKey): no other group can change whether they administer. */
   adminGroups: Set<string>;
 }
 
 function simulate(state: SimulatedUser, step: ActionStep, adminGroups: ReadonlySet<string>): void {
   switch (step.kind) {
     case 'remove-group':
-      state.adminGroups.delete(step.group);
+      state.adminGroups.delete(nameKey(step.group));
       return;
     case 'add-group':
-      if (adminGroups.has(step.group)) state.adminGroups.add(step.group);
+      if (adminGroups.has(nameKey(step.group))) state.adminGroups.add(nameKey(step.group));
       return;
     case 'disable':
       state.active = false;
@@ -51,9 +52,10 @@ function simulate(state: SimulatedUser, step: ActionStep, adminGroups: ReadonlyS
  * model's rule, walked downwards from the few administrator groups so a 100k-user plan does not pay for the model).
  */
 function administratorGroups(snapshot: InstanceSnapshot): Set<string> {
+  // By nameKey: Confluence compares group names case-insensitively.
   const childrenOf = new Map<string, string[]>();
-  for (const { parent, child } of snapshot.nesting) childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), child]);
-  const found = new Set(snapshot.grants.adminGroups);
+  for (const { parent, child } of snapshot.nesting) childrenOf.set(nameKey(parent), [...(childrenOf.get(nameKey(parent)) ?? []), nameKey(child)]);
+  const found = new Set(snapshot.grants.adminGroups.map(nameKey));
   const stack = [...found];
   while (stack.length > 0) {
     const group = stack.pop() ?? '';
@@ -74,25 +76,25 @@ function administratorGroups(snapshot: InstanceSnapshot): Set<string> {
  */
 export function countActiveAdmins(snapshot: InstanceSnapshot, rows: readonly PlanRow[]): AdminCount {
   const adminGroups = administratorGroups(snapshot);
-  const adminUsers = new Set(snapshot.grants.adminUsers);
-  const inactiveDirectories = new Set(snapshot.directories.filter((d) => !d.active).map((d) => d.name));
+  const adminUsers = new NameSet(snapshot.grants.adminUsers);
+  const inactiveDirectories = new NameSet(snapshot.directories.filter((d) => !d.active).map((d) => d.name));
   const adminMemberships = new Map<string, Set<string>>();
   for (const { group, username } of snapshot.memberships) {
-    if (!adminGroups.has(group)) continue;
-    const groups = adminMemberships.get(username);
-    if (groups) groups.add(group);
-    else adminMemberships.set(username, new Set([group]));
+    if (!adminGroups.has(nameKey(group))) continue;
+    const groups = adminMemberships.get(nameKey(username));
+    if (groups) groups.add(nameKey(group));
+    else adminMemberships.set(nameKey(username), new Set([nameKey(group)]));
   }
   const stepsOf = new Map<string, ActionStep[]>();
-  for (const row of rows) stepsOf.set(row.username, [...(stepsOf.get(row.username) ?? []), ...row.steps]);
+  for (const row of rows) stepsOf.set(nameKey(row.username), [...(stepsOf.get(nameKey(row.username)) ?? []), ...row.steps]);
 
   let before = 0;
   let after = 0;
   const lost: string[] = [];
   const gained: string[] = [];
   for (const user of snapshot.users) {
-    const memberships = adminMemberships.get(user.username);
-    const steps = stepsOf.get(user.username);
+    const memberships = adminMemberships.get(nameKey(user.username));
+    const steps = stepsOf.get(nameKey(user.username));
     // Most users neither administer nor appear in the plan: skip them without allocating anything.
     if (memberships === undefined && steps === undefined && !adminUsers.has(user.username)) continue;
     const directoryActive = user.directory === null || !inactiveDirectories.has(user.directory);

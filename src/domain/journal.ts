@@ -6,6 +6,8 @@ import type { ActionStep } from './plan.ts';
 /** A user's state as read from the target just before a change: what undo restores. */
 export interface UserState {
   readonly username: string;
+  /** The instance's stable key for the account, where the connector reads it: a write must reach the planned account. */
+  readonly userKey?: string;
   readonly status: AccountStatus;
   readonly displayName: string;
   /** Direct group memberships, sorted. */

@@ -4,6 +4,7 @@
  */
 
 import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
+import { nameKey, NameSet } from './names.ts';
 
 /** How one user stands towards the licence. */
 export interface SeatView {
@@ -23,21 +24,30 @@ export interface LicenceModel {
   seatOf(user: UserSnapshot): SeatView;
   /** Whether the user is in `group`, directly or through nesting. */
   inGroup(seat: SeatView, group: string): boolean;
-  /** Groups that give "can use" to their members, directly or because they sit inside such a group. */
+  /** Groups that give "can use" to their members, directly or because they sit inside such a group, as the snapshot spells them. */
   readonly useEffectiveGroups: ReadonlySet<string>;
+  /** Whether `group` (any spelling) gives "can use", directly or through nesting. */
+  grantsUse(group: string): boolean;
   readonly licensedCount: number;
 }
 
-/** Builds the model: group closures are computed once, so a 100k-user snapshot costs one pass over memberships. */
+/**
+ * Builds the model: group closures are computed once, so a 100k-user snapshot costs one pass over memberships. Names
+ * are compared case-insensitively, as Confluence does (domain/names.ts): a grant to `Confluence-Users` covers the
+ * members of `confluence-users`.
+ */
 export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
+  // Keyed by nameKey throughout; display names are kept only in the users' direct memberships.
   const parentsOf = new Map<string, string[]>();
-  for (const { parent, child } of snapshot.nesting) {
+  for (const nest of snapshot.nesting) {
+    const child = nameKey(nest.child);
     const list = parentsOf.get(child);
-    if (list) list.push(parent);
-    else parentsOf.set(child, [parent]);
+    if (list) list.push(nameKey(nest.parent));
+    else parentsOf.set(child, [nameKey(nest.parent)]);
   }
   const closureCache = new Map<string, ReadonlySet<string>>();
   const closure = (group: string): ReadonlySet<string> => {
+    // `group` is a key already (nameKey).
     const cached = closureCache.get(group);
     if (cached) return cached;
     // Iterative walk: nesting may contain cycles, which Confluence tolerates.
@@ -56,15 +66,16 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
     return seen;
   };
 
-  const useGroups = new Set(snapshot.grants.useGroups);
-  const adminGroups = new Set(snapshot.grants.adminGroups);
-  const useUsers = new Set(snapshot.grants.useUsers);
-  const adminUsers = new Set(snapshot.grants.adminUsers);
+  const useGroups = new Set(snapshot.grants.useGroups.map(nameKey));
+  const adminGroups = new Set(snapshot.grants.adminGroups.map(nameKey));
+  const useUsers = new NameSet(snapshot.grants.useUsers);
+  const adminUsers = new NameSet(snapshot.grants.adminUsers);
   const intersects = (groups: ReadonlySet<string>, targets: ReadonlySet<string>): boolean => {
     for (const g of groups) if (targets.has(g)) return true;
     return false;
   };
 
+  // Every spelling of every group, so useEffectiveGroups names groups as the snapshot does wherever it does.
   const allGroups = new Set<string>(snapshot.groups);
   for (const { parent, child } of snapshot.nesting) {
     allGroups.add(parent);
@@ -72,29 +83,37 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   }
   for (const m of snapshot.memberships) allGroups.add(m.group);
   const useEffectiveGroups = new Set<string>();
-  const adminEffectiveGroups = new Set<string>();
+  const useEffectiveKeys = new Set<string>();
+  const adminEffectiveKeys = new Set<string>();
   for (const g of allGroups) {
-    const up = closure(g);
-    if (intersects(up, useGroups)) useEffectiveGroups.add(g);
-    if (intersects(up, adminGroups)) adminEffectiveGroups.add(g);
+    const up = closure(nameKey(g));
+    if (intersects(up, useGroups)) {
+      useEffectiveGroups.add(g);
+      useEffectiveKeys.add(nameKey(g));
+    }
+    if (intersects(up, adminGroups)) adminEffectiveKeys.add(nameKey(g));
   }
 
   const directGroupsOf = new Map<string, string[]>();
   for (const { group, username } of snapshot.memberships) {
-    const list = directGroupsOf.get(username);
+    const key = nameKey(username);
+    const list = directGroupsOf.get(key);
     if (list) list.push(group);
-    else directGroupsOf.set(username, [group]);
+    else directGroupsOf.set(key, [group]);
   }
-  const inactiveDirectories = new Set(snapshot.directories.filter((d) => !d.active).map((d) => d.name));
+  const inactiveDirectories = new NameSet(snapshot.directories.filter((d) => !d.active).map((d) => d.name));
 
   const seats = new Map<string, SeatView>();
   const computeSeat = (user: UserSnapshot): SeatView => {
-    const directGroups = [...new Set(directGroupsOf.get(user.username) ?? [])].sort();
-    const billableGroups = directGroups.filter((g) => useEffectiveGroups.has(g));
+    // One membership per group, however it is spelled.
+    const byKey = new Map<string, string>();
+    for (const g of directGroupsOf.get(nameKey(user.username)) ?? []) if (!byKey.has(nameKey(g))) byKey.set(nameKey(g), g);
+    const directGroups = [...byKey.values()].sort();
+    const billableGroups = directGroups.filter((g) => useEffectiveKeys.has(nameKey(g)));
     const directGrant = useUsers.has(user.username);
     const directoryActive = user.directory === null || !inactiveDirectories.has(user.directory);
     const licensed = user.status === 'active' && directoryActive && (billableGroups.length > 0 || directGrant);
-    const admin = adminUsers.has(user.username) || directGroups.some((g) => adminEffectiveGroups.has(g));
+    const admin = adminUsers.has(user.username) || directGroups.some((g) => adminEffectiveKeys.has(nameKey(g)));
     return { licensed, billableGroups, directGrant, admin, directGroups };
   };
   const seatOf = (user: UserSnapshot): SeatView => {
@@ -108,7 +127,11 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   let licensedCount = 0;
   for (const user of snapshot.users) if (seatOf(user).licensed) licensedCount += 1;
 
-  const inGroup = (seat: SeatView, group: string): boolean => seat.directGroups.some((g) => closure(g).has(group));
+  const inGroup = (seat: SeatView, group: string): boolean => {
+    const key = nameKey(group);
+    return seat.directGroups.some((g) => closure(nameKey(g)).has(key));
+  };
+  const grantsUse = (group: string): boolean => useEffectiveKeys.has(nameKey(group));
 
-  return { seatOf, inGroup, useEffectiveGroups, licensedCount };
+  return { seatOf, inGroup, useEffectiveGroups, grantsUse, licensedCount };
 }

@@ -8,6 +8,7 @@ import type { ActionStep, PlanRow, PolicySummary } from './plan.ts';
 import type { LicenceModel } from './licence-model.ts';
 import { skipReason, type InactiveUsersPolicy, type Protection } from './policy.ts';
 import { noSkips, stepsFor } from './planner.ts';
+import { nameKey, NameSet, sameName } from './names.ts';
 import {
   decideStage,
   type LifecycleAction,
@@ -27,8 +28,8 @@ export interface LifecyclePlanContext {
   readonly now: Date;
   /** Users sorted by username. */
   readonly users: readonly UserSnapshot[];
-  /** Users an earlier policy already acts on: the first policy that selects a user wins. */
-  readonly taken: Set<string>;
+  /** Users an earlier policy already acts on (any spelling): the first policy that selects a user wins. */
+  readonly taken: NameSet;
   /** The instance's lifecycle records (every policy's). */
   readonly records: readonly LifecycleRecord[];
 }
@@ -45,7 +46,8 @@ export interface LifecyclePolicyPlan {
 function isWritable(snapshot: InstanceSnapshot, user: UserSnapshot): boolean {
   // As in the planner: an unknown directory counts as writable only when the snapshot lists no directories at all.
   if (user.directory === null) return snapshot.directories.length === 0;
-  return snapshot.directories.find((d) => d.name === user.directory)?.writable ?? false;
+  const directory = user.directory;
+  return snapshot.directories.find((d) => sameName(d.name, directory))?.writable ?? false;
 }
 
 /** The display name the rename stage sets: the suffix once, never twice. */
@@ -60,8 +62,8 @@ export function planLifecyclePolicy(
   settings: LifecycleSettings,
 ): LifecyclePolicyPlan {
   const { snapshot, model, protection, now, taken } = context;
-  const readOnlyGroups = new Set(snapshot.readOnlyGroups);
-  const records = new Map(context.records.filter((r) => r.policy === policy.id).map((r) => [r.username, r]));
+  const readOnlyGroups = new NameSet(snapshot.readOnlyGroups);
+  const records = new Map(context.records.filter((r) => r.policy === policy.id).map((r) => [nameKey(r.username), r]));
   const skipped = noSkips();
   const rows: PlanRow[] = [];
   const notices: PlannedNotice[] = [];
@@ -72,7 +74,7 @@ export function planLifecyclePolicy(
 
   for (const user of context.users) {
     const seat = model.seatOf(user);
-    const record = records.get(user.username) ?? null;
+    const record = records.get(nameKey(user.username)) ?? null;
     const { decision, cancelled } = decideStage({ policy, settings, user, licensed: seat.licensed, record, now });
     // Bookkeeping, whoever acts on the user now: the record no longer stands.
     if (cancelled !== null) cancellations.push(cancelled);

@@ -7,6 +7,7 @@ import { matchOrgStatus, matchRule, policyProblems, skipReason, type InactiveUse
 import { hashPlan } from './plan-hash.ts';
 import { InvalidInput } from './errors.ts';
 import { renderRename, usernameProblems } from './rename-pattern.ts';
+import { includesName, nameKey, NameSet } from './names.ts';
 import type { LifecycleRecord } from './lifecycle.ts';
 import { lifecyclePartOf, planLifecyclePolicy, type LifecyclePolicyPlan } from './lifecycle-planner.ts';
 
@@ -32,7 +33,7 @@ export function stepsFor(
   user: UserSnapshot,
   seat: SeatView,
   writableDirectory: boolean,
-  readOnlyGroups: ReadonlySet<string> = new Set(),
+  readOnlyGroups: NameSet = new NameSet(),
 ): { steps: ActionStep[]; notes: string[]; freed: boolean } {
   const notes: string[] = [];
   const { removeGroups, addGroups, deactivate } = policy.actions;
@@ -40,7 +41,7 @@ export function stepsFor(
   if (removeGroups === 'license') remove = seat.billableGroups;
   else if (removeGroups === 'all') remove = seat.directGroups;
   else if (removeGroups === 'none') remove = [];
-  else remove = seat.directGroups.filter((g) => removeGroups.includes(g));
+  else remove = seat.directGroups.filter((g) => includesName(removeGroups, g));
 
   const readOnlyDeactivation = deactivate && !writableDirectory;
   // A read-only directory cannot deactivate: the seat is freed through the groups instead, and the plan says so.
@@ -60,16 +61,17 @@ export function stepsFor(
   const revokesSeat = removeGroups === 'license' || removeGroups === 'all' || readOnlyDeactivation;
   if (seat.directGrant && revokesSeat) steps.push({ kind: 'revoke-use-grant' });
   for (const group of addGroups) {
-    if (!seat.directGroups.includes(group)) steps.push({ kind: 'add-group', group });
+    if (!includesName(seat.directGroups, group)) steps.push({ kind: 'add-group', group });
   }
   // An account already off needs no deactivation; the plan lists only what it will change.
   if (deactivate && writableDirectory && user.status !== 'disabled') steps.push({ kind: 'disable' });
 
+  const removed = new NameSet(remove);
   const freed = deactivate && writableDirectory
     ? true
-    : seat.billableGroups.every((g) => remove.includes(g)) && (!seat.directGrant || revokesSeat);
+    : seat.billableGroups.every((g) => removed.has(g)) && (!seat.directGrant || revokesSeat);
   if (!freed) {
-    const kept = seat.billableGroups.filter((g) => !remove.includes(g));
+    const kept = seat.billableGroups.filter((g) => !removed.has(g));
     const via = [...kept, ...(seat.directGrant && !revokesSeat ? ['an individual "can use" grant'] : [])];
     notes.push(`keeps a seat through ${via.join(', ')}: removeGroups does not cover it`);
   }
@@ -80,7 +82,7 @@ export function stepsFor(
  * What a rename would give, said on the row: Confluence DC's REST API cannot rename a username, so the plan shows the
  * name, whether it would collide or break Confluence's rules, and that the username stays (no step is skipped silently).
  */
-function renameNote(pattern: string, username: string, now: Date, usernames: ReadonlySet<string>): string {
+function renameNote(pattern: string, username: string, now: Date, usernames: NameSet): string {
   const to = renderRename(pattern, username, now);
   const problems = [...usernameProblems(to), ...(usernames.has(to) ? ['it is taken by another user'] : [])];
   const flaws = problems.length > 0 ? ` (and that name is not usable: ${problems.join(', ')})` : '';
@@ -103,10 +105,11 @@ export function evaluatePolicies(input: {
   const problems = policies.flatMap((p) => policyProblems(p, snapshot, model));
   if (problems.length > 0) throw new InvalidInput('the policies do not fit this instance', problems);
 
-  const writable = new Map(snapshot.directories.map((d) => [d.name, d.writable]));
-  const readOnlyGroups = new Set(snapshot.readOnlyGroups);
-  const usernames = new Set(snapshot.users.map((u) => u.username));
-  const taken = new Set<string>();
+  // Names compare case-insensitively (domain/names.ts).
+  const writable = new Map(snapshot.directories.map((d) => [nameKey(d.name), d.writable]));
+  const readOnlyGroups = new NameSet(snapshot.readOnlyGroups);
+  const usernames = new NameSet(snapshot.users.map((u) => u.username));
+  const taken = new NameSet();
   const rows: PlanRow[] = [];
   const summaries: PolicySummary[] = [];
   const users = [...snapshot.users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
@@ -151,7 +154,7 @@ export function evaluatePolicies(input: {
         continue;
       }
       // An unknown directory is treated as writable only when the snapshot lists no directories at all.
-      const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(user.directory) ?? false);
+      const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(nameKey(user.directory)) ?? false);
       const { steps, notes, freed } = stepsFor(policy, user, seat, isWritable, readOnlyGroups);
       if (policy.actions.rename !== null) notes.push(renameNote(policy.actions.rename, user.username, now, usernames));
       // A seat that only the directory can take back is not half-handled here (no tracking group on a seated user).

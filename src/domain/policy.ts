@@ -4,6 +4,7 @@ import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import type { LicenceModel, SeatView } from './licence-model.ts';
 import type { SelectionReason, SkipReason } from './plan.ts';
 import { renamePatternProblems } from './rename-pattern.ts';
+import { includesName, NameSet, sameName } from './names.ts';
 import type { LifecycleSettings } from './lifecycle.ts';
 
 /** A policy as the domain sees it; the config layer fills in defaults. */
@@ -129,18 +130,19 @@ export function skipReason(
   seat: SeatView,
   context: { connectedAs: string; protection: Protection; inGroup: (seat: SeatView, group: string) => boolean },
 ): SkipReason | null {
+  // Names are compared case-insensitively (domain/names.ts): `Break-Glass` in the config protects `break-glass`.
   const inAny = (groups: readonly string[]) => groups.some((g) => context.inGroup(seat, g));
-  if (user.username === context.connectedAs) return 'protected-connector-account';
+  if (sameName(user.username, context.connectedAs)) return 'protected-connector-account';
   if (seat.admin) return 'protected-admin';
-  if (context.protection.users.includes(user.username)) return 'protected-admin';
+  if (includesName(context.protection.users, user.username)) return 'protected-admin';
   if (inAny(context.protection.groups)) return 'protected-admin';
   const { directories, group } = policy.select;
-  if (directories.length > 0 && (user.directory === null || !directories.includes(user.directory))) return 'out-of-scope';
+  if (directories.length > 0 && (user.directory === null || !includesName(directories, user.directory))) return 'out-of-scope';
   if (group !== null && !context.inGroup(seat, group)) return 'out-of-scope';
   if (!inEmailDomains(user.email, policy.select.emailDomains ?? [])) return 'out-of-scope';
-  if (policy.exclude.users.includes(user.username)) return 'excluded-user';
+  if (includesName(policy.exclude.users, user.username)) return 'excluded-user';
   if (inAny(policy.exclude.groups)) return 'excluded-group';
-  if (user.directory !== null && (policy.exclude.directories ?? []).includes(user.directory)) return 'excluded-directory';
+  if (user.directory !== null && includesName(policy.exclude.directories ?? [], user.directory)) return 'excluded-directory';
   if (user.status === 'unknown') return 'unknown-status';
   // Leavers are switched off whether or not they hold a seat; inactivity rules only reclaim seats.
   if (!seat.licensed && policy.select.orgStatus === undefined) return 'no-seat';
@@ -150,9 +152,9 @@ export function skipReason(
 /** Checks a policy against the snapshot's groups; returns the problems (an added group that grants a seat defeats the policy). */
 export function policyProblems(policy: InactiveUsersPolicy, snapshot: InstanceSnapshot, model: LicenceModel): string[] {
   const problems: string[] = [];
-  const known = new Set(snapshot.groups);
+  const known = new NameSet(snapshot.groups);
   for (const g of policy.actions.addGroups) {
-    if (model.useEffectiveGroups.has(g)) {
+    if (model.grantsUse(g)) {
       problems.push(`policies.${policy.id}.actions.addGroups: group "${g}" grants "can use", so the user would keep a seat`);
     } else if (!known.has(g)) {
       problems.push(`policies.${policy.id}.actions.addGroups: group "${g}" does not exist in instance ${policy.instance}; create it first`);

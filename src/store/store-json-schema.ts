@@ -58,6 +58,8 @@ export const actionStepSchema: z.ZodType<ActionStep> = z.union(Object.values(ste
 /** A user's prior state as journaled before a change. */
 export const userStateSchema: z.ZodType<UserState> = z.object({
   username: z.string(),
+  // Journal entries written before the key was read have none.
+  userKey: z.string().optional(),
   status: enumOf<AccountStatus>({ active: 'active', disabled: 'disabled', unknown: 'unknown' }),
   displayName: z.string(),
   groups: z.array(z.string()),

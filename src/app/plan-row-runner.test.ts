@@ -1,0 +1,154 @@
+// The row runner's last line of defence, against the emulator over real HTTP and a real SQLite store: the account
+// changed must be the planned one, someone made administrator after the scan is left alone, and protection matches any
+// spelling of a name.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../store/store-database.ts';
+import type { Store } from './store-port.ts';
+import type { Plan, PlanRow } from '../domain/plan.ts';
+import { hashPlan } from '../domain/plan-hash.ts';
+import { systemClock } from './clock.ts';
+import { readAdminGroups, runPlanRow, type RowRunnerContext } from './plan-row-runner.ts';
+import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
+import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
+import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
+import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
+import type { ConfluenceConnector } from './confluence-port.ts';
+import type { Protection } from '../domain/policy.ts';
+
+let store: Store;
+let emulator: RunningConfluenceEmulator;
+let connector: ConfluenceConnector;
+
+before(async () => {
+  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-row-runner-')), 'seatkeeper.db')}`);
+  const org = generateOrganisation({ seed: 11, users: 60, now: new Date() });
+  // newsletter sits inside confluence-administrators: its members administer too.
+  emulator = await startConfluenceEmulator({ org: { ...org, nesting: [...org.nesting, { parent: 'confluence-administrators', child: 'newsletter' }] } });
+  const config = confluenceDcConfigSchema.parse({ product: 'confluence-dc', url: emulator.url, auth: { token: emulator.credentials.admin.token } });
+  connector = createConfluenceDcConnector('wiki', config);
+});
+after(async () => {
+  await connector.close();
+  await emulator.close();
+  await store.close();
+});
+
+/** Distinct regular members of confluence-users, one per test. */
+function regularMembers(): string[] {
+  return emulator.state
+    .membersOf('confluence-users')
+    .filter((u) => u.active && !emulator.state.isAdministrator(u.username) && u.username !== 'admin' && u.directory === 'Confluence Internal Directory')
+    .map((u) => u.username);
+}
+let next = 0;
+function takeUser(): { username: string; userKey: string } {
+  const username = regularMembers()[next];
+  next += 1;
+  assert.ok(username !== undefined, 'the organisation has enough regular members');
+  const user = emulator.state.findUser(username);
+  assert.ok(user);
+  return { username, userKey: user.userKey };
+}
+
+function rowFor(user: { username: string; userKey: string }): PlanRow {
+  return {
+    username: user.username,
+    userKey: user.userKey,
+    displayName: user.username,
+    directory: null,
+    policy: 'p',
+    reason: { rule: 'inactive', text: 'test', lastLogin: null, referenceDate: null, days: 400, thresholdDays: 365 },
+    steps: [{ kind: 'remove-group', group: 'confluence-users' }],
+    notes: [],
+  };
+}
+
+async function runRow(row: PlanRow, protection: Protection = { users: [], groups: [] }): Promise<{ outcome: string; error: string | null }> {
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki', scanId: 'scan_row', createdAt: new Date().toISOString(), policies: ['p'], licensedUsers: 1, rows: [row], summaries: [] };
+  const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+  const run = await store.journal.startRun({ planId, instance: 'wiki', startedAt: new Date() });
+  const context: RowRunnerContext = {
+    store,
+    connector,
+    clock: systemClock,
+    runId: run.id,
+    connectedAs: 'admin',
+    protection,
+    adminGroups: await readAdminGroups(connector),
+    onSettled: () => {},
+  };
+  await runPlanRow(context, row);
+  const [entry, ...rest] = await store.journal.entries(run.id);
+  assert.ok(entry);
+  assert.equal(rest.length, 0);
+  return { outcome: entry.outcome, error: entry.error };
+}
+
+const inGroup = (username: string, group: string): boolean => emulator.state.groupsOf(username).some((g) => g.name === group);
+
+test('a planned change goes through and is read back as the planned account', async () => {
+  const user = takeUser();
+  assert.deepEqual(await runRow(rowFor(user)), { outcome: 'done', error: null });
+  assert.equal(inGroup(user.username, 'confluence-users'), false);
+});
+
+test('a name that now leads to another account than planned (deleted and created again, or a proxy) is left alone', async () => {
+  const user = takeUser();
+  const result = await runRow({ ...rowFor(user), userKey: 'ff8080817b0a0bd3017b0a0c9a2f0000' });
+  assert.equal(result.outcome, 'skipped');
+  assert.equal(result.error, `${user.username} is now another account (userKey ${user.userKey}, planned ff8080817b0a0bd3017b0a0c9a2f0000): left alone; plan again`);
+  assert.equal(inGroup(user.username, 'confluence-users'), true);
+});
+
+test('someone made administrator after the scan is protected at run time, through a nested administrators\' group too', async () => {
+  const direct = takeUser();
+  emulator.state.addMembership(direct.username, 'confluence-administrators');
+  const result = await runRow(rowFor(direct));
+  assert.equal(result.outcome, 'skipped');
+  assert.equal(result.error, 'the user is protected now: member of confluence-administrators, which gives administration');
+  assert.equal(inGroup(direct.username, 'confluence-users'), true);
+
+  const nested = takeUser();
+  emulator.state.addMembership(nested.username, 'newsletter');
+  const viaNesting = await runRow(rowFor(nested));
+  assert.equal(viaNesting.outcome, 'skipped');
+  assert.equal(viaNesting.error, 'the user is protected now: member of newsletter, which gives administration');
+  assert.equal(inGroup(nested.username, 'confluence-users'), true);
+});
+
+test('protection matches any spelling of the user or group name', async () => {
+  const user = takeUser();
+  assert.deepEqual(await runRow(rowFor(user), { users: [user.username.toUpperCase()], groups: [] }), { outcome: 'skipped', error: 'the user is protected now' });
+  assert.deepEqual(await runRow(rowFor(user), { users: [], groups: ['CONFLUENCE-Users'] }), { outcome: 'skipped', error: 'the user is protected now' });
+  assert.equal(inGroup(user.username, 'confluence-users'), true);
+});
+
+test('a write whose read-back shows another account is a failure that names it, and stops the row', async () => {
+  const user = takeUser();
+  // The instance is real; only the read-back is swapped, as a proxy that sent the write to another account would show it.
+  let reads = 0;
+  const swapped: ConfluenceConnector = {
+    ...connector,
+    readUserState: async (username, signal) => {
+      const state = await connector.readUserState(username, signal);
+      reads += 1;
+      return state === null || reads === 1 ? state : { ...state, userKey: 'ff8080817b0a0bd3017b0a0c9a2f9999' };
+    },
+  };
+  const row: PlanRow = { ...rowFor(user), steps: [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'newsletter' }] };
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki', scanId: 'scan_row', createdAt: new Date().toISOString(), policies: ['p'], licensedUsers: 1, rows: [row], summaries: [] };
+  const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+  const run = await store.journal.startRun({ planId, instance: 'wiki', startedAt: new Date() });
+  const failed: string[] = [];
+  await runPlanRow({ store, connector: swapped, clock: systemClock, runId: run.id, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: (o) => failed.push(o) }, row);
+  const entries = await store.journal.entries(run.id);
+  assert.deepEqual(entries.map((e) => [e.seq, e.outcome]), [[0, 'failed'], [1, 'skipped']]);
+  const expected = `read again after the change, ${user.username} is another account (userKey ff8080817b0a0bd3017b0a0c9a2f9999, planned ${user.userKey}): check by hand which account was changed`;
+  assert.equal(entries[0]?.error, expected);
+  assert.equal(entries[1]?.error, expected);
+  assert.equal(inGroup(user.username, 'newsletter'), false, 'no further step is sent');
+});
