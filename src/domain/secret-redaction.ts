@@ -112,8 +112,12 @@ function pairIsSecret(key: string, value: string): boolean {
   return looksSecret(key) && !/^\*\*\*[).,;:!?\]}]*$/.test(value);
 }
 
+// Every pattern below needs one of these; most names and dates have none, and skip the rest cheaply.
+const MAY_HOLD_SECRET = /[=:]|bearer|basic/i;
+
 /** Free text with every secret this module recognises replaced by `***`. */
 export function redactSecrets(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(URL_IN_TEXT, (url) => redactUrl(url))
     .replace(AUTHORIZATION, (_, head: string, scheme: string) => `${head}${scheme}${MASK}`)
