@@ -4,6 +4,8 @@
  * capture-redaction.ts.
  */
 
+import { escapeControl } from './text-escape.ts';
+
 /** How one assumption held: `skip` when this version or this instance cannot tell. */
 export type CheckVerdict = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -82,14 +84,8 @@ export function worstVerdict(rows: readonly { readonly verdict: CheckVerdict }[]
   return rows.some((row) => row.verdict === 'warn') ? 'warn' : 'pass';
 }
 
-// Control characters, and the invisible format characters that reorder or hide text in a terminal.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-
-/** Text from the instance with every control and bidi character shown as `\uXXXX`, so it cannot rewrite a terminal. */
-export function escapeControl(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+// The escaping lives with the rest of the terminal escaping; it is re-exported for the modules that quote the instance.
+export { escapeControl };
 
 /** A value from the instance, escaped, in double quotes, cut at `max` characters. */
 export function quote(text: string, max = 80): string {

@@ -208,3 +208,36 @@ test('a seat check counts only when it failed: a failed one leaves the stage unr
   assert.equal(report?.entered, 1);
   assert.deepEqual((await store.lifecycle.records(instance)).map((r) => [r.username, r.stage]), [['kim', 'noticed'], ['lea', 'unlicensed']]);
 });
+
+test('a notice reaches exactly one address: an address list in the plan or the snapshot reaches nobody', async () => {
+  const mail = delivery(refusing.port);
+  const before = refusing.received.length;
+  try {
+    // The snapshot's address is a list: the planner plans no notice for it (the user is unwarnable, the licence stays).
+    const listed = evaluatePolicies({
+      snapshot: {
+        ...snapshot({ users: [user('max', { lastLogin: day(-80), email: 'a@x.example, b@y.example' })], memberships: { 'confluence-users': ['max'] } }),
+        instance: 'list',
+      },
+      policies: [POLICY],
+      protection: { users: [], groups: [] },
+      now: day(0),
+    });
+    assert.deepEqual(listed.lifecycle?.notices, []);
+    assert.deepEqual(listed.rows, []);
+
+    // A stored plan that carries such an address anyway (made before the rule): nothing is claimed or sent.
+    const { plan, runId } = await plannedRun('list', ['ned']);
+    const notices = (plan.lifecycle?.notices ?? []).map((n) => ({ ...n, email: 'a@x.example, b@y.example' }));
+    assert.equal(notices.length, 1);
+    const tampered: Plan = { ...plan, lifecycle: plan.lifecycle === undefined ? undefined : { ...plan.lifecycle, notices } };
+    const report = await settleLifecycle({ store, clock: fixedClock(day(0)), delivery: mail }, { plan: tampered, runId });
+    assert.deepEqual(report?.notices.counts, { sent: 0, 'already-sent': 0, unconfirmed: 0, failed: 1, 'not-sent': 0 });
+    assert.match(report?.notices.failures[0]?.error ?? '', /not sent: "a@x\.example, b@y\.example" is not one e-mail address/);
+    assert.deepEqual(refusing.received.slice(before).flatMap((m) => m.rcptTo), []);
+    assert.deepEqual(await store.notices.list('list'), []);
+    assert.deepEqual(await store.lifecycle.records('list'), []);
+  } finally {
+    await mail.notifier.close();
+  }
+});

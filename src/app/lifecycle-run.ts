@@ -12,6 +12,7 @@ import type { Plan } from '../domain/plan.ts';
 import { STAGE_ENTERED, type PlannedNotice } from '../domain/lifecycle.ts';
 import { keepAccessLink, renderNotice, type NoticeTemplates } from '../domain/notice-template.ts';
 import { InvalidInput } from '../domain/errors.ts';
+import { noticeAddressProblem } from '../domain/notice-address.ts';
 import { ConnectorError } from './connector-error.ts';
 
 /** What sending notices needs. */
@@ -142,6 +143,14 @@ async function sendNotices(
     if (unusable !== null || delivery === undefined) {
       counts['not-sent'] += 1;
       unusable ??= 'no mail server is configured';
+      continue;
+    }
+    // The planner only plans notices to one plain address; a stored plan from before that rule is held to it here,
+    // before anything is claimed, so a list such as "a@x, b@y" reaches nobody.
+    const addressProblem = noticeAddressProblem(notice.email);
+    if (addressProblem !== null) {
+      counts.failed += 1;
+      failures.push({ username: notice.username, error: `not sent: ${JSON.stringify(notice.email)} is not one e-mail address (it ${addressProblem})` });
       continue;
     }
     // The token is only ever in the e-mail; the journal keeps its hash, which a keep-access request is checked against.

@@ -8,6 +8,8 @@ import { loadConfig } from '../config/config-loader.ts';
 import { resolveActor } from '../config/actor-identity.ts';
 import { storeFor } from './cli-runtime.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
+import { escapeJsonText, escapeLine } from '../app/text-escape.ts';
+import { redactSecrets } from '../domain/secret-redaction.ts';
 
 /** The config file read when --config is not given. */
 export const DEFAULT_CONFIG = 'seatkeeper.yaml';
@@ -36,10 +38,31 @@ export interface CommandContext {
   readonly progress: ProgressReporter;
   /** How to call the CLI again with the same config, for hints such as "apply with: …". */
   readonly cli: string;
+  /** Lines for a person on stdout; each element is one line (see sanitiseLine). */
   print(lines: readonly string[]): void;
+  /** JSON on stdout: secrets in string values redacted, bidi and C1 characters written as JSON escapes. */
   printJson(value: unknown): void;
   /** A line for the operator on stderr, beside progress (e.g. the circuit breaker pausing requests). */
   note(line: string): void;
+}
+
+/**
+ * What every line the CLI prints for a person passes through: secrets redacted (a URL's password, `?token=`,
+ * `password=`, credentials), then control and bidi characters escaped, so a name from Confluence or a directory
+ * can neither rewrite the terminal (ESC, CR, U+202E) nor add a line of its own ('\n').
+ */
+export function sanitiseLine(line: string): string {
+  return escapeLine(redactSecrets(line));
+}
+
+/** The JSON the CLI prints: the same value, with secrets redacted and every bidi or C1 character as a `\uXXXX` escape. */
+export function sanitisedJson(value: unknown): string {
+  return escapeJsonText(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactSecrets(v) : v), 2));
+}
+
+/** The progress reporter with its labels escaped; its own redraw sequences are written by it, after. */
+function sanitisedProgress(progress: ProgressReporter): ProgressReporter {
+  return { update: (label, done, total) => progress.update(sanitiseLine(label), done, total), finish: () => progress.finish() };
 }
 
 /** Loads the config, opens the store, runs the command and always closes the store. */
@@ -55,12 +78,12 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     actor,
     json: options.json,
     cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
-    progress: createProgressReporter(output.err, true),
-    print: (lines) => output.out.write(`${lines.join('\n')}\n`),
-    printJson: (value) => output.out.write(`${JSON.stringify(value, null, 2)}\n`),
+    progress: sanitisedProgress(createProgressReporter(output.err, true)),
+    print: (lines) => output.out.write(`${lines.map(sanitiseLine).join('\n')}\n`),
+    printJson: (value) => output.out.write(`${sanitisedJson(value)}\n`),
     note: (line) => {
       ctx.progress.finish();
-      output.err.write(`${line}\n`);
+      output.err.write(`${sanitiseLine(line)}\n`);
     },
   };
   try {

@@ -2,15 +2,36 @@
 
 import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotFound } from '../domain/errors.ts';
 import { ConnectorError } from '../app/connector-error.ts';
+import { redactSecrets } from '../domain/secret-redaction.ts';
+import { escapeLine } from '../app/text-escape.ts';
 
 export const EXIT = { done: 0, failures: 1, badInput: 2, guard: 3 } as const;
 
-/** Exit code and the lines to print for an error that reached the command line. */
-export function describeFailure(error: unknown): { code: number; lines: string[] } {
+// A cause chain is short in practice; a cycle (`a.cause = a`) or a hostile depth must not stall the error path.
+const MAX_CAUSES = 5;
+
+/**
+ * The causes an unexpected error was wrapped around, one line each: database drivers and HTTP clients say there what
+ * went wrong (and sometimes quote the connection string, which redaction then masks).
+ */
+function causeLines(error: Error): string[] {
+  const lines: string[] = [];
+  const seen = new Set<unknown>([error]);
+  for (let cause: unknown = error.cause; cause !== undefined && !seen.has(cause) && lines.length < MAX_CAUSES; ) {
+    seen.add(cause);
+    lines.push(`  caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`);
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return lines;
+}
+
+function rawFailure(error: unknown): { code: number; lines: string[] } {
   if (error instanceof GuardTripped) {
     return { code: EXIT.guard, lines: [`stopped by ${error.guard}: ${error.message}`, 'Nothing was changed.'] };
   }
   if (error instanceof InvalidInput) {
+    // No problems listed: the message is the whole story, on one line.
+    if (error.problems.length === 0) return { code: EXIT.badInput, lines: [error.message] };
     return { code: EXIT.badInput, lines: [`${error.message}:`, ...error.problems.map((p) => `  - ${p}`)] };
   }
   if (error instanceof NotFound || error instanceof Conflict || error instanceof NotAllowed) {
@@ -22,6 +43,18 @@ export function describeFailure(error: unknown): { code: number; lines: string[]
       lines: [`${error.target}: ${error.message}`, ...(error.fixable ? ['Nothing was written.'] : [])],
     };
   }
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return { code: EXIT.failures, lines: [`unexpected error: ${text}`] };
+  if (!(error instanceof Error)) return { code: EXIT.failures, lines: [`unexpected error: ${String(error)}`] };
+  const [first = '', ...frames] = (error.stack ?? error.message).split('\n');
+  return { code: EXIT.failures, lines: [`unexpected error: ${first}`, ...frames, ...causeLines(error)] };
+}
+
+/**
+ * Exit code and the lines to print for an error that reached the command line. Every line is redacted (URL
+ * passwords, secret query parameters, `password=` pairs, credentials) and escaped (controls and bidi characters),
+ * since messages quote Confluence, directories, drivers and the config as they were; a newline inside a message is
+ * escaped too, so a quoted name cannot add a line of its own.
+ */
+export function describeFailure(error: unknown): { code: number; lines: string[] } {
+  const { code, lines } = rawFailure(error);
+  return { code, lines: lines.map((line) => escapeLine(redactSecrets(line))) };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from './config-loader.ts';
+import { loadConfig, parseConfig } from './config-loader.ts';
 import { redactConfig } from './config-redaction.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
@@ -113,4 +113,48 @@ safety: { maxPercent: 150 }
 test('invalid YAML names the line; a missing file says how to fix it', () => {
   assert.throws(() => loadConfig(write('instances:\n  wiki: [unclosed\n'), {}), /not valid YAML at line/);
   assert.throws(() => loadConfig('/nonexistent/seatkeeper.yaml', {}), /cannot read the config file/);
+});
+
+test('via: and instance: name own keys only: toString, constructor or __proto__ are configuration errors, listed at once', () => {
+  const config = {
+    instances: { wiki: { product: 'confluence-dc', url: 'https://wiki.example.com', auth: { token: 't' } } },
+    directories: { hr: { kind: 'http', url: 'https://hr.example.com/people' } },
+    policies: {
+      a: { instance: 'wiki', select: { orgStatus: ['disabled'], via: 'toString' } },
+      b: { instance: 'wiki', select: { orgStatus: ['disabled'], via: 'constructor' } },
+      c: { instance: 'hasOwnProperty', select: { inactiveDays: 90 } },
+      d: { instance: 'wiki', select: { orgStatus: ['disabled'], via: '__proto__' } },
+    },
+  };
+  assert.throws(
+    () => parseConfig(config, {}, 'seatkeeper.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInput);
+      assert.deepEqual([...error.problems].sort(), [
+        'policies.a.select.via: no directory "toString" under directories (known: hr)',
+        'policies.b.select.via: no directory "constructor" under directories (known: hr)',
+        'policies.c.instance: no instance "hasOwnProperty" under instances (known: wiki)',
+        'policies.d.select.via: ids use letters, digits, "-", "_" and "."',
+        'policies.d.select.via: no directory "__proto__" under directories (known: hr)',
+      ]);
+      return true;
+    },
+  );
+});
+
+test('a loaded config has no inherited entries: a policy, instance or directory named toString is simply absent', () => {
+  const config = parseConfig(
+    {
+      instances: { wiki: { product: 'confluence-dc', url: 'https://wiki.example.com', auth: { token: 't' } } },
+      policies: { p: { instance: 'wiki', select: { inactiveDays: 90 } } },
+    },
+    {},
+    'seatkeeper.yaml',
+  );
+  for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+    assert.equal(config.policies[name], undefined, `policies.${name}`);
+    assert.equal(config.instances[name], undefined, `instances.${name}`);
+    assert.equal(config.directories[name], undefined, `directories.${name}`);
+  }
+  assert.deepEqual(Object.keys(config.policies), ['p']);
 });

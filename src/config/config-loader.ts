@@ -56,7 +56,23 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, source: s
   if (problems.length > 0 || !result.success) {
     throw new InvalidInput(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
-  return Object.freeze(result.data);
+  const config = result.data;
+  return Object.freeze({
+    ...config,
+    instances: ownKeysOnly(config.instances),
+    directories: ownKeysOnly(config.directories),
+    policies: ownKeysOnly(config.policies),
+  });
+}
+
+/**
+ * The record without a prototype: instances, directories and policies are looked up by names from the command line
+ * and from other keys (`via:`), and `config.policies['toString']` must be undefined, not Object.prototype's function.
+ */
+function ownKeysOnly<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  const own: Record<string, T> = Object.create(null);
+  for (const [key, value] of Object.entries(record)) own[key] = value;
+  return own;
 }
 
 /** Reads and validates a config file. */

@@ -116,7 +116,8 @@ export const configSchema = z
     const directories = config.directories ?? {};
     for (const [policyId, policy] of Object.entries(config.policies ?? {})) {
       if (typeof policy !== 'object' || policy === null) continue;
-      if (typeof policy.instance === 'string' && !(policy.instance in instances)) {
+      // Own keys only: `in` would also find Object.prototype's `toString` or `constructor` and call them configured.
+      if (typeof policy.instance === 'string' && !Object.hasOwn(instances, policy.instance)) {
         ctx.addIssue({
           code: 'custom',
           path: ['policies', policyId, 'instance'],
@@ -134,11 +135,11 @@ export const configSchema = z
       if (select.orgStatus !== undefined && select.via === undefined) {
         ctx.addIssue({ code: 'custom', path: ['policies', policyId, 'select', 'via'], message: 'orgStatus needs via: <directory id>' });
       }
-      if (typeof select.via === 'string' && !(select.via in directories)) {
+      if (typeof select.via === 'string' && !Object.hasOwn(directories, select.via)) {
         ctx.addIssue({
           code: 'custom',
           path: ['policies', policyId, 'select', 'via'],
-          message: `no directory "${select.via}" under directories`,
+          message: `no directory "${select.via}" under directories (known: ${Object.keys(directories).join(', ') || 'none'})`,
         });
       }
     }

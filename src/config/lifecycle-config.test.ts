@@ -42,7 +42,8 @@ test('a policy with a full lifecycle and the notices section loads, with default
   );
   assert.deepEqual(config.notices, {
     ...NOTICES,
-    smtp: { ...NOTICES.smtp, secure: false, requireTLS: false, timeoutMs: 30_000 },
+    // smtp.example.com is not this machine: STARTTLS is required unless the config says otherwise.
+    smtp: { ...NOTICES.smtp, secure: false, requireTLS: true, timeoutMs: 30_000 },
     templates: {},
   });
   assert.deepEqual(toLifecycleSettings(config.policies.staged?.lifecycle), {

@@ -18,6 +18,7 @@
 import type { Plan, SelectionReason } from './plan.ts';
 import type { UserSnapshot } from './snapshot.ts';
 import { matchRule, type InactiveUsersPolicy } from './policy.ts';
+import { noticeAddressProblem } from './notice-address.ts';
 
 /** What a lifecycle adds to a policy on top of unlicensing at its `inactiveDays` / `neverLoggedInDays`. */
 export interface LifecycleSettings {
@@ -123,8 +124,8 @@ export type StageDecision =
   | { readonly status: 'waiting'; readonly next: LifecycleAction; readonly dueDate: string }
   /** Nothing in progress and nothing due. */
   | { readonly status: 'idle' }
-  /** The unlicense would be due, but the notice stage cannot reach the user (no known e-mail address). */
-  | { readonly status: 'unwarnable' }
+  /** The unlicense would be due, but the notice stage cannot reach the user (no known e-mail address, or not one address). */
+  | { readonly status: 'unwarnable'; readonly why: string }
   /** Every configured stage is done. */
   | { readonly status: 'finished' };
 
@@ -213,13 +214,21 @@ function afterUnlicense(settings: LifecycleSettings): LifecycleAction | null {
   return settings.rename !== null ? 'rename' : null;
 }
 
+/** Why an e-mail address cannot take a notice, in words for the plan's notes; null when it can. */
+function addressProblem(email: string): string | null {
+  const problem = noticeAddressProblem(email);
+  return problem === null ? null : `e-mail address ${JSON.stringify(email)} ${problem}`;
+}
+
 /** What is due for a user who is in no stage (or whose record was set aside). */
 function fresh(policy: InactiveUsersPolicy, settings: LifecycleSettings, user: UserSnapshot, licensed: boolean, now: Date): StageDecision {
   if (!licensed) return { status: 'idle' };
   const facts = inactivity(policy, user);
   if (facts === null) return { status: 'idle' };
   const notice = settings.notice;
-  if (notice !== null && user.email !== null) {
+  // An address a mailer could read as several (or none) reaches nobody safely: the user counts as having none.
+  const unusable = user.email === null ? 'no e-mail address' : addressProblem(user.email);
+  if (notice !== null && unusable === null) {
     const early = matchRule(earlierBy(policy, notice.daysBefore), user, now);
     if (early === null) return { status: 'idle' };
     const goes = ceilToDay(plusDays(facts.since, facts.threshold + 1));
@@ -230,8 +239,8 @@ function fresh(policy: InactiveUsersPolicy, settings: LifecycleSettings, user: U
   }
   const reason = matchRule(policy, user, now);
   if (reason === null) return { status: 'idle' };
-  if (notice !== null && notice.required !== false) return { status: 'unwarnable' };
-  const notes = notice !== null ? ['no e-mail address: the licence goes without a notice (notice.required: false)'] : [];
+  if (notice !== null && notice.required !== false) return { status: 'unwarnable', why: unusable ?? 'no e-mail address' };
+  const notes = notice !== null ? [`${unusable ?? 'no e-mail address'}: the licence goes without a notice (notice.required: false)`] : [];
   return { status: 'due', action: 'unlicense', reason: { ...reason, text: `unlicense: ${reason.text}` }, notice: null, notes };
 }
 

@@ -1,6 +1,6 @@
 /** The store's tables as Kysely types, and `openStore`: one URL picks SQLite or PostgreSQL, migrations run on open. */
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
@@ -279,9 +279,24 @@ export async function openStore(url: string): Promise<Store> {
   };
 }
 
+// SQLite's words for a file that is not a store it can read: garbage, another kind of file, or a damaged database.
+const UNREADABLE_SQLITE = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function errorCode(error: unknown): string {
+  const code: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+  return typeof code === 'string' ? code : '';
+}
+
 /** Names the store that failed to open (never its credentials) and keeps the driver's error as the cause. */
 function explainOpenFailure(target: StoreTarget, error: unknown): unknown {
   if (error instanceof InvalidInput) return error;
+  if (target.dialect === 'sqlite' && UNREADABLE_SQLITE.has(errorCode(error))) {
+    // The operator's to fix, not a bug: one line that says what to do, no stack trace.
+    const reason = error instanceof Error ? error.message : String(error);
+    return new InvalidInput(`the store at ${target.file} cannot be read: ${reason}; restore it from a backup or point store: at another file`, [], {
+      cause: error,
+    });
+  }
   const where = target.dialect === 'sqlite' ? `SQLite file ${target.file}` : `PostgreSQL at ${postgresAddress(target.connectionString)}`;
   const reason = error instanceof Error ? error.message : String(error);
   return new Error(`Could not open the store (${where}): ${reason}`, { cause: error });
@@ -297,7 +312,12 @@ function postgresAddress(connectionString: string): string {
 }
 
 function openSqlite(file: string): StoreContext {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // The store holds names, e-mail addresses and the journal of every change: readable by its owner only. A new
+    // file is created 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const database = new SqliteDatabase(file);
   // WAL lets readers (the dashboard) work while a scan writes; NORMAL sync is durable under WAL except
   // for the last commits on power loss, which a rerun of the scan recovers.

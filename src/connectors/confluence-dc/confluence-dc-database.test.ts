@@ -360,6 +360,18 @@ describe('database source errors', () => {
     assert.match(error.message, /cannot connect to the Confluence database/);
     assert.doesNotMatch(`${error.message} ${error.target}`, /s3cret/);
   });
+
+  it('nor with an empty user name or the password as a query parameter', async () => {
+    for (const url of ['postgres://:s3cret@127.0.0.1:1/confluence', 'mysql://reader@127.0.0.1:1/confluence?password=s3cret']) {
+      const source = createConfluenceDatabaseSource(url, { target: 'wiki database' });
+      const error = await source.check().then(
+        () => assert.fail('expected check() to fail'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ConnectorError);
+      assert.doesNotMatch(`${error.message} ${error.target}`, /s3cret/, url);
+    }
+  });
 });
 
 describe('connector in database mode (Confluence 9.3 emulator + real database)', () => {

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { createConnection as createMysqlConnection } from 'mysql2';
 import { z } from 'zod';
 import { ConnectorError } from '../../app/connector-error.ts';
+import { redactSecrets } from '../../domain/secret-redaction.ts';
 import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
 import type { GroupNesting, Membership } from '../../domain/snapshot.ts';
 import {
@@ -418,13 +419,7 @@ function databaseError(what: string, error: unknown, target: string): ConnectorE
   });
 }
 
-/** The URL without its password, for messages and logs. */
+/** The URL without its password or secret query parameters (`?password=`), for messages and logs. */
 function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.href;
-  } catch {
-    return 'database URL';
-  }
+  return redactSecrets(url);
 }

@@ -41,7 +41,8 @@ export function smtpError(error: unknown, target: string, to: string): Connector
     const hint = code === 'EAUTH' || code === 'ENOAUTH'
       ? 'the mail server refused the login: check notices.smtp.auth'
       : code === 'ETLS'
-        ? 'TLS could not be set up: check notices.smtp.secure and requireTLS'
+        ? 'TLS could not be set up (a server that does not offer STARTTLS is refused): use the server\'s TLS port with ' +
+          'notices.smtp.secure: true (usually 465), or set notices.smtp.requireTLS: false to send in plain text'
         : 'the mail server cannot be reached: check notices.smtp.host and port';
     return new ConnectorError(`${hint} (${reason})`, { target, fixable: true, retryable: code !== 'EAUTH', status, cause: error });
   }

@@ -114,3 +114,69 @@ test('an unreachable mail server is a fixable error naming host and port', async
     await mail.close();
   }
 });
+
+test('TLS decision: required to any host but this machine, implicit on 465, plain only when the config says so', () => {
+  const table: [Record<string, unknown>, { secure: boolean; requireTLS: boolean }][] = [
+    [{ host: 'mail.example.com', port: 587 }, { secure: false, requireTLS: true }],
+    [{ host: 'mail.example.com', port: 25 }, { secure: false, requireTLS: true }],
+    [{ host: '10.0.0.25', port: 25 }, { secure: false, requireTLS: true }],
+    [{ host: 'mail.example.com', port: 465 }, { secure: true, requireTLS: false }],
+    [{ host: 'mail.example.com', port: 2465, secure: true }, { secure: true, requireTLS: false }],
+    [{ host: 'mail.example.com', port: 587, requireTLS: false }, { secure: false, requireTLS: false }],
+    [{ host: '127.0.0.1', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: '127.8.9.10', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: 'localhost', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: 'LOCALHOST.', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: '::1', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: '[::1]', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: '::ffff:127.0.0.1', port: 25 }, { secure: false, requireTLS: false }],
+    [{ host: '127.0.0.1', port: 25, requireTLS: true }, { secure: false, requireTLS: true }],
+    // Names that only look local are not: they resolve wherever DNS says.
+    [{ host: 'localhost.example.com', port: 25 }, { secure: false, requireTLS: true }],
+    [{ host: '127.0.0.1.nip.io', port: 25 }, { secure: false, requireTLS: true }],
+    [{ host: '::2', port: 25 }, { secure: false, requireTLS: true }],
+  ];
+  for (const [input, expected] of table) {
+    const parsed = smtpConfigSchema.parse(input);
+    assert.deepEqual({ secure: parsed.secure, requireTLS: parsed.requireTLS }, expected, JSON.stringify(input));
+  }
+});
+
+test('a server that offers no STARTTLS is refused when TLS is required: a fixable error that says what to set, nothing sent', async () => {
+  // The sink offers no STARTTLS, like a plain relay; requireTLS: true stands in for a remote host's default.
+  const sink = await startSmtpSink();
+  const mail = notifier(sink.port, { requireTLS: true });
+  try {
+    await assert.rejects(mail.send(NOTICE), (error: unknown) => {
+      assert.ok(error instanceof ConnectorError);
+      assert.equal(error.fixable, true);
+      assert.match(error.message, /TLS could not be set up .*notices\.smtp\.secure: true .*notices\.smtp\.requireTLS: false/);
+      return true;
+    });
+    assert.equal(sink.received.length, 0);
+  } finally {
+    await mail.close();
+    await sink.close();
+  }
+});
+
+test('a notice goes to exactly one address: a list, a display name or a header injection reaches nobody', async () => {
+  const sink = await startSmtpSink();
+  const mail = notifier(sink.port);
+  try {
+    for (const to of ['a@x.example, b@y.example', 'Boss <boss@x.example>', 'ada@example.com\r\nBcc: eve@evil.example', 'a@x.example;b@y.example']) {
+      await assert.rejects(mail.send({ ...NOTICE, to }), (error: unknown) => {
+        assert.ok(error instanceof ConnectorError);
+        assert.equal(error.fixable, false);
+        assert.match(error.message, /is not one e-mail address/);
+        return true;
+      });
+    }
+    assert.deepEqual(sink.received.flatMap((m) => m.rcptTo), []);
+    await mail.send(NOTICE);
+    assert.deepEqual(sink.received.flatMap((m) => m.rcptTo), ['ada@example.com']);
+  } finally {
+    await mail.close();
+    await sink.close();
+  }
+});
