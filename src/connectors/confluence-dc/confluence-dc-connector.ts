@@ -330,7 +330,7 @@ export function createConfluenceDcConnector(
       if (atLeast((await version(signal)).parsed, PERMISSIONS_API_SINCE)) permissions = await permissionsOf(user.userKey, signal);
       const useGrant = permissions.includes(USE_PERMISSION);
       const otherPermissions = permissions.filter((p) => p !== USE_PERMISSION);
-      return { username: user.username, status: user.status, displayName: user.displayName, groups, useGrant, otherPermissions };
+      return { username: user.username, userKey: user.userKey, status: user.status, displayName: user.displayName, groups, useGrant, otherPermissions };
     },
 
     async addToGroup(username, group, signal) {
