@@ -164,4 +164,16 @@ describe('fetchText', () => {
     assert.equal(small.status, 200);
     assert.equal(JSON.parse(small.text).results.length, 20_000);
   });
+
+  it('the Confluence client gives up at once on an oversized answer: no retry re-reads it', async () => {
+    const big = await server((_req, res) => sendJson(res, 200, { results: 'z'.repeat(50_000) }));
+    const c = new ConfluenceDcClient(
+      { instanceId: 'wiki', url: big.url, auth: { token: 'pat' }, concurrency: 1, timeoutMs: 2000, pageSize: 10 },
+      { maxResponseBytes: 10_000, sleep: async () => undefined },
+    );
+    const error = await rejection(c.getJson('/rest/api/group'));
+    assert.match(error.message, /response larger than 10000 bytes/);
+    assert.equal(error.target, 'wiki GET /rest/api/group');
+    assert.equal(big.requests.length, 1);
+  });
 });
