@@ -54,6 +54,37 @@ export function statusVerdict(userCount: number, words: readonly { word: string;
   return { error: null, warning: text };
 }
 
+/**
+ * Users a listing sent more than once: the same userKey, or the same username compared case-insensitively (as
+ * Confluence compares them). A repeated page or a lying server shows up here whichever connector listed the users.
+ */
+export class DuplicateUsers {
+  readonly #keys = new Set<string>();
+  readonly #names = new Set<string>();
+  readonly #examples: string[] = [];
+  #count = 0;
+
+  /** Whether this user was listed before; remembers it otherwise. */
+  seen(user: Pick<ListedUser, 'username' | 'userKey'>): boolean {
+    const name = user.username.toLowerCase();
+    if (this.#names.has(name) || (user.userKey !== '' && this.#keys.has(user.userKey))) {
+      this.#count += 1;
+      if (this.#examples.length < 5) this.#examples.push(user.username);
+      return true;
+    }
+    this.#names.add(name);
+    if (user.userKey !== '') this.#keys.add(user.userKey);
+    return false;
+  }
+
+  /** Why the scan cannot stand, or null when nobody was listed twice. */
+  verdict(): string | null {
+    if (this.#count === 0) return null;
+    const examples = this.#examples.map((name) => JSON.stringify(name)).join(', ');
+    return `Confluence listed ${this.#count} users twice (e.g. ${examples}): the listing cannot be trusted; scan again`;
+  }
+}
+
 function later(a: Date | null, b: Date | null): Date | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -123,7 +154,10 @@ export async function scanInstance(deps: {
     const users: UserSnapshot[] = [];
     const statusOf: Pick<ListedUser, 'status' | 'statusWord'>[] = [];
     let batch: UserSnapshot[] = [];
+    const duplicates = new DuplicateUsers();
     for await (const listed of connector.listUsers(signal)) {
+      // A user listed twice would count twice against the percentage budget: kept once, and the scan cannot stand.
+      if (duplicates.seen(listed)) continue;
       const merged = mergeUser(listed, logins.get(listed.username), memory.get(listed.username), source, startedAt);
       users.push(merged);
       if (listed.status === 'unknown') statusOf.push(listed);
@@ -135,6 +169,8 @@ export async function scanInstance(deps: {
       }
     }
     if (batch.length > 0) await store.scans.addUsers(scanId, batch);
+    const duplicated = duplicates.verdict();
+    if (duplicated !== null) throw new Error(duplicated);
     logins.clear();
     progress({ phase: 'users', done: users.length, total: users.length });
     const warnings: string[] = [];

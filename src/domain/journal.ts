@@ -6,7 +6,10 @@ import type { ActionStep } from './plan.ts';
 /** A user's state as read from the target just before a change: what undo restores. */
 export interface UserState {
   readonly username: string;
-  /** The instance's stable key for the account, where the connector reads it: a write must reach the planned account. */
+  /**
+   * The user key the target answered with, when it has one: lets a run check after a write that the account changed is
+   * the planned one (a username can be re-used or reach another account through a proxy; the key cannot).
+   */
   readonly userKey?: string;
   readonly status: AccountStatus;
   readonly displayName: string;

@@ -3,12 +3,13 @@
  * paging, and errors that say what the admin has to fix. Knows nothing of the domain; mapping does that.
  */
 
-import { paginate, paginatePages } from './confluence-dc-paging.ts';
+import { paginate, paginatePages, type PagingOptions } from './confluence-dc-paging.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConnectorError, UnaddressableName } from '../../app/connector-error.ts';
 import { CircuitBreaker, DEFAULT_CIRCUIT_BREAKER, type AttemptHealth, type CircuitEvent } from '../circuit-breaker.ts';
 import type { ConfluenceDcAuth } from './confluence-dc-config.ts';
 import { Semaphore } from './confluence-dc-semaphore.ts';
+import { checkedLink, fetchText, insecureCredentialsProblem, linkScope, type LinkScope, type ReadResponse } from '../http-safety.ts';
 import { CERTIFICATE_CODES, TRANSIENT_NETWORK_CODES, describe, networkCode, parseRetryAfter, serverMessage } from './confluence-dc-failures.ts';
 
 export type QueryValue = string | number | boolean | undefined;
@@ -24,6 +25,8 @@ export interface ConfluenceDcClientOptions {
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly pageSize: number;
+  /** Credentials over plain http:// to another machine are refused unless this is true. */
+  readonly allowInsecureHttp?: boolean;
   /** When requests pause for an instance that keeps failing; DEFAULT_CIRCUIT_BREAKER's figures when absent. */
   readonly circuitBreaker?: { readonly failures: number; readonly cooldownSeconds: number; readonly maxPauseMinutes: number };
 }
@@ -41,6 +44,8 @@ export interface ConfluenceDcClientDeps {
   readonly maxDelayMs?: number;
   /** Upper bound on a server-requested wait, so one bad header cannot stall a scan for hours. */
   readonly maxRetryAfterMs?: number;
+  /** The most one response may hold (MAX_RESPONSE_BYTES when absent). */
+  readonly maxResponseBytes?: number;
   /** Replaces the breaker built from the options (tests drive its clock). */
   readonly breaker?: CircuitBreaker;
   /** Told when the breaker opens, fails a trial or closes: the CLI and `serve` log it. */
@@ -129,6 +134,8 @@ export class ConfluenceDcClient {
   readonly #maxDelayMs: number;
   readonly #maxRetryAfterMs: number;
   readonly #breaker: CircuitBreaker;
+  readonly #maxResponseBytes: number | undefined;
+  readonly #scope: LinkScope;
   #requestCount = 0;
 
   constructor(options: ConfluenceDcClientOptions, deps: ConfluenceDcClientDeps = {}) {
@@ -140,6 +147,9 @@ export class ConfluenceDcClient {
     base.password = '';
     // new URL(path, base) would drop a context path for absolute paths, so paths are appended as text.
     this.baseUrl = base.href.replace(/\/+$/, '');
+    const insecure = insecureCredentialsProblem(this.baseUrl, true, options.allowInsecureHttp ?? false);
+    if (insecure !== null) throw new ConnectorError(insecure, { target: `${this.instanceId} ${this.baseUrl}`, fixable: true });
+    this.#scope = linkScope(this.baseUrl);
     this.pageSize = options.pageSize;
     this.#authorization =
       'token' in options.auth
@@ -156,6 +166,7 @@ export class ConfluenceDcClient {
     this.#baseDelayMs = deps.baseDelayMs ?? DEFAULTS.baseDelayMs;
     this.#maxDelayMs = deps.maxDelayMs ?? DEFAULTS.maxDelayMs;
     this.#maxRetryAfterMs = deps.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+    this.#maxResponseBytes = deps.maxResponseBytes;
     this.#breaker = deps.breaker ?? new CircuitBreaker(this.instanceId, breakerSettings(options.circuitBreaker), { onEvent: deps.onCircuit });
   }
 
@@ -223,18 +234,23 @@ export class ConfluenceDcClient {
    * number, throws so the scan is marked incomplete instead of acting on a partial population.
    */
   paginate(path: string, query: QueryParams = {}, signal?: AbortSignal): AsyncGenerator<unknown> {
-    return paginate((start) => this.getJson(path, { query: { ...query, start, limit: this.pageSize }, signal }), {
-      target: `${this.instanceId} GET ${path}`,
-      prefetch: this.#concurrency,
-    });
+    return paginate((start) => this.getJson(path, { query: { ...query, start, limit: this.pageSize }, signal }), this.#pagingOptions(path));
   }
 
   /** As `paginate`, a page at a time. */
   paginatePages(path: string, query: QueryParams = {}, signal?: AbortSignal): AsyncGenerator<readonly unknown[]> {
-    return paginatePages((start) => this.getJson(path, { query: { ...query, start, limit: this.pageSize }, signal }), {
-      target: `${this.instanceId} GET ${path}`,
+    return paginatePages((start) => this.getJson(path, { query: { ...query, start, limit: this.pageSize }, signal }), this.#pagingOptions(path));
+  }
+
+  #pagingOptions(path: string): PagingOptions {
+    const target = `${this.instanceId} GET ${path}`;
+    return {
+      target,
       prefetch: this.#concurrency,
-    });
+      // Paging goes by offset, but a `next` that points elsewhere says the answer is not Confluence's own: stop there.
+      // Confluence writes `next` below the base URL's context path (`/rest/api/…`).
+      checkLink: (link: string): void => void checkedLink(link, this.#scope, { relativeTo: `${this.baseUrl}/`, appendToBase: this.baseUrl }, target),
+    };
   }
 
   #backoffMs(attempt: number): number {
@@ -286,14 +302,14 @@ export class ConfluenceDcClient {
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     try {
       this.#requestCount += 1;
-      const response = await this.#fetch(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
-      });
       // Read the body inside the permit and the timeout: a stalled body is as bad as a stalled header.
-      const text = await response.text();
+      const response = await fetchText(
+        this.#fetch,
+        url,
+        { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal },
+        { target, ...(this.#maxResponseBytes === undefined ? {} : { maxBytes: this.#maxResponseBytes }) },
+      );
+      const text = response.text;
       if (response.ok || options.accept?.includes(response.status)) {
         const body = options.text === true ? text : parseJson(text, target, response.status);
         return { kind: 'done', response: { status: response.status, body } };
@@ -309,7 +325,7 @@ export class ConfluenceDcClient {
     }
   }
 
-  #statusFailure(response: Response, text: string, url: string, target: string, options: RequestOptions, method: string): Attempt {
+  #statusFailure(response: ReadResponse, text: string, url: string, target: string, options: RequestOptions, method: string): Attempt {
     const status = response.status;
     const said = serverMessage(text);
     const suffix = said === null ? '' : ` (Confluence said: ${said})`;

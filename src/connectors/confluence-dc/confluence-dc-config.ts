@@ -1,6 +1,7 @@
 /** The configuration of one Confluence Data Center instance, as it appears under `instances:` in seatkeeper.yaml. */
 
 import { z } from 'zod';
+import { insecureCredentialsProblem } from '../http-safety.ts';
 
 const tokenAuth = z.strictObject({
   /** A personal access token of a Confluence administrator, sent as `Authorization: Bearer`. */
@@ -26,6 +27,8 @@ export const confluenceDcConfigSchema = z
     auth: z.union([tokenAuth, basicAuth], {
       error: 'auth must be { token } or { username, password }',
     }),
+    /** Send the credentials over plain http:// to a host other than this machine (refused by default: anyone on the way reads them). */
+    allowInsecureHttp: z.boolean().default(false),
     /** `auto`: the groups holding "can use" per the permissions API (9.3+); or the licence groups by name. */
     licenseGroups: z
       .union([z.literal('auto'), z.array(z.string().min(1)).min(1, 'licenseGroups must name at least one group')])
@@ -46,6 +49,8 @@ export const confluenceDcConfigSchema = z
       .default({ failures: 10, cooldownSeconds: 30, maxPauseMinutes: 15 }),
   })
   .check((ctx) => {
+    const insecure = insecureCredentialsProblem(ctx.value.url, true, ctx.value.allowInsecureHttp);
+    if (insecure !== null) ctx.issues.push({ code: 'custom', input: ctx.value.url, path: ['url'], message: insecure });
     if (ctx.value.lastLogin === 'database' && ctx.value.database === undefined) {
       ctx.issues.push({
         code: 'custom',

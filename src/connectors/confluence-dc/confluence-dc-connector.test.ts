@@ -217,6 +217,9 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
       const before = await connector.readUserState(username);
       assert.ok(before);
       assert.equal(before.status, 'active');
+      // The key Confluence answers, so a run can check after a write that it changed the planned account.
+      assert.equal(before.userKey, emulator.state.findUser(username)?.userKey);
+      assert.ok(before.userKey !== undefined && before.userKey !== '');
       assert.deepEqual(before.groups, emulator.state.groupsOf(username).map((g) => g.name).sort(byText));
       assert.equal(before.useGrant, false);
       assert.deepEqual(before.otherPermissions, []);

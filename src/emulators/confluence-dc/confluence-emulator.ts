@@ -148,6 +148,8 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
     if (matched === 'wrong-method') return finish(res, { status: 405, body: restErrorJson(405, `Method ${method} is not allowed here`) });
     const { route, params } = matched;
     stats.byRoute.set(route.id, (stats.byRoute.get(route.id) ?? 0) + 1);
+    const redirect = injector.redirectFor(route.id);
+    if (redirect !== null) return finish(res, { status: 302 }, { location: redirect });
 
     const caller = route.access === 'anonymous' ? null : authenticate(state, req.headers.authorization);
     if (caller === null && route.access !== 'anonymous') {

@@ -31,6 +31,20 @@ export interface EmulatorFaults {
   failPagingAfter: { route: string; start: number } | null;
   /** `route` serves `missing` fewer items than its `totalCount` promises (paging ends early, no error). */
   shortPaging: { route: string; missing: number } | null;
+  /*
+   * The faults below are hostile behaviours for tests of Seatkeeper's defences, not claims about real Confluence: a
+   * compromised or impersonated server, a broken proxy or a buggy plugin could answer this way.
+   */
+  /** Every page of `route` reports this `totalCount` (e.g. 1e12) and, when given, this `size`, whatever it holds. */
+  lyingTotal: { route: string; totalCount: number; size?: number } | null;
+  /** Every page of `route` that has more after it links to itself as `_links.next` (a next that never ends). */
+  selfNext: { route: string } | null;
+  /** The page of `route` at `start` holds the items of the page before it, with `start` as asked (a page served twice). */
+  repeatPage: { route: string; start: number } | null;
+  /** Every page of `route` carries `link` as `_links.next` (another origin, `data:`, `javascript:`, …). */
+  replaceNext: { route: string; link: string } | null;
+  /** `route` answers 302 to `location` before authenticating, as a proxy or SSO front-end might. */
+  redirect: { route: string; location: string } | null;
 }
 
 /** All faults off. */
@@ -45,6 +59,11 @@ export function noFaults(): EmulatorFaults {
     dropConnectionEvery: 0,
     failPagingAfter: null,
     shortPaging: null,
+    lyingTotal: null,
+    selfNext: null,
+    repeatPage: null,
+    replaceNext: null,
+    redirect: null,
   };
 }
 
@@ -132,6 +151,39 @@ export class FaultInjector {
   failPage(route: string, start: number): boolean {
     const rule = this.faults.failPagingAfter;
     return rule !== null && rule.route === route && start >= rule.start;
+  }
+
+  /** Where `route` redirects to, or null. */
+  redirectFor(route: string): string | null {
+    const rule = this.faults.redirect;
+    return rule !== null && rule.route === route ? rule.location : null;
+  }
+
+  /** Rewrites a rendered page of `route` (at `start`, `limit` items a page) by the hostile paging faults that apply. */
+  distortPage(route: string, start: number, page: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...page };
+    const links: Record<string, unknown> = typeof page['_links'] === 'object' && page['_links'] !== null ? { ...page['_links'] } : {};
+    const lying = this.faults.lyingTotal;
+    if (lying !== null && lying.route === route) {
+      out['totalCount'] = lying.totalCount;
+      if (lying.size !== undefined) out['size'] = lying.size;
+    }
+    const self = this.faults.selfNext;
+    if (self !== null && self.route === route && typeof links['next'] === 'string') {
+      const next = new URL(links['next'], 'http://emulator.invalid');
+      next.searchParams.set('start', String(start));
+      links['next'] = `${next.pathname}${next.search}`;
+    }
+    const replace = this.faults.replaceNext;
+    if (replace !== null && replace.route === route) links['next'] = replace.link;
+    out['_links'] = links;
+    return out;
+  }
+
+  /** The start whose items the page of `route` at `start` serves instead (the page before, under repeatPage). */
+  servedStart(route: string, start: number, limit: number): number {
+    const rule = this.faults.repeatPage;
+    return rule !== null && rule.route === route && start === rule.start ? Math.max(0, start - limit) : start;
   }
 
   /** How many items `route` hides from the end of its listing. */

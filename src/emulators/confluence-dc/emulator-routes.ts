@@ -212,12 +212,11 @@ function page<T>(
   const limit = Math.min(requested, ctx.settings.pageCaps[cap]);
   if (ctx.faults.failPage(ctx.route.id, start)) throw new RestFailure(500, `Emulated failure while paging ${ctx.route.template} at start=${start}`);
   const visible = Math.max(0, items.length - ctx.faults.hiddenItems(ctx.route.id));
-  const slice = items.slice(start, Math.min(start + limit, visible));
-  return {
-    status: 200,
-    body: pagedJson({ items: slice, start, limit, totalCount: items.length, hasMore: start + limit < visible }, ctx.links,
-      { path: ctx.path, query: ctx.rawQuery }, render),
-  };
+  const from = ctx.faults.servedStart(ctx.route.id, start, limit);
+  const slice = items.slice(from, Math.min(from + limit, visible));
+  const body = pagedJson({ items: slice, start, limit, totalCount: items.length, hasMore: start + limit < visible }, ctx.links,
+    { path: ctx.path, query: ctx.rawQuery }, render);
+  return { status: 200, body: ctx.faults.distortPage(ctx.route.id, start, body) };
 }
 
 function integerQuery(ctx: RouteContext, name: string): number | null {

@@ -1,6 +1,7 @@
 /** `kind: http` directories: any HTTP source that lists people as JSON (an HR export, an internal API). */
 
 import { z } from 'zod';
+import { insecureCredentialsProblem } from '../../http-safety.ts';
 
 /** Zod schema of one `kind: http` directory under `directories:` in seatkeeper.yaml. */
 export const httpDirectoryConfigSchema = z.strictObject({
@@ -19,6 +20,11 @@ export const httpDirectoryConfigSchema = z.strictObject({
     .strictObject({ field: z.string().min(1).default('active'), activeValues: z.array(z.string()).default(['active', 'enabled', 'true']) })
     .default({ field: 'active', activeValues: ['active', 'enabled', 'true'] }),
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /** Send the credentials over plain http:// to a host other than this machine (refused by default). */
+  allowInsecureHttp: z.boolean().default(false),
+}).check((ctx) => {
+  const insecure = insecureCredentialsProblem(ctx.value.url, ctx.value.auth !== undefined, ctx.value.allowInsecureHttp);
+  if (insecure !== null) ctx.issues.push({ code: 'custom', input: ctx.value.url, path: ['url'], message: insecure });
 });
 
 export type HttpDirectoryConfig = z.infer<typeof httpDirectoryConfigSchema>;
