@@ -41,11 +41,16 @@ export function stepsFor(
   else if (removeGroups === 'all') remove = seat.directGroups;
   else if (removeGroups === 'none') remove = [];
   else remove = seat.directGroups.filter((g) => removeGroups.includes(g));
+  // The groups the policy adds (its tracking group) are never removed by it: `removeGroups: all` would otherwise strip
+  // the tracking group and the next run add it back, flipping it on every run. Confluence compares names case-blind.
+  const adds = new Set(addGroups.map((g) => g.toLowerCase()));
+  const notAdded = (g: string): boolean => !adds.has(g.toLowerCase());
+  remove = remove.filter(notAdded);
 
   const readOnlyDeactivation = deactivate && !writableDirectory;
   // A read-only directory cannot deactivate: the seat is freed through the groups instead, and the plan says so.
   if (readOnlyDeactivation) {
-    remove = [...new Set([...remove, ...seat.billableGroups])].sort();
+    remove = [...new Set([...remove, ...seat.billableGroups.filter(notAdded)])].sort();
     notes.push(`directory "${user.directory ?? 'unknown'}" is read-only: deactivation replaced by removal of licence groups`);
   }
   // Memberships the directory owns cannot be changed through Confluence: said on the row, never attempted.
@@ -60,7 +65,7 @@ export function stepsFor(
   const revokesSeat = removeGroups === 'license' || removeGroups === 'all' || readOnlyDeactivation;
   if (seat.directGrant && revokesSeat) steps.push({ kind: 'revoke-use-grant' });
   for (const group of addGroups) {
-    if (!seat.directGroups.includes(group)) steps.push({ kind: 'add-group', group });
+    if (!seat.directGroups.some((g) => g.toLowerCase() === group.toLowerCase())) steps.push({ kind: 'add-group', group });
   }
   // An account already off needs no deactivation; the plan lists only what it will change.
   if (deactivate && writableDirectory && user.status !== 'disabled') steps.push({ kind: 'disable' });
