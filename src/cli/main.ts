@@ -137,10 +137,7 @@ export async function main(argv: readonly string[], output: Output = { out: proc
         unlicensed?: boolean;
         csv?: string;
         limit: number;
-      }) => {
-        const licensed = opts.licensed ? true : opts.unlicensed ? false : undefined;
-        return run((ctx) => usersCommand(ctx, { ...opts, licensed }));
-      },
+      }) => run((ctx) => usersCommand(ctx, opts)),
     );
 
   program
