@@ -140,11 +140,15 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   });
   const runIds = [...new Set(changes.flatMap((c) => c.runIds))];
   const identities = await identitiesOf(store, runIds, new Set(usernames));
-  const admin = await adminGroupsNow(deps, instance, input.protectedGroups);
+  // Only a group addition needs to know the administrators' groups; a scan of 100k users is not loaded for less.
+  const addsGroups = changes.some((c) => c.undo.kind === 'add-group');
+  const admin = addsGroups ? await adminGroupsNow(deps, instance, input.protectedGroups) : adminGroupsOf({ grants: [], nesting: [], protectedGroups: [] });
   const { rows, drifted, held } = undoRows({ changes, current, identities, admin, force });
   if (rows.length === 0) return { ...nothing, drifted, held };
   const latestScan = await store.scans.latest(instance);
-  const plan = undoPlan({ instance, scanId: latestScan?.id ?? '', now: clock.now(), rows, changes: changes.filter((c) => rows.some((r) => r.username === c.username)) });
+  // The plan undoes the runs of the users it kept: a run whose only users were left out is not put back by it.
+  const kept = new Set(rows.map((r) => r.username));
+  const plan = undoPlan({ instance, scanId: latestScan?.id ?? '', now: clock.now(), rows, changes: changes.filter((c) => kept.has(c.username)) });
   const planId = await store.plans.save(plan, 'planned', { createdBy: input.actor, hold: null });
   return { instance, planId, plan, drifted, leftAlone, held, forced: force };
 }
