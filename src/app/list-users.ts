@@ -60,8 +60,10 @@ export interface UserListing {
  */
 async function entriesSince(store: Store, instance: string, since: string): Promise<{ runIds: string[]; entries: JournalEntry[] }> {
   const from = Date.parse(since);
+  // listRuns gives newest first; reversed, a stable sort keeps runs that started at the same instant in creation order.
   const runs = (await store.journal.listRuns(instance))
     .filter((r) => Date.parse(r.startedAt) >= from || r.finishedAt === null || Date.parse(r.finishedAt) >= from)
+    .reverse()
     .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
   const entries: JournalEntry[] = [];
   for (const run of runs) entries.push(...(await store.journal.entries(run.id)));
