@@ -44,6 +44,8 @@ test('a list is one cell joined by ; with ; and \\ inside items escaped, and spl
   items.push(current);
   assert.deepEqual(items, groups);
   assert.equal(csvList([]), '');
+  // Split into columns, a later item would be a cell of its own: it is neutralised like one.
+  assert.equal(csvList(['staff', '@SUM(A1)', '-x', '=1+1']), "staff;'@SUM(A1);'-x;'=1+1");
 
   const chunks: string[] = [];
   const out = new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString()); done(); } });

@@ -17,9 +17,12 @@ export function csvCell(value: string | number | boolean | null): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A list as one cell's text: items joined by `;`, with `\` and `;` in an item written `\\` and `\;`. */
+/**
+ * A list as one cell's text: items joined by `;`, with `\` and `;` in an item written `\\` and `\;`. An item that
+ * looks like a formula gets the apostrophe too, since splitting the cell into columns would make it a cell of its own.
+ */
 export function csvList(items: readonly string[]): string {
-  return items.map((item) => item.replace(/[\\;]/g, (c) => `\\${c}`)).join(';');
+  return items.map((item) => (FORMULA_START.test(item) ? `'${item}` : item).replace(/[\\;]/g, (c) => `\\${c}`)).join(';');
 }
 
 /** One record, terminated by CRLF as RFC 4180 says. */
