@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvCell, csvLine } from './csv-format.ts';
+import { Writable } from 'node:stream';
+import { csvCell, csvLine, csvList, writeCsv } from './csv-format.ts';
 
 test('CSV cells: RFC 4180 quoting and neutralised formulas', async (t) => {
   const cases: Array<[string | number | null, string]> = [
@@ -21,4 +22,33 @@ test('CSV cells: RFC 4180 quoting and neutralised formulas', async (t) => {
     await t.test(JSON.stringify(input), () => assert.equal(csvCell(input), expected));
   }
   assert.equal(csvLine(['a', 1, null, 'b,c']), 'a,1,,"b,c"\r\n');
+});
+
+test('a list is one cell joined by ; with ; and \\ inside items escaped, and splits back into the same items', async () => {
+  const groups = ['Sales; EMEA', 'a\\b', 'plain', 'with space', 'x,y'];
+  const joined = csvList(groups);
+  assert.equal(joined, 'Sales\\; EMEA;a\\\\b;plain;with space;x,y');
+  // What a reader does: split on a ; not escaped, then unescape.
+  const items: string[] = [];
+  let current = '';
+  for (let i = 0; i < joined.length; i += 1) {
+    const c = joined[i];
+    if (c === '\\') {
+      current += joined[i + 1] ?? '';
+      i += 1;
+    } else if (c === ';') {
+      items.push(current);
+      current = '';
+    } else current += c;
+  }
+  items.push(current);
+  assert.deepEqual(items, groups);
+  assert.equal(csvList([]), '');
+  // Split into columns, a later item would be a cell of its own: it is neutralised like one.
+  assert.equal(csvList(['staff', '@SUM(A1)', '-x', '=1+1']), "staff;'@SUM(A1);'-x;'=1+1");
+
+  const chunks: string[] = [];
+  const out = new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString()); done(); } });
+  await writeCsv([{ name: 'a', groups: ['=HYPERLINK("x")', 'b;c'] }], ['name', 'groups'], out);
+  assert.equal(chunks.join(''), `name,groups\r\na,"'=HYPERLINK(""x"");b\\;c"\r\n`, 'a list cell is neutralised and quoted like any cell');
 });

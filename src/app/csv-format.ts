@@ -1,4 +1,8 @@
-/** RFC 4180 CSV lines, with spreadsheet formulas neutralised (a cell starting with = + - @, tab or CR). */
+/**
+ * RFC 4180 CSV lines, with spreadsheet formulas neutralised (a cell starting with = + - @, tab or CR). A list (e.g. a
+ * user's groups) is one cell, its items joined by `;` with `;` and `\` inside an item escaped by `\`, so any
+ * spreadsheet can split it on `;` and no item's own characters can fake a separator.
+ */
 
 import { once } from 'node:events';
 
@@ -11,6 +15,14 @@ export function csvCell(value: string | number | boolean | null): string {
   let text = String(value);
   if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * A list as one cell's text: items joined by `;`, with `\` and `;` in an item written `\\` and `\;`. An item that
+ * looks like a formula gets the apostrophe too, since splitting the cell into columns would make it a cell of its own.
+ */
+export function csvList(items: readonly string[]): string {
+  return items.map((item) => (FORMULA_START.test(item) ? `'${item}` : item).replace(/[\\;]/g, (c) => `\\${c}`)).join(';');
 }
 
 /** One record, terminated by CRLF as RFC 4180 says. */
@@ -45,5 +57,6 @@ export async function writeCsv<Row>(
 function cellValue(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return csvList(value);
   return JSON.stringify(value);
 }

@@ -8,9 +8,22 @@ import type { Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { JournalEntry, UserState } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
-import type { GuardVerdict, SafetyLimits } from '../domain/safety-guard.ts';
-import { driftVerdict, netChanges, undoPlan, undoRows, type LeftAlone, type UndoIdentity, type UndoScope } from '../domain/undo-planner.ts';
+import type { PermissionGrants } from '../domain/snapshot.ts';
+import type { SafetyLimits } from '../domain/safety-guard.ts';
+import {
+  adminGroupsOf,
+  netChanges,
+  undoPlan,
+  undoRows,
+  type AdminGroups,
+  type DriftedUser,
+  type LeftAlone,
+  type UndoIdentity,
+  type UndoScope,
+} from '../domain/undo-planner.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
+import { ConnectorError } from './connector-error.ts';
+import { escapeControl } from './instance-check.ts';
 import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 
@@ -20,12 +33,14 @@ export interface UndoPlanned {
   /** `null` with `plan: null` when Seatkeeper's net effect in the scope is nothing. */
   readonly planId: string | null;
   readonly plan: Plan | null;
-  /** Users changed by hand since Seatkeeper's change to a field the undo touches, sorted. */
-  readonly drifted: readonly string[];
+  /** Users changed by hand since Seatkeeper's change to a field the undo touches, and what changed; sorted. Unforced, they are left out. */
+  readonly drifted: readonly DriftedUser[];
   /** Changes in the scope that are not undone, and why. */
   readonly leftAlone: readonly LeftAlone[];
-  /** `undo.drift` when users drifted and --force was not given: the plan is stored as refused. */
-  readonly verdict: GuardVerdict;
+  /** Undo steps left out because they would give administration; none when forced. */
+  readonly held: readonly LeftAlone[];
+  /** Whether drifted users and held steps were included (the request's force). */
+  readonly forced: boolean;
 }
 
 /** An undo as planned, and its run unless there was nothing to do or it was refused. */
@@ -40,10 +55,12 @@ type UndoDeps = Omit<RunDeps, 'notices'>;
 export interface UndoRequest {
   readonly instance: string;
   readonly scope: UndoScope;
-  /** Undo even where users drifted, overwriting the changes made by hand. */
+  /** Undo even where users drifted (overwriting the changes made by hand) and steps that give administration. */
   readonly force: boolean;
   /** Who asks for the undo: recorded on the plan. */
   readonly actor: string;
+  /** Protected groups: adding anyone to them (or a group inside them) needs force, as for administrators' groups. */
+  readonly protectedGroups: readonly string[];
 }
 
 /** The instance a run belongs to; refuses a different one named by the caller. */
@@ -85,13 +102,36 @@ async function identitiesOf(store: Store, runIds: readonly string[], usernames: 
   return identities;
 }
 
-/** Builds and stores the undo plan: changes nothing in Confluence (it only reads each user's current state). */
+/**
+ * The groups an undo may not add anyone to unless forced: administrators' groups as the newest complete scan and a
+ * live read of the global permissions say (either is enough; the live read may fail), and protected groups.
+ */
+async function adminGroupsNow(deps: UndoDeps, instance: string, protectedGroups: readonly string[]): Promise<AdminGroups> {
+  const grants: PermissionGrants[] = [];
+  const scan = await deps.store.scans.latest(instance, { status: 'complete' });
+  const snapshot = scan === null ? null : await deps.store.scans.loadSnapshot(scan.id);
+  if (snapshot !== null) grants.push(snapshot.grants);
+  try {
+    grants.push(await deps.connector.readGrants(deps.signal));
+  } catch (error) {
+    // The scan's grants still speak; with neither, every group addition waits for force.
+    if (!(error instanceof ConnectorError)) throw error;
+  }
+  return adminGroupsOf({ grants, nesting: snapshot?.nesting ?? [], protectedGroups });
+}
+
+/** Builds and stores the undo plan: changes nothing in Confluence (it only reads each user's current state and grants). */
 export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<UndoPlanned> {
   const { store, connector, clock, signal } = deps;
-  const { instance, scope } = input;
+  const { instance, scope, force } = input;
   if (scope.kind === 'run') await instanceOfRun(store, scope.runId, instance);
-  const { changes, leftAlone } = netChanges(await scopeEntries(store, instance, scope), scope);
-  if (changes.length === 0) return { instance, planId: null, plan: null, drifted: [], leftAlone, verdict: { ok: true } };
+  const entries = await scopeEntries(store, instance, scope);
+  if (scope.kind === 'user' && entries.length === 0) {
+    throw new NotFound(`Seatkeeper never changed ${escapeControl(scope.username)} on instance ${instance}: its journal has no step for that username`);
+  }
+  const { changes, leftAlone } = netChanges(entries, scope);
+  const nothing = { instance, planId: null, plan: null, drifted: [], leftAlone, held: [], forced: force };
+  if (changes.length === 0) return nothing;
 
   const usernames = [...new Set(changes.map((c) => c.username))];
   const current = new Map<string, UserState | null>();
@@ -100,22 +140,26 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   });
   const runIds = [...new Set(changes.flatMap((c) => c.runIds))];
   const identities = await identitiesOf(store, runIds, new Set(usernames));
-  const { rows, drifted } = undoRows({ changes, current, identities });
+  // Only a group addition needs to know the administrators' groups; a scan of 100k users is not loaded for less.
+  const addsGroups = changes.some((c) => c.undo.kind === 'add-group');
+  const admin = addsGroups ? await adminGroupsNow(deps, instance, input.protectedGroups) : adminGroupsOf({ grants: [], nesting: [], protectedGroups: [] });
+  const { rows, drifted, held } = undoRows({ changes, current, identities, admin, force });
+  if (rows.length === 0) return { ...nothing, drifted, held };
   const latestScan = await store.scans.latest(instance);
-  const plan = undoPlan({ instance, scanId: latestScan?.id ?? '', now: clock.now(), rows, changes });
-  const verdict = driftVerdict(drifted, input.force);
-  const hold = verdict.ok ? null : { guard: verdict.guard, count: verdict.count, limit: verdict.limit, message: verdict.message };
-  const planId = await store.plans.save(plan, verdict.ok ? 'planned' : 'refused', { createdBy: input.actor, hold });
-  return { instance, planId, plan, drifted, leftAlone, verdict };
+  // The plan undoes the runs of the users it kept: a run whose only users were left out is not put back by it.
+  const kept = new Set(rows.map((r) => r.username));
+  const plan = undoPlan({ instance, scanId: latestScan?.id ?? '', now: clock.now(), rows, changes: changes.filter((c) => kept.has(c.username)) });
+  const planId = await store.plans.save(plan, 'planned', { createdBy: input.actor, hold: null });
+  return { instance, planId, plan, drifted, leftAlone, held, forced: force };
 }
 
-/** Plans the undo and, unless there is nothing to do or drift refuses it, runs it like any plan. */
+/** Plans the undo and, unless there is nothing to do, runs it like any plan; drifted users and held steps stay out. */
 export async function undoRun(
   deps: UndoDeps,
-  input: UndoRequest & { limits: SafetyLimits; protection: Protection },
+  input: Omit<UndoRequest, 'protectedGroups'> & { limits: SafetyLimits; protection: Protection },
 ): Promise<UndoOutcome> {
-  const planned = await planUndo(deps, input);
-  if (planned.planId === null || !planned.verdict.ok) return { ...planned, report: null };
+  const planned = await planUndo(deps, { ...input, protectedGroups: input.protection.groups });
+  if (planned.planId === null) return { ...planned, report: null };
   const report = await applyPlan(deps, { planId: planned.planId, limits: input.limits, protection: input.protection });
   return { ...planned, report };
 }

@@ -93,7 +93,7 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .option('--run <id>', 'run id printed by `seatkeeper apply` or `seatkeeper undo`')
     .option('--user <name>', 'username: every Seatkeeper change to it still in effect, across runs')
     .option('-i, --instance <id>', 'instance id from the config (with --user)')
-    .option('--force', 'undo even where users were changed by hand since, overwriting those changes', false)
+    .option('--force', 'also undo users changed by hand since (overwriting those changes) and steps that give administration', false)
     .addOption(new Option('--rows <n>', 'undo rows to print').argParser(wholeNumber).default(20))
     .action((opts: { run?: string; user?: string; instance?: string; force: boolean; rows: number }) => run((ctx) => undoCommand(ctx, opts)));
 
@@ -137,10 +137,7 @@ export async function main(argv: readonly string[], output: Output = { out: proc
         unlicensed?: boolean;
         csv?: string;
         limit: number;
-      }) => {
-        const licensed = opts.licensed ? true : opts.unlicensed ? false : undefined;
-        return run((ctx) => usersCommand(ctx, { ...opts, licensed }));
-      },
+      }) => run((ctx) => usersCommand(ctx, opts)),
     );
 
   program

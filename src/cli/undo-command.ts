@@ -5,7 +5,8 @@ import type { CommandContext } from './command-context.ts';
 import type { UndoScope } from '../domain/undo-planner.ts';
 import { instanceOfRun, undoRun, type UndoPlanned } from '../app/undo-run.ts';
 import { describeStep } from '../domain/action-step.ts';
-import { GuardTripped, InvalidInput } from '../domain/errors.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import { escapeControl } from '../app/instance-check.ts';
 import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
@@ -20,33 +21,53 @@ export interface UndoOptions {
 
 const n = (value: number): string => value.toLocaleString('en-US');
 
+/** Users and steps the undo left out, and why, with the flag that includes them; the output ends with these. */
+function leftOutLines(outcome: UndoPlanned, rows: number): string[] {
+  const lines: string[] = [];
+  if (!outcome.forced && outcome.drifted.length > 0) {
+    const count = outcome.drifted.length;
+    lines.push('', `${n(count)} ${count === 1 ? 'user was' : 'users were'} changed by hand since Seatkeeper's change and left out (nothing of theirs is undone):`);
+    for (const user of outcome.drifted.slice(0, rows)) lines.push(`  ${escapeControl(user.username)}: ${user.changes.map(escapeControl).join('; ')}`);
+    if (count > rows) lines.push(`  … and ${n(count - rows)} more (--rows N, or --json for all)`);
+  }
+  if (outcome.held.length > 0) {
+    lines.push('', `${n(outcome.held.length)} ${outcome.held.length === 1 ? 'step' : 'steps'} left out because they would give administration:`);
+    for (const held of outcome.held.slice(0, rows)) lines.push(`  ${escapeControl(held.username)}: ${escapeControl(held.text)}`);
+    if (outcome.held.length > rows) lines.push(`  … and ${n(outcome.held.length - rows)} more (--rows N, or --json for all)`);
+  }
+  if (lines.length > 0) lines.push('', 'Check them, then undo again with --force to include them.');
+  return lines;
+}
+
 /** The undo plan as the admin reads it before the run report: what is put back, per user, and any drift. */
 export function undoPlanLines(outcome: UndoPlanned, scope: UndoScope, rows: number): string[] {
-  const what = scope.kind === 'run' ? `run ${scope.runId}` : `user ${scope.username} on ${outcome.instance}`;
+  const what = scope.kind === 'run' ? `run ${scope.runId}` : `user ${escapeControl(scope.username)} on ${outcome.instance}`;
   const lines: string[] = [];
   const { plan } = outcome;
+  const leftOut = (!outcome.forced && outcome.drifted.length > 0) || outcome.held.length > 0;
   if (plan === null || outcome.planId === null) {
-    lines.push(`Nothing to undo for ${what}: none of Seatkeeper's changes there is still in effect.`);
+    lines.push(leftOut ? `Nothing undone for ${what}: every change still in effect was left out (below).` : `Nothing to undo for ${what}: none of Seatkeeper's changes there is still in effect.`);
   } else {
     lines.push(`Undo plan ${outcome.planId} for ${plan.instance}: puts back ${plan.undoOf.map((r) => `run ${r}`).join(', ')}`);
     const stepCounts = new Map<string, number>();
     for (const row of plan.rows) for (const step of row.steps) stepCounts.set(step.kind, (stepCounts.get(step.kind) ?? 0) + 1);
     lines.push(`  users ${n(plan.rows.length)} · steps: ${[...stepCounts].map(([k, c]) => `${k} ${n(c)}`).join(', ')}`);
-    const drifted = outcome.drifted.length;
-    if (drifted > 0) lines.push(`  ${n(drifted)} ${drifted === 1 ? 'user' : 'users'} changed by hand since: ${outcome.drifted.slice(0, 20).join(', ')}${drifted > 20 ? ', …' : ''}`);
+    if (outcome.forced && outcome.drifted.length > 0) {
+      const names = outcome.drifted.map((d) => escapeControl(d.username));
+      lines.push(`  ${n(names.length)} ${names.length === 1 ? 'user' : 'users'} changed by hand since, overwritten (forced): ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}`);
+    }
     lines.push('');
     for (const row of plan.rows.slice(0, rows)) {
-      lines.push(`  ${row.username.padEnd(22)} ${row.reason.text}`);
-      lines.push(`  ${''.padEnd(22)} → ${row.steps.map(describeStep).join('; ')}`);
-      for (const note of row.notes) lines.push(`  ${''.padEnd(22)} ! ${note}`);
+      lines.push(`  ${escapeControl(row.username).padEnd(22)} ${escapeControl(row.reason.text)}`);
+      lines.push(`  ${''.padEnd(22)} → ${escapeControl(row.steps.map(describeStep).join('; '))}`);
+      for (const note of row.notes) lines.push(`  ${''.padEnd(22)} ! ${escapeControl(note)}`);
     }
     if (plan.rows.length > rows) lines.push(`  … and ${n(plan.rows.length - rows)} more (--rows N, or --json for all)`);
   }
   const leftAlone = new Map<string, string[]>();
   for (const left of outcome.leftAlone) leftAlone.set(left.username, [...(leftAlone.get(left.username) ?? []), left.text]);
-  for (const [username, texts] of [...leftAlone].slice(0, rows)) lines.push(`  left alone: ${username}: ${texts.join('; ')}`);
+  for (const [username, texts] of [...leftAlone].slice(0, rows)) lines.push(`  left alone: ${escapeControl(username)}: ${escapeControl(texts.join('; '))}`);
   if (leftAlone.size > rows) lines.push(`  … and ${n(leftAlone.size - rows)} more users left alone`);
-  if (!outcome.verdict.ok) lines.push('', `Refused by ${outcome.verdict.guard}: ${outcome.verdict.message}`);
   return lines;
 }
 
@@ -70,10 +91,13 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
     );
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(outcome);
-    else ctx.print([...undoPlanLines(outcome, scope, options.rows), ...(outcome.report === null ? [] : ['', ...runLines(outcome.report)])]);
-    const v = outcome.verdict;
-    if (!v.ok) throw new GuardTripped(v.message, v.guard, v.count, v.limit);
-    if (outcome.report === null) return EXIT.done;
-    return outcome.report.status === 'done' ? EXIT.done : EXIT.failures;
+    else {
+      const report = outcome.report === null ? [] : ['', ...runLines(outcome.report)];
+      ctx.print([...undoPlanLines(outcome, scope, options.rows), ...report, ...leftOutLines(outcome, options.rows)]);
+    }
+    if (outcome.report !== null && outcome.report.status !== 'done') return EXIT.failures;
+    // Users or steps a guard left out: the rest ran, but the undo is not complete until someone looks at them.
+    const leftOut = (!outcome.forced && outcome.drifted.length > 0) || outcome.held.length > 0;
+    return leftOut ? EXIT.guard : EXIT.done;
   });
 }

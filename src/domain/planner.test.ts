@@ -279,3 +279,31 @@ test('leavers: selected by what the directory says, with or without a seat; prot
   assert.equal(plan.summaries[0]!.skipped['protected-admin'], 1);
   assert.throws(() => evaluatePolicies({ snapshot: org, policies: [leavers], protection: { users: [], groups: [] }, now: NOW }), /directory hr was not read/);
 });
+
+test('leavers: the groups a policy adds are never removed by it, whatever their case, so a second run changes nothing', () => {
+  const org = snapshot({
+    users: [
+      user('tracked', { lastLogin: daysAgo(2), status: 'disabled' }),
+      user('shouty', { lastLogin: daysAgo(2) }),
+      user('fresh', { lastLogin: daysAgo(2) }),
+    ],
+    memberships: {
+      'confluence-users': ['shouty', 'fresh'],
+      'confluence-inactive-users': ['tracked'],
+      'Confluence-Inactive-Users': ['shouty'],
+    },
+    groups: ['confluence-inactive-users'],
+  });
+  const leavers = policy({
+    id: 'leavers',
+    select: { inactiveDays: null, neverLoggedInDays: null, orgStatus: { statuses: ['not-found'], via: 'hr' } },
+    actions: { removeGroups: 'all', deactivate: true },
+  });
+  const statuses = new Map([['hr', new Map<string, 'active' | 'disabled' | 'not-found'>()]]);
+  const plan = evaluatePolicies({ snapshot: org, policies: [leavers], protection: { users: [], groups: [] }, now: NOW, orgStatuses: statuses });
+  // tracked: already deactivated and only in the tracking group, so nothing to do; shouty: in it under another case.
+  assert.deepEqual(plan.rows.map((r) => [r.username, r.steps]), [
+    ['fresh', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }, { kind: 'disable' }]],
+    ['shouty', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'disable' }]],
+  ]);
+});

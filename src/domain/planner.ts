@@ -42,11 +42,16 @@ export function stepsFor(
   else if (removeGroups === 'all') remove = seat.directGroups;
   else if (removeGroups === 'none') remove = [];
   else remove = seat.directGroups.filter((g) => includesName(removeGroups, g));
+  // The groups the policy adds (its tracking group) are never removed by it: `removeGroups: all` would otherwise strip
+  // the tracking group and the next run add it back, flipping it on every run.
+  const adds = new NameSet(addGroups);
+  const notAdded = (g: string): boolean => !adds.has(g);
+  remove = remove.filter(notAdded);
 
   const readOnlyDeactivation = deactivate && !writableDirectory;
   // A read-only directory cannot deactivate: the seat is freed through the groups instead, and the plan says so.
   if (readOnlyDeactivation) {
-    remove = [...new Set([...remove, ...seat.billableGroups])].sort();
+    remove = [...new Set([...remove, ...seat.billableGroups.filter(notAdded)])].sort();
     notes.push(`directory "${user.directory ?? 'unknown'}" is read-only: deactivation replaced by removal of licence groups`);
   }
   // Memberships the directory owns cannot be changed through Confluence: said on the row, never attempted.

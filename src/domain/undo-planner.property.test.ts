@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { netChanges, undoRows, type UndoScope } from './undo-planner.ts';
+import { netChanges, undoRows, type DriftedUser, type UndoScope } from './undo-planner.ts';
 import { applyStep, isAlreadyDone } from './action-step.ts';
 import type { ActionStep, PlanRow } from './plan.ts';
 import type { JournalEntry, UserState } from './journal.ts';
@@ -92,12 +92,12 @@ class JournalSim {
     return runId;
   }
 
-  undoRows(scope: UndoScope): { rows: PlanRow[]; drifted: string[] } {
+  undoRows(scope: UndoScope): { rows: PlanRow[]; drifted: DriftedUser[] } {
     const { changes } = netChanges(this.entries, scope);
-    return undoRows({ changes, current: this.states, identities: new Map() });
+    return undoRows({ changes, current: this.states, identities: new Map(), admin: { reasons: new Map(), unknown: false }, force: false });
   }
 
-  undo(scope: UndoScope): { runId: string; rows: PlanRow[]; drifted: string[] } {
+  undo(scope: UndoScope): { runId: string; rows: PlanRow[]; drifted: DriftedUser[] } {
     const { rows, drifted } = this.undoRows(scope);
     const runId = this.run(rows.flatMap((r) => r.steps.map((step) => ({ username: r.username, step, fate: 'send' as const }))));
     return { runId, rows, drifted };

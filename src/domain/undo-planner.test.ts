@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { driftVerdict, netChanges, undoPlan, undoRows, type UndoScope } from './undo-planner.ts';
-import { applyStep, inverseOf } from './action-step.ts';
+import { adminGroupsOf, netChanges, undoPlan, undoRows, type AdminGroups, type UndoScope } from './undo-planner.ts';
+import { applyStep, describeStep, inverseOf } from './action-step.ts';
 import { verifyPlanHash } from './plan-hash.ts';
 import type { ActionStep, PlanRow } from './plan.ts';
 import type { JournalEntry, StepOutcome, UserState } from './journal.ts';
@@ -28,9 +28,16 @@ function journal(
   return { entries, states };
 }
 
-function rowsFor(entries: readonly JournalEntry[], scope: UndoScope, current: ReadonlyMap<string, UserState | null>) {
+const NO_ADMIN: AdminGroups = { reasons: new Map(), unknown: false };
+
+function rowsFor(
+  entries: readonly JournalEntry[],
+  scope: UndoScope,
+  current: ReadonlyMap<string, UserState | null>,
+  guard: { admin?: AdminGroups; force?: boolean } = {},
+) {
   const { changes, leftAlone } = netChanges(entries, scope);
-  return { ...undoRows({ changes, current, identities: IDS }), leftAlone, changes };
+  return { ...undoRows({ changes, current, identities: IDS, admin: guard.admin ?? NO_ADMIN, force: guard.force ?? false }), leftAlone, changes };
 }
 
 function row(username: string, text: string, referenceDate: string, steps: ActionStep[], notes: string[] = []): PlanRow {
@@ -173,48 +180,63 @@ test('after an undo, undo and re-apply, table-driven', async (t) => {
   for (const c of cases) {
     await t.test(c.name, () => {
       const { changes, leftAlone } = netChanges(c.entries, c.scope);
-      const { rows } = undoRows({ changes, current: new Map([['alice', ALICE]]), identities: IDS });
+      const { rows } = undoRows({ changes, current: new Map([['alice', ALICE]]), identities: IDS, admin: NO_ADMIN, force: false });
       assert.deepEqual(rows.map((r) => r.steps), c.steps);
       assert.deepEqual(leftAlone.map((l) => l.text), c.leftAlone);
     });
   }
 });
 
-test('drift: a field the undo touches, changed by hand since the run, is noted and the user listed, table-driven', async (t) => {
+test('drift: a field the undo touches, changed by hand since the run, leaves the user out; a hand change to the undo target is no drift, table-driven', async (t) => {
   const left = RUN_A.states.get('alice');
   assert.ok(left);
   const named = journal([ALICE], [['run_n', '2026-11-26', 'alice', { kind: 'set-display-name', displayName: 'Alice (inactive)' }]]);
   const unknown = journal([{ ...ALICE, status: 'unknown' }], [['run_s', '2026-11-26', 'alice', { kind: 'disable' }]]);
-  const cases: { name: string; entries: JournalEntry[]; runId: string; now: UserState | null; notes: string[]; drifted: string[] }[] = [
+  const back = (field: string, run = 'run_a'): string => `${field}: already put back by hand since run ${run}`;
+  const cases: { name: string; entries: JournalEntry[]; runId: string; now: UserState | null; force?: boolean; notes: string[] | undefined; drifted: { username: string; changes: string[] }[] }[] = [
     { name: 'nothing changed since', entries: RUN_A.entries, runId: 'run_a', now: left, notes: [], drifted: [] },
     {
-      name: 'added back to a licence group',
+      name: 'added back to a licence group by hand: what the undo does anyway',
       entries: RUN_A.entries,
       runId: 'run_a',
       now: { ...left, groups: ['confluence-inactive-users', 'confluence-users', 'engineering'] },
-      notes: ['confluence-users: added back by hand since run run_a'],
-      drifted: ['alice'],
+      notes: [back('confluence-users')],
+      drifted: [],
     },
     {
-      name: 'taken out of the tracking group, reactivated and granted again',
+      name: 'taken out of the tracking group, reactivated and granted again: all of it the undo target',
       entries: RUN_A.entries,
       runId: 'run_a',
       now: { ...left, groups: ['engineering'], status: 'active', useGrant: true },
-      notes: [
-        'account: reactivated by hand since run run_a',
-        'confluence-inactive-users: removed by hand since run run_a',
-        'individual "can use": granted back by hand since run run_a',
-      ],
-      drifted: ['alice'],
+      notes: [back('account'), back('confluence-inactive-users'), back('individual "can use"')],
+      drifted: [],
     },
     { name: 'a field the undo does not touch', entries: RUN_A.entries, runId: 'run_a', now: { ...left, groups: [...left.groups, 'sales'].sort() }, notes: [], drifted: [] },
     {
-      name: 'display name changed by hand',
+      name: 'display name changed by hand to a third name: left out',
       entries: named.entries,
       runId: 'run_n',
       now: { ...ALICE, displayName: 'Alice Smith' },
+      notes: undefined,
+      drifted: [{ username: 'alice', changes: ['display name: changed to "Alice Smith" by hand since run run_n'] }],
+    },
+    {
+      name: 'display name changed by hand, forced: overwritten, and said',
+      entries: named.entries,
+      runId: 'run_n',
+      now: { ...ALICE, displayName: 'Alice Smith' },
+      force: true,
       notes: ['display name: changed to "Alice Smith" by hand since run run_n'],
-      drifted: ['alice'],
+      drifted: [{ username: 'alice', changes: ['display name: changed to "Alice Smith" by hand since run run_n'] }],
+    },
+    { name: 'display name put back by hand', entries: named.entries, runId: 'run_n', now: ALICE, notes: [back('display name', 'run_n')], drifted: [] },
+    {
+      name: 'another individual permission granted by hand: neither what Seatkeeper left nor what it would put back',
+      entries: RUN_A.entries,
+      runId: 'run_a',
+      now: { ...left, otherPermissions: ['space/create'] },
+      notes: undefined,
+      drifted: [{ username: 'alice', changes: ['individual "can use": now not granted with space/create by hand since run run_a'] }],
     },
     { name: 'the user no longer exists', entries: RUN_A.entries, runId: 'run_a', now: null, notes: ['the user no longer exists: nothing can be put back'], drifted: [] },
     {
@@ -228,22 +250,86 @@ test('drift: a field the undo touches, changed by hand since the run, is noted a
   ];
   for (const c of cases) {
     await t.test(c.name, () => {
-      const got = rowsFor(c.entries, { kind: 'run', runId: c.runId }, new Map([['alice', c.now], ['bob', RUN_A.states.get('bob') ?? null]]));
+      const got = rowsFor(c.entries, { kind: 'run', runId: c.runId }, new Map([['alice', c.now], ['bob', RUN_A.states.get('bob') ?? null]]), { force: c.force ?? false });
       const alice = got.rows.find((r) => r.username === 'alice');
       assert.deepEqual(alice?.notes, c.notes);
       assert.deepEqual(got.drifted, c.drifted);
+      // Bob did not drift: his undo goes ahead whatever happened to Alice.
+      assert.deepEqual(got.rows.find((r) => r.username === 'bob')?.steps, c.entries === RUN_A.entries ? [{ kind: 'add-group', group: 'confluence-users' }] : undefined);
     });
   }
 });
 
-test('the drift guard refuses drifted users unless forced', () => {
-  assert.deepEqual(driftVerdict([], false), { ok: true });
-  assert.deepEqual(driftVerdict(['alice', 'bob'], true), { ok: true });
-  assert.deepEqual(driftVerdict(['alice', 'bob'], false), {
-    ok: false,
-    guard: 'undo.drift',
-    count: 2,
-    limit: 0,
-    message: "2 users were changed by hand since Seatkeeper's change: alice, bob. Read the notes on their rows; undo again with --force to overwrite those changes.",
+test('administrators\' groups: held directly or nested inside, and protected groups, case-insensitively', () => {
+  const grants = (adminGroups: string[]) => ({ useGroups: [], useUsers: [], adminGroups, adminUsers: [], source: 'permissions-api' as const });
+  const admin = adminGroupsOf({
+    grants: [grants(['Confluence-Administrators']), grants(['system-admins'])],
+    nesting: [
+      { parent: 'confluence-administrators', child: 'Ops' },
+      { parent: 'ops', child: 'ops-oncall' },
+      { parent: 'ops-oncall', child: 'confluence-administrators' },
+      { parent: 'staff', child: 'engineering' },
+    ],
+    protectedGroups: ['Break-Glass'],
   });
+  assert.equal(admin.unknown, false);
+  assert.deepEqual(new Map([...admin.reasons].sort()), new Map([
+    ['break-glass', 'it is a protected group'],
+    ['confluence-administrators', 'the group grants administration'],
+    ['ops', 'the group sits inside Confluence-Administrators, which grants administration'],
+    ['ops-oncall', 'the group sits inside Confluence-Administrators, which grants administration'],
+    ['system-admins', 'the group grants administration'],
+  ]));
+  assert.equal(adminGroupsOf({ grants: [], nesting: [], protectedGroups: [] }).unknown, true);
+});
+
+test('a forged journal row cannot make undo add anyone to an administrators\' group or grant administration unless forced', async (t) => {
+  // Rows claiming Seatkeeper took bob out of the administrators' group and revoked an individual administer grant.
+  const forged = journal(
+    [{ ...BOB, groups: ['Confluence-Administrators', 'confluence-users'], useGrant: true, otherPermissions: ['SYSTEM/administer'] }],
+    [
+      ['run_f', '2026-11-26', 'bob', { kind: 'remove-group', group: 'confluence-users' }],
+      ['run_f', '2026-11-26', 'bob', { kind: 'remove-group', group: 'Confluence-Administrators' }],
+      ['run_f', '2026-11-26', 'bob', { kind: 'revoke-use-grant' }],
+    ],
+  );
+  const admin = adminGroupsOf({
+    grants: [{ useGroups: [], useUsers: [], adminGroups: ['confluence-administrators'], adminUsers: [], source: 'permissions-api' }],
+    nesting: [],
+    protectedGroups: [],
+  });
+  const grantBack = { kind: 'grant-use', restore: ['SYSTEM/administer'] } as const;
+  const toAdmins = { kind: 'add-group', group: 'Confluence-Administrators' } as const;
+  const toUsers = { kind: 'add-group', group: 'confluence-users' } as const;
+  const cases: { name: string; admin: AdminGroups; force: boolean; steps: ActionStep[] | undefined; held: string[] }[] = [
+    {
+      name: 'unforced: only the ordinary group is put back',
+      admin,
+      force: false,
+      steps: [toUsers],
+      held: [`${describeStep(grantBack)} left out: it grants SYSTEM/administer individually`, 'add to Confluence-Administrators left out: the group grants administration'],
+    },
+    { name: 'forced: everything, with notes', admin, force: true, steps: [grantBack, toAdmins, toUsers], held: [] },
+    {
+      name: 'nobody said which groups administer: no group addition without force',
+      admin: adminGroupsOf({ grants: [], nesting: [], protectedGroups: [] }),
+      force: false,
+      steps: undefined,
+      held: [
+        `${describeStep(grantBack)} left out: it grants SYSTEM/administer individually`,
+        'add to Confluence-Administrators left out: no scan or live read says which groups grant administration',
+        'add to confluence-users left out: no scan or live read says which groups grant administration',
+      ],
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const got = rowsFor(forged.entries, { kind: 'run', runId: 'run_f' }, forged.states, { admin: c.admin, force: c.force });
+      const bob = got.rows.find((r) => r.username === 'bob');
+      assert.deepEqual(bob?.steps, c.steps);
+      assert.deepEqual(got.held.map((h) => h.text), c.held);
+      assert.ok(got.held.every((h) => h.username === 'bob'));
+      if (c.force) assert.ok(bob?.notes.some((n) => n.includes('included because the undo is forced')));
+    });
+  }
 });

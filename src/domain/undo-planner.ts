@@ -7,7 +7,7 @@ import type { ActionStep, Plan, PlanRow } from './plan.ts';
 import type { JournalEntry, UserState } from './journal.ts';
 import { applyStep, describeStep, inverseOf } from './action-step.ts';
 import { hashPlan } from './plan-hash.ts';
-import type { GuardVerdict } from './safety-guard.ts';
+import type { GroupNesting, PermissionGrants } from './snapshot.ts';
 
 /** What an undo puts back: everything one run changed, or every change to one user that is still in effect. */
 export type UndoScope = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'user'; readonly username: string };
@@ -180,21 +180,94 @@ export interface UndoIdentity {
   readonly directory: string | null;
 }
 
-/** Undo rows and the users someone changed by hand since Seatkeeper's change (the command refuses them without --force). */
+/**
+ * The groups an undo must not add anyone to unless forced: those granting administration (held directly or nested
+ * inside a group that holds it) and protected groups with theirs. A forged or mistaken journal row must not be able
+ * to make someone an administrator.
+ */
+export interface AdminGroups {
+  /** Lower-cased group name → why adding a user to it needs force. */
+  readonly reasons: ReadonlyMap<string, string>;
+  /** Nothing said which groups grant administration (no scan, no live read): every group addition needs force. */
+  readonly unknown: boolean;
+}
+
+/** The individual global permissions that administer Confluence (`targetType/operationKey`, compared case-blind). */
+const ADMIN_PERMISSIONS = new Set(['system/administer', 'application/administer']);
+
+/**
+ * Administrators' groups from every grant list given (the newest scan's, a live read) and protected groups, each with
+ * the groups nested inside it at any depth, since their members are members of the parent. Case-insensitive.
+ */
+export function adminGroupsOf(input: {
+  grants: readonly PermissionGrants[];
+  nesting: readonly GroupNesting[];
+  protectedGroups: readonly string[];
+}): AdminGroups {
+  const childrenOf = new Map<string, string[]>();
+  for (const { parent, child } of input.nesting) {
+    const key = parent.toLowerCase();
+    childrenOf.set(key, [...(childrenOf.get(key) ?? []), child.toLowerCase()]);
+  }
+  const reasons = new Map<string, string>();
+  const mark = (roots: readonly string[], reason: (root: string, group: string) => string): void => {
+    for (const root of roots) {
+      const stack = [root.toLowerCase()];
+      while (stack.length > 0) {
+        const group = stack.pop() ?? '';
+        if (reasons.has(group)) continue;
+        reasons.set(group, reason(root, group));
+        stack.push(...(childrenOf.get(group) ?? []));
+      }
+    }
+  };
+  mark(input.grants.flatMap((g) => g.adminGroups), (root, group) =>
+    group === root.toLowerCase() ? 'the group grants administration' : `the group sits inside ${root}, which grants administration`,
+  );
+  mark(input.protectedGroups, (root, group) => (group === root.toLowerCase() ? 'it is a protected group' : `the group sits inside protected group ${root}`));
+  return { reasons, unknown: input.grants.length === 0 };
+}
+
+/** Why an undo step would give administration (so it needs force), or `null`. */
+function adminReason(step: ActionStep, admin: AdminGroups): string | null {
+  if (step.kind === 'add-group') {
+    if (admin.unknown) return 'no scan or live read says which groups grant administration';
+    return admin.reasons.get(step.group.toLowerCase()) ?? null;
+  }
+  if (step.kind === 'grant-use' || step.kind === 'revoke-use-grant') {
+    const granted = (step.restore ?? []).filter((p) => ADMIN_PERMISSIONS.has(p.toLowerCase()));
+    return granted.length > 0 ? `it grants ${granted.join(', ')} individually` : null;
+  }
+  return null;
+}
+
+/** A user changed by hand since Seatkeeper's change, and what changed. */
+export interface DriftedUser {
+  readonly username: string;
+  readonly changes: readonly string[];
+}
+
+/** Undo rows, the users changed by hand since, and the steps left out because they would give administration. */
 export interface UndoRows {
   readonly rows: PlanRow[];
-  /** Usernames, sorted. */
-  readonly drifted: string[];
+  /** Sorted by username. Unless forced, these users have no row: nothing of theirs is undone. */
+  readonly drifted: DriftedUser[];
+  /** Steps left out (unless forced) because they would make the user an administrator, and why. */
+  readonly held: LeftAlone[];
 }
 
 /**
  * One row per user with the undo steps in reverse order of the changes they put back. `current` holds each user's
- * state as read just now (`null`: the user no longer exists); a field that differs from what Seatkeeper left is drift.
+ * state as read just now (`null`: the user no longer exists). A field that differs from what Seatkeeper left is
+ * drift, unless it already holds the value the undo puts back (the step will find it already done). Unless forced,
+ * a drifted user is left out whole and a step that would give administration is left out and listed.
  */
 export function undoRows(input: {
   changes: readonly FieldChange[];
   current: ReadonlyMap<string, UserState | null>;
   identities: ReadonlyMap<string, UndoIdentity>;
+  admin: AdminGroups;
+  force: boolean;
 }): UndoRows {
   const byUser = new Map<string, FieldChange[]>();
   for (const change of input.changes) {
@@ -203,21 +276,38 @@ export function undoRows(input: {
     else list.push(change);
   }
   const rows: PlanRow[] = [];
-  const drifted: string[] = [];
+  const drifted: DriftedUser[] = [];
+  const held: LeftAlone[] = [];
   for (const username of [...byUser.keys()].sort(compareText)) {
-    const changes = (byUser.get(username) ?? []).sort((a, b) => b.last.id - a.last.id);
+    const all = (byUser.get(username) ?? []).sort((a, b) => b.last.id - a.last.id);
     const current = input.current.get(username) ?? null;
     const notes: string[] = [];
+    const drift: string[] = [];
     if (current === null) {
       notes.push('the user no longer exists: nothing can be put back');
     } else {
-      for (const change of changes) {
-        const field = fieldOf(change.undo);
-        const now = field.read(current);
-        if (now !== change.after) notes.push(driftText(change, now));
+      for (const change of all) {
+        const now = fieldOf(change.undo).read(current);
+        if (now === change.after) continue;
+        if (now === change.before) notes.push(`${change.label}: already put back by hand since run ${change.last.runId}`);
+        else drift.push(driftText(change, now));
       }
-      if (notes.length > 0) drifted.push(username);
     }
+    if (drift.length > 0) {
+      drifted.push({ username, changes: drift });
+      if (!input.force) continue;
+      notes.push(...drift);
+    }
+    const changes: FieldChange[] = [];
+    for (const change of all) {
+      const reason = adminReason(change.undo, input.admin);
+      if (reason === null) changes.push(change);
+      else if (input.force) {
+        changes.push(change);
+        notes.push(`${describeStep(change.undo)}: ${reason}; included because the undo is forced`);
+      } else held.push({ username, text: `${describeStep(change.undo)} left out: ${reason}` });
+    }
+    if (changes.length === 0) continue;
     for (const change of changes) if (change.note !== null) notes.push(change.note);
     const newest = changes[0];
     const identity = input.identities.get(username);
@@ -239,7 +329,7 @@ export function undoRows(input: {
       notes,
     });
   }
-  return { rows, drifted };
+  return { rows, drifted, held };
 }
 
 /** "undo of run run_x (remove from confluence-users, add to confluence-inactive-users on 2026-11-26)". */
@@ -255,21 +345,6 @@ function reasonText(changes: readonly FieldChange[]): string {
     return `run ${runId} (${list.map((c) => describeStep(c.last.step)).join(', ')} on ${day})`;
   });
   return `undo of ${parts.join('; ')}`;
-}
-
-/** The drift guard: users changed by hand since Seatkeeper's change stop the undo unless it is forced. */
-export function driftVerdict(drifted: readonly string[], force: boolean): GuardVerdict {
-  if (drifted.length === 0 || force) return { ok: true };
-  const shown = drifted.slice(0, 20).join(', ') + (drifted.length > 20 ? ` and ${drifted.length - 20} more` : '');
-  return {
-    ok: false,
-    guard: 'undo.drift',
-    count: drifted.length,
-    limit: 0,
-    message:
-      `${drifted.length} ${drifted.length === 1 ? 'user was' : 'users were'} changed by hand since Seatkeeper's change: ${shown}. ` +
-      'Read the notes on their rows; undo again with --force to overwrite those changes.',
-  };
 }
 
 /** An undo plan: hashed like any plan, marked so the executor skips the scan and limit checks of policy plans. */

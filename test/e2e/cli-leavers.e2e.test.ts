@@ -97,6 +97,14 @@ test('leavers: users the directory no longer lists or lists as disabled are stri
       if (!gone.has(u.username) && !disabled.has(u.username)) assert.equal(touched.has(u.username), false, `${u.username} is employed but was changed`);
       if (emulator.state.isAdministrator(u.username)) assert.equal(touched.has(u.username), false, `administrator ${u.username} was changed`);
     }
+
+    // The next run finds the leavers already handled: `removeGroups: all` leaves the tracking group it adds alone.
+    const rescanned = await runCli(['--config', config, 'scan'], env);
+    assert.equal(rescanned.code, 0, rescanned.stderr);
+    const again = await runCli(['--config', config, '--json', 'plan'], env);
+    assert.equal(again.code, 0, again.stderr + again.stdout.slice(0, 1000));
+    const second = JSON.parse(again.stdout) as { plan: Plan };
+    assert.deepEqual(second.plan.rows.map((r) => [r.username, r.steps]), [], 'a second run changes nobody');
   } finally {
     hr.server.close();
     await emulator.close();

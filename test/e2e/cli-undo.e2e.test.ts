@@ -18,8 +18,8 @@ interface ReportJson {
 interface UndoJson {
   planId: string | null;
   plan: Plan | null;
-  drifted: string[];
-  verdict: { ok: boolean; guard?: string };
+  drifted: { username: string; changes: string[] }[];
+  held: { username: string; text: string }[];
   report: ReportJson | null;
 }
 
@@ -150,32 +150,80 @@ test('undo --user restores that user only; a second undo --user finds nothing to
   });
 });
 
-test('drift: users changed by hand since the run stop undo --run (exit 3, named, nothing changed); --force proceeds', async () => {
+test('drift: a user changed by hand since the run is left out and named (exit 3), the others are undone; a hand change to the undo target is no drift; --force includes the rest', async () => {
   await withApplied(async (ctx) => {
     const { emulator, env, config } = ctx;
-    const [readded, reactivated] = ctx.plan.rows.filter((r) => r.steps.some((s) => s.kind === 'disable'));
-    assert.ok(readded && reactivated);
-    const group = readded.steps.find((s) => s.kind === 'remove-group');
+    const drifter = ctx.plan.rows.find((r) => r.steps.some((s) => s.kind === 'revoke-use-grant'));
+    const handBack = ctx.plan.rows.find((r) => r.username !== drifter?.username && r.steps.some((s) => s.kind === 'disable') && r.steps.some((s) => s.kind === 'remove-group'));
+    assert.ok(drifter && handBack);
+    const group = handBack.steps.find((s) => s.kind === 'remove-group');
     assert.ok(group && group.kind === 'remove-group');
-    assert.equal(emulator.state.addMembership(readded.username, group.group).result, 'changed');
-    assert.equal(emulator.state.setActive(reactivated.username, true).result, 'changed');
-    const byHand = emulator.state.changes.length;
+    // Put back by hand exactly as the undo would: not drift.
+    assert.equal(emulator.state.addMembership(handBack.username, group.group).result, 'changed');
+    assert.equal(emulator.state.setActive(handBack.username, true).result, 'changed');
+    // Neither what Seatkeeper left nor what the undo puts back: drift.
+    assert.equal(emulator.state.grantPermission(drifter.username, 'space/create').result, 'changed');
+    const drifterState = dump(emulator).get(drifter.username);
 
-    const refused = await runCli(['--config', config, 'undo', '--run', ctx.applyRun], env);
-    assert.equal(refused.code, 3, refused.stdout.slice(-2000) + refused.stderr);
-    assert.match(refused.stderr, /stopped by undo\.drift: 2 users were changed by hand/);
-    for (const name of [readded.username, reactivated.username]) assert.match(refused.stderr, new RegExp(name));
-    assert.match(refused.stdout, new RegExp(`! ${group.group}: added back by hand since run ${ctx.applyRun}`));
-    assert.match(refused.stdout, new RegExp(`! account: reactivated by hand since run ${ctx.applyRun}`));
-    assert.equal(emulator.state.changes.length, byHand, 'a refused undo changed something');
+    const partial = await runCli(['--config', config, 'undo', '--run', ctx.applyRun], env);
+    assert.equal(partial.code, 3, partial.stdout.slice(-2000) + partial.stderr);
+    assert.match(partial.stdout, /1 user was changed by hand since Seatkeeper's change and left out \(nothing of theirs is undone\):/);
+    assert.match(partial.stdout, new RegExp(`^  ${drifter.username}: individual "can use": now not granted with space/create by hand since run ${ctx.applyRun}$`, 'm'));
+    assert.match(partial.stdout, new RegExp(`! ${group.group}: already put back by hand since run ${ctx.applyRun}`));
+    assert.match(partial.stdout, /undo again with --force to include them/);
+    const now = dump(emulator);
+    for (const [username, line] of ctx.before) {
+      if (username === drifter.username) assert.equal(now.get(username), drifterState, 'the drifted user was changed');
+      else assert.equal(now.get(username), line, `${username} was not put back`);
+    }
 
     const forced = await runCli(['--config', config, 'undo', '--run', ctx.applyRun, '--force', '--json'], env);
     assert.equal(forced.code, 0, forced.stdout.slice(-2000) + forced.stderr);
     const out = JSON.parse(forced.stdout) as UndoJson;
-    assert.deepEqual(out.drifted, [readded.username, reactivated.username].sort());
-    // The hand changes put those fields back already: they count as already done, and everyone is as before.
-    assert.equal(out.report?.counts['already-done'], 2);
+    assert.deepEqual(out.drifted, [{ username: drifter.username, changes: [`individual "can use": now not granted with space/create by hand since run ${ctx.applyRun}`] }]);
+    assert.ok(out.plan?.rows.some((r) => r.username === drifter.username), 'the drifted user is undone when forced');
     assert.deepEqual(dump(emulator), ctx.before);
     assert.equal(emulator.state.licensedCount(), ctx.seatsBefore);
   });
+});
+
+test('a forged journal row cannot make undo add a user to the administrators\' group without --force', async () => {
+  await withApplied(async (ctx) => {
+    const { emulator, env, config } = ctx;
+    const victim = ctx.plan.rows[0];
+    assert.ok(victim);
+    assert.equal(emulator.state.isAdministrator(victim.username), false);
+    // A row the apply never wrote: "removed from confluence-administrators", with a prior state that had it.
+    const db = new Database(join(ctx.dir, 'seatkeeper.db'), { fileMustExist: true });
+    try {
+      const prior = { username: victim.username, status: 'active', displayName: victim.displayName, groups: ['confluence-administrators'], useGrant: false, otherPermissions: [] };
+      db.prepare(
+        `insert into journal_entries (run_id, username, step_seq, step_json, outcome, prior_json, error, claimed_at, settled_at)
+         values (?, ?, 999, ?, 'done', ?, null, ?, ?)`,
+      ).run(ctx.applyRun, victim.username, JSON.stringify({ kind: 'remove-group', group: 'confluence-administrators' }), JSON.stringify(prior), NOW.toISOString(), NOW.toISOString());
+    } finally {
+      db.close();
+    }
+
+    const undo = await runCli(['--config', config, 'undo', '--run', ctx.applyRun], env);
+    assert.equal(undo.code, 3, undo.stdout.slice(-2000) + undo.stderr);
+    assert.match(undo.stdout, /1 step left out because they would give administration:/);
+    assert.match(undo.stdout, new RegExp(`^  ${victim.username}: add to confluence-administrators left out: the group grants administration$`, 'm'));
+    assert.equal(emulator.state.isAdministrator(victim.username), false, 'undo made the user an administrator');
+    assert.equal(emulator.state.groupsOf(victim.username).some((g) => g.name === 'confluence-administrators'), false);
+    assert.deepEqual(dump(emulator), ctx.before, 'everything else was put back');
+  });
+});
+
+test('undo --user of a username Seatkeeper never changed says so (exit 2)', async () => {
+  const { dir, emulator, env } = await setup({ users: 50, seed: 3, ldapShare: 0 });
+  try {
+    const config = writeConfig({ dir, emulator, policy: POLICY });
+    const result = await runCli(['--config', config, 'undo', '--user', 'nobody'], env);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /Seatkeeper never changed nobody on instance wiki/);
+    assert.equal(emulator.state.changes.length, 0);
+  } finally {
+    await emulator.close();
+  }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, setup, writeConfig } from './cli-harness.ts';
 import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
@@ -138,7 +138,7 @@ test('scan, then users --inactive-days 180 --licensed --csv: RFC 4180, exactly t
   }
 });
 
-test('users --group returns only members of the group, nested membership included; --directory matches nobody over REST', async () => {
+test('users --group returns only members of the group, nested membership included, case-insensitively; --directory over REST says why it cannot match (exit 2)', async () => {
   const { dir, emulator, env } = await setup({ users: 250, seed: 9 });
   try {
     const config = writeConfig({ dir, emulator });
@@ -166,14 +166,111 @@ test('users --group returns only members of the group, nested membership include
     assert.deepEqual(staff.users.map((u) => u.username), sorted(staffExpected));
     assert.ok(engineering.users.every((u) => staffExpected.has(u.username)));
 
-    // REST does not say which directory a user is in, so every user's directory is unknown and nobody matches.
+    // Group names are compared case-insensitively, as Confluence does.
+    assert.deepEqual((await users('--group', 'ENGINEERING')).users.map((u) => u.username), sorted(expected));
+
+    // Groups are a list in JSON: names may hold spaces.
     const all = await users();
+    for (const u of all.users.slice(0, 50)) assert.deepEqual(u.groups, sorted(emulator.state.groupsOf(u.username).map((g) => g.name)), `groups of ${u.username}`);
+
+    // REST does not say which directory a user is in, so a directory filter cannot match anyone: said, exit 2.
     assert.equal(all.count, emulator.state.allUsers().length);
     assert.equal(all.users.filter((u) => u.directory !== null).length, 0, 'a directory came over REST');
     assert.ok(emulator.state.allUsers().some((u) => u.directory === INTERNAL_DIRECTORY));
-    const internal = await users('--directory', INTERNAL_DIRECTORY);
-    assert.equal(internal.count, 0);
-    assert.equal(internal.users.length, 0);
+    const internal = await runCli(['--config', config, 'users', '--directory', INTERNAL_DIRECTORY], env);
+    assert.equal(internal.code, 2, internal.stdout + internal.stderr);
+    assert.match(internal.stderr, /knows no user's directory, so no user can match one/);
+    assert.match(internal.stderr, /REST API does not say which directory a user is in/);
+  } finally {
+    await emulator.close();
+  }
+});
+
+test('filters that cannot match say why and contradictory flags exit 2; the CSV is private and lists groups one cell each', async () => {
+  const { dir, emulator, env } = await setup({ users: 120, seed: 9 });
+  try {
+    const config = writeConfig({ dir, emulator });
+    const scan = await runCli(['--config', config, 'scan'], env);
+    assert.equal(scan.code, 0, scan.stdout + scan.stderr);
+    const cli = (...args: string[]) => runCli(['--config', config, 'users', ...args], env);
+
+    const nosuch = await cli('--group', 'nosuch');
+    assert.equal(nosuch.code, 2);
+    assert.match(nosuch.stderr, /^no group nosuch in scan scan_\w+ of instance wiki:$/m);
+    assert.match(nosuch.stderr, /groups are compared case-insensitively/);
+    const typo = await cli('--group', 'enginering');
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /did you mean engineering\?/);
+
+    const both = await cli('--licensed', '--unlicensed');
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--licensed and --unlicensed together match nobody/);
+    const never = await cli('--never-logged-in', '--inactive-days', '30');
+    assert.equal(never.code, 2);
+    assert.match(never.stderr, /--never-logged-in and --inactive-days N ask two things/);
+
+    // A file that was there before, readable by everyone: the export makes it the operator's only.
+    const csvFile = join(dir, 'users.csv');
+    writeFileSync(csvFile, 'old', { mode: 0o644 });
+    chmodSync(csvFile, 0o644);
+    const listed = await cli('--csv', csvFile);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(statSync(csvFile).mode & 0o777, 0o600);
+    const fresh = join(dir, 'fresh.csv');
+    assert.equal((await cli('--csv', fresh)).code, 0);
+    assert.equal(statSync(fresh).mode & 0o777, 0o600);
+
+    const [header, ...records] = parseCsv(readFileSync(csvFile, 'utf8'));
+    const groupsAt = header?.indexOf('groups') ?? -1;
+    assert.ok(groupsAt >= 0);
+    for (const record of records.slice(0, 40)) {
+      const username = record[0] ?? '';
+      const groups = sorted(emulator.state.groupsOf(username).map((g) => g.name));
+      assert.equal(record[groupsAt], groups.map((g) => g.replace(/[\\;]/g, (c) => `\\${c}`)).join(';'), `groups of ${username}`);
+    }
+  } finally {
+    await emulator.close();
+  }
+});
+
+test('right after an apply, users shows its effects, marked, and says the scan predates the run', async () => {
+  const { dir, emulator, env } = await setup({ users: 200, seed: 13, ldapShare: 0 });
+  try {
+    const config = writeConfig({ dir, emulator });
+    const planned = await runCli(['--config', config, '--json', 'plan'], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    const { planId, plan } = JSON.parse(planned.stdout) as { planId: string; plan: { rows: { username: string }[] } };
+    assert.ok(plan.rows.length > 5, `the plan has ${plan.rows.length} rows`);
+    const before = await runCli(['--config', config, '--json', 'users', '--licensed'], env);
+    const licensedBefore = (JSON.parse(before.stdout) as UsersJson).users.map((u) => u.username);
+    const apply = await runCli(['--config', config, '--json', 'apply', '--plan', planId], env);
+    assert.equal(apply.code, 0, apply.stdout.slice(-1500) + apply.stderr);
+    const { runId } = JSON.parse(apply.stdout) as { runId: string };
+
+    const after = await runCli(['--config', config, '--json', 'users', '--licensed'], env);
+    assert.equal(after.code, 0, after.stderr);
+    const listing = JSON.parse(after.stdout) as UsersJson & { runsSinceScan: string[] };
+    assert.deepEqual(listing.runsSinceScan, [runId]);
+    const reclaimed = new Set(plan.rows.map((r) => r.username));
+    const expected = licensedBefore.filter((u) => !reclaimed.has(u));
+    assert.deepEqual(listing.users.map((u) => u.username), expected, 'the reclaimed seats are gone from --licensed without a rescan');
+    assert.deepEqual(sorted(listing.users.map((u) => u.username)), sorted([...emulator.state.allUsers()].filter((u) => emulator.state.holdsSeat(u.username)).map((u) => u.username)));
+
+    const all = JSON.parse((await runCli(['--config', config, '--json', 'users'], env)).stdout) as UsersJson;
+    for (const u of all.users) {
+      assert.equal(u.changesSinceScan.length > 0, reclaimed.has(u.username), `${u.username} marked`);
+      if (reclaimed.has(u.username)) assert.deepEqual(u.groups, sorted(emulator.state.groupsOf(u.username).map((g) => g.name)));
+    }
+    const table = await runCli(['--config', config, 'users', '--limit', '500'], env);
+    assert.match(table.stdout, new RegExp(`predates run ${runId}: ${reclaimed.size} rows show their steps as the journal records them \\(marked \\*\\)`));
+    const first = [...reclaimed].sort()[0] ?? '';
+    assert.match(table.stdout, new RegExp(`^\\*${first.replaceAll('.', '\\.')} `, 'm'));
+
+    // After a rescan the scan speaks for itself again.
+    assert.equal((await runCli(['--config', config, 'scan'], env)).code, 0);
+    const rescanned = JSON.parse((await runCli(['--config', config, '--json', 'users', '--licensed'], env)).stdout) as UsersJson & { runsSinceScan: string[] };
+    assert.deepEqual(rescanned.runsSinceScan, []);
+    assert.deepEqual(rescanned.users.map((u) => u.username), expected);
   } finally {
     await emulator.close();
   }

@@ -1,0 +1,98 @@
+/**
+ * A scan as Seatkeeper's own journal says it is now: the steps runs made since the scan, laid over its snapshot, so a
+ * search right after an apply shows the apply instead of the state before it.
+ */
+
+import type { InstanceSnapshot, Membership, UserSnapshot } from './snapshot.ts';
+import type { JournalEntry } from './journal.ts';
+import { describeStep } from './action-step.ts';
+
+/** The snapshot with the journal's steps applied, and per username (as the snapshot spells it) what they changed. */
+export interface JournalOverlay {
+  readonly snapshot: InstanceSnapshot;
+  readonly changed: ReadonlyMap<string, readonly string[]>;
+}
+
+interface Account {
+  readonly username: string;
+  status: UserSnapshot['status'];
+  displayName: string;
+  /** Lower-cased name → the spelling to show. */
+  groups: Map<string, string>;
+  useGrant: boolean;
+}
+
+/**
+ * Applies the `done` and `already-done` steps of `entries`, in journal order, to the users of `snapshot`. Each step
+ * sets a value (a membership, the grant, the flag, the name), so a step the scan already saw changes nothing. Users
+ * and groups are matched case-insensitively, as Confluence does; entries for users the scan does not know are left out.
+ */
+export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly JournalEntry[]): JournalOverlay {
+  const usersByLower = new Map(snapshot.users.map((u) => [u.username.toLowerCase(), u]));
+  const applied = [...entries]
+    .filter((e) => (e.outcome === 'done' || e.outcome === 'already-done') && e.step.kind !== 'confirm-seat-freed')
+    .filter((e) => usersByLower.has(e.username.toLowerCase()))
+    .sort((a, b) => a.id - b.id);
+  if (applied.length === 0) return { snapshot, changed: new Map() };
+
+  const spelling = new Map<string, string>();
+  for (const group of [...snapshot.groups, ...snapshot.memberships.map((m) => m.group)]) {
+    if (!spelling.has(group.toLowerCase())) spelling.set(group.toLowerCase(), group);
+  }
+  const useUsers = new Set(snapshot.grants.useUsers.map((u) => u.toLowerCase()));
+  // Keyed by lower-cased username, like every lookup below.
+  const accounts = new Map<string, Account>();
+  for (const entry of applied) {
+    const key = entry.username.toLowerCase();
+    const user = usersByLower.get(key);
+    if (user === undefined || accounts.has(key)) continue;
+    accounts.set(key, { username: user.username, status: user.status, displayName: user.displayName, groups: new Map(), useGrant: useUsers.has(key) });
+  }
+  for (const { group, username } of snapshot.memberships) accounts.get(username.toLowerCase())?.groups.set(group.toLowerCase(), group);
+
+  const changed = new Map<string, string[]>();
+  for (const entry of applied) {
+    const account = accounts.get(entry.username.toLowerCase());
+    if (account === undefined) continue;
+    const { step } = entry;
+    switch (step.kind) {
+      case 'remove-group':
+        account.groups.delete(step.group.toLowerCase());
+        break;
+      case 'add-group':
+        account.groups.set(step.group.toLowerCase(), spelling.get(step.group.toLowerCase()) ?? step.group);
+        break;
+      case 'revoke-use-grant':
+        account.useGrant = false;
+        break;
+      case 'grant-use':
+        account.useGrant = true;
+        break;
+      case 'disable':
+        account.status = 'disabled';
+        break;
+      case 'enable':
+        account.status = 'active';
+        break;
+      case 'set-display-name':
+        account.displayName = step.displayName;
+        break;
+      case 'confirm-seat-freed':
+        continue;
+    }
+    changed.set(account.username, [...(changed.get(account.username) ?? []), describeStep(step)]);
+  }
+
+  const memberships: Membership[] = snapshot.memberships.filter((m) => !accounts.has(m.username.toLowerCase()));
+  for (const account of accounts.values()) for (const group of account.groups.values()) memberships.push({ group, username: account.username });
+  const grantedUse = snapshot.grants.useUsers.filter((u) => !accounts.has(u.toLowerCase()));
+  for (const account of accounts.values()) if (account.useGrant) grantedUse.push(account.username);
+  const users = snapshot.users.map((u) => {
+    const account = accounts.get(u.username.toLowerCase());
+    return account === undefined ? u : { ...u, status: account.status, displayName: account.displayName };
+  });
+  return {
+    snapshot: { ...snapshot, users, memberships, grants: { ...snapshot.grants, useUsers: grantedUse } },
+    changed,
+  };
+}
