@@ -24,9 +24,10 @@ const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
 
 // The store's clock, which judges leases: the SQLite store's process clock, set by the test.
 const storeClock = fixedClock(at(0));
+const file = join(mkdtempSync(join(tmpdir(), 'sk-resume-')), 'seatkeeper.db');
 let store: Store;
 before(async () => {
-  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-resume-')), 'seatkeeper.db')}`, { sqliteClock: storeClock });
+  store = await openStore(`sqlite:${file}`, { sqliteClock: storeClock });
 });
 after(async () => {
   await store.close();
@@ -113,5 +114,31 @@ test('the scheduler\'s resume leaves a run that another process stopped or finis
   } finally {
     await connector.close();
     await emulator.close();
+  }
+});
+
+test("serve's resume never picks up a rehearsal's interrupted run, nor a rehearsal's a real one", async () => {
+  const rehearsal = await openStore(`sqlite:${file}`, { rehearsal: true, sqliteClock: storeClock });
+  try {
+    const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki-r', scanId: 'scan_rrrrrrrrrr', createdAt: t0.toISOString(), policies: ['p'], licensedUsers: 1, rows: [], summaries: [] };
+    const planId = await rehearsal.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+    const rehearsed = (await rehearsal.journal.startRun({ planId, instance: 'wiki-r', startedAt: at(0) })).id;
+    const real = await runOn('wiki-s', at(0));
+    const seen = { real: [] as string[], rehearsal: [] as string[] };
+    await resumeInterruptedRuns({ store }, async (run) => {
+      seen.real.push(run.id);
+      return reportOf(run);
+    });
+    await resumeInterruptedRuns({ store: rehearsal }, async (run) => {
+      seen.rehearsal.push(run.id);
+      return reportOf(run);
+    });
+    // Earlier tests leave real runs running too; the rehearsal's is never among them.
+    assert.ok(seen.real.includes(real) && !seen.real.includes(rehearsed), seen.real.join());
+    assert.deepEqual(seen.rehearsal, [rehearsed]);
+    await store.journal.finishRun(real, 'done', at(1));
+    await rehearsal.journal.finishRun(rehearsed, 'done', at(1));
+  } finally {
+    await rehearsal.close();
   }
 });
