@@ -57,7 +57,7 @@ export async function loadRunnablePlan(store: Store, planId: string, limits: Saf
     if (stored.status === 'refused') throw new GuardTripped(`undo plan ${planId} was refused: users changed by hand since; undo again with --force`, 'undo.drift', 0, 0);
     return stored;
   }
-  requireFresh(stored, limits.planTtlHours, now);
+  requireFresh(stored, limits.planTtlHours, await store.now());
   const latest = await store.scans.latest(plan.instance);
   if (latest !== null && latest.id !== plan.scanId) {
     throw new Conflict(`plan ${planId} rests on scan ${plan.scanId}, but scan ${latest.id} is newer: plan again`);

@@ -57,7 +57,7 @@ export async function approvePlan(
     }
   }
   const now = clock.now();
-  requireFresh(stored, input.planTtlHours, now);
+  requireFresh(stored, input.planTtlHours, await store.now());
   const latest = await store.scans.latest(stored.plan.instance);
   if (latest !== null && latest.id !== stored.plan.scanId) {
     throw new Conflict(`plan ${planId} rests on scan ${stored.plan.scanId}, but scan ${latest.id} is newer: plan again`);

@@ -1,5 +1,5 @@
 // The approval life of a plan through the real use cases and a real (in-memory SQLite) store, on a fixed clock.
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../store/store-database.ts';
 import { fixedClock } from './clock.ts';
@@ -57,9 +57,14 @@ async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete
   return id;
 }
 
+// The store's clock, by which plan age is judged; each test starts it at NOW.
+const storeClock = fixedClock(NOW);
 let store: Store;
 before(async () => {
-  store = await openStore('sqlite::memory:');
+  store = await openStore('sqlite::memory:', { sqliteClock: storeClock });
+});
+beforeEach(() => {
+  storeClock.set(NOW);
 });
 after(async () => {
   await store.close();
@@ -95,9 +100,13 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
   assert.deepStrictEqual(approved.approval, { by: 'bob', at: NOW.toISOString() });
   await assert.rejects(approve('dave'), Conflict);
 
-  // Exactly at the TTL the plan still runs, a millisecond later it does not; the limits are not asked again.
-  assert.equal((await loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR))).id, planId);
-  await assert.rejects(loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR + 1)), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
+  // Exactly at the TTL (by the store's clock) the plan still runs, a millisecond later it does not; the limits are not
+  // asked again.
+  storeClock.set(new Date(NOW.getTime() + 24 * HOUR));
+  assert.equal((await loadRunnablePlan(store, planId, limits, NOW)).id, planId);
+  storeClock.set(new Date(NOW.getTime() + 24 * HOUR + 1));
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
+  storeClock.set(NOW);
 
   // A changed policy is credited to whoever plans it first.
   const changed = await planInstance({ store, clock }, { instance: 'approval', policies: [policy('approval', 100)], protection, limits, actor: 'dave' });
@@ -116,7 +125,7 @@ test('a plan within the limits when made is held to them again at apply; an expi
   await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), /safety\.maxActions allows 2\. .*plan again, and the new plan will wait for approval\./);
 
   const waiting = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits, actor: 'alice' });
-  clock.set(new Date(NOW.getTime() + 2 * HOUR));
+  storeClock.set(new Date(NOW.getTime() + 2 * HOUR));
   await assert.rejects(
     approvePlan({ store, clock }, { planId: waiting.planId, actor: 'bob', fourEyes: false, planTtlHours: 1 }),
     (error: unknown) => error instanceof Conflict && /was made 2\.0 h ago, longer than safety\.planTtlHours \(1 h\) allows: plan again/.test(error.message),
@@ -148,4 +157,23 @@ test('an incomplete scan blocks planning with one alert per scan, however often 
   const alerts = await store.alerts.listOpen('sanity');
   assert.deepStrictEqual(alerts.map((a) => [a.kind, a.scanId]), [['scan.incomplete', scanId]]);
   assert.match(alerts[0]?.message ?? '', /is incomplete \(paging ended at 3 of 8\); nothing is acted on/);
+});
+
+test("plan age is the store's clock: a caller clock set back to the plan's making cannot pass a three-day-old plan, nor one days ahead fail a fresh one", async () => {
+  // The caller's clock says what instant the plan is for; it is days away from the store's in both directions here.
+  const caller = fixedClock(new Date(NOW.getTime() - 72 * HOUR));
+  await storeScan(store, org('one-clock'));
+  const loose = { ...limits, maxActions: 500 };
+  const { planId, plan } = await planInstance({ store, clock: caller }, { instance: 'one-clock', policies: [policy('one-clock')], protection, limits: loose, actor: 'alice' });
+  assert.equal(plan.createdAt, caller.now().toISOString());
+  const stored = await store.plans.get(planId);
+  assert.equal(stored?.savedAt, NOW.toISOString(), 'saved at the store clock, not at the instant the caller named');
+
+  assert.equal((await loadRunnablePlan(store, planId, loose, new Date(NOW.getTime() + 72 * HOUR))).id, planId, 'a caller days ahead does not age it');
+  storeClock.set(new Date(NOW.getTime() + 72 * HOUR));
+  // The caller set back to the plan's own createdAt: the plan is still three days old.
+  await assert.rejects(
+    loadRunnablePlan(store, planId, loose, new Date(plan.createdAt)),
+    (error: unknown) => error instanceof Conflict && /was made 72\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/.test(error.message),
+  );
 });

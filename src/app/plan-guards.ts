@@ -45,9 +45,13 @@ export function heldPlanError(planId: string, status: PlanStatus, hold: PlanHold
   return new GuardTripped(message, hold.guard, hold.count, hold.limit);
 }
 
-/** Conflict when the plan is older than `safety.planTtlHours`: it must be made again before approval or apply. */
-export function requireFresh(stored: StoredPlan, planTtlHours: number, now: Date): void {
-  const age = checkPlanAge({ planId: stored.id, createdAt: stored.plan.createdAt, ttlHours: planTtlHours, now });
+/**
+ * Conflict when the plan is older than `safety.planTtlHours`: it must be made again before approval or apply. Age is
+ * one clock's: `storeNow` (Store.now()) against when the store saved the plan, never the caller's clock, which a
+ * rehearsal's `--now` sets at will.
+ */
+export function requireFresh(stored: StoredPlan, planTtlHours: number, storeNow: Date): void {
+  const age = checkPlanAge({ planId: stored.id, createdAt: stored.savedAt, ttlHours: planTtlHours, now: storeNow });
   if (!age.ok) throw new Conflict(age.reason);
 }
 

@@ -12,7 +12,7 @@ import type { RunRecord } from '../domain/journal.ts';
 import type { Plan } from '../domain/plan.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import { resumeInterruptedRuns, resumeRun } from './resume-run.ts';
-import { systemClock } from './clock.ts';
+import { fixedClock, systemClock } from './clock.ts';
 import { Conflict, GuardTripped } from '../domain/errors.ts';
 import { startConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
 import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
@@ -22,9 +22,12 @@ import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence
 const t0 = new Date('2026-03-01T03:00:00.000Z');
 const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
 
+// The store's clock, which judges leases: the SQLite store's process clock, set by the test.
+const storeClock = fixedClock(at(0));
+const file = join(mkdtempSync(join(tmpdir(), 'sk-resume-')), 'seatkeeper.db');
 let store: Store;
 before(async () => {
-  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-resume-')), 'seatkeeper.db')}`);
+  store = await openStore(`sqlite:${file}`, { sqliteClock: storeClock });
 });
 after(async () => {
   await store.close();
@@ -49,11 +52,14 @@ test('runs left running without a live lease are resumed oldest first; held, sto
   const finished = await runOn('wiki-f', at(60));
   await store.journal.finishRun(stopped, 'stopped', at(55));
   await store.journal.finishRun(finished, 'done', at(65));
-  await store.leases.take({ instance: 'wiki-c', holder: 'alive:1', at: at(90), expiresAt: at(150) });
-  await store.leases.take({ instance: 'wiki-d', holder: 'dead:2', at: at(40), expiresAt: at(100) });
+  storeClock.set(at(90));
+  await store.leases.take({ instance: 'wiki-c', holder: 'alive:1', ttlMs: 60_000 });
+  storeClock.set(at(40));
+  await store.leases.take({ instance: 'wiki-d', holder: 'dead:2', ttlMs: 60_000 });
 
+  storeClock.set(at(120));
   const resumed: string[] = [];
-  const outcomes = await resumeInterruptedRuns({ store, now: () => at(120) }, async (run) => {
+  const outcomes = await resumeInterruptedRuns({ store }, async (run) => {
     resumed.push(run.id);
     return reportOf(run);
   });
@@ -75,7 +81,7 @@ test('runs left running without a live lease are resumed oldest first; held, sto
 test('a run another process took first is held, not failed; any other error is reported for the next pass', async () => {
   const raced = await runOn('wiki-g', at(0));
   const broken = await runOn('wiki-h', at(1));
-  const outcomes = await resumeInterruptedRuns({ store, now: () => at(120) }, async (run) => {
+  const outcomes = await resumeInterruptedRuns({ store }, async (run) => {
     if (run.id === raced) throw new GuardTripped('instance wiki-g is being changed by another run', 'run.lease', 1, 1);
     throw new Error('Confluence answered 401');
   });
@@ -108,5 +114,31 @@ test('the scheduler\'s resume leaves a run that another process stopped or finis
   } finally {
     await connector.close();
     await emulator.close();
+  }
+});
+
+test("serve's resume never picks up a rehearsal's interrupted run, nor a rehearsal's a real one", async () => {
+  const rehearsal = await openStore(`sqlite:${file}`, { rehearsal: true, sqliteClock: storeClock });
+  try {
+    const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki-r', scanId: 'scan_rrrrrrrrrr', createdAt: t0.toISOString(), policies: ['p'], licensedUsers: 1, rows: [], summaries: [] };
+    const planId = await rehearsal.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+    const rehearsed = (await rehearsal.journal.startRun({ planId, instance: 'wiki-r', startedAt: at(0) })).id;
+    const real = await runOn('wiki-s', at(0));
+    const seen = { real: [] as string[], rehearsal: [] as string[] };
+    await resumeInterruptedRuns({ store }, async (run) => {
+      seen.real.push(run.id);
+      return reportOf(run);
+    });
+    await resumeInterruptedRuns({ store: rehearsal }, async (run) => {
+      seen.rehearsal.push(run.id);
+      return reportOf(run);
+    });
+    // Earlier tests leave real runs running too; the rehearsal's is never among them.
+    assert.ok(seen.real.includes(real) && !seen.real.includes(rehearsed), seen.real.join());
+    assert.deepEqual(seen.rehearsal, [rehearsed]);
+    await store.journal.finishRun(real, 'done', at(1));
+    await rehearsal.journal.finishRun(rehearsed, 'done', at(1));
+  } finally {
+    await rehearsal.close();
   }
 });

@@ -72,7 +72,7 @@ export type InterruptedRunOutcome =
  * wait for someone to look.
  */
 export async function resumeInterruptedRuns(
-  deps: { store: Store; now: () => Date },
+  deps: { store: Store },
   resume: (run: RunRecord) => Promise<RunReport>,
 ): Promise<InterruptedRunOutcome[]> {
   const outcomes: InterruptedRunOutcome[] = [];
@@ -80,7 +80,8 @@ export async function resumeInterruptedRuns(
   for (const run of running) {
     const base = { runId: run.id, instance: run.instance };
     const lease = await deps.store.leases.current(run.instance);
-    if (lease !== null && Date.parse(lease.expiresAt) > deps.now().getTime()) {
+    // Live by the store's clock: a process whose own clock runs ahead must not take a live run for a dead one.
+    if (lease !== null && (await deps.store.leases.isLive(lease))) {
       outcomes.push({ ...base, action: 'held', detail: `lease held by ${lease.holder} until ${lease.expiresAt}` });
       continue;
     }

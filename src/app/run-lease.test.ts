@@ -1,4 +1,4 @@
-// The run lease around a run, on a real SQLite store and the wall clock: renewal, refusal naming the holder, release,
+// The run lease around a run, on a real SQLite store and its clock (the wall clock): renewal, refusal naming the holder, release,
 // and the run's signal aborting when another process took the lease over.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,15 +6,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import SqliteDatabase from 'better-sqlite3';
 import { openStore } from '../store/store-database.ts';
 import type { RunLease, Store } from './store-port.ts';
-import { systemClock } from './clock.ts';
 import { withRunLease } from './run-lease.ts';
 import { Conflict, GuardTripped } from '../domain/errors.ts';
 
+const file = join(mkdtempSync(join(tmpdir(), 'sk-run-lease-')), 'seatkeeper.db');
 let store: Store;
 before(async () => {
-  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-run-lease-')), 'seatkeeper.db')}`);
+  store = await openStore(`sqlite:${file}`);
 });
 after(async () => {
   await store.close();
@@ -23,27 +24,32 @@ after(async () => {
 const lease = (holder: string) => ({ holder, ttlMs: 150, heartbeatMs: 40 });
 
 test('the heartbeat keeps the lease past its expiry; a second run is refused naming the holder; the lease is released at the end', async () => {
-  const result = await withRunLease({ store, clock: systemClock, lease: lease('p1') }, 'wiki-1', async () => {
+  const result = await withRunLease({ store, lease: lease('p1') }, 'wiki-1', async () => {
     await sleep(400);
     await assert.rejects(
-      withRunLease({ store, clock: systemClock, lease: lease('p2') }, 'wiki-1', async () => 'never'),
+      withRunLease({ store, lease: lease('p2') }, 'wiki-1', async () => 'never'),
       (error: unknown) => error instanceof GuardTripped && error.guard === 'run.lease' && /held by p1 until/.test(error.message),
     );
     return 'ran';
   });
   assert.equal(result, 'ran');
-  assert.equal(await withRunLease({ store, clock: systemClock, lease: lease('p2') }, 'wiki-1', async () => 'next'), 'next');
+  assert.equal(await withRunLease({ store, lease: lease('p2') }, 'wiki-1', async () => 'next'), 'next');
 });
 
 test("a run whose lease was taken over sees its signal abort and does not release the new holder's lease", async () => {
-  await withRunLease({ store, clock: systemClock, lease: lease('p1') }, 'wiki-2', async (signal) => {
-    // Another process found the lease expired (as if this one had stalled) and took it.
-    const later = new Date(Date.now() + 1000);
-    assert.deepStrictEqual(await store.leases.take({ instance: 'wiki-2', holder: 'p2', at: later, expiresAt: new Date(later.getTime() + 60_000) }), { taken: true });
+  await withRunLease({ store, lease: lease('p1') }, 'wiki-2', async (signal) => {
+    // Another process found the lease expired (as if this one had stalled) and took it: written as its take would,
+    // straight into the file, so no heartbeat of this run can slip in between.
+    const db = new SqliteDatabase(file);
+    try {
+      db.prepare("update run_leases set holder = 'p2', expires_at = ? where instance = 'wiki-2'").run(new Date(Date.now() + 60_000).toISOString());
+    } finally {
+      db.close();
+    }
     for (let i = 0; i < 20 && !signal.aborted; i += 1) await sleep(20);
     assert.equal(signal.aborted, true);
   });
-  const third = await store.leases.take({ instance: 'wiki-2', holder: 'p3', at: new Date(), expiresAt: new Date(Date.now() + 1000) });
+  const third = await store.leases.take({ instance: 'wiki-2', holder: 'p3', ttlMs: 1000 });
   assert.equal(third.taken ? null : third.lease.holder, 'p2');
 });
 
@@ -51,7 +57,7 @@ test('a run whose lease cannot be renewed (the store keeps failing) stops itself
   // The real store, with renewals failing as if its database had become unreachable.
   const failing: Store = { ...store, leases: { ...store.leases, take: (i) => store.leases.take(i), release: (i, h) => store.leases.release(i, h), current: (i) => store.leases.current(i), renew: async () => Promise.reject(new Error('connection terminated')) } };
   const seen: { reason: unknown; lease: RunLease | null; at: number } = { reason: null, lease: null, at: 0 };
-  await withRunLease({ store: failing, clock: systemClock, lease: { holder: 'p1', ttlMs: 1500, heartbeatMs: 300 } }, 'wiki-3', async (signal) => {
+  await withRunLease({ store: failing, lease: { holder: 'p1', ttlMs: 1500, heartbeatMs: 300 } }, 'wiki-3', async (signal) => {
     for (let i = 0; i < 300 && !signal.aborted; i += 1) await sleep(10);
     seen.at = Date.now();
     seen.reason = signal.reason;

@@ -103,6 +103,11 @@ export interface StoredPlan {
   readonly hold: PlanHold | null;
   /** Kept after the plan is applied: an approved plan is not re-checked against the limits. */
   readonly approval: PlanApproval | null;
+  /**
+   * When the store saved the plan (ISO-8601), by the store's clock: its age is judged from this, not from
+   * `plan.createdAt`, which is the instant the plan was made for (simulated in a rehearsal).
+   */
+  readonly savedAt: string;
 }
 
 /** What is recorded about a plan besides its content. */
@@ -290,13 +295,16 @@ export interface RunLease {
 /** One run per instance at a time, across processes: a lease with an expiry, renewed by the holder while it runs. */
 export interface LeaseRepository {
   /**
-   * Takes the instance's lease for `holder` until `expiresAt` when no one holds it, its holder's lease expired (a
-   * crashed process), or `holder` holds it already. Of any number of concurrent takers exactly one wins; the others get
-   * the lease that stands.
+   * Takes the instance's lease for `holder` for `ttlMs` when no one holds it, its holder's lease expired (a crashed
+   * process), or `holder` holds it already. Of any number of concurrent takers exactly one wins; the others get the
+   * lease that stands. Taking time and expiry are the store's clock, never the caller's: a caller whose clock runs
+   * ahead (or says `--now`) cannot find a live lease expired.
    */
-  take(input: { instance: string; holder: string; at: Date; expiresAt: Date }): Promise<{ taken: true } | { taken: false; lease: RunLease }>;
-  /** Extends the holder's lease; false when it is no longer the holder's (it expired and was taken over). */
-  renew(input: { instance: string; holder: string; expiresAt: Date }): Promise<boolean>;
+  take(input: { instance: string; holder: string; ttlMs: number }): Promise<{ taken: true } | { taken: false; lease: RunLease }>;
+  /** Extends the holder's lease to `ttlMs` from now by the store's clock; false when it is no longer the holder's. */
+  renew(input: { instance: string; holder: string; ttlMs: number }): Promise<boolean>;
+  /** Whether a lease row is still live by the store's clock. */
+  isLive(lease: RunLease): Promise<boolean>;
   /** Gives the lease up if `holder` still holds it. */
   release(instance: string, holder: string): Promise<void>;
   /** The instance's lease row, expired or not; null when no one holds it. */
@@ -334,5 +342,12 @@ export interface Store {
   readonly schedules: ScheduleRepository;
   readonly leases: LeaseRepository;
   readonly unwritableGroups: UnwritableGroupRepository;
+  /**
+   * True when opened for a rehearsal (SEATKEEPER_REHEARSAL=1): scans, plans and runs are then written as rehearsal
+   * and only rehearsal ones are read; a store opened for real sees only real ones. Each is a world of its own.
+   */
+  readonly rehearsal: boolean;
+  /** The store's clock (SQLite: the process holding the file; PostgreSQL: the server): one time for every process. */
+  now(): Promise<Date>;
   close(): Promise<void>;
 }

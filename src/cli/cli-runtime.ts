@@ -7,7 +7,7 @@ import type { Store } from '../app/store-port.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { InvalidInput } from '../domain/errors.ts';
-import { openStore } from '../store/store-database.ts';
+import { openStore, type StoreOptions } from '../store/store-database.ts';
 import { toLifecycleSettings } from '../config/lifecycle-config.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
@@ -61,8 +61,9 @@ export function directoriesFor(config: SeatkeeperConfig, policies: readonly Inac
   return directories;
 }
 
-export async function storeFor(config: SeatkeeperConfig): Promise<Store> {
-  return openStore(config.store);
+/** The configured store, opened for real commands or for a rehearsal. */
+export async function storeFor(config: SeatkeeperConfig, options: Pick<StoreOptions, 'rehearsal'> = {}): Promise<Store> {
+  return openStore(config.store, options);
 }
 
 export function limitsOf(config: SeatkeeperConfig): SafetyLimits {

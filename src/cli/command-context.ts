@@ -6,6 +6,7 @@ import type { Clock } from '../app/clock.ts';
 import { clockFor } from './now-option.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { resolveActor } from '../config/actor-identity.ts';
+import { readRehearsalSwitch } from '../config/rehearsal-switch.ts';
 import { storeFor } from './cli-runtime.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 import { escapeJsonText, escapeLine } from '../app/text-escape.ts';
@@ -19,7 +20,7 @@ export interface GlobalOptions {
   readonly json: boolean;
   /** `--as NAME`: who is acting, for plans and approvals. */
   readonly as?: string;
-  /** `--now ISO` (hidden): the instant the command runs at; the system clock when absent. */
+  /** `--now ISO` (hidden, rehearsals only): the instant the command runs at; the system clock when absent. */
   readonly now?: string;
 }
 
@@ -31,7 +32,10 @@ export interface Output {
 export interface CommandContext {
   readonly config: SeatkeeperConfig;
   readonly store: Store;
+  /** The command's clock (`--now` in a rehearsal). Lease expiry and plan age go by the store's clock instead. */
   readonly clock: Clock;
+  /** SEATKEEPER_REHEARSAL=1: the store reads and writes only rehearsal scans, plans and runs. */
+  readonly rehearsal: boolean;
   /** Who is acting: `--as NAME`, else SEATKEEPER_ACTOR, else the OS user. */
   readonly actor: string;
   readonly json: boolean;
@@ -67,14 +71,20 @@ function sanitisedProgress(progress: ProgressReporter): ProgressReporter {
 
 /** Loads the config, opens the store, runs the command and always closes the store. */
 export async function withContext<T>(options: GlobalOptions, output: Output, run: (ctx: CommandContext) => Promise<T>): Promise<T> {
+  // Before anything is opened: a refused --now leaves no store file and no record behind.
+  const rehearsal = readRehearsalSwitch();
+  const clock = clockFor(options.now, rehearsal);
   const config = loadConfig(options.config);
   const actor = resolveActor(options.as);
-  const clock = clockFor(options.now);
-  const store = await storeFor(config);
+  const store = await storeFor(config, { rehearsal });
+  if (rehearsal) {
+    output.err.write(`rehearsal (SEATKEEPER_REHEARSAL=1): only rehearsal scans, plans and runs are read and written${options.now === undefined ? '' : `; the command runs as if it were ${clock.now().toISOString()}`}\n`);
+  }
   const ctx: CommandContext = {
     config,
     store,
     clock,
+    rehearsal,
     actor,
     json: options.json,
     cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,

@@ -32,8 +32,9 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--json', 'print data as JSON', false)
     .option('--as <name>', 'who is acting, for plans and approvals (default: $SEATKEEPER_ACTOR, else the OS user)')
-    // Hidden: for rehearsing the staged lifecycle over simulated days (README, "Staged lifecycle").
-    .addOption(new Option('--now <iso>', 'run as if it were this instant, e.g. 2026-03-01T03:00:00Z').hideHelp())
+    // Hidden: for rehearsing the staged lifecycle over simulated days (README, "Rehearsing a lifecycle"); refused unless
+    // SEATKEEPER_REHEARSAL=1, so a simulated instant never reaches real records.
+    .addOption(new Option('--now <iso>', 'rehearsals only (SEATKEEPER_REHEARSAL=1): run as if it were this instant, e.g. 2026-03-01T03:00:00Z').hideHelp())
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) });
   const globals = (): GlobalOptions => {

@@ -60,7 +60,7 @@ export async function runCommand(ctx: CommandContext, policyId: string): Promise
 
 /** Resumes the runs a dead process left `running` (seatkeeper resume, done by the scheduler), and logs each. */
 async function resumeInterrupted(ctx: CommandContext, log: (line: string) => void): Promise<void> {
-  const outcomes = await resumeInterruptedRuns({ store: ctx.store, now: () => ctx.clock.now() }, async (run) => {
+  const outcomes = await resumeInterruptedRuns({ store: ctx.store }, async (run) => {
     log(`run ${run.id} on ${run.instance} was left unfinished: resuming it`);
     const instance = resolveInstance(ctx.config, run.instance);
     return withExecutor(ctx, instance, { sendNotices: true, log }, (deps) =>

@@ -1,4 +1,8 @@
-/** Runs and the journal: each step is written as `claimed` with the user's prior state before the remote call. */
+/**
+ * Runs and the journal: each step is written as `claimed` with the user's prior state before the remote call. A run
+ * belongs to the mode its store was opened in, as its plan does: a real command cannot start a run of a rehearsal plan,
+ * nor resume, list or undo a rehearsal run (and the other way round); their entries go with them.
+ */
 
 import type { Selectable } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
@@ -13,9 +17,14 @@ import { actionStepSchema, parseStoredJson, userStateSchema } from './store-json
 export class SqlJournalRepository implements JournalRepository {
   constructor(private readonly context: StoreContext) {}
 
+  /** The ids of this mode's runs, for statements on journal entries. */
+  private runsOfMode() {
+    return this.context.db.selectFrom('runs').select('id').where('rehearsal', '=', this.context.rehearsal);
+  }
+
   async startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<RunRecord> {
     const { db } = this.context;
-    const plan = await db.selectFrom('plans').select('instance').where('id', '=', input.planId).executeTakeFirst();
+    const plan = await db.selectFrom('plans').select('instance').where('id', '=', input.planId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (plan === undefined) throw new NotFound(`Plan ${input.planId} does not exist.`);
     if (plan.instance !== input.instance) {
       throw new Conflict(`Plan ${input.planId} is for instance ${plan.instance}, not ${input.instance}.`);
@@ -30,14 +39,14 @@ export class SqlJournalRepository implements JournalRepository {
     };
     await db
       .insertInto('runs')
-      .values({ id: run.id, plan_id: run.planId, instance: run.instance, started_at: run.startedAt, finished_at: null, status: run.status })
+      .values({ id: run.id, plan_id: run.planId, instance: run.instance, started_at: run.startedAt, finished_at: null, status: run.status, rehearsal: this.context.rehearsal })
       .execute();
     return run;
   }
 
   async claim(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number> {
     const { db } = this.context;
-    const run = await db.selectFrom('runs').select('status').where('id', '=', input.runId).executeTakeFirst();
+    const run = await db.selectFrom('runs').select('status').where('id', '=', input.runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (run === undefined) throw new NotFound(`Run ${input.runId} does not exist.`);
     if (run.status !== 'running') throw new Conflict(`Run ${input.runId} is ${run.status}; no more steps can be claimed in it.`);
     const row = await db
@@ -66,9 +75,10 @@ export class SqlJournalRepository implements JournalRepository {
       .set({ outcome, error, settled_at: toIso(at) })
       .where('id', '=', entryId)
       .where('outcome', '=', 'claimed')
+      .where('run_id', 'in', this.runsOfMode())
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
-    const entry = await db.selectFrom('journal_entries').select('outcome').where('id', '=', entryId).executeTakeFirst();
+    const entry = await db.selectFrom('journal_entries').select('outcome').where('id', '=', entryId).where('run_id', 'in', this.runsOfMode()).executeTakeFirst();
     if (entry === undefined) throw new NotFound(`Journal entry ${entryId} does not exist.`);
     throw new Conflict(`Journal entry ${entryId} is already settled as ${entry.outcome}.`);
   }
@@ -81,19 +91,20 @@ export class SqlJournalRepository implements JournalRepository {
       .set({ status, finished_at: toIso(finishedAt) })
       .where('id', '=', runId)
       .where('status', '=', 'running')
+      .where('rehearsal', '=', this.context.rehearsal)
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
-    const run = await db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
+    const run = await db.selectFrom('runs').select('status').where('id', '=', runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (run === undefined) throw new NotFound(`Run ${runId} does not exist.`);
     throw new Conflict(`Run ${runId} already finished as ${run.status}.`);
   }
 
   async reopenRun(runId: string): Promise<void> {
     const { db } = this.context;
-    const run = await db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
+    const run = await db.selectFrom('runs').select('status').where('id', '=', runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (run === undefined) throw new NotFound(`Run ${runId} does not exist.`);
     if (run.status === 'done') throw new Conflict(`Run ${runId} finished done; there is nothing to resume.`);
-    await db.updateTable('runs').set({ status: 'running', finished_at: null }).where('id', '=', runId).execute();
+    await db.updateTable('runs').set({ status: 'running', finished_at: null }).where('id', '=', runId).where('rehearsal', '=', this.context.rehearsal).execute();
   }
 
   async reclaim(entryId: number, at: Date): Promise<void> {
@@ -103,9 +114,10 @@ export class SqlJournalRepository implements JournalRepository {
       .set({ outcome: 'claimed', claimed_at: toIso(at), settled_at: null })
       .where('id', '=', entryId)
       .where('outcome', 'in', ['failed', 'skipped'])
+      .where('run_id', 'in', this.runsOfMode())
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
-    const entry = await db.selectFrom('journal_entries').select('outcome').where('id', '=', entryId).executeTakeFirst();
+    const entry = await db.selectFrom('journal_entries').select('outcome').where('id', '=', entryId).where('run_id', 'in', this.runsOfMode()).executeTakeFirst();
     if (entry === undefined) throw new NotFound(`Journal entry ${entryId} does not exist.`);
     throw new Conflict(`Journal entry ${entryId} is ${entry.outcome}; only failed or skipped entries are tried again.`);
   }
@@ -115,6 +127,7 @@ export class SqlJournalRepository implements JournalRepository {
       .selectFrom('journal_entries')
       .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
       .select(({ fn }) => ['journal_entries.run_id as runId', 'journal_entries.outcome as outcome', fn.countAll<number | string | bigint>().as('n')])
+      .where('runs.rehearsal', '=', this.context.rehearsal)
       .groupBy(['journal_entries.run_id', 'journal_entries.outcome']);
     if (instance !== undefined) query = query.where('runs.instance', '=', instance);
     const counts = new Map<string, Record<StepOutcome, number>>();
@@ -128,12 +141,12 @@ export class SqlJournalRepository implements JournalRepository {
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    const row = await this.context.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    const row = await this.context.db.selectFrom('runs').selectAll().where('id', '=', runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     return row === undefined ? null : toRunRecord(row);
   }
 
   async listRuns(instance?: string, status?: RunStatus): Promise<RunRecord[]> {
-    let query = this.context.db.selectFrom('runs').selectAll();
+    let query = this.context.db.selectFrom('runs').selectAll().where('rehearsal', '=', this.context.rehearsal);
     if (instance !== undefined) query = query.where('instance', '=', instance);
     if (status !== undefined) query = query.where('status', '=', status);
     const rows = await query.orderBy('started_at', 'desc').orderBy('seq', 'desc').execute();
@@ -141,7 +154,13 @@ export class SqlJournalRepository implements JournalRepository {
   }
 
   async entries(runId: string): Promise<JournalEntry[]> {
-    const rows = await this.context.db.selectFrom('journal_entries').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+    const rows = await this.context.db
+      .selectFrom('journal_entries')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('run_id', 'in', this.runsOfMode())
+      .orderBy('id')
+      .execute();
     return rows.map(toEntry);
   }
 
@@ -151,6 +170,7 @@ export class SqlJournalRepository implements JournalRepository {
       .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
       .selectAll('journal_entries')
       .where('runs.instance', '=', instance)
+      .where('runs.rehearsal', '=', this.context.rehearsal)
       .where('journal_entries.username', '=', username)
       .orderBy('journal_entries.id')
       .execute();

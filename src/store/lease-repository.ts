@@ -1,19 +1,30 @@
-/** Run leases over Kysely: insert-on-conflict, then a compare-and-set on the expiry; the same SQL on SQLite and PostgreSQL. */
+/**
+ * Run leases over Kysely: insert-on-conflict, then a compare-and-set on the expiry; the same SQL on SQLite and
+ * PostgreSQL. Every time in a lease is the store's clock: processes whose clocks disagree (or a rehearsal's `--now`)
+ * still agree on whether a lease is live.
+ */
 
 import type { LeaseRepository, RunLease } from '../app/store-port.ts';
 import type { StoreContext } from './store-database.ts';
 import { toIso } from './store-codec.ts';
+import { InvalidInput } from '../domain/errors.ts';
+
+function requireTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new InvalidInput(`A run lease must last a positive number of milliseconds, not ${ttlMs}.`);
+}
 
 /** LeaseRepository over Kysely. */
 export class SqlLeaseRepository implements LeaseRepository {
   constructor(private readonly context: StoreContext) {}
 
-  async take(input: { instance: string; holder: string; at: Date; expiresAt: Date }): Promise<{ taken: true } | { taken: false; lease: RunLease }> {
+  async take(input: { instance: string; holder: string; ttlMs: number }): Promise<{ taken: true } | { taken: false; lease: RunLease }> {
+    requireTtl(input.ttlMs);
     const { db } = this.context;
-    const at = toIso(input.at);
-    const expiresAt = toIso(input.expiresAt);
     // A lease released between our two statements leaves no row to read: try again, a few times at most.
     for (let attempt = 0; attempt < 3; attempt += 1) {
+      const now = await this.context.now();
+      const at = toIso(now);
+      const expiresAt = toIso(new Date(now.getTime() + input.ttlMs));
       const inserted = await db
         .insertInto('run_leases')
         .values({ instance: input.instance, holder: input.holder, expires_at: expiresAt, taken_at: at })
@@ -36,14 +47,21 @@ export class SqlLeaseRepository implements LeaseRepository {
     throw new Error(`The run lease of ${input.instance} kept changing hands while it was being taken.`);
   }
 
-  async renew(input: { instance: string; holder: string; expiresAt: Date }): Promise<boolean> {
+  async renew(input: { instance: string; holder: string; ttlMs: number }): Promise<boolean> {
+    requireTtl(input.ttlMs);
+    const now = await this.context.now();
     const result = await this.context.db
       .updateTable('run_leases')
-      .set({ expires_at: toIso(input.expiresAt) })
+      .set({ expires_at: toIso(new Date(now.getTime() + input.ttlMs)) })
       .where('instance', '=', input.instance)
       .where('holder', '=', input.holder)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async isLive(lease: RunLease): Promise<boolean> {
+    // Compared as text, as take() compares in SQL, so the two never disagree about one row.
+    return lease.expiresAt > toIso(await this.context.now());
   }
 
   async current(instance: string): Promise<RunLease | null> {

@@ -1,4 +1,8 @@
-/** Plans: stored as canonical JSON next to their hash, so an approved plan is read back exactly as approved. */
+/**
+ * Plans: stored as canonical JSON next to their hash, so an approved plan is read back exactly as approved. A plan is
+ * stamped with the store's clock when saved, and belongs to the mode it was saved in: a real store never hands back a
+ * rehearsal plan, nor a rehearsal store a real one.
+ */
 
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
@@ -23,6 +27,7 @@ export class SqlPlanRepository implements PlanRepository {
     const text = canonicalJson(body);
     if (hashText(text) !== hash) throw new InvalidInput(`The plan for ${plan.instance} does not match its hash ${hash}; it was changed after hashing.`);
     const id = newId('plan');
+    const savedAt = toIso(await this.context.now());
     await this.context.db
       .insertInto('plans')
       .values({
@@ -38,18 +43,20 @@ export class SqlPlanRepository implements PlanRepository {
         hold_json: record.hold ? JSON.stringify(record.hold) : null,
         approved_by: null,
         approved_at: null,
+        rehearsal: this.context.rehearsal,
+        saved_at: savedAt,
       })
       .execute();
     return id;
   }
 
   async get(id: string): Promise<StoredPlan | null> {
-    const row = await this.context.db.selectFrom('plans').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.context.db.selectFrom('plans').selectAll().where('id', '=', id).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     return row === undefined ? null : toStoredPlan(row);
   }
 
   async setStatus(id: string, status: PlanStatus): Promise<void> {
-    const result = await this.context.db.updateTable('plans').set({ status }).where('id', '=', id).executeTakeFirst();
+    const result = await this.context.db.updateTable('plans').set({ status }).where('id', '=', id).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new NotFound(`Plan ${id} does not exist.`);
   }
 
@@ -60,9 +67,10 @@ export class SqlPlanRepository implements PlanRepository {
       .set({ status: 'approved', approved_by: by, approved_at: toIso(at) })
       .where('id', '=', id)
       .where('status', '=', 'waiting-approval')
+      .where('rehearsal', '=', this.context.rehearsal)
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
-    const row = await this.context.db.selectFrom('plans').select('status').where('id', '=', id).executeTakeFirst();
+    const row = await this.context.db.selectFrom('plans').select('status').where('id', '=', id).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (row === undefined) throw new NotFound(`Plan ${id} does not exist.`);
     throw new Conflict(`Plan ${id} is ${row.status}, not waiting for approval.`);
   }
@@ -72,6 +80,7 @@ export class SqlPlanRepository implements PlanRepository {
       .selectFrom('plans')
       .selectAll()
       .where('instance', '=', instance)
+      .where('rehearsal', '=', this.context.rehearsal)
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(1)
@@ -96,5 +105,7 @@ function toStoredPlan(row: Selectable<PlansTable>): StoredPlan {
     policyChangedBy,
     hold: row.hold_json === null ? null : parseStoredJson(holdSchema, row.hold_json, `plan ${row.id} hold`),
     approval: row.approved_by === null || row.approved_at === null ? null : { by: row.approved_by, at: row.approved_at },
+    // Migration 0007 filled it in for every older plan; a row written around it by hand falls back to the plan's own time.
+    savedAt: row.saved_at ?? row.created_at,
   };
 }

@@ -34,7 +34,8 @@ describeEachDialect('protection records', (fixture) => {
   test('a plan keeps its maker, policy changers and hold; approval moves it from waiting to approved exactly once', async () => {
     const hold = { guard: 'safety.maxActions', count: 7, limit: 5, message: 'the plan changes 7 users; safety.maxActions allows 5.' };
     const waiting = await store.plans.save(plan('approve'), 'waiting-approval', { createdBy: 'alice', policyChangedBy: ['carol', 'alice', 'carol'], hold });
-    assert.deepStrictEqual(await store.plans.get(waiting), {
+    const read = await store.plans.get(waiting);
+    assert.deepStrictEqual(read, {
       id: waiting,
       status: 'waiting-approval',
       plan: plan('approve'),
@@ -42,6 +43,8 @@ describeEachDialect('protection records', (fixture) => {
       policyChangedBy: ['alice', 'carol'],
       hold,
       approval: null,
+      // Stamped by the store's clock (rehearsal-store.test.ts checks it).
+      savedAt: read?.savedAt,
     });
 
     await store.plans.approve(waiting, 'bob', minutes(5));

@@ -1,6 +1,7 @@
 // Run leases and the journal's resume support: one suite, run on SQLite and PostgreSQL.
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeEachDialect } from './dialect-fixture.ts';
 import { openStore } from './store-database.ts';
 import { Conflict } from '../domain/errors.ts';
@@ -35,41 +36,64 @@ describeEachDialect('run leases and resume records', (fixture) => {
     store = fixture().store;
   });
 
-  test('a free lease is taken; a second holder is refused and told who holds it until when', async () => {
-    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-a', holder: 'p1', at: t0, expiresAt: seconds(60) }), { taken: true });
-    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-a', holder: 'p2', at: seconds(10), expiresAt: seconds(70) }), {
-      taken: false,
-      lease: { instance: 'lease-a', holder: 'p1', expiresAt: seconds(60).toISOString(), takenAt: t0.toISOString() },
-    });
+  // Leases are dated by the store's clock (the PostgreSQL server's, the SQLite process's); there is no way to hand one a
+  // time. Expiry is waited for (a lease of 1 ms is over once a few ms have passed, however slow the machine), and a live
+  // lease is one of a minute, which no step of these tests comes near.
+  const pastExpiry = (): Promise<void> => sleep(15);
+
+  test('the store tells its time; a free lease is taken for ttl from it; a second holder is refused and told who holds it until when', async () => {
+    const before = Date.now();
+    const storeNow = await store.now();
+    assert.ok(storeNow.getTime() >= before - 1 && storeNow.getTime() <= Date.now() + 1, `store time ${storeNow.toISOString()}`);
+
+    const asked = await store.now();
+    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-a', holder: 'p1', ttlMs: 60_000 }), { taken: true });
+    const answered = await store.now();
+    const refused = await store.leases.take({ instance: 'lease-a', holder: 'p2', ttlMs: 60_000 });
+    assert.ok(!refused.taken);
+    const { lease } = refused;
+    assert.deepStrictEqual([lease.instance, lease.holder], ['lease-a', 'p1']);
+    const takenAt = Date.parse(lease.takenAt);
+    assert.ok(takenAt >= asked.getTime() && takenAt <= answered.getTime(), `taken at ${lease.takenAt}, asked ${asked.toISOString()}`);
+    assert.equal(Date.parse(lease.expiresAt) - takenAt, 60_000);
+    assert.equal(await store.leases.isLive(lease), true);
     // Other instances are independent, and the holder may take its own lease again.
-    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-b', holder: 'p2', at: t0, expiresAt: seconds(60) }), { taken: true });
-    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-a', holder: 'p1', at: seconds(5), expiresAt: seconds(65) }), { taken: true });
+    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-b', holder: 'p2', ttlMs: 60_000 }), { taken: true });
+    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-a', holder: 'p1', ttlMs: 60_000 }), { taken: true });
+    await assert.rejects(store.leases.take({ instance: 'lease-z', holder: 'p1', ttlMs: 0 }), /positive number of milliseconds/);
   });
 
   test('renewal keeps a lease past its first expiry; an expired lease is taken over and the old holder can no longer renew', async () => {
-    await store.leases.take({ instance: 'lease-c', holder: 'p1', at: t0, expiresAt: seconds(60) });
-    assert.equal(await store.leases.renew({ instance: 'lease-c', holder: 'p1', expiresAt: seconds(120) }), true);
-    const early = await store.leases.take({ instance: 'lease-c', holder: 'p2', at: seconds(90), expiresAt: seconds(150) });
-    assert.equal(early.taken, false);
-    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-c', holder: 'p2', at: seconds(120), expiresAt: seconds(180) }), { taken: true });
-    assert.equal(await store.leases.renew({ instance: 'lease-c', holder: 'p1', expiresAt: seconds(200) }), false);
+    await store.leases.take({ instance: 'lease-c', holder: 'p1', ttlMs: 1 });
+    assert.equal(await store.leases.renew({ instance: 'lease-c', holder: 'p1', ttlMs: 60_000 }), true);
+    await pastExpiry();
+    assert.equal((await store.leases.take({ instance: 'lease-c', holder: 'p2', ttlMs: 60_000 })).taken, false, 'renewed past its first expiry');
+    // The holder stops renewing (it crashed): its lease runs out and the next taker gets it.
+    assert.equal(await store.leases.renew({ instance: 'lease-c', holder: 'p1', ttlMs: 1 }), true);
+    await pastExpiry();
+    const stale = await store.leases.current('lease-c');
+    assert.equal(stale === null ? null : await store.leases.isLive(stale), false);
+    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-c', holder: 'p2', ttlMs: 60_000 }), { taken: true });
+    assert.equal(await store.leases.renew({ instance: 'lease-c', holder: 'p1', ttlMs: 60_000 }), false);
     // Releasing a lease one no longer holds leaves the new holder's in place.
     await store.leases.release('lease-c', 'p1');
-    assert.equal((await store.leases.take({ instance: 'lease-c', holder: 'p3', at: seconds(130), expiresAt: seconds(190) })).taken, false);
+    assert.equal((await store.leases.take({ instance: 'lease-c', holder: 'p3', ttlMs: 60_000 })).taken, false);
     await store.leases.release('lease-c', 'p2');
     assert.equal(await store.leases.current('lease-c'), null, 'a released lease leaves no row');
-    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-c', holder: 'p3', at: seconds(130), expiresAt: seconds(190) }), { taken: true });
-    assert.deepStrictEqual(await store.leases.current('lease-c'), { instance: 'lease-c', holder: 'p3', expiresAt: seconds(190).toISOString(), takenAt: seconds(130).toISOString() });
+    assert.deepStrictEqual(await store.leases.take({ instance: 'lease-c', holder: 'p3', ttlMs: 60_000 }), { taken: true });
+    assert.equal((await store.leases.current('lease-c'))?.holder, 'p3');
   });
 
   test('of concurrent takers on separate connections, exactly one wins — on a free lease and on an expired one', async () => {
     const others = await Promise.all([1, 2, 3, 4, 5, 6].map(() => openStore(fixture().url)));
     try {
-      const free = await Promise.all(others.map((s, i) => s.leases.take({ instance: 'lease-race', holder: `p${i}`, at: t0, expiresAt: seconds(60) })));
+      const free = await Promise.all(others.map((s, i) => s.leases.take({ instance: 'lease-race', holder: `p${i}`, ttlMs: 60_000 })));
       assert.equal(free.filter((r) => r.taken).length, 1);
-      const expired = await Promise.all(
-        others.map((s, i) => s.leases.take({ instance: 'lease-race', holder: `q${i}`, at: seconds(61), expiresAt: seconds(121) })),
-      );
+      // The winner's lease runs out (shortened by its own renewal, as if it had stopped renewing).
+      const winner = free.findIndex((r) => r.taken);
+      assert.equal(await store.leases.renew({ instance: 'lease-race', holder: `p${winner}`, ttlMs: 1 }), true);
+      await pastExpiry();
+      const expired = await Promise.all(others.map((s, i) => s.leases.take({ instance: 'lease-race', holder: `q${i}`, ttlMs: 60_000 })));
       assert.equal(expired.filter((r) => r.taken).length, 1);
       const winners = new Set(expired.flatMap((r) => (r.taken ? [] : [r.lease.holder])));
       assert.equal(winners.size, 1, 'every loser names the same winner');

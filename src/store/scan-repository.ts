@@ -1,4 +1,8 @@
-/** Scans: a header row plus the users, memberships and nesting of one snapshot, written in batches. */
+/**
+ * Scans: a header row plus the users, memberships and nesting of one snapshot, written in batches. A scan belongs to
+ * the mode it was started in: a rehearsal's (possibly future-dated) scans are invisible to real commands, so they never
+ * count as "a newer scan" against a real plan, and a rehearsal sees only its own.
+ */
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
@@ -47,6 +51,7 @@ export class SqlScanRepository implements ScanRepository {
         read_only_groups_json: null,
         groups_json: null,
         warnings_json: null,
+        rehearsal: this.context.rehearsal,
       })
       .execute();
     return id;
@@ -105,12 +110,13 @@ export class SqlScanRepository implements ScanRepository {
       })
       .where('id', '=', scanId)
       .where('status', '=', 'running')
+      .where('rehearsal', '=', this.context.rehearsal)
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw await this.notRunning(this.context.db, scanId);
   }
 
   async get(scanId: string): Promise<ScanRecord | null> {
-    const row = await this.context.db.selectFrom('scans').selectAll().where('id', '=', scanId).executeTakeFirst();
+    const row = await this.context.db.selectFrom('scans').selectAll().where('id', '=', scanId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     return row === undefined ? null : toRecord(row);
   }
 
@@ -125,7 +131,7 @@ export class SqlScanRepository implements ScanRepository {
 
   async loadSnapshot(scanId: string): Promise<InstanceSnapshot> {
     const { db } = this.context;
-    const header = await db.selectFrom('scans').selectAll().where('id', '=', scanId).executeTakeFirst();
+    const header = await db.selectFrom('scans').selectAll().where('id', '=', scanId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (header === undefined) throw new NotFound(`Scan ${scanId} does not exist.`);
     if (header.status === 'running') throw new Conflict(`Scan ${scanId} is still running; only a finished scan can be loaded.`);
     const what = `scan ${scanId}`;
@@ -182,7 +188,7 @@ export class SqlScanRepository implements ScanRepository {
 
   private async newest(instance: string, limit: number, status?: ScanStatus): Promise<ScanRecord[]> {
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidInput(`A scan list limit must be a whole number ≥ 0, not ${limit}.`);
-    let query = this.context.db.selectFrom('scans').selectAll().where('instance', '=', instance);
+    let query = this.context.db.selectFrom('scans').selectAll().where('instance', '=', instance).where('rehearsal', '=', this.context.rehearsal);
     if (status !== undefined) query = query.where('status', '=', status);
     // `seq` breaks ties between scans started in the same millisecond: the later insert is newer.
     const rows = await query.orderBy('started_at', 'desc').orderBy('seq', 'desc').limit(limit).execute();
@@ -207,6 +213,7 @@ export class SqlScanRepository implements ScanRepository {
         .set((eb) => ({ [counter]: eb(counter, '+', rows.length) }))
         .where('id', '=', scanId)
         .where('status', '=', 'running')
+        .where('rehearsal', '=', this.context.rehearsal)
         .returning(['seq', counter])
         .executeTakeFirst();
       if (header === undefined) throw await this.notRunning(trx, scanId);
@@ -219,7 +226,7 @@ export class SqlScanRepository implements ScanRepository {
   }
 
   private async notRunning(db: Kysely<Database>, scanId: string): Promise<Error> {
-    const row = await db.selectFrom('scans').select('status').where('id', '=', scanId).executeTakeFirst();
+    const row = await db.selectFrom('scans').select('status').where('id', '=', scanId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     return row === undefined
       ? new NotFound(`Scan ${scanId} does not exist.`)
       : new Conflict(`Scan ${scanId} is ${row.status}; rows can only be added to a running scan, and it can finish only once.`);

@@ -10,6 +10,7 @@ import type { AccountStatus } from '../domain/snapshot.ts';
 import type { RunStatus, StepOutcome } from '../domain/journal.ts';
 import type { PlanStatus, ScanStatus, Store } from '../app/store-port.ts';
 import { migrateToLatest } from './migrations/store-migrator.ts';
+import { systemClock, type Clock } from '../app/clock.ts';
 import { SqlScanRepository } from './scan-repository.ts';
 import { SqlUserMemoryRepository } from './user-memory-repository.ts';
 import { SqlPlanRepository } from './plan-repository.ts';
@@ -48,6 +49,8 @@ export interface ScansTable {
   groups_json: string | null;
   /** JSON array of what the scan noticed but could stand on (e.g. a group unreadable over REST that grants no seat). */
   warnings_json: string | null;
+  /** 1 when a rehearsal wrote it (SEATKEEPER_REHEARSAL=1); such records are apart from real ones. */
+  rehearsal: Generated<0 | 1>;
 }
 
 /** A group the instance refused to change through its REST API. */
@@ -118,6 +121,9 @@ export interface PlansTable {
   hold_json: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  rehearsal: Generated<0 | 1>;
+  /** When the store saved the plan, by the store's clock: what the plan's age is judged from. */
+  saved_at: string | null;
 }
 
 /** One run of a plan. */
@@ -129,6 +135,7 @@ export interface RunsTable {
   started_at: string;
   finished_at: string | null;
   status: RunStatus;
+  rehearsal: Generated<0 | 1>;
 }
 
 /** One journaled step of a run. */
@@ -211,12 +218,27 @@ export interface Database {
 /** The SQL dialects the store speaks. */
 export type StoreDialect = 'sqlite' | 'postgres';
 
-/** What every repository gets: the database and how many values one statement may bind. */
+/** What every repository gets: the database, how many values one statement may bind, the mode and the clock. */
 export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
   /** SQLite binds at most 32,766 values per statement, PostgreSQL 65,535. */
   readonly maxParameters: number;
+  /** 1 in a rehearsal: scans, plans and runs are written with this mark and only those with it are read. */
+  readonly rehearsal: 0 | 1;
+  /** The store's clock: lease expiry and plan age are judged by it, never by the caller's. */
+  now(): Promise<Date>;
+}
+
+/** How a store is opened. */
+export interface StoreOptions {
+  /** A rehearsal store sees only rehearsal scans, plans and runs, and a real one only real ones. */
+  readonly rehearsal?: boolean;
+  /**
+   * SQLite only, for tests: the clock of the process holding the file (the system clock otherwise). PostgreSQL
+   * always answers with its server's clock, so this is refused there.
+   */
+  readonly sqliteClock?: Clock;
 }
 
 /** Where a store URL points. */
@@ -248,11 +270,16 @@ export function parseStoreUrl(url: string): StoreTarget {
 }
 
 /** Opens (creating if needed) the store at `url` and brings its schema up to date. */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
+  if (target.dialect === 'postgres' && options.sqliteClock !== undefined) {
+    throw new InvalidInput('A PostgreSQL store keeps its server\'s time; a clock can only be given to an SQLite store.');
+  }
+  const rehearsal = options.rehearsal === true ? 1 : 0;
   let context: StoreContext;
   try {
-    context = target.dialect === 'sqlite' ? openSqlite(target.file) : openPostgres(target.connectionString);
+    context =
+      target.dialect === 'sqlite' ? openSqlite(target.file, rehearsal, options.sqliteClock ?? systemClock) : openPostgres(target.connectionString, rehearsal);
   } catch (error) {
     throw explainOpenFailure(target, error);
   }
@@ -275,6 +302,8 @@ export async function openStore(url: string): Promise<Store> {
     schedules: new SqlScheduleRepository(context),
     leases: new SqlLeaseRepository(context),
     unwritableGroups: new SqlUnwritableGroupRepository(context),
+    rehearsal: rehearsal === 1,
+    now: () => context.now(),
     close: () => context.db.destroy(),
   };
 }
@@ -311,7 +340,7 @@ function postgresAddress(connectionString: string): string {
   }
 }
 
-function openSqlite(file: string): StoreContext {
+function openSqlite(file: string, rehearsal: 0 | 1, clock: Clock): StoreContext {
   if (file !== ':memory:') {
     // The store holds names, e-mail addresses and the journal of every change: readable by its owner only. A new
     // file is created 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
@@ -325,15 +354,28 @@ function openSqlite(file: string): StoreContext {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', maxParameters: 32_766 };
+  // SQLite has no server: the process holding the file is the store, and its clock is the store's.
+  const now = async (): Promise<Date> => clock.now();
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', maxParameters: 32_766, rehearsal, now };
 }
 
-function openPostgres(connectionString: string): StoreContext {
+function openPostgres(connectionString: string, rehearsal: 0 | 1): StoreContext {
   const pool = new pg.Pool({ connectionString, max: 10 });
   // An idle client that loses its server emits 'error' on the pool, which would end the process if
   // unhandled; the pool drops that client and the next query reports the problem to its caller.
   pool.on('error', () => undefined);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', maxParameters: 65_535 };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', maxParameters: 65_535, rehearsal, now: () => postgresNow(db) };
+}
+
+/** The server's clock: every process sharing the store reads the same one, whatever its own clock says. */
+async function postgresNow(db: Kysely<Database>): Promise<Date> {
+  // clock_timestamp(), not now(): now() stays at the start of the transaction.
+  const { rows } = await sql<{ now: unknown }>`select clock_timestamp() as now`.execute(db);
+  const value = rows[0]?.now;
+  const at = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(at.getTime())) throw new Error(`The PostgreSQL server answered its time as ${JSON.stringify(String(value)).slice(0, 60)}, not a timestamp.`);
+  return at;
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string> {

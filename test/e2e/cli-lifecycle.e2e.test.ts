@@ -1,4 +1,4 @@
-// The staged lifecycle end to end: the real CLI (with --now for simulated days) against the Confluence emulator 10.2
+// The staged lifecycle end to end: the real CLI (a rehearsal, with --now for simulated days) against the Confluence emulator 10.2
 // and a real SMTP server on 127.0.0.1. Judged by the emulator's record of changes and the messages the server got.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,7 +132,7 @@ test('lifecycle over simulated days: one notice per user and stage, stages advan
   const sink = await startSmtpSink();
   const dir = mkdtempSync(join(tmpdir(), 'sk-lifecycle-'));
   const config = writeLifecycleConfig(dir, emulator, sink.port);
-  const at = (when: Date, ...args: string[]) => runCli(['--config', config, '--json', '--now', when.toISOString(), ...args]);
+  const at = (when: Date, ...args: string[]) => runCli(['--config', config, '--json', '--now', when.toISOString(), ...args], { SEATKEEPER_REHEARSAL: '1' });
   const oneGo = (when: Date) => at(when, 'apply', '--yes');
   try {
     // Day 0: alice and bob are 80 days inactive (> 90 − 14): each gets a notice; nothing changes in Confluence.
@@ -227,6 +227,7 @@ test('lifecycle over simulated days: one notice per user and stage, stages advan
 });
 
 test('--now must be an ISO-8601 instant', async () => {
-  const result = await runCli(['--config', 'nowhere.yaml', '--now', '2026-03-01', 'plan']);
+  const result = await runCli(['--config', 'nowhere.yaml', '--now', '2026-03-01', 'plan'], { SEATKEEPER_REHEARSAL: '1' });
   assert.equal(result.code, 2);
+  assert.match(result.stderr, /--now "2026-03-01" is not an ISO-8601 instant/);
 });
