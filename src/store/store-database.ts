@@ -9,6 +9,7 @@ import { InvalidInput } from '../domain/errors.ts';
 import type { AccountStatus } from '../domain/snapshot.ts';
 import type { RunStatus, StepOutcome } from '../domain/journal.ts';
 import type { PlanStatus, ScanStatus, Store } from '../app/store-port.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 import { migrateToLatest } from './migrations/store-migrator.ts';
 import { SqlScanRepository } from './scan-repository.ts';
 import { SqlUserMemoryRepository } from './user-memory-repository.ts';
@@ -118,6 +119,11 @@ export interface PlansTable {
   hold_json: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  /** HMAC of the plan record (domain/record-signature.ts); null when written without a key. */
+  signature: string | null;
+  approval_signature: string | null;
+  /** The run that carries the plan out: set once, so a plan runs once. */
+  run_id: string | null;
 }
 
 /** One run of a plan. */
@@ -129,6 +135,7 @@ export interface RunsTable {
   started_at: string;
   finished_at: string | null;
   status: RunStatus;
+  signature: string | null;
 }
 
 /** One journaled step of a run. */
@@ -143,6 +150,7 @@ export interface JournalEntriesTable {
   error: string | null;
   claimed_at: string;
   settled_at: string | null;
+  signature: string | null;
 }
 
 /** A policy's schedule. */
@@ -217,6 +225,17 @@ export interface StoreContext {
   readonly dialect: StoreDialect;
   /** SQLite binds at most 32,766 values per statement, PostgreSQL 65,535. */
   readonly maxParameters: number;
+  /**
+   * The record key, asked for when a plan, approval, run or journal entry is written (so reading for display never
+   * needs it); null: such records are written unsigned, and Seatkeeper refuses to act on them.
+   */
+  readonly key: (() => RecordKey) | null;
+}
+
+/** How a store is opened. */
+export interface StoreOptions {
+  /** Signs what the store writes; see StoreContext.key. */
+  readonly key?: () => RecordKey;
 }
 
 /** Where a store URL points. */
@@ -248,11 +267,12 @@ export function parseStoreUrl(url: string): StoreTarget {
 }
 
 /** Opens (creating if needed) the store at `url` and brings its schema up to date. */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
   let context: StoreContext;
   try {
-    context = target.dialect === 'sqlite' ? openSqlite(target.file) : openPostgres(target.connectionString);
+    const opened = target.dialect === 'sqlite' ? openSqlite(target.file) : openPostgres(target.connectionString);
+    context = { ...opened, key: options.key ?? null };
   } catch (error) {
     throw explainOpenFailure(target, error);
   }
@@ -296,7 +316,7 @@ function postgresAddress(connectionString: string): string {
   }
 }
 
-function openSqlite(file: string): StoreContext {
+function openSqlite(file: string): Omit<StoreContext, 'key'> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   // WAL lets readers (the dashboard) work while a scan writes; NORMAL sync is durable under WAL except
@@ -308,7 +328,7 @@ function openSqlite(file: string): StoreContext {
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', maxParameters: 32_766 };
 }
 
-function openPostgres(connectionString: string): StoreContext {
+function openPostgres(connectionString: string): Omit<StoreContext, 'key'> {
   const pool = new pg.Pool({ connectionString, max: 10 });
   // An idle client that loses its server emits 'error' on the pool, which would end the process if
   // unhandled; the pool drops that client and the next query reports the problem to its caller.
