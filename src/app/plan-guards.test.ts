@@ -12,6 +12,7 @@ import type { InstanceSnapshot } from '../domain/snapshot.ts';
 import type { InactiveUsersPolicy } from '../domain/policy.ts';
 import { DEFAULT_LIMITS, type SafetyLimits } from '../domain/safety-guard.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
+import { testRecordKey } from '../../test/support/record-key.ts';
 
 const HOUR = 3_600_000;
 const stale = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -57,9 +58,10 @@ async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete
   return id;
 }
 
+const key = testRecordKey();
 let store: Store;
 before(async () => {
-  store = await openStore('sqlite::memory:');
+  store = await openStore('sqlite::memory:', { key: () => key });
 });
 after(async () => {
   await store.close();
@@ -78,7 +80,7 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
   const stored = await store.plans.get(planId);
   assert.deepStrictEqual({ createdBy: stored?.createdBy, policyChangedBy: stored?.policyChangedBy }, { createdBy: 'alice', policyChangedBy: ['carol'] });
 
-  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), (error: unknown) => {
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, key), (error: unknown) => {
     assert.ok(error instanceof GuardTripped);
     assert.equal(error.guard, 'safety.maxActions');
     assert.equal(
@@ -88,7 +90,7 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
     );
     return true;
   });
-  const approve = (actor: string) => approvePlan({ store, clock }, { planId, actor, fourEyes: true, planTtlHours: 24 });
+  const approve = (actor: string) => approvePlan({ store, clock, key }, { planId, actor, fourEyes: true, planTtlHours: 24 });
   await assert.rejects(approve('alice'), NotAllowed);
   await assert.rejects(approve('CAROL'), NotAllowed);
   const approved = await approve('bob');
@@ -96,8 +98,8 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
   await assert.rejects(approve('dave'), Conflict);
 
   // Exactly at the TTL the plan still runs, a millisecond later it does not; the limits are not asked again.
-  assert.equal((await loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR))).id, planId);
-  await assert.rejects(loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR + 1)), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
+  assert.equal((await loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR), key)).id, planId);
+  await assert.rejects(loadRunnablePlan(store, planId, limits, new Date(NOW.getTime() + 24 * HOUR + 1), key), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
 
   // A changed policy is credited to whoever plans it first.
   const changed = await planInstance({ store, clock }, { instance: 'approval', policies: [policy('approval', 100)], protection, limits, actor: 'dave' });
@@ -113,12 +115,12 @@ test('a plan within the limits when made is held to them again at apply; an expi
   const loose = { ...limits, maxActions: 500 };
   const { planId, status } = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits: loose, actor: 'alice' });
   assert.equal(status, 'planned');
-  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), /safety\.maxActions allows 2\. .*plan again, and the new plan will wait for approval\./);
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, key), /safety\.maxActions allows 2\. .*plan again, and the new plan will wait for approval\./);
 
   const waiting = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits, actor: 'alice' });
   clock.set(new Date(NOW.getTime() + 2 * HOUR));
   await assert.rejects(
-    approvePlan({ store, clock }, { planId: waiting.planId, actor: 'bob', fourEyes: false, planTtlHours: 1 }),
+    approvePlan({ store, clock, key }, { planId: waiting.planId, actor: 'bob', fourEyes: false, planTtlHours: 1 }),
     (error: unknown) => error instanceof Conflict && /was made 2\.0 h ago, longer than safety\.planTtlHours \(1 h\) allows: plan again/.test(error.message),
   );
 });
@@ -129,10 +131,10 @@ test('too few administrators: the plan is refused, no approval releases it, appl
   const strict = { ...limits, maxActions: 500, minAdmins: 3 };
   const outcome = await planInstance({ store, clock }, { instance: 'floor', policies: [policy('floor')], protection, limits: strict, actor: 'alice' });
   assert.equal(outcome.status, 'refused');
-  await assert.rejects(approvePlan({ store, clock }, { planId: outcome.planId, actor: 'bob', fourEyes: false, planTtlHours: 24 }), GuardTripped);
-  await assert.rejects(loadRunnablePlan(store, outcome.planId, strict, NOW), (error: unknown) => error instanceof GuardTripped && error.guard === 'safety.minAdmins');
+  await assert.rejects(approvePlan({ store, clock, key }, { planId: outcome.planId, actor: 'bob', fourEyes: false, planTtlHours: 24 }), GuardTripped);
+  await assert.rejects(loadRunnablePlan(store, outcome.planId, strict, NOW, key), (error: unknown) => error instanceof GuardTripped && error.guard === 'safety.minAdmins');
   // The config lowered since: the stored refusal still stands; plan again to get a plan that may run.
-  await assert.rejects(loadRunnablePlan(store, outcome.planId, { ...strict, minAdmins: 2 }, NOW), GuardTripped);
+  await assert.rejects(loadRunnablePlan(store, outcome.planId, { ...strict, minAdmins: 2 }, NOW, key), GuardTripped);
   assert.deepStrictEqual((await store.alerts.listOpen('floor')).map((a) => a.kind), ['safety.minAdmins']);
 });
 

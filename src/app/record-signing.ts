@@ -47,8 +47,8 @@ export function verifyApproval(key: RecordKey, stored: StoredPlan): void {
   const { approval } = stored;
   if (approval === null) return;
   const expected = signApproval(key, { planId: stored.id, planHash: stored.plan.hash, by: approval.by, at: approval.at });
-  if (!signatureMatches(approval.signature, expected)) {
-    throw untrusted('approval', `of plan ${stored.id} (by ${approval.by} at ${approval.at})`, approval.signature === null, 'plan again, and approve the new plan');
+  if (!signatureMatches(stored.approvalSignature, expected)) {
+    throw untrusted('approval', `of plan ${stored.id} (by ${approval.by} at ${approval.at})`, stored.approvalSignature === null, 'plan again, and approve the new plan');
   }
 }
 

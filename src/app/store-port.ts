@@ -90,8 +90,6 @@ export interface PlanHold {
 export interface PlanApproval {
   readonly by: string;
   readonly at: string;
-  /** HMAC under the record key (domain/record-signature.ts); null when written without one. */
-  readonly signature: string | null;
 }
 
 export interface StoredPlan {
@@ -107,6 +105,8 @@ export interface StoredPlan {
   readonly approval: PlanApproval | null;
   /** HMAC under the record key over id, hash and makers; null for a plan stored without a key (never acted on). */
   readonly signature: string | null;
+  /** HMAC under the record key over the approval and the plan's hash; null when unapproved or approved without a key. */
+  readonly approvalSignature: string | null;
 }
 
 /** A run as stored, with the HMAC that shows Seatkeeper wrote it (null when it was written without a key). */

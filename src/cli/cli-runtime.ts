@@ -8,6 +8,8 @@ import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { openStore } from '../store/store-database.ts';
+import { loadRecordKey } from '../config/key-file.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 import { toLifecycleSettings } from '../config/lifecycle-config.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
@@ -61,8 +63,18 @@ export function directoriesFor(config: SeatkeeperConfig, policies: readonly Inac
   return directories;
 }
 
-export async function storeFor(config: SeatkeeperConfig): Promise<Store> {
-  return openStore(config.store);
+/** The configured store; what it writes is signed with `key`, asked for on the first write. */
+export async function storeFor(config: SeatkeeperConfig, key: () => RecordKey): Promise<Store> {
+  return openStore(config.store, { key });
+}
+
+/** The record key from its file, read (or created) on the first call only: commands that only read never touch it. */
+export function recordKeyFrom(path: string): () => RecordKey {
+  let key: RecordKey | null = null;
+  return () => {
+    key ??= loadRecordKey(path);
+    return key;
+  };
 }
 
 export function limitsOf(config: SeatkeeperConfig): SafetyLimits {

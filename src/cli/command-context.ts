@@ -6,7 +6,9 @@ import type { Clock } from '../app/clock.ts';
 import { clockFor } from './now-option.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { resolveActor } from '../config/actor-identity.ts';
-import { storeFor } from './cli-runtime.ts';
+import { recordKeyFrom, storeFor } from './cli-runtime.ts';
+import { keyFilePath } from '../config/key-file.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 
 /** The config file read when --config is not given. */
@@ -33,6 +35,8 @@ export interface CommandContext {
   /** Who is acting: `--as NAME`, else SEATKEEPER_ACTOR, else the OS user. */
   readonly actor: string;
   readonly json: boolean;
+  /** The record key (config/key-file.ts), read or created on first call; for the use cases that act on stored records. */
+  readonly key: () => RecordKey;
   readonly progress: ProgressReporter;
   /** How to call the CLI again with the same config, for hints such as "apply with: …". */
   readonly cli: string;
@@ -47,12 +51,14 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
   const config = loadConfig(options.config);
   const actor = resolveActor(options.as);
   const clock = clockFor(options.now);
-  const store = await storeFor(config);
+  const key = recordKeyFrom(keyFilePath(options.config));
+  const store = await storeFor(config, key);
   const ctx: CommandContext = {
     config,
     store,
     clock,
     actor,
+    key,
     json: options.json,
     cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
     progress: createProgressReporter(output.err, true),

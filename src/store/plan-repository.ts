@@ -113,7 +113,8 @@ function toStoredPlan(row: Selectable<PlansTable>): StoredPlan {
     createdBy: row.created_by,
     policyChangedBy,
     hold: row.hold_json === null ? null : parseStoredJson(holdSchema, row.hold_json, `plan ${row.id} hold`),
-    approval: row.approved_by === null || row.approved_at === null ? null : { by: row.approved_by, at: row.approved_at, signature: row.approval_signature },
+    approval: row.approved_by === null || row.approved_at === null ? null : { by: row.approved_by, at: row.approved_at },
     signature: row.signature,
+    approvalSignature: row.approval_signature,
   };
 }
