@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import type { JournalEntry, RunRecord, RunStatus } from '../domain/journal.ts';
 import type { RecordKey } from '../domain/record-signature.ts';
 import { verifyApproval, verifyPlanRecord } from './record-signing.ts';
+import { escapeControl } from './instance-check.ts';
 import type { Protection } from '../domain/policy.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { verifyPlanHash } from '../domain/plan-hash.ts';
@@ -44,12 +45,15 @@ export interface ApplyProgress {
 }
 
 /**
- * Loads a plan and checks it may still run: signed with this key, hash intact, younger than safety.planTtlHours, no
- * newer scan, scan sane, released (approved with a signed approval, or within the limits), safety.minAdmins kept
- * (undo plans: signature, hash, not refused).
+ * Loads a plan and checks it may still run: signed with this key, hash intact, never run before, younger than
+ * safety.planTtlHours, no newer scan, scan sane, released (approved with a signed approval, or within the limits),
+ * safety.minAdmins kept (undo plans: signature, hash, never run, not refused).
  */
 export async function loadRunnablePlan(store: Store, planId: string, limits: SafetyLimits, now: Date, key: RecordKey): Promise<StoredPlan> {
   const stored = await loadSignedPlan(store, planId, key);
+  // First among the guards, so the answer names the run whatever else changed since (age, scans, limits).
+  const previous = await store.journal.runOfPlan(stored.id);
+  if (previous !== null) throw planAlreadyRunError(stored.id, previous);
   if (stored.plan.kind !== 'undo') await requireRunnable(store, stored, { limits, now, key, newerScan: true });
   return stored;
 }
@@ -111,14 +115,14 @@ export async function loadResumablePlan(store: Store, run: RunRecord, limits: Sa
 
 /** The error for a second apply of a plan: a plan runs once, and its run is continued with resume. */
 export function planAlreadyRunError(planId: string, run: RunRecord): Conflict {
-  const next = run.status === 'done' ? 'plan again for anything left to do' : `continue that run with \`seatkeeper resume ${run.id}\`, or plan again`;
-  return new Conflict(`plan ${planId} was applied already, by run ${run.id} (${run.status}); a plan is applied once: ${next}`);
+  // The run may have been inserted by hand: its id is escaped before anyone reads it.
+  const runId = escapeControl(run.id);
+  const next = run.status === 'done' ? 'plan again for anything left to do' : `continue that run with \`seatkeeper resume ${runId}\`, or plan again`;
+  return new Conflict(`plan ${planId} was applied already, by run ${runId} (${run.status}); a plan is applied once: ${next}`);
 }
 
 /** Opens the plan's one run; Conflict naming the run when the plan has one, also when another apply won a race. */
 async function startOnlyRun(store: Store, stored: StoredPlan, now: Date): Promise<RunRecord> {
-  const existing = await store.journal.runOfPlan(stored.id);
-  if (existing !== null) throw planAlreadyRunError(stored.id, existing);
   try {
     return await store.journal.startRun({ planId: stored.id, instance: stored.plan.instance, startedAt: now });
   } catch (error) {
@@ -131,8 +135,6 @@ async function startOnlyRun(store: Store, stored: StoredPlan, now: Date): Promis
 export async function applyPlan(deps: RunDeps, input: { planId: string; limits: SafetyLimits; protection: Protection }): Promise<RunReport> {
   const { store, clock } = deps;
   const stored = await loadRunnablePlan(store, input.planId, input.limits, clock.now(), deps.key);
-  const previous = await store.journal.runOfPlan(stored.id);
-  if (previous !== null) throw planAlreadyRunError(stored.id, previous);
   requireNoticeDelivery(stored.plan, deps.notices);
   const probe = await deps.connector.probe(deps.signal);
   return withRunLease(deps, stored.plan.instance, async (signal) => {
