@@ -13,6 +13,7 @@ import type { InactiveUsersPolicy } from '../domain/policy.ts';
 import { DEFAULT_LIMITS, type SafetyLimits } from '../domain/safety-guard.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
 import { testRecordKey } from '../../test/support/record-key.ts';
+import { UntrustedRecord, verifyApproval } from './record-signing.ts';
 
 const HOUR = 3_600_000;
 const stale = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -150,4 +151,24 @@ test('an incomplete scan blocks planning with one alert per scan, however often 
   const alerts = await store.alerts.listOpen('sanity');
   assert.deepStrictEqual(alerts.map((a) => [a.kind, a.scanId]), [['scan.incomplete', scanId]]);
   assert.match(alerts[0]?.message ?? '', /is incomplete \(paging ended at 3 of 8\); nothing is acted on/);
+});
+
+test('a plan signed with another key (or none) is not approved and does not run; an approval signed with another key is not believed', async () => {
+  const clock = fixedClock(NOW);
+  await storeScan(store, org('foreign'));
+  const make = () => planInstance({ store, clock }, { instance: 'foreign', policies: [policy('foreign')], protection, limits, actor: 'alice' });
+  const { planId } = await make();
+  const other = testRecordKey();
+  const approve = (k: typeof key) => approvePlan({ store, clock, key: k }, { planId, actor: 'bob', fourEyes: true, planTtlHours: 24 });
+  await assert.rejects(approve(other), (error: unknown) => error instanceof UntrustedRecord && error.kind === 'plan' && error.recordId === planId);
+  assert.equal((await store.plans.get(planId))?.status, 'waiting-approval', 'the refused approval changed nothing');
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, other), UntrustedRecord);
+  // Approved under this key, the plan runs; checked under another, its approval is refused like its record.
+  await approve(key);
+  assert.equal((await loadRunnablePlan(store, planId, limits, NOW, key)).id, planId);
+  const { planId: second } = await make();
+  await approvePlan({ store, clock, key }, { planId: second, actor: 'bob', fourEyes: true, planTtlHours: 24 });
+  const stored = await store.plans.get(second);
+  assert.ok(stored !== null);
+  assert.throws(() => verifyApproval(other, stored), (error: unknown) => error instanceof UntrustedRecord && error.kind === 'approval');
 });

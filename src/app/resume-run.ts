@@ -52,16 +52,14 @@ export async function resumeRun(
   input: { runId: string; protection: Protection; limits: SafetyLimits; onlyIfRunning?: boolean },
 ): Promise<RunReport> {
   const { store, clock, key } = deps;
-  const { run } = await resumeScope(store, input.runId);
-  requireStillRunning(run, input.onlyIfRunning);
+  const run = await interruptedRun(store, input.runId, input.onlyIfRunning);
   verifyRunRecord(key, run);
   const stored = await loadResumablePlan(store, run, input.limits, clock.now(), key);
   requireNoticeDelivery(stored.plan, deps.notices);
   const probe = await deps.connector.probe(deps.signal);
   // Under the lease, so a run whose process is still alive is never resumed beside it.
   return withRunLease(deps, run.instance, async (signal) => {
-    const { run: now } = await resumeScope(store, input.runId);
-    requireStillRunning(now, input.onlyIfRunning);
+    await interruptedRun(store, input.runId, input.onlyIfRunning);
     const existing = await store.journal.entries(run.id);
     // Resume acts on each entry's step and prior state: a forged or altered one stops the whole resume.
     verifyJournalEntries(key, existing);
@@ -70,8 +68,13 @@ export async function resumeRun(
   });
 }
 
-function requireStillRunning(run: RunRecord, onlyIfRunning: boolean | undefined): void {
-  if (onlyIfRunning === true && run.status !== 'running') throw new RunNoLongerInterrupted(`run ${run.id} is ${run.status} now, not interrupted: left as it is`);
+/** The run as resumeScope reads it; with `onlyIfRunning`, RunNoLongerInterrupted first when it is not `running` (done included). */
+async function interruptedRun(store: Store, runId: string, onlyIfRunning: boolean | undefined): Promise<SignedRunRecord> {
+  if (onlyIfRunning === true) {
+    const current = await store.journal.getRun(runId);
+    if (current !== null && current.status !== 'running') throw new RunNoLongerInterrupted(`run ${current.id} is ${current.status} now, not interrupted: left as it is`);
+  }
+  return (await resumeScope(store, runId)).run;
 }
 
 /** What happened to one interrupted run when the scheduler looked at it. */
