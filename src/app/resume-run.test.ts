@@ -66,9 +66,9 @@ async function scanOf(instance: string): Promise<string> {
   return id;
 }
 
-/** A signed plan without rows on a real scan, and its run. */
-async function signedRun(instance: string, status: PlanStatus = 'planned'): Promise<{ planId: string; runId: string }> {
-  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance, scanId: await scanOf(instance), createdAt: t0.toISOString(), policies: ['p'], licensedUsers: 1, rows: [], summaries: [] };
+/** A signed plan on a real scan (without rows unless given), and its run. */
+async function signedRun(instance: string, status: PlanStatus = 'planned', rows: Plan['rows'] = []): Promise<{ planId: string; runId: string }> {
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance, scanId: await scanOf(instance), createdAt: t0.toISOString(), policies: ['p'], licensedUsers: 100, rows, summaries: [] };
   const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, status);
   return { planId, runId: (await store.journal.startRun({ planId, instance, startedAt: t0 })).id };
 }
@@ -187,7 +187,7 @@ test('serve does not resume a plan and a `running` run inserted with SQL: the ru
   });
 });
 
-test('a journal row inserted or altered with SQL stops the resume before anything is sent or reopened', async () => {
+test('a journal row inserted with SQL stops the resume before anything is sent or reopened', async () => {
   await withEmulator('wiki-k', async (connector, changes) => {
     const { runId } = await signedRun('wiki-k');
     await store.journal.finishRun(runId, 'done-with-failures', at(10));
@@ -223,5 +223,33 @@ test('resume re-runs the guards of a fresh apply: a plan past its TTL, or one wa
     assert.equal((await store.journal.getRun(waiting))?.status, 'running');
     assert.equal(changes(), 0);
     for (const id of [old, waiting]) await store.journal.finishRun(id, 'stopped', at(3600));
+  });
+});
+
+test('resume re-runs the limits and safety.minAdmins as they are now', async () => {
+  await withEmulator('wiki-m', async (connector, changes) => {
+    const rows: Plan['rows'] = ['u1', 'u2', 'u3'].map((username) => ({
+      username,
+      userKey: `key-${username}`,
+      displayName: username,
+      directory: null,
+      policy: 'p',
+      reason: { rule: 'inactive', text: 'inactive', lastLogin: null, referenceDate: null, days: 200, thresholdDays: 90 },
+      steps: [{ kind: 'disable' }],
+      notes: [],
+    }));
+    const { runId } = await signedRun('wiki-m', 'planned', rows);
+    const deps = { store, connector, clock, concurrency: 1, key };
+    const guardOf = (limits: typeof DEFAULT_LIMITS) =>
+      resumeRun(deps, { runId, protection, limits }).then(
+        () => 'resumed',
+        (error: unknown) => (error instanceof GuardTripped ? error.guard : String(error)),
+      );
+    // The limits were lowered since the run started; and the scan it rests on shows no administrator at all.
+    assert.equal(await guardOf({ ...DEFAULT_LIMITS, maxActions: 2 }), 'safety.maxActions');
+    assert.equal(await guardOf(DEFAULT_LIMITS), 'safety.minAdmins');
+    assert.equal((await store.journal.getRun(runId))?.status, 'running');
+    assert.equal(changes(), 0);
+    await store.journal.finishRun(runId, 'stopped', at(3600));
   });
 });
