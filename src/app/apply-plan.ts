@@ -6,7 +6,10 @@
 import type { ConfluenceConnector } from './confluence-port.ts';
 import type { Store, StoredPlan } from './store-port.ts';
 import type { Clock } from './clock.ts';
-import type { JournalEntry, RunStatus } from '../domain/journal.ts';
+import type { JournalEntry, RunRecord, RunStatus } from '../domain/journal.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
+import { verifyApproval, verifyPlanRecord } from './record-signing.ts';
+import { escapeControl } from './instance-check.ts';
 import type { Protection } from '../domain/policy.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { verifyPlanHash } from '../domain/plan-hash.ts';
@@ -43,41 +46,101 @@ export interface ApplyProgress {
 }
 
 /**
- * Loads a plan and checks it may still run: hash intact, younger than safety.planTtlHours, no newer scan, scan sane,
- * released (approved, or within the limits), safety.minAdmins kept (undo plans: hash, not refused).
+ * Loads a plan and checks it may still run: signed with this key, hash intact, never run before, younger than
+ * safety.planTtlHours, no newer scan, scan sane, released (approved with a signed approval, or within the limits),
+ * safety.minAdmins kept (undo plans: signature, hash, never run, not refused).
  */
-export async function loadRunnablePlan(store: Store, planId: string, limits: SafetyLimits, now: Date): Promise<StoredPlan> {
+export async function loadRunnablePlan(store: Store, planId: string, limits: SafetyLimits, now: Date, key: RecordKey): Promise<StoredPlan> {
+  const stored = await loadSignedPlan(store, planId, key);
+  // First among the guards, so the answer names the run whatever else changed since (age, scans, limits).
+  const previous = await store.journal.runOfPlan(stored.id);
+  if (previous !== null) throw planAlreadyRunError(stored.id, previous);
+  if (stored.plan.kind !== 'undo') await requireRunnable(store, stored, { limits, now, key, newerScan: true });
+  return stored;
+}
+
+/** The plan, refused unless its record is signed with this key and its content matches its hash. */
+async function loadSignedPlan(store: Store, planId: string, key: RecordKey): Promise<StoredPlan> {
   const stored = await store.plans.get(planId);
-  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plan\` or plan again`);
+  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plans\` or plan again`);
   const { plan } = stored;
   if (!verifyPlanHash(plan)) throw new Conflict(`plan ${planId} does not match its hash ${plan.hash.slice(0, 12)}: it was altered; plan again`);
+  verifyPlanRecord(key, stored);
   // An undo plan rests on the journal and live reads, not on a scan, and restoring access is never held back by a
   // limit; only the drift guard refuses one, and it stores the plan as refused.
-  if (plan.kind === 'undo') {
-    if (stored.status === 'refused') throw new GuardTripped(`undo plan ${planId} was refused: users changed by hand since; undo again with --force`, 'undo.drift', 0, 0);
-    return stored;
+  if (plan.kind === 'undo' && stored.status === 'refused') {
+    throw new GuardTripped(`undo plan ${planId} was refused: users changed by hand since; undo again with --force`, 'undo.drift', 0, 0);
   }
+  return stored;
+}
+
+/**
+ * The guards a plan meets every time it is about to change accounts, on a first apply and on each resume: age, the
+ * scan it rests on still there and sane, released (a signed approval, or within today's limits), safety.minAdmins.
+ */
+async function requireRunnable(
+  store: Store,
+  stored: StoredPlan,
+  input: { limits: SafetyLimits; now: Date; key: RecordKey; newerScan: boolean },
+): Promise<void> {
+  const { plan } = stored;
+  const { limits, now, key } = input;
+  // Age by the store's clock, against the instant the store saved the plan: a caller's --now moves neither.
   requireFresh(stored, limits.planTtlHours, await store.now());
-  const latest = await store.scans.latest(plan.instance);
-  if (latest !== null && latest.id !== plan.scanId) {
-    throw new Conflict(`plan ${planId} rests on scan ${plan.scanId}, but scan ${latest.id} is newer: plan again`);
+  if (input.newerScan) {
+    const latest = await store.scans.latest(plan.instance);
+    if (latest !== null && latest.id !== plan.scanId) {
+      throw new Conflict(`plan ${stored.id} rests on scan ${plan.scanId}, but scan ${latest.id} is newer: plan again`);
+    }
   }
   const scan = await store.scans.get(plan.scanId);
-  if (scan === null) throw new NotFound(`scan ${plan.scanId} of plan ${planId} is gone: scan and plan again`);
+  if (scan === null) throw new NotFound(`scan ${plan.scanId} of plan ${stored.id} is gone: scan and plan again`);
   await requireSaneScan(store, scan, limits, now);
+  // An approval lifts the limits, so it is believed only when Seatkeeper signed it.
+  verifyApproval(key, stored);
   // Waiting or refused plans stop here; approved ones skip the limits; minAdmins holds for every plan.
   await requireCleared(store, stored, limits, now);
+}
+
+/**
+ * Loads the plan of a run for a resume and re-runs the guards of a fresh apply on it, all but "no newer scan": a
+ * resume finishes rows planned on the scan the run started from, and any scan taken since (the scheduler's, or a
+ * person's look) would otherwise strand every interrupted run; each row is checked against the user's live state
+ * instead, so an account changed since is not touched on the old scan's word.
+ */
+export async function loadResumablePlan(store: Store, run: RunRecord, limits: SafetyLimits, now: Date, key: RecordKey): Promise<StoredPlan> {
+  const stored = await loadSignedPlan(store, run.planId, key);
+  if (stored.plan.instance !== run.instance) throw new Conflict(`run ${run.id} is on instance ${run.instance}, but its plan ${stored.id} is for ${stored.plan.instance}: left as it is`);
+  if (stored.plan.kind !== 'undo') await requireRunnable(store, stored, { limits, now, key, newerScan: false });
   return stored;
+}
+
+/** The error for a second apply of a plan: a plan runs once, and its run is continued with resume. */
+export function planAlreadyRunError(planId: string, run: RunRecord): Conflict {
+  // The run may have been inserted by hand: its id is escaped before anyone reads it.
+  const runId = escapeControl(run.id);
+  const next = run.status === 'done' ? 'plan again for anything left to do' : `continue that run with \`seatkeeper resume ${runId}\`, or plan again`;
+  return new Conflict(`plan ${planId} was applied already, by run ${runId} (${run.status}); a plan is applied once: ${next}`);
+}
+
+/** Opens the plan's one run; Conflict naming the run when the plan has one, also when another apply won a race. */
+async function startOnlyRun(store: Store, stored: StoredPlan, now: Date): Promise<RunRecord> {
+  try {
+    return await store.journal.startRun({ planId: stored.id, instance: stored.plan.instance, startedAt: now });
+  } catch (error) {
+    const winner = error instanceof Conflict ? await store.journal.runOfPlan(stored.id) : null;
+    throw winner === null ? error : planAlreadyRunError(stored.id, winner);
+  }
 }
 
 /** Runs every row of the plan; returns a status per step rather than throwing on the first failure. */
 export async function applyPlan(deps: RunDeps, input: { planId: string; limits: SafetyLimits; protection: Protection }): Promise<RunReport> {
   const { store, clock } = deps;
-  const stored = await loadRunnablePlan(store, input.planId, input.limits, clock.now());
+  const stored = await loadRunnablePlan(store, input.planId, input.limits, clock.now(), deps.key);
   requireNoticeDelivery(stored.plan, deps.notices);
   const probe = await deps.connector.probe(deps.signal);
   return withRunLease(deps, stored.plan.instance, async (signal) => {
-    const run = await store.journal.startRun({ planId: input.planId, instance: stored.plan.instance, startedAt: clock.now() });
+    const run = await startOnlyRun(store, stored, clock.now());
     return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing: [] });
   });
 }
@@ -96,6 +159,8 @@ export interface RunDeps {
   readonly failureRate?: FailureRateLimit;
   /** The run lease's holder id and timing; defaultLeaseOptions() when absent. */
   readonly lease?: LeaseOptions;
+  /** The record key: what the run acts on (plan, approval, run, journal) must be signed with it. */
+  readonly key: RecordKey;
 }
 
 /**

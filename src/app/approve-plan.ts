@@ -6,6 +6,8 @@ import type { InactiveUsersPolicy } from '../domain/policy.ts';
 import { checkFourEyes, policyFingerprint } from '../domain/approval-guard.ts';
 import { Conflict, GuardTripped, NotAllowed, NotFound } from '../domain/errors.ts';
 import { requireFresh } from './plan-guards.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
+import { verifyPlanRecord } from './record-signing.ts';
 
 /**
  * Records who changed each policy: a policy whose fingerprint differs from the stored one (or is new) is credited to
@@ -27,16 +29,19 @@ export async function recordPolicyChangers(
 /**
  * Approves a waiting plan as `actor`. Refuses a plan that is not waiting (Conflict), refused by a guard no approval
  * lifts (GuardTripped), older than `planTtlHours` or contradicted by a newer scan (Conflict), and, with `fourEyes`,
- * an approver who made the plan or last changed one of its policies (NotAllowed).
+ * an approver who made the plan or last changed one of its policies (NotAllowed), and a plan whose record is not
+ * signed with this key (UntrustedRecord).
  */
 export async function approvePlan(
-  deps: { store: Store; clock: Clock },
+  deps: { store: Store; clock: Clock; key: RecordKey },
   input: { planId: string; actor: string; fourEyes: boolean; planTtlHours: number },
 ): Promise<StoredPlan> {
   const { store, clock } = deps;
   const { planId } = input;
   const stored = await store.plans.get(planId);
   if (stored === null) throw new NotFound(`no plan ${planId}: plan again`);
+  // An approval releases a plan past the limits: only one Seatkeeper made (and whose maker is as recorded) is released.
+  verifyPlanRecord(deps.key, stored);
   switch (stored.status) {
     case 'waiting-approval':
       break;

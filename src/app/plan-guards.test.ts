@@ -12,6 +12,8 @@ import type { InstanceSnapshot } from '../domain/snapshot.ts';
 import type { InactiveUsersPolicy } from '../domain/policy.ts';
 import { DEFAULT_LIMITS, type SafetyLimits } from '../domain/safety-guard.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
+import { testRecordKey } from '../../test/support/record-key.ts';
+import { UntrustedRecord, verifyApproval } from './record-signing.ts';
 
 const HOUR = 3_600_000;
 const stale = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -59,9 +61,10 @@ async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete
 
 // The store's clock, by which plan age is judged; each test starts it at NOW.
 const storeClock = fixedClock(NOW);
+const key = testRecordKey();
 let store: Store;
 before(async () => {
-  store = await openStore('sqlite::memory:', { sqliteClock: storeClock });
+  store = await openStore('sqlite::memory:', { sqliteClock: storeClock, key: () => key });
 });
 beforeEach(() => {
   storeClock.set(NOW);
@@ -83,7 +86,7 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
   const stored = await store.plans.get(planId);
   assert.deepStrictEqual({ createdBy: stored?.createdBy, policyChangedBy: stored?.policyChangedBy }, { createdBy: 'alice', policyChangedBy: ['carol'] });
 
-  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), (error: unknown) => {
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, key), (error: unknown) => {
     assert.ok(error instanceof GuardTripped);
     assert.equal(error.guard, 'safety.maxActions');
     assert.equal(
@@ -93,7 +96,7 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
     );
     return true;
   });
-  const approve = (actor: string) => approvePlan({ store, clock }, { planId, actor, fourEyes: true, planTtlHours: 24 });
+  const approve = (actor: string) => approvePlan({ store, clock, key }, { planId, actor, fourEyes: true, planTtlHours: 24 });
   await assert.rejects(approve('alice'), NotAllowed);
   await assert.rejects(approve('CAROL'), NotAllowed);
   const approved = await approve('bob');
@@ -103,9 +106,9 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
   // Exactly at the TTL (by the store's clock) the plan still runs, a millisecond later it does not; the limits are not
   // asked again.
   storeClock.set(new Date(NOW.getTime() + 24 * HOUR));
-  assert.equal((await loadRunnablePlan(store, planId, limits, NOW)).id, planId);
+  assert.equal((await loadRunnablePlan(store, planId, limits, NOW, key)).id, planId);
   storeClock.set(new Date(NOW.getTime() + 24 * HOUR + 1));
-  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, key), /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
   storeClock.set(NOW);
 
   // A changed policy is credited to whoever plans it first.
@@ -122,12 +125,12 @@ test('a plan within the limits when made is held to them again at apply; an expi
   const loose = { ...limits, maxActions: 500 };
   const { planId, status } = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits: loose, actor: 'alice' });
   assert.equal(status, 'planned');
-  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW), /safety\.maxActions allows 2\. .*plan again, and the new plan will wait for approval\./);
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, key), /safety\.maxActions allows 2\. .*plan again, and the new plan will wait for approval\./);
 
   const waiting = await planInstance({ store, clock }, { instance: 'tightened', policies: [policy('tightened')], protection, limits, actor: 'alice' });
   storeClock.set(new Date(NOW.getTime() + 2 * HOUR));
   await assert.rejects(
-    approvePlan({ store, clock }, { planId: waiting.planId, actor: 'bob', fourEyes: false, planTtlHours: 1 }),
+    approvePlan({ store, clock, key }, { planId: waiting.planId, actor: 'bob', fourEyes: false, planTtlHours: 1 }),
     (error: unknown) => error instanceof Conflict && /was made 2\.0 h ago, longer than safety\.planTtlHours \(1 h\) allows: plan again/.test(error.message),
   );
 });
@@ -138,10 +141,10 @@ test('too few administrators: the plan is refused, no approval releases it, appl
   const strict = { ...limits, maxActions: 500, minAdmins: 3 };
   const outcome = await planInstance({ store, clock }, { instance: 'floor', policies: [policy('floor')], protection, limits: strict, actor: 'alice' });
   assert.equal(outcome.status, 'refused');
-  await assert.rejects(approvePlan({ store, clock }, { planId: outcome.planId, actor: 'bob', fourEyes: false, planTtlHours: 24 }), GuardTripped);
-  await assert.rejects(loadRunnablePlan(store, outcome.planId, strict, NOW), (error: unknown) => error instanceof GuardTripped && error.guard === 'safety.minAdmins');
+  await assert.rejects(approvePlan({ store, clock, key }, { planId: outcome.planId, actor: 'bob', fourEyes: false, planTtlHours: 24 }), GuardTripped);
+  await assert.rejects(loadRunnablePlan(store, outcome.planId, strict, NOW, key), (error: unknown) => error instanceof GuardTripped && error.guard === 'safety.minAdmins');
   // The config lowered since: the stored refusal still stands; plan again to get a plan that may run.
-  await assert.rejects(loadRunnablePlan(store, outcome.planId, { ...strict, minAdmins: 2 }, NOW), GuardTripped);
+  await assert.rejects(loadRunnablePlan(store, outcome.planId, { ...strict, minAdmins: 2 }, NOW, key), GuardTripped);
   assert.deepStrictEqual((await store.alerts.listOpen('floor')).map((a) => a.kind), ['safety.minAdmins']);
 });
 
@@ -169,11 +172,31 @@ test("plan age is the store's clock: a caller clock set back to the plan's makin
   const stored = await store.plans.get(planId);
   assert.equal(stored?.savedAt, NOW.toISOString(), 'saved at the store clock, not at the instant the caller named');
 
-  assert.equal((await loadRunnablePlan(store, planId, loose, new Date(NOW.getTime() + 72 * HOUR))).id, planId, 'a caller days ahead does not age it');
+  assert.equal((await loadRunnablePlan(store, planId, loose, new Date(NOW.getTime() + 72 * HOUR), key)).id, planId, 'a caller days ahead does not age it');
   storeClock.set(new Date(NOW.getTime() + 72 * HOUR));
   // The caller set back to the plan's own createdAt: the plan is still three days old.
   await assert.rejects(
-    loadRunnablePlan(store, planId, loose, new Date(plan.createdAt)),
+    loadRunnablePlan(store, planId, loose, new Date(plan.createdAt), key),
     (error: unknown) => error instanceof Conflict && /was made 72\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/.test(error.message),
   );
+});
+
+test('a plan signed with another key (or none) is not approved and does not run; an approval signed with another key is not believed', async () => {
+  const clock = fixedClock(NOW);
+  await storeScan(store, org('foreign'));
+  const make = () => planInstance({ store, clock }, { instance: 'foreign', policies: [policy('foreign')], protection, limits, actor: 'alice' });
+  const { planId } = await make();
+  const other = testRecordKey();
+  const approve = (k: typeof key) => approvePlan({ store, clock, key: k }, { planId, actor: 'bob', fourEyes: true, planTtlHours: 24 });
+  await assert.rejects(approve(other), (error: unknown) => error instanceof UntrustedRecord && error.kind === 'plan' && error.recordId === planId);
+  assert.equal((await store.plans.get(planId))?.status, 'waiting-approval', 'the refused approval changed nothing');
+  await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, other), UntrustedRecord);
+  // Approved under this key, the plan runs; checked under another, its approval is refused like its record.
+  await approve(key);
+  assert.equal((await loadRunnablePlan(store, planId, limits, NOW, key)).id, planId);
+  const { planId: second } = await make();
+  await approvePlan({ store, clock, key }, { planId: second, actor: 'bob', fourEyes: true, planTtlHours: 24 });
+  const stored = await store.plans.get(second);
+  assert.ok(stored !== null);
+  assert.throws(() => verifyApproval(other, stored), (error: unknown) => error instanceof UntrustedRecord && error.kind === 'approval');
 });

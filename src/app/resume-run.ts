@@ -4,18 +4,20 @@
  * apply. The run keeps its id, so undo and `seatkeeper runs` see one run.
  */
 
-import type { Store } from './store-port.ts';
+import type { SignedRunRecord, Store } from './store-port.ts';
 import type { RunRecord } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
 import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';
 import { requireNoticeDelivery } from './lifecycle-run.ts';
-import { runRows, type RunDeps, type RunReport } from './apply-plan.ts';
+import { loadResumablePlan, runRows, type RunDeps, type RunReport } from './apply-plan.ts';
+import type { SafetyLimits } from '../domain/safety-guard.ts';
+import { verifyJournalEntries, verifyRunRecord } from './record-signing.ts';
 import { isFinal } from './plan-row-runner.ts';
 import { withRunLease } from './run-lease.ts';
 
 /** The run to resume and how much of it is left, before anything is sent. */
 export interface ResumeScope {
-  readonly run: RunRecord;
+  readonly run: SignedRunRecord;
   /** Entries left claimed by a process that stopped between claim and settle. */
   readonly claimed: number;
   /** Failed entries (and the steps skipped after them), tried again. */
@@ -35,28 +37,44 @@ export async function resumeScope(store: Store, runId: string): Promise<ResumeSc
   };
 }
 
+/** A run the scheduler meant to resume is no longer interrupted: another process finished or stopped it meanwhile. */
+export class RunNoLongerInterrupted extends Conflict {}
+
 /**
- * Continues the run and finishes it `done` or `done-with-failures`. With `onlyIfRunning` (the scheduler's own resume) a
- * run that is no longer `running` once the lease is held — another process finished or stopped it meanwhile — is
- * left alone with Conflict: a run a brake stopped waits for a person.
+ * Continues the run and finishes it `done` or `done-with-failures`. First it checks everything a fresh apply checks
+ * (domain/record-signature.ts signatures on the run, its plan and approval; the plan's age, scan, release and
+ * safety.minAdmins), and under the lease every journal entry of the run: a resume that is refused changes nothing,
+ * the run stays as it was and the error says why. With `onlyIfRunning` (the scheduler's own resume) a run that is no
+ * longer `running` is left alone with RunNoLongerInterrupted: a run a brake stopped waits for a person.
  */
-export async function resumeRun(deps: RunDeps, input: { runId: string; protection: Protection; onlyIfRunning?: boolean }): Promise<RunReport> {
-  const { store } = deps;
-  const { run } = await resumeScope(store, input.runId);
-  const stored = await store.plans.get(run.planId);
-  if (stored === null) throw new NotFound(`plan ${run.planId} of run ${run.id} is gone`);
+export async function resumeRun(
+  deps: RunDeps,
+  input: { runId: string; protection: Protection; limits: SafetyLimits; onlyIfRunning?: boolean },
+): Promise<RunReport> {
+  const { store, clock, key } = deps;
+  const run = await interruptedRun(store, input.runId, input.onlyIfRunning);
+  verifyRunRecord(key, run);
+  const stored = await loadResumablePlan(store, run, input.limits, clock.now(), key);
   requireNoticeDelivery(stored.plan, deps.notices);
-  // The plan's guards were passed when the run started; a resume finishes that decision rather than taking a new one,
-  // while protection and the user's current state are checked again row by row.
   const probe = await deps.connector.probe(deps.signal);
   // Under the lease, so a run whose process is still alive is never resumed beside it.
   return withRunLease(deps, run.instance, async (signal) => {
-    const { run: now } = await resumeScope(store, input.runId);
-    if (input.onlyIfRunning === true && now.status !== 'running') throw new Conflict(`run ${run.id} is ${now.status} now, not interrupted: left as it is`);
-    await store.journal.reopenRun(run.id);
+    await interruptedRun(store, input.runId, input.onlyIfRunning);
     const existing = await store.journal.entries(run.id);
+    // Resume acts on each entry's step and prior state: a forged or altered one stops the whole resume.
+    verifyJournalEntries(key, existing);
+    await store.journal.reopenRun(run.id);
     return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing });
   });
+}
+
+/** The run as resumeScope reads it; with `onlyIfRunning`, RunNoLongerInterrupted first when it is not `running` (done included). */
+async function interruptedRun(store: Store, runId: string, onlyIfRunning: boolean | undefined): Promise<SignedRunRecord> {
+  if (onlyIfRunning === true) {
+    const current = await store.journal.getRun(runId);
+    if (current !== null && current.status !== 'running') throw new RunNoLongerInterrupted(`run ${current.id} is ${current.status} now, not interrupted: left as it is`);
+  }
+  return (await resumeScope(store, runId)).run;
 }
 
 /** What happened to one interrupted run when the scheduler looked at it. */
@@ -89,7 +107,8 @@ export async function resumeInterruptedRuns(
       outcomes.push({ ...base, action: 'resumed', report: await resume(run) });
     } catch (error) {
       // Another process took the lease first, or the run finished meanwhile: both leave nothing for this one to do.
-      const held = (error instanceof GuardTripped && error.guard === 'run.lease') || error instanceof Conflict;
+      // Any other refusal (a guard, an unsigned record) is a failure, reported on every pass until someone looks.
+      const held = (error instanceof GuardTripped && error.guard === 'run.lease') || error instanceof RunNoLongerInterrupted;
       const detail = error instanceof Error ? error.message : String(error);
       outcomes.push({ ...base, action: held ? 'held' : 'failed', detail });
     }

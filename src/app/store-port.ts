@@ -108,6 +108,20 @@ export interface StoredPlan {
    * `plan.createdAt`, which is the instant the plan was made for (simulated in a rehearsal).
    */
   readonly savedAt: string;
+  /** HMAC under the record key over id, hash and makers; null for a plan stored without a key (never acted on). */
+  readonly signature: string | null;
+  /** HMAC under the record key over the approval and the plan's hash; null when unapproved or approved without a key. */
+  readonly approvalSignature: string | null;
+}
+
+/** A run as stored, with the HMAC that shows Seatkeeper wrote it (null when it was written without a key). */
+export interface SignedRunRecord extends RunRecord {
+  readonly signature: string | null;
+}
+
+/** A journal entry as stored, with the HMAC that shows Seatkeeper wrote it (null when it was written without a key). */
+export interface SignedJournalEntry extends JournalEntry {
+  readonly signature: string | null;
 }
 
 /** What is recorded about a plan besides its content. */
@@ -168,7 +182,13 @@ export interface AlertRepository {
 }
 
 export interface JournalRepository {
-  startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<RunRecord>;
+  /**
+   * Opens the one run of a plan. Conflict when the plan has a run already, whatever its status: of any number of
+   * concurrent starts exactly one wins, so a plan is applied once.
+   */
+  startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<SignedRunRecord>;
+  /** The run that carries out a plan; null when it never started. */
+  runOfPlan(planId: string): Promise<SignedRunRecord | null>;
   /** Writes a step as `claimed` with the user's prior state, before the remote call. Returns the entry id. */
   claim(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number>;
   /** Records how a claimed step ended. */
@@ -181,14 +201,14 @@ export interface JournalRepository {
   reopenRun(runId: string): Promise<void>;
   /** Moves a `failed` or `skipped` entry back to `claimed` so a resume retries it; its prior state is kept. */
   reclaim(entryId: number, at: Date): Promise<void>;
-  getRun(runId: string): Promise<RunRecord | null>;
+  getRun(runId: string): Promise<SignedRunRecord | null>;
   /** Runs newest first, of one instance and/or in one status when given. */
-  listRuns(instance?: string, status?: RunStatus): Promise<RunRecord[]>;
+  listRuns(instance?: string, status?: RunStatus): Promise<SignedRunRecord[]>;
   /** Entries per outcome for each run of an instance (all instances when omitted), by run id; runs without entries are absent. */
   outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>>;
-  entries(runId: string): Promise<JournalEntry[]>;
+  entries(runId: string): Promise<SignedJournalEntry[]>;
   /** Every entry for one user across runs, oldest first. */
-  entriesForUser(instance: string, username: string): Promise<JournalEntry[]>;
+  entriesForUser(instance: string, username: string): Promise<SignedJournalEntry[]>;
 }
 
 /** How a scheduled run ended; `missed` = it fell due while no Seatkeeper process was running and was too late to run. */

@@ -6,7 +6,7 @@ import { EXIT } from './exit-codes.ts';
 
 export async function approveCommand(ctx: CommandContext, planId: string): Promise<number> {
   const { fourEyes, planTtlHours } = ctx.config.safety;
-  const approved = await approvePlan({ store: ctx.store, clock: ctx.clock }, { planId, actor: ctx.actor, fourEyes, planTtlHours });
+  const approved = await approvePlan({ store: ctx.store, clock: ctx.clock, key: ctx.key() }, { planId, actor: ctx.actor, fourEyes, planTtlHours });
   const { plan, approval } = approved;
   if (ctx.json) {
     ctx.printJson({ planId, status: approved.status, approvedBy: approval?.by ?? null, approvedAt: approval?.at ?? null, createdBy: approved.createdBy, rows: plan.rows.length, hash: plan.hash });

@@ -8,6 +8,8 @@ import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { openStore, type StoreOptions } from '../store/store-database.ts';
+import { loadRecordKey } from '../config/key-file.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 import { toLifecycleSettings } from '../config/lifecycle-config.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
@@ -61,9 +63,18 @@ export function directoriesFor(config: SeatkeeperConfig, policies: readonly Inac
   return directories;
 }
 
-/** The configured store, opened for real commands or for a rehearsal. */
-export async function storeFor(config: SeatkeeperConfig, options: Pick<StoreOptions, 'rehearsal'> = {}): Promise<Store> {
+/** The configured store, opened for real commands or for a rehearsal; what it writes is signed with `key`, asked for on the first write. */
+export async function storeFor(config: SeatkeeperConfig, options: Pick<StoreOptions, 'rehearsal' | 'key'>): Promise<Store> {
   return openStore(config.store, options);
+}
+
+/** The record key from its file, read (or created) on the first call only: commands that only read never touch it. */
+export function recordKeyFrom(path: string): () => RecordKey {
+  let key: RecordKey | null = null;
+  return () => {
+    key ??= loadRecordKey(path);
+    return key;
+  };
 }
 
 export function limitsOf(config: SeatkeeperConfig): SafetyLimits {

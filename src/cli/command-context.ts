@@ -7,7 +7,9 @@ import { clockFor } from './now-option.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { resolveActor } from '../config/actor-identity.ts';
 import { readRehearsalSwitch } from '../config/rehearsal-switch.ts';
-import { storeFor } from './cli-runtime.ts';
+import { recordKeyFrom, storeFor } from './cli-runtime.ts';
+import { keyFilePath } from '../config/key-file.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 import { escapeJsonText, escapeLine } from '../app/text-escape.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
@@ -39,6 +41,8 @@ export interface CommandContext {
   /** Who is acting: `--as NAME`, else SEATKEEPER_ACTOR, else the OS user. */
   readonly actor: string;
   readonly json: boolean;
+  /** The record key (config/key-file.ts), read or created on first call; for the use cases that act on stored records. */
+  readonly key: () => RecordKey;
   readonly progress: ProgressReporter;
   /** How to call the CLI again with the same config, for hints such as "apply with: …". */
   readonly cli: string;
@@ -76,7 +80,8 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
   const clock = clockFor(options.now, rehearsal);
   const config = loadConfig(options.config);
   const actor = resolveActor(options.as);
-  const store = await storeFor(config, { rehearsal });
+  const key = recordKeyFrom(keyFilePath(options.config));
+  const store = await storeFor(config, { rehearsal, key });
   if (rehearsal) {
     output.err.write(`rehearsal (SEATKEEPER_REHEARSAL=1): only rehearsal scans, plans and runs are read and written${options.now === undefined ? '' : `; the command runs as if it were ${clock.now().toISOString()}`}\n`);
   }
@@ -86,6 +91,7 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     clock,
     rehearsal,
     actor,
+    key,
     json: options.json,
     cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
     progress: sanitisedProgress(createProgressReporter(output.err, true)),

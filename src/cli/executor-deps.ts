@@ -34,6 +34,7 @@ export async function withExecutor<T>(
       clock: ctx.clock,
       concurrency: ctx.config.instances[instance]?.concurrency ?? 4,
       lease: leaseOf(ctx.config),
+      key: ctx.key(),
       ...(label === undefined ? {} : { progress: (e: { done: number; total: number }) => ctx.progress.update(label, e.done, e.total) }),
       ...(notices === undefined ? {} : { notices }),
     });

@@ -4,7 +4,7 @@ import { withExecutor } from './executor-deps.ts';
 import type { CommandContext } from './command-context.ts';
 import { listRuns, runDetail } from '../app/list-runs.ts';
 import { resumeRun } from '../app/resume-run.ts';
-import { protectionOf, resolveInstance } from './cli-runtime.ts';
+import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { NotFound } from '../domain/errors.ts';
@@ -70,7 +70,7 @@ export async function resumeCommand(ctx: CommandContext, runId: string): Promise
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`${ctx.cli} runs\``);
   const instance = resolveInstance(ctx.config, run.instance);
   return withExecutor(ctx, instance, { label: 'resume', sendNotices: true }, async (deps) => {
-    const report = await resumeRun(deps, { runId, protection: protectionOf(ctx.config) });
+    const report = await resumeRun(deps, { runId, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config) });
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(report);
     else ctx.print(runLines(report));

@@ -64,7 +64,7 @@ async function resumeInterrupted(ctx: CommandContext, log: (line: string) => voi
     log(`run ${run.id} on ${run.instance} was left unfinished: resuming it`);
     const instance = resolveInstance(ctx.config, run.instance);
     return withExecutor(ctx, instance, { sendNotices: true, log }, (deps) =>
-      resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config), onlyIfRunning: true }),
+      resumeRun(deps, { runId: run.id, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config), onlyIfRunning: true }),
     );
   });
   for (const outcome of outcomes) {

@@ -13,6 +13,8 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Store } from '../app/store-port.ts';
 import { openStore } from './store-database.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
+import { testRecordKey } from '../../test/support/record-key.ts';
 
 const POSTGRES_VARIABLE = 'SEATKEEPER_TEST_POSTGRES_URL';
 
@@ -24,11 +26,19 @@ export interface DialectFixture {
   readonly url: string;
   /** Rows in Kysely's migration table, read around the store. */
   countMigrations(): Promise<number>;
+  /** The key the store signs with. */
+  readonly key: RecordKey;
+  /**
+   * Runs one SQL statement around the store, as someone with write access to the database would: `$1`, `$2`, … are
+   * bound in order on both dialects.
+   */
+  execute(statement: string, values?: readonly unknown[]): Promise<void>;
 }
 
 interface Database {
   readonly url: string;
   countMigrations(): Promise<number>;
+  execute(statement: string, values: readonly unknown[]): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -41,6 +51,14 @@ async function sqliteDatabase(): Promise<Database> {
       const db = new SqliteDatabase(file, { readonly: true });
       try {
         return db.prepare('select name from kysely_migration').all().length;
+      } finally {
+        db.close();
+      }
+    },
+    async execute(statement, values) {
+      const db = new SqliteDatabase(file);
+      try {
+        db.prepare(statement.replace(/\$\d+/g, '?')).run(...values);
       } finally {
         db.close();
       }
@@ -65,6 +83,10 @@ async function postgresDatabase(baseUrl: string): Promise<Database> {
       const result = await admin.query<{ n: number }>(`select count(*)::int as n from ${schema}.kysely_migration`);
       return result.rows[0]?.n ?? 0;
     },
+    async execute(statement, values) {
+      await admin.query(`set search_path to ${schema}`);
+      await admin.query(statement, [...values]);
+    },
     async drop() {
       await admin.query(`drop schema ${schema} cascade`);
       await admin.end();
@@ -75,9 +97,10 @@ async function postgresDatabase(baseUrl: string): Promise<Database> {
 function suiteOn(create: () => Promise<Database>, body: (fixture: () => DialectFixture) => void): void {
   let database: Database | undefined;
   let store: Store | undefined;
+  const key = testRecordKey();
   before(async () => {
     database = await create();
-    store = await openStore(database.url);
+    store = await openStore(database.url, { key: () => key });
   });
   after(async () => {
     await store?.close();
@@ -86,7 +109,7 @@ function suiteOn(create: () => Promise<Database>, body: (fixture: () => DialectF
   body(() => {
     if (database === undefined || store === undefined) throw new Error('The dialect fixture is read before its suite started.');
     const open = database;
-    return { store, url: open.url, countMigrations: () => open.countMigrations() };
+    return { store, url: open.url, key, countMigrations: () => open.countMigrations(), execute: (statement, values = []) => open.execute(statement, values) };
   });
 }
 

@@ -6,9 +6,10 @@
 
 import type { Selectable } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
-import type { JournalEntry, RunRecord, RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
+import type { RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
 import type { ActionStep } from '../domain/plan.ts';
-import type { JournalRepository } from '../app/store-port.ts';
+import type { JournalRepository, SignedJournalEntry, SignedRunRecord } from '../app/store-port.ts';
+import { signJournalEntry, signRun, type JournalEntrySignedFields } from '../domain/record-signature.ts';
 import type { JournalEntriesTable, RunsTable, StoreContext } from './store-database.ts';
 import { newId, toIso } from './store-codec.ts';
 import { actionStepSchema, parseStoredJson, userStateSchema } from './store-json-schema.ts';
@@ -22,26 +23,64 @@ export class SqlJournalRepository implements JournalRepository {
     return this.context.db.selectFrom('runs').select('id').where('rehearsal', '=', this.context.rehearsal);
   }
 
-  async startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<RunRecord> {
+  async startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<SignedRunRecord> {
     const { db } = this.context;
     const plan = await db.selectFrom('plans').select('instance').where('id', '=', input.planId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (plan === undefined) throw new NotFound(`Plan ${input.planId} does not exist.`);
     if (plan.instance !== input.instance) {
       throw new Conflict(`Plan ${input.planId} is for instance ${plan.instance}, not ${input.instance}.`);
     }
-    const run: RunRecord = {
-      id: newId('run'),
+    const id = newId('run');
+    const key = this.context.key?.() ?? null;
+    const run: SignedRunRecord = {
+      id,
       planId: input.planId,
       instance: input.instance,
       startedAt: toIso(input.startedAt),
       finishedAt: null,
       status: 'running',
+      signature: key === null ? null : signRun(key, { id, planId: input.planId, instance: input.instance }),
     };
-    await db
-      .insertInto('runs')
-      .values({ id: run.id, plan_id: run.planId, instance: run.instance, started_at: run.startedAt, finished_at: null, status: run.status, rehearsal: this.context.rehearsal })
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      // The plan names its run by a conditional update: of two starts at once, the second finds run_id set (PostgreSQL
+      // makes it wait for the first's row lock, SQLite for its write lock) and starts nothing.
+      const claimed = await trx
+        .updateTable('plans')
+        .set({ run_id: id })
+        .where('id', '=', input.planId)
+        .where('rehearsal', '=', this.context.rehearsal)
+        .where('run_id', 'is', null)
+        .executeTakeFirst();
+      if (claimed.numUpdatedRows === 0n) {
+        const existing = await trx.selectFrom('plans').select('run_id').where('id', '=', input.planId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
+        throw new Conflict(`Plan ${input.planId} already has run ${existing?.run_id ?? 'unknown'}; a plan runs once.`);
+      }
+      await trx
+        .insertInto('runs')
+        .values({
+          id,
+          plan_id: run.planId,
+          instance: run.instance,
+          started_at: run.startedAt,
+          finished_at: null,
+          status: run.status,
+          signature: run.signature,
+          rehearsal: this.context.rehearsal,
+        })
+        .execute();
+    });
     return run;
+  }
+
+  async runOfPlan(planId: string): Promise<SignedRunRecord | null> {
+    const { db } = this.context;
+    const plan = await db.selectFrom('plans').select('run_id').where('id', '=', planId).executeTakeFirst();
+    const runId = plan?.run_id ?? null;
+    // plans.run_id is what stops a second start; a run row naming the plan without it (inserted by hand) counts too.
+    const row = runId === null
+      ? await db.selectFrom('runs').selectAll().where('plan_id', '=', planId).orderBy('seq').limit(1).executeTakeFirst()
+      : await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row === undefined ? null : toRunRecord(row);
   }
 
   async claim(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number> {
@@ -49,6 +88,7 @@ export class SqlJournalRepository implements JournalRepository {
     const run = await db.selectFrom('runs').select('status').where('id', '=', input.runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (run === undefined) throw new NotFound(`Run ${input.runId} does not exist.`);
     if (run.status !== 'running') throw new Conflict(`Run ${input.runId} is ${run.status}; no more steps can be claimed in it.`);
+    const key = this.context.key?.() ?? null;
     const row = await db
       .insertInto('journal_entries')
       .values({
@@ -61,6 +101,7 @@ export class SqlJournalRepository implements JournalRepository {
         error: null,
         claimed_at: toIso(input.at),
         settled_at: null,
+        signature: key === null ? null : signJournalEntry(key, signedFieldsOf(input)),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -140,12 +181,12 @@ export class SqlJournalRepository implements JournalRepository {
     return counts;
   }
 
-  async getRun(runId: string): Promise<RunRecord | null> {
+  async getRun(runId: string): Promise<SignedRunRecord | null> {
     const row = await this.context.db.selectFrom('runs').selectAll().where('id', '=', runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     return row === undefined ? null : toRunRecord(row);
   }
 
-  async listRuns(instance?: string, status?: RunStatus): Promise<RunRecord[]> {
+  async listRuns(instance?: string, status?: RunStatus): Promise<SignedRunRecord[]> {
     let query = this.context.db.selectFrom('runs').selectAll().where('rehearsal', '=', this.context.rehearsal);
     if (instance !== undefined) query = query.where('instance', '=', instance);
     if (status !== undefined) query = query.where('status', '=', status);
@@ -153,7 +194,7 @@ export class SqlJournalRepository implements JournalRepository {
     return rows.map(toRunRecord);
   }
 
-  async entries(runId: string): Promise<JournalEntry[]> {
+  async entries(runId: string): Promise<SignedJournalEntry[]> {
     const rows = await this.context.db
       .selectFrom('journal_entries')
       .selectAll()
@@ -164,7 +205,7 @@ export class SqlJournalRepository implements JournalRepository {
     return rows.map(toEntry);
   }
 
-  async entriesForUser(instance: string, username: string): Promise<JournalEntry[]> {
+  async entriesForUser(instance: string, username: string): Promise<SignedJournalEntry[]> {
     const rows = await this.context.db
       .selectFrom('journal_entries')
       .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
@@ -178,7 +219,21 @@ export class SqlJournalRepository implements JournalRepository {
   }
 }
 
-function toRunRecord(row: Selectable<RunsTable>): RunRecord {
+/**
+ * The signed fields as they will read back: the step and prior state go through the same schemas as on read (which
+ * fill defaults and drop unknown members), so the signature checks against what resume and undo will see.
+ */
+function signedFieldsOf(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null }): JournalEntrySignedFields {
+  return {
+    runId: input.runId,
+    username: input.username,
+    seq: input.seq,
+    step: actionStepSchema.parse(JSON.parse(JSON.stringify(input.step))),
+    prior: input.prior === null ? null : userStateSchema.parse(JSON.parse(JSON.stringify(input.prior))),
+  };
+}
+
+function toRunRecord(row: Selectable<RunsTable>): SignedRunRecord {
   return {
     id: row.id,
     planId: row.plan_id,
@@ -186,10 +241,11 @@ function toRunRecord(row: Selectable<RunsTable>): RunRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     status: row.status,
+    signature: row.signature,
   };
 }
 
-function toEntry(row: Selectable<JournalEntriesTable>): JournalEntry {
+function toEntry(row: Selectable<JournalEntriesTable>): SignedJournalEntry {
   const what = `journal entry ${row.id}`;
   return {
     id: row.id,
@@ -202,5 +258,6 @@ function toEntry(row: Selectable<JournalEntriesTable>): JournalEntry {
     error: row.error,
     // The time of the latest change to the entry: settled, or else claimed.
     at: row.settled_at ?? row.claimed_at,
+    signature: row.signature,
   };
 }

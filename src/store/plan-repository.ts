@@ -13,6 +13,7 @@ import type { PlanHold, PlanRecordInput, PlanRepository, PlanStatus, StoredPlan 
 import type { PlansTable, StoreContext } from './store-database.ts';
 import { isoFromText, newId, toIso } from './store-codec.ts';
 import { parseStoredJson, planBodySchema } from './store-json-schema.ts';
+import { signApproval, signPlan } from '../domain/record-signature.ts';
 
 /** PlanRepository over Kysely. */
 export class SqlPlanRepository implements PlanRepository {
@@ -28,6 +29,9 @@ export class SqlPlanRepository implements PlanRepository {
     if (hashText(text) !== hash) throw new InvalidInput(`The plan for ${plan.instance} does not match its hash ${hash}; it was changed after hashing.`);
     const id = newId('plan');
     const savedAt = toIso(await this.context.now());
+    const createdBy = record.createdBy ?? null;
+    const policyChangedBy = [...new Set(record.policyChangedBy ?? [])].sort();
+    const key = this.context.key?.() ?? null;
     await this.context.db
       .insertInto('plans')
       .values({
@@ -38,13 +42,16 @@ export class SqlPlanRepository implements PlanRepository {
         hash: plan.hash,
         status,
         plan_json: text,
-        created_by: record.createdBy ?? null,
-        policy_changed_by_json: JSON.stringify([...new Set(record.policyChangedBy ?? [])].sort()),
+        created_by: createdBy,
+        policy_changed_by_json: JSON.stringify(policyChangedBy),
         hold_json: record.hold ? JSON.stringify(record.hold) : null,
         approved_by: null,
         approved_at: null,
         rehearsal: this.context.rehearsal,
         saved_at: savedAt,
+        signature: key === null ? null : signPlan(key, { id, hash: plan.hash, createdBy, policyChangedBy }),
+        approval_signature: null,
+        run_id: null,
       })
       .execute();
     return id;
@@ -61,11 +68,22 @@ export class SqlPlanRepository implements PlanRepository {
   }
 
   async approve(id: string, by: string, at: Date): Promise<void> {
-    // Conditional on the state, so two admins approving at once (or an approval racing an apply) cannot both win.
+    const current = await this.context.db.selectFrom('plans').select('hash').where('id', '=', id).executeTakeFirst();
+    if (current === undefined) throw new NotFound(`Plan ${id} does not exist.`);
+    const approvedAt = toIso(at);
+    const key = this.context.key?.() ?? null;
+    // Conditional on the state, so two admins approving at once (or an approval racing an apply) cannot both win; and
+    // on the hash the signature names, so it signs the content that is there.
     const result = await this.context.db
       .updateTable('plans')
-      .set({ status: 'approved', approved_by: by, approved_at: toIso(at) })
+      .set({
+        status: 'approved',
+        approved_by: by,
+        approved_at: approvedAt,
+        approval_signature: key === null ? null : signApproval(key, { planId: id, planHash: current.hash, by, at: approvedAt }),
+      })
       .where('id', '=', id)
+      .where('hash', '=', current.hash)
       .where('status', '=', 'waiting-approval')
       .where('rehearsal', '=', this.context.rehearsal)
       .executeTakeFirst();
@@ -107,5 +125,7 @@ function toStoredPlan(row: Selectable<PlansTable>): StoredPlan {
     approval: row.approved_by === null || row.approved_at === null ? null : { by: row.approved_by, at: row.approved_at },
     // Migration 0007 filled it in for every older plan; a row written around it by hand falls back to the plan's own time.
     savedAt: row.saved_at ?? row.created_at,
+    signature: row.signature,
+    approvalSignature: row.approval_signature,
   };
 }

@@ -6,6 +6,7 @@ import { Conflict, NotFound } from '../domain/errors.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { Store } from '../app/store-port.ts';
+import { signApproval, signPlan } from '../domain/record-signature.ts';
 
 const t0 = new Date('2026-02-01T09:00:00.000Z');
 const minutes = (n: number): Date => new Date(t0.getTime() + n * 60_000);
@@ -45,12 +46,15 @@ describeEachDialect('protection records', (fixture) => {
       approval: null,
       // Stamped by the store's clock (rehearsal-store.test.ts checks it).
       savedAt: read?.savedAt,
+      signature: signPlan(fixture().key, { id: waiting, hash: plan('approve').hash, createdBy: 'alice', policyChangedBy: ['alice', 'carol'] }),
+      approvalSignature: null,
     });
 
     await store.plans.approve(waiting, 'bob', minutes(5));
     const approved = await store.plans.get(waiting);
     assert.equal(approved?.status, 'approved');
     assert.deepStrictEqual(approved?.approval, { by: 'bob', at: minutes(5).toISOString() });
+    assert.equal(approved?.approvalSignature, signApproval(fixture().key, { planId: waiting, planHash: plan('approve').hash, by: 'bob', at: minutes(5).toISOString() }));
     await assert.rejects(store.plans.approve(waiting, 'dave', minutes(6)), (error: unknown) => {
       assert.ok(error instanceof Conflict);
       assert.equal(error.message, `Plan ${waiting} is approved, not waiting for approval.`);

@@ -9,6 +9,7 @@ import { InvalidInput } from '../domain/errors.ts';
 import type { AccountStatus } from '../domain/snapshot.ts';
 import type { RunStatus, StepOutcome } from '../domain/journal.ts';
 import type { PlanStatus, ScanStatus, Store } from '../app/store-port.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 import { migrateToLatest } from './migrations/store-migrator.ts';
 import { systemClock, type Clock } from '../app/clock.ts';
 import { SqlScanRepository } from './scan-repository.ts';
@@ -124,6 +125,11 @@ export interface PlansTable {
   rehearsal: Generated<0 | 1>;
   /** When the store saved the plan, by the store's clock: what the plan's age is judged from. */
   saved_at: string | null;
+  /** HMAC of the plan record (domain/record-signature.ts); null when written without a key. */
+  signature: string | null;
+  approval_signature: string | null;
+  /** The run that carries the plan out: set once, so a plan runs once. */
+  run_id: string | null;
 }
 
 /** One run of a plan. */
@@ -136,6 +142,7 @@ export interface RunsTable {
   finished_at: string | null;
   status: RunStatus;
   rehearsal: Generated<0 | 1>;
+  signature: string | null;
 }
 
 /** One journaled step of a run. */
@@ -150,6 +157,7 @@ export interface JournalEntriesTable {
   error: string | null;
   claimed_at: string;
   settled_at: string | null;
+  signature: string | null;
 }
 
 /** A policy's schedule. */
@@ -228,6 +236,11 @@ export interface StoreContext {
   readonly rehearsal: 0 | 1;
   /** The store's clock: lease expiry and plan age are judged by it, never by the caller's. */
   now(): Promise<Date>;
+  /**
+   * The record key, asked for when a plan, approval, run or journal entry is written (so reading for display never
+   * needs it); null: such records are written unsigned, and Seatkeeper refuses to act on them.
+   */
+  readonly key: (() => RecordKey) | null;
 }
 
 /** How a store is opened. */
@@ -239,6 +252,8 @@ export interface StoreOptions {
    * always answers with its server's clock, so this is refused there.
    */
   readonly sqliteClock?: Clock;
+  /** Signs what the store writes; see StoreContext.key. */
+  readonly key?: () => RecordKey;
 }
 
 /** Where a store URL points. */
@@ -278,8 +293,8 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
   const rehearsal = options.rehearsal === true ? 1 : 0;
   let context: StoreContext;
   try {
-    context =
-      target.dialect === 'sqlite' ? openSqlite(target.file, rehearsal, options.sqliteClock ?? systemClock) : openPostgres(target.connectionString, rehearsal);
+    const opened = target.dialect === 'sqlite' ? openSqlite(target.file, rehearsal, options.sqliteClock ?? systemClock) : openPostgres(target.connectionString, rehearsal);
+    context = { ...opened, key: options.key ?? null };
   } catch (error) {
     throw explainOpenFailure(target, error);
   }
@@ -340,7 +355,7 @@ function postgresAddress(connectionString: string): string {
   }
 }
 
-function openSqlite(file: string, rehearsal: 0 | 1, clock: Clock): StoreContext {
+function openSqlite(file: string, rehearsal: 0 | 1, clock: Clock): Omit<StoreContext, 'key'> {
   if (file !== ':memory:') {
     // The store holds names, e-mail addresses and the journal of every change: readable by its owner only. A new
     // file is created 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
@@ -359,7 +374,7 @@ function openSqlite(file: string, rehearsal: 0 | 1, clock: Clock): StoreContext 
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', maxParameters: 32_766, rehearsal, now };
 }
 
-function openPostgres(connectionString: string, rehearsal: 0 | 1): StoreContext {
+function openPostgres(connectionString: string, rehearsal: 0 | 1): Omit<StoreContext, 'key'> {
   const pool = new pg.Pool({ connectionString, max: 10 });
   // An idle client that loses its server emits 'error' on the pool, which would end the process if
   // unhandled; the pool drops that client and the next query reports the problem to its caller.

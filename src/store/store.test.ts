@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
+import { signJournalEntry, signPlan, signRun } from '../domain/record-signature.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { UserState } from '../domain/journal.ts';
 import type { InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
@@ -257,12 +258,13 @@ describeEachDialect('store', (fixture) => {
     const secondId = await store.plans.save(second, 'refused');
     assert.match(firstId, /^plan_[0-9a-z]{10}$/);
 
-    const unrecorded = { createdBy: null, policyChangedBy: [], hold: null, approval: null };
+    const unrecorded = { createdBy: null, policyChangedBy: [], hold: null, approval: null, approvalSignature: null };
+    const signature = (id: string, hash: string): string => signPlan(fixture().key, { id, hash, createdBy: null, policyChangedBy: [] });
     // savedAt is the store's clock at save (rehearsal-store.test.ts checks it).
     const firstRead = await store.plans.get(firstId);
-    assert.deepStrictEqual(firstRead, { id: firstId, status: 'planned', plan: first, ...unrecorded, savedAt: firstRead?.savedAt });
+    assert.deepStrictEqual(firstRead, { id: firstId, status: 'planned', plan: first, ...unrecorded, signature: signature(firstId, first.hash), savedAt: firstRead?.savedAt });
     const latest = await store.plans.latest('plans');
-    assert.deepStrictEqual(latest, { id: secondId, status: 'refused', plan: second, ...unrecorded, savedAt: latest?.savedAt });
+    assert.deepStrictEqual(latest, { id: secondId, status: 'refused', plan: second, ...unrecorded, signature: signature(secondId, second.hash), savedAt: latest?.savedAt });
     await store.plans.setStatus(firstId, 'applied');
     assert.equal((await store.plans.get(firstId))?.status, 'applied');
 
@@ -295,7 +297,16 @@ describeEachDialect('store', (fixture) => {
 
     const first = await store.journal.startRun({ planId, instance: 'journal', startedAt: days(0) });
     assert.match(first.id, /^run_[0-9a-z]{10}$/);
-    assert.deepStrictEqual(first, { id: first.id, planId, instance: 'journal', startedAt: days(0).toISOString(), finishedAt: null, status: 'running' });
+    const { key } = fixture();
+    assert.deepStrictEqual(first, {
+      id: first.id,
+      planId,
+      instance: 'journal',
+      startedAt: days(0).toISOString(),
+      finishedAt: null,
+      status: 'running',
+      signature: signRun(key, { id: first.id, planId, instance: 'journal' }),
+    });
     const a = await store.journal.claim({ runId: first.id, username: 'carol', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, prior, at: days(0) });
     const b = await store.journal.claim({ runId: first.id, username: 'dave', seq: 1, step: { kind: 'disable' }, prior: null, at: days(0) });
     await store.journal.settle(a, 'done', null, days(1));
@@ -306,12 +317,37 @@ describeEachDialect('store', (fixture) => {
     await assert.rejects(store.journal.finishRun(first.id, 'done', days(3)), Conflict);
     await assert.rejects(store.journal.claim({ runId: first.id, username: 'carol', seq: 2, step: { kind: 'enable' }, prior, at: days(3) }), Conflict);
 
-    const second = await store.journal.startRun({ planId, instance: 'journal', startedAt: days(3) });
+    // A plan runs once; a second run is of another plan.
+    await assert.rejects(store.journal.startRun({ planId, instance: 'journal', startedAt: days(3) }), Conflict);
+    const secondPlan = await store.plans.save(plan('journal', 'scan_cccccccccc', '2026-01-10T08:00:00.000Z'), 'planned');
+    const second = await store.journal.startRun({ planId: secondPlan, instance: 'journal', startedAt: days(3) });
     const c = await store.journal.claim({ runId: second.id, username: 'carol', seq: 0, step: { kind: 'add-group', group: 'confluence-users' }, prior: null, at: days(3) });
 
     assert.deepStrictEqual(await store.journal.entries(first.id), [
-      { id: a, runId: first.id, username: 'carol', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, outcome: 'done', prior, error: null, at: days(1).toISOString() },
-      { id: b, runId: first.id, username: 'dave', seq: 1, step: { kind: 'disable' }, outcome: 'failed', prior: null, error: 'HTTP 500', at: days(1).toISOString() },
+      {
+        id: a,
+        runId: first.id,
+        username: 'carol',
+        seq: 0,
+        step: { kind: 'remove-group', group: 'confluence-users' },
+        outcome: 'done',
+        prior,
+        error: null,
+        at: days(1).toISOString(),
+        signature: signJournalEntry(key, { runId: first.id, username: 'carol', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, prior }),
+      },
+      {
+        id: b,
+        runId: first.id,
+        username: 'dave',
+        seq: 1,
+        step: { kind: 'disable' },
+        outcome: 'failed',
+        prior: null,
+        error: 'HTTP 500',
+        at: days(1).toISOString(),
+        signature: signJournalEntry(key, { runId: first.id, username: 'dave', seq: 1, step: { kind: 'disable' }, prior: null }),
+      },
     ]);
     const carol = await store.journal.entriesForUser('journal', 'carol');
     assert.deepStrictEqual(carol.map((entry) => [entry.id, entry.outcome, entry.at]), [

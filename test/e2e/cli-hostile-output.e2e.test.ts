@@ -115,7 +115,7 @@ ${instanceYaml(emulator)}policies:
 safety: { maxActions: 50, maxPercent: 100 }
 `,
   );
-  const cli = (...args: string[]) => runCli(['--config', config, '--now', NOW.toISOString(), ...args]);
+  const cli = (...args: string[]) => runCli(['--config', config, '--now', NOW.toISOString(), ...args], { SEATKEEPER_REHEARSAL: '1' });
   try {
     const plan = await cli('plan');
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
@@ -163,7 +163,7 @@ safety: { maxActions: 50, maxPercent: 100 }
 `,
   );
   try {
-    const run = await runCli(['--config', config, '--json', '--now', NOW.toISOString(), 'apply', '--yes']);
+    const run = await runCli(['--config', config, '--json', '--now', NOW.toISOString(), 'apply', '--yes'], { SEATKEEPER_REHEARSAL: '1' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const recipients = sink.received.flatMap((m) => m.rcptTo);
     assert.equal(recipients.includes('a@x.example') || recipients.includes('b@y.example'), false, `RCPT TO: ${recipients.join(', ')}`);

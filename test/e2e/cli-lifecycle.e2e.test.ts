@@ -103,6 +103,7 @@ safety: { maxActions: 50, maxPercent: 100 }
 }
 
 interface RunJson {
+  runId: string;
   status: string;
   counts: { done: number; 'already-done': number; failed: number };
   lifecycle?: { notices: { counts: Record<string, number> }; entered: number; cancelled: number };
@@ -157,9 +158,10 @@ test('lifecycle over simulated days: one notice per user and stage, stages advan
     assert.notEqual(tokens[0], tokens[1]);
     assert.deepEqual(changes(emulator), [], 'a notice changes nothing in Confluence');
 
-    // The same plan applied again, and a fresh plan the same day: no second e-mail.
-    const again = json<RunJson>(await at(day(0, 2), 'apply', '--plan', planned.planId));
-    assert.deepEqual(again.lifecycle?.notices.counts, { sent: 0, 'already-sent': 2, unconfirmed: 0, failed: 0, 'not-sent': 0 });
+    // The same plan applied again is refused (a plan is applied once), and a fresh plan the same day: no second e-mail.
+    const again = await at(day(0, 2), 'apply', '--plan', planned.planId);
+    assert.equal(again.code, 2, again.stdout + again.stderr);
+    assert.match(again.stderr, new RegExp(`plan ${planned.planId} was applied already, by run ${first.runId} \\(done\\)`));
     json<RunJson>(await oneGo(day(0, 3)));
     assert.equal(sink.received.length, 2, 'no notice is sent twice');
 

@@ -7,6 +7,7 @@ import { schedulesMigration } from './0002-schedules.ts';
 import { lifecycleMigration } from './0003-lifecycle.ts';
 import { runLeasesMigration } from './0004-run-leases.ts';
 import { instanceFactsMigration } from './0005-instance-facts.ts';
+import { recordSignaturesMigration } from './0006-record-signatures.ts';
 import { rehearsalMigration } from './0007-rehearsal.ts';
 
 /** Every migration, by name; names sort in the order they run. */
@@ -17,6 +18,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0003-lifecycle': lifecycleMigration(dialect),
     '0004-run-leases': runLeasesMigration,
     '0005-instance-facts': instanceFactsMigration,
+    '0006-record-signatures': recordSignaturesMigration,
     '0007-rehearsal': rehearsalMigration,
   };
 }
