@@ -213,13 +213,17 @@ test('a journal row inserted with SQL stops the resume before anything is sent o
 
 test('resume re-runs the guards of a fresh apply: a plan past its TTL, or one waiting for approval, is not resumed', async () => {
   await withEmulator('wiki-l', async (connector, changes) => {
+    const savedAt = storeClock.now();
     const { runId: old } = await signedRun('wiki-l');
-    const late = { store, connector, clock: fixedClock(at(24 * 3600 + 1)), concurrency: 1, key };
+    // Plan age is the store's clock against the instant the store saved the plan.
+    storeClock.set(new Date(savedAt.getTime() + (24 * 3600 + 1) * 1000));
+    const late = { store, connector, clock, concurrency: 1, key };
     await assert.rejects(resumeRun(late, { runId: old, protection, limits: DEFAULT_LIMITS }), (error: unknown) => {
       assert.ok(error instanceof Conflict);
       assert.match(error.message, /was made 24\.0 h ago, longer than safety\.planTtlHours \(24 h\) allows: plan again/);
       return true;
     });
+    storeClock.set(savedAt);
     assert.equal((await store.journal.getRun(old))?.status, 'running');
     // A run of a plan that still waits for approval (as if its status had been set back by hand) is not finished either.
     const { runId: waiting } = await signedRun('wiki-l', 'waiting-approval');

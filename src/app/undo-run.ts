@@ -4,9 +4,9 @@
  * through the same journaled executor as any plan, so it is itself a run: journaled, resumable and undoable.
  */
 
-import type { Store } from './store-port.ts';
+import type { SignedJournalEntry, Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
-import type { JournalEntry, UserState } from '../domain/journal.ts';
+import type { UserState } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
 import type { PermissionGrants } from '../domain/snapshot.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
@@ -26,6 +26,8 @@ import { ConnectorError } from './connector-error.ts';
 import { escapeControl } from './instance-check.ts';
 import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
 import { mapConcurrent } from './map-concurrent.ts';
+import { verifyJournalEntries, verifyPlanRecord, verifyRunRecord } from './record-signing.ts';
+import type { RecordKey } from '../domain/record-signature.ts';
 
 /** What `planUndo` found and stored. */
 export interface UndoPlanned {
@@ -74,7 +76,7 @@ export async function instanceOfRun(store: Store, runId: string, requested?: str
 }
 
 /** The journal entries the net change needs, in journal order: the run's and any later run's for its users, or the user's. */
-async function scopeEntries(store: Store, instance: string, scope: UndoScope): Promise<JournalEntry[]> {
+async function scopeEntries(store: Store, instance: string, scope: UndoScope): Promise<SignedJournalEntry[]> {
   if (scope.kind === 'user') return store.journal.entriesForUser(instance, scope.username);
   const run = await store.journal.getRun(scope.runId);
   if (run === null) throw new NotFound(`no run ${scope.runId}`);
@@ -90,11 +92,14 @@ async function scopeEntries(store: Store, instance: string, scope: UndoScope): P
 }
 
 /** userKey and directory of each user, from the plan rows of the runs being undone. */
-async function identitiesOf(store: Store, runIds: readonly string[], usernames: ReadonlySet<string>): Promise<Map<string, UndoIdentity>> {
+async function identitiesOf(store: Store, key: RecordKey, runIds: readonly string[], usernames: ReadonlySet<string>): Promise<Map<string, UndoIdentity>> {
   const identities = new Map<string, UndoIdentity>();
   for (const runId of runIds) {
     const run = await store.journal.getRun(runId);
+    if (run !== null) verifyRunRecord(key, run);
     const stored = run === null ? null : await store.plans.get(run.planId);
+    // The plan names the account (userKey) the undo must reach: believed only when Seatkeeper signed it.
+    if (stored !== null) verifyPlanRecord(key, stored);
     for (const row of stored?.plan.rows ?? []) {
       if (usernames.has(row.username) && !identities.has(row.username)) identities.set(row.username, { userKey: row.userKey, directory: row.directory });
     }
@@ -129,6 +134,8 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   if (scope.kind === 'user' && entries.length === 0) {
     throw new NotFound(`Seatkeeper never changed ${escapeControl(scope.username)} on instance ${instance}: its journal has no step for that username`);
   }
+  // The journal says what to put back: an entry inserted or altered in the database must not steer an undo.
+  verifyJournalEntries(deps.key, entries);
   const { changes, leftAlone } = netChanges(entries, scope);
   const nothing = { instance, planId: null, plan: null, drifted: [], leftAlone, held: [], forced: force };
   if (changes.length === 0) return nothing;
@@ -139,7 +146,7 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
     current.set(username, await connector.readUserState(username, signal));
   });
   const runIds = [...new Set(changes.flatMap((c) => c.runIds))];
-  const identities = await identitiesOf(store, runIds, new Set(usernames));
+  const identities = await identitiesOf(store, deps.key, runIds, new Set(usernames));
   // Only a group addition needs to know the administrators' groups; a scan of 100k users is not loaded for less.
   const addsGroups = changes.some((c) => c.undo.kind === 'add-group');
   const admin = addsGroups ? await adminGroupsNow(deps, instance, input.protectedGroups) : adminGroupsOf({ grants: [], nesting: [], protectedGroups: [] });

@@ -187,7 +187,7 @@ test('drift: a user changed by hand since the run is left out and named (exit 3)
   });
 });
 
-test('a forged journal row cannot make undo add a user to the administrators\' group without --force', async () => {
+test('a forged journal row (no signature) stops the undo before anything is read or changed, naming the entry; nobody becomes administrator', async () => {
   await withApplied(async (ctx) => {
     const { emulator, env, config } = ctx;
     const victim = ctx.plan.rows[0];
@@ -205,13 +205,13 @@ test('a forged journal row cannot make undo add a user to the administrators\' g
       db.close();
     }
 
+    const changes = emulator.state.changes.length;
     const undo = await runCli(['--config', config, 'undo', '--run', ctx.applyRun], env);
-    assert.equal(undo.code, 3, undo.stdout.slice(-2000) + undo.stderr);
-    assert.match(undo.stdout, /1 step left out because they would give administration:/);
-    assert.match(undo.stdout, new RegExp(`^  ${victim.username}: add to confluence-administrators left out: the group grants administration$`, 'm'));
+    assert.equal(undo.code, 2, undo.stdout.slice(-2000) + undo.stderr);
+    assert.match(undo.stderr, new RegExp(`journal entry \\d+ of run ${ctx.applyRun} carries no signature: it was written before Seatkeeper signed its records, or not by Seatkeeper`));
+    assert.equal(emulator.state.changes.length, changes, 'nothing was changed');
     assert.equal(emulator.state.isAdministrator(victim.username), false, 'undo made the user an administrator');
-    assert.equal(emulator.state.groupsOf(victim.username).some((g) => g.name === 'confluence-administrators'), false);
-    assert.deepEqual(dump(emulator), ctx.before, 'everything else was put back');
+    // Without signatures (defence in depth), the undo planner still holds such a step back: undo-planner.test.ts.
   });
 });
 
