@@ -19,6 +19,8 @@ export interface GlobalOptions {
   readonly as?: string;
   /** `--now ISO` (hidden): the instant the command runs at; the system clock when absent. */
   readonly now?: string;
+  /** How hints name the CLI, e.g. `npx seatkeeper` in the demo; `seatkeeper` when absent. */
+  readonly cliName?: string;
 }
 
 export interface Output {
@@ -54,7 +56,7 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     clock,
     actor,
     json: options.json,
-    cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
+    cli: options.config === DEFAULT_CONFIG ? (options.cliName ?? 'seatkeeper') : `${options.cliName ?? 'seatkeeper'} --config ${options.config}`,
     progress: createProgressReporter(output.err, true),
     print: (lines) => output.out.write(`${lines.join('\n')}\n`),
     printJson: (value) => output.out.write(`${JSON.stringify(value, null, 2)}\n`),

@@ -17,6 +17,7 @@ import { forgetGroupCommand, instanceCheckCommand } from './instance-command.ts'
 import { runCommand, scheduleCommand, serveCommand } from './schedule-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
+import { packageVersion } from './package-version.ts';
 
 function wholeNumber(value: string): number {
   const parsed = Number(value);
@@ -24,11 +25,21 @@ function wholeNumber(value: string): number {
   return parsed;
 }
 
+/** How the CLI is being called, for the hints it prints (`npx seatkeeper` from the demo); `seatkeeper` when absent. */
+export interface MainOptions {
+  readonly cliName?: string;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[], output: Output = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  output: Output = { out: process.stdout, err: process.stderr },
+  options: MainOptions = {},
+): Promise<number> {
   let code: number = EXIT.done;
   const program = new Command('seatkeeper')
     .description('Keeps Atlassian licences for the people who use them.')
+    .version(packageVersion(), '-V, --version', 'print the version of Seatkeeper')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--json', 'print data as JSON', false)
     .option('--as <name>', 'who is acting, for plans and approvals (default: $SEATKEEPER_ACTOR, else the OS user)')
@@ -38,7 +49,7 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) });
   const globals = (): GlobalOptions => {
     const opts = program.opts<{ config: string; json: boolean; as?: string; now?: string }>();
-    return { config: opts.config, json: opts.json, as: opts.as, now: opts.now };
+    return { config: opts.config, json: opts.json, as: opts.as, now: opts.now, ...(options.cliName === undefined ? {} : { cliName: options.cliName }) };
   };
   const run = async (fn: Parameters<typeof withContext<number>>[2]): Promise<void> => {
     code = await withContext(globals(), output, fn);
