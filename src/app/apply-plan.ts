@@ -31,8 +31,10 @@ export interface RunReport {
   readonly failures: readonly { username: string; step: string; error: string }[];
   /** Steps Confluence refused or that cannot be addressed: skipped for good (not failures), with the reason. */
   readonly notPossible: readonly { username: string; step: string; reason: string }[];
-  /** Why the run stopped early (status `stopped`): too many steps failed, or Confluence stopped answering. */
+  /** Why the run stopped early (status `stopped`): too many steps failed, Confluence stopped answering, or interrupted. */
   readonly stoppedBecause?: string;
+  /** The operator interrupted the run (Ctrl-C): rows in flight finished, the rest waits for resume; no alert. */
+  readonly interrupted?: true;
   /** Notices sent and lifecycle stages recorded; present when the plan has a lifecycle part. */
   readonly lifecycle?: LifecycleReport;
 }
@@ -47,7 +49,7 @@ export interface ApplyProgress {
  */
 export async function loadRunnablePlan(store: Store, planId: string, limits: SafetyLimits, now: Date): Promise<StoredPlan> {
   const stored = await store.plans.get(planId);
-  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plan\` or plan again`);
+  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plans\`, or plan again`);
   const { plan } = stored;
   if (!verifyPlanHash(plan)) throw new Conflict(`plan ${planId} does not match its hash ${plan.hash.slice(0, 12)}: it was altered; plan again`);
   // An undo plan rests on the journal and live reads, not on a scan, and restoring access is never held back by a
@@ -95,6 +97,8 @@ export interface RunDeps {
   readonly failureRate?: FailureRateLimit;
   /** The run lease's holder id and timing; defaultLeaseOptions() when absent. */
   readonly lease?: LeaseOptions;
+  /** Aborted when the operator asks the run to stop (Ctrl-C): rows in flight finish, no new row starts. */
+  readonly interrupt?: AbortSignal;
 }
 
 /**
@@ -142,12 +146,13 @@ export async function runRows(
   const total = plan.plan.rows.length;
   await mapConcurrent(plan.plan.rows, deps.concurrency, async (row) => {
     // Rows in flight finish; rows not started stay for `seatkeeper resume` once the cause is fixed.
-    if (stopped === null) await runPlanRow(context, row, byUser.get(row.username));
+    if (stopped === null && deps.interrupt?.aborted !== true) await runPlanRow(context, row, byUser.get(row.username));
     done += 1;
     deps.progress?.({ done, total });
   });
 
   if (stopped !== null) return stopRun(deps, { runId, plan, stop: stopped });
+  if (deps.interrupt?.aborted === true) return interruptRun(deps, { runId, plan });
   const lifecycle = await settleLifecycle({ store, clock, delivery: deps.notices, signal }, { plan: plan.plan, runId });
   const tally = await tallyRun(store, runId);
   const status: RunStatus = tally.counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
@@ -171,6 +176,13 @@ async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; 
   const message = `run ${runId} stopped: ${stop.reason}; failed steps and rows not started wait for \`seatkeeper resume ${runId}\``;
   await store.alerts.raise({ instance: plan.plan.instance, scanId: plan.plan.scanId, kind: stop.kind, message, at: clock.now() });
   return { runId, planId: plan.id, status: 'stopped', ...tally, stoppedBecause: stop.reason };
+}
+
+/** Ends a run the operator interrupted: `stopped`, so it waits for `seatkeeper resume` rather than for serve to pick it up. */
+async function interruptRun(deps: RunDeps, input: { runId: string; plan: StoredPlan }): Promise<RunReport> {
+  const tally = await tallyRun(deps.store, input.runId);
+  await deps.store.journal.finishRun(input.runId, 'stopped', deps.clock.now());
+  return { runId: input.runId, planId: input.plan.id, status: 'stopped', ...tally, stoppedBecause: 'interrupted (Ctrl-C)', interrupted: true };
 }
 
 /** Counts, changed users and failures of a run, read back from its journal so a resumed run reports the whole run. */

@@ -118,6 +118,8 @@ export interface PlanRepository {
   get(id: string): Promise<StoredPlan | null>;
   setStatus(id: string, status: PlanStatus): Promise<void>;
   latest(instance: string): Promise<StoredPlan | null>;
+  /** The newest `limit` plans, newest first, of one instance or all. */
+  list(instance: string | undefined, limit: number): Promise<StoredPlan[]>;
   /** Moves a plan from `waiting-approval` to `approved`; Conflict when it is in any other state, NotFound when missing. */
   approve(id: string, by: string, at: Date): Promise<void>;
 }

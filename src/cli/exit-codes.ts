@@ -1,9 +1,9 @@
-/** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard. */
+/** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard, 130 interrupted (Ctrl-C). */
 
 import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotFound } from '../domain/errors.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 
-export const EXIT = { done: 0, failures: 1, badInput: 2, guard: 3 } as const;
+export const EXIT = { done: 0, failures: 1, badInput: 2, guard: 3, interrupted: 130 } as const;
 
 /** Exit code and the lines to print for an error that reached the command line. */
 export function describeFailure(error: unknown): { code: number; lines: string[] } {

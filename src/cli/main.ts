@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, withContext, type GlobalOptions, type Output } from './
 import { describeFailure, EXIT } from './exit-codes.ts';
 import { scanCommand } from './scan-command.ts';
 import { planCommand } from './plan-command.ts';
+import { plansCommand } from './plans-command.ts';
 import { applyCommand } from './apply-command.ts';
 import { approveCommand } from './approve-command.ts';
 import { alertAckCommand, alertsCommand } from './alerts-command.ts';
@@ -71,9 +72,16 @@ export async function main(
     .action((opts: { instance?: string; policy?: string[]; scan: boolean; rows: number }) => run((ctx) => planCommand(ctx, opts)));
 
   program
+    .command('plans')
+    .description('list stored plans, newest first: status, rows, seats freed, who made them and the run that applied them')
+    .option('-i, --instance <id>', 'only this instance')
+    .addOption(new Option('--limit <n>', 'plans to list').argParser(wholeNumber).default(20))
+    .action((opts: { instance?: string; limit: number }) => run((ctx) => plansCommand(ctx, opts)));
+
+  program
     .command('apply')
     .description('run a stored plan (--plan ID), or scan, plan and apply in one go (--yes)')
-    .option('--plan <id>', 'plan id printed by `seatkeeper plan`')
+    .option('--plan <id>', 'plan id printed by `seatkeeper plan` or listed by `seatkeeper plans`')
     .option('-y, --yes', 'scan, plan and apply without a separate plan step', false)
     .option('-i, --instance <id>', 'instance id from the config')
     .addOption(new Option('--rows <n>', 'plan rows to print with --yes').argParser(wholeNumber).default(20))

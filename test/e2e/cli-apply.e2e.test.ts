@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, setup, writeConfig } from './cli-harness.ts';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { runCli, setup, writeConfig, type CliResult } from './cli-harness.ts';
 import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 import type { EmulatorFaults } from '../../src/emulators/confluence-dc/emulator-faults.ts';
@@ -230,6 +235,69 @@ test('a seat that stayed after every step went through is reported with the grou
     assert.equal(after.counts.failed, 0);
     assert.equal(emulator.state.changes.length, changes, 'the resume only looked: nothing was sent again');
     assert.equal(emulator.state.holdsSeat(row.username), false);
+  } finally {
+    await emulator.close();
+  }
+});
+
+/** Starts `seatkeeper ...args`; `interrupt` sends SIGINT as Ctrl-C in a terminal does. */
+function startCli(args: readonly string[], env: NodeJS.ProcessEnv): { done: Promise<CliResult>; interrupt: () => void } {
+  const bin = fileURLToPath(new URL('../../bin/seatkeeper.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    // Killed by the signal (no handler) is -1: only a process that handled Ctrl-C exits 130 by itself.
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  return { done, interrupt: () => child.kill('SIGINT') };
+}
+
+test('Ctrl-C during apply: the users in flight finish, the lease is given up, the run id and the resume hint are printed; resume finishes the run', async () => {
+  const { dir, emulator, env } = await setup({ users: 300, seed: 11, ldapShare: 0 });
+  try {
+    const config = writeConfig({ dir, emulator });
+    const planned = await runCli(['--config', config, '--json', 'plan'], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    const { planId, plan } = JSON.parse(planned.stdout) as PlanJson;
+    const steps = plannedKeys(plan).length;
+    // Slow enough that the whole plan takes many seconds: only the interrupt can end the run early.
+    emulator.faults.latencyMs = 100;
+    const applying = startCli(['--config', config, 'apply', '--plan', planId], env);
+    const until = Date.now() + 120_000;
+    while (emulator.state.changes.length < 5) {
+      if (Date.now() > until) assert.fail(`the apply made ${emulator.state.changes.length} changes in 120 s`);
+      await sleep(5);
+    }
+    applying.interrupt();
+    const stoppedRun = await applying.done;
+
+    assert.equal(stoppedRun.code, 130, stoppedRun.stdout + stoppedRun.stderr);
+    assert.match(stoppedRun.stdout, new RegExp(`^Applying plan ${planId} to wiki once its checks pass: ${plan.rows.length} users, ${steps} steps`, 'm'));
+    const runId = /^Run (run_\w+) of plan plan_\w+: stopped$/m.exec(stoppedRun.stdout)?.[1];
+    assert.ok(runId, stoppedRun.stdout);
+    assert.ok(stoppedRun.stdout.includes(`go on with: seatkeeper --config ${config} resume ${runId}`), stoppedRun.stdout);
+    assert.match(stoppedRun.stderr, /Stopping: the users being changed now are finished, no new one is started/);
+    const changedBefore = emulator.state.changes.length;
+    assert.ok(changedBefore < steps, `${changedBefore} of ${steps} steps went out before the run stopped`);
+
+    const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+    try {
+      assert.deepStrictEqual(db.prepare('select instance from run_leases').all(), [], 'the lease was given up');
+      assert.deepStrictEqual(db.prepare("select id from journal_entries where outcome = 'claimed'").all(), [], 'no step is left claimed');
+      assert.deepStrictEqual(db.prepare('select status from runs where id = ?').get(runId), { status: 'stopped' });
+    } finally {
+      db.close();
+    }
+
+    emulator.faults.latencyMs = 0;
+    const resumed = await runCli(['--config', config, '--json', 'resume', runId], env);
+    assert.equal(resumed.code, 0, resumed.stdout.slice(-2000) + resumed.stderr);
+    assert.equal((JSON.parse(resumed.stdout) as { status: string }).status, 'done');
+    assert.deepEqual(changeKeys(emulator), plannedKeys(plan), 'every planned change, each once');
   } finally {
     await emulator.close();
   }
