@@ -19,6 +19,7 @@ import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-
 import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
 import { isNotPossible, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { raiseRunAlert, resolveRunAlerts } from './guard-alerts.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
 
@@ -157,6 +158,7 @@ export async function runRows(
   const tally = await tallyRun(store, runId);
   const status: RunStatus = tally.counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
   await store.journal.finishRun(runId, status, clock.now());
+  if (status === 'done') await resolveRunAlerts(store, { instance: plan.plan.instance, runId }, clock.now());
   await store.plans.setStatus(plan.id, 'applied');
   return { runId, planId: plan.id, status, ...tally, ...(lifecycle ? { lifecycle } : {}) };
 }
@@ -174,7 +176,7 @@ async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; 
   const tally = await tallyRun(store, runId);
   await store.journal.finishRun(runId, 'stopped', clock.now());
   const message = `run ${runId} stopped: ${stop.reason}; failed steps and rows not started wait for \`seatkeeper resume ${runId}\``;
-  await store.alerts.raise({ instance: plan.plan.instance, scanId: plan.plan.scanId, kind: stop.kind, message, at: clock.now() });
+  await raiseRunAlert(store, { instance: plan.plan.instance, scanId: plan.plan.scanId, runId, kind: stop.kind, message, every: true }, clock.now());
   return { runId, planId: plan.id, status: 'stopped', ...tally, stoppedBecause: stop.reason };
 }
 

@@ -124,9 +124,13 @@ export async function main(
 
   const alerts = program
     .command('alerts')
-    .description('list open alerts: guards that blocked a plan or an apply (e-mail/webhook delivery comes with a later notifier)')
+    .description(
+      'list open alerts: guards that blocked a plan or an apply, brake stops, scheduled runs with failures; they resolve ' +
+        'themselves when the cause clears (e-mail/webhook delivery comes with a later notifier)',
+    )
     .option('-i, --instance <id>', 'only this instance')
-    .action((opts: { instance?: string }) => run((ctx) => alertsCommand(ctx, opts)));
+    .option('--all', 'resolved and acknowledged alerts too, with when and why', false)
+    .action((opts: { instance?: string; all: boolean }) => run((ctx) => alertsCommand(ctx, opts)));
   alerts
     .command('ack')
     .description('acknowledge an alert, recording who and when')

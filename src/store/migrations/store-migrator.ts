@@ -7,6 +7,7 @@ import { schedulesMigration } from './0002-schedules.ts';
 import { lifecycleMigration } from './0003-lifecycle.ts';
 import { runLeasesMigration } from './0004-run-leases.ts';
 import { instanceFactsMigration } from './0005-instance-facts.ts';
+import { alertLifecycleMigration } from './0008-alert-lifecycle.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -16,6 +17,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0003-lifecycle': lifecycleMigration(dialect),
     '0004-run-leases': runLeasesMigration,
     '0005-instance-facts': instanceFactsMigration,
+    '0008-alert-lifecycle': alertLifecycleMigration(dialect),
   };
 }
 
