@@ -9,6 +9,7 @@ import { runCli, setup, writeConfig, type CliResult } from './cli-harness.ts';
 import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 import type { EmulatorFaults } from '../../src/emulators/confluence-dc/emulator-faults.ts';
+import type { ChangeRecord } from '../../src/emulators/confluence-dc/emulator-model.ts';
 
 interface PlanJson {
   planId: string;
@@ -298,6 +299,124 @@ test('Ctrl-C during apply: the users in flight finish, the lease is given up, th
     assert.equal(resumed.code, 0, resumed.stdout.slice(-2000) + resumed.stderr);
     assert.equal((JSON.parse(resumed.stdout) as { status: string }).status, 'done');
     assert.deepEqual(changeKeys(emulator), plannedKeys(plan), 'every planned change, each once');
+  } finally {
+    await emulator.close();
+  }
+});
+
+/** The numbers of a "Seats: 1,840 used of 2,000 → 1,412 after this plan (428 freed)" line. */
+function seatsOf(text: string, after: 'this plan' | 'this run'): { used: number; max: number; after: number; freed: number } {
+  const found = new RegExp(`^ {2}Seats: ([\\d,]+) used of ([\\d,]+) → ([\\d,]+) after ${after} \\(([\\d,]+) freed`, 'm').exec(text);
+  assert.ok(found, `no seat line for ${after} in:\n${text}`);
+  const [used, max, left, freed] = found.slice(1).map((v) => Number(v.replaceAll(',', '')));
+  return { used: used ?? NaN, max: max ?? NaN, after: left ?? NaN, freed: freed ?? NaN };
+}
+
+test('apply --yes says what it applies and what it did, seats before → after; `plans` lists plans with status, seats freed and the run', async () => {
+  const { dir, emulator, env } = await setup({ users: 300, seed: 11, ldapShare: 0 });
+  try {
+    const config = writeConfig({ dir, emulator });
+    const seatsBefore = emulator.state.licensedCount();
+    const planned = await runCli(['--config', config, 'plan'], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    const firstPlan = /^Plan (plan_\w+) for wiki/m.exec(planned.stdout)?.[1];
+    assert.ok(firstPlan);
+    const inPlan = seatsOf(planned.stdout, 'this plan');
+    assert.equal(inPlan.used, seatsBefore);
+    assert.equal(inPlan.after, inPlan.used - inPlan.freed);
+    assert.ok(inPlan.freed > 10);
+
+    const listedBefore = await runCli(['--config', config, 'plans'], env);
+    assert.equal(listedBefore.code, 0, listedBefore.stderr);
+    assert.match(listedBefore.stdout, new RegExp(`^${firstPlan} +wiki +planned +[\\d,]+ +${inPlan.freed} +\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} +\\S+ +—$`, 'm'));
+    assert.match(listedBefore.stdout, /^ +policies: inactive-users$/m);
+
+    const oneGo = await runCli(['--config', config, 'apply', '--yes'], env);
+    assert.equal(oneGo.code, 0, oneGo.stdout.slice(-3000) + oneGo.stderr);
+    assert.doesNotMatch(oneGo.stdout, /Nothing has changed yet/, 'apply --yes does not claim nothing changes');
+    const applied = /^Applying plan (plan_\w+) now: ([\d,]+) users, ([\d,]+) steps/m.exec(oneGo.stdout);
+    assert.ok(applied, oneGo.stdout);
+    const runId = /^Run (run_\w+) of plan (plan_\w+): done$/m.exec(oneGo.stdout);
+    assert.equal(runId?.[2], applied[1]);
+    const inRun = seatsOf(oneGo.stdout, 'this run');
+    assert.equal(inRun.after, emulator.state.licensedCount(), 'the seats left are what Confluence holds now');
+    assert.equal(inRun.freed, seatsBefore - emulator.state.licensedCount());
+
+    const listed = JSON.parse((await runCli(['--config', config, '--json', 'plans'], env)).stdout) as {
+      id: string;
+      status: string;
+      policies: string[];
+      rows: number;
+      seats: { freed: number };
+      createdBy: string | null;
+      run: { id: string; status: string } | null;
+    }[];
+    assert.deepStrictEqual(
+      listed.map((p) => [p.id, p.status, p.policies, p.run]),
+      [
+        [applied[1], 'applied', ['inactive-users'], { id: runId?.[1], status: 'done' }],
+        [firstPlan, 'planned', ['inactive-users'], null],
+      ],
+    );
+    assert.equal(listed[0]?.rows, Number(applied[2]?.replaceAll(',', '')));
+    assert.ok(listed.every((p) => typeof p.createdBy === 'string' && p.createdBy !== ''));
+
+    // The hint for an unknown plan lists plans instead of making a new one.
+    const unknown = await runCli(['--config', config, 'apply', '--plan', 'plan_nope'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no plan plan_nope: list plans with `seatkeeper plans`, or plan again/);
+  } finally {
+    await emulator.close();
+  }
+});
+
+test('run POLICY shows the plan it applies and what the run did; failed steps of the run leave a run.failures alert that resolves once a resume finishes it', async () => {
+  const { dir, emulator, env } = await setup({ users: 300, seed: 11, ldapShare: 0 });
+  try {
+    const config = writeConfig({ dir, emulator });
+    // A membership no scan will see in time: one user keeps a seat after every step, so the run ends with a failure.
+    const probe = await runCli(['--config', config, '--json', 'plan'], env);
+    const { plan } = JSON.parse(probe.stdout) as PlanJson;
+    const seatGroups = emulator.state.allGroups().filter((g) => g.writable && grantsSeat(emulator, g.name)).map((g) => g.name);
+    const row = plan.rows.find((r) => seatGroups.some((g) => !emulator.state.groupsOf(r.username).some((m) => m.name === g)));
+    assert.ok(row);
+    const hidden = seatGroups.find((g) => !emulator.state.groupsOf(row.username).some((m) => m.name === g));
+    assert.ok(hidden);
+    // Added the moment the run's first change to that user lands: after the scan and the row's first read, before its
+    // re-read. Hooked on the emulator's change log, so it happens at that point however fast or slow the run goes.
+    let added = false;
+    const log = emulator.state.changes as ChangeRecord[];
+    const push = log.push.bind(log);
+    log.push = (...records: ChangeRecord[]): number => {
+      const length = push(...records);
+      if (!added && records.some((c) => c.username === row.username)) {
+        added = true;
+        assert.equal(emulator.state.addMembership(row.username, hidden).result, 'changed');
+      }
+      return length;
+    };
+    const ran = await runCli(['--config', config, 'run', 'inactive-users'], env);
+    assert.ok(added, 'the hidden membership went in during the run');
+    assert.equal(ran.code, 1, ran.stdout.slice(-3000) + ran.stderr);
+    const planId = /^Plan (plan_\w+) for wiki/m.exec(ran.stdout)?.[1];
+    assert.ok(planId, ran.stdout);
+    assert.match(ran.stdout, new RegExp(`^Applying plan ${planId} now: [\\d,]+ users, [\\d,]+ steps`, 'm'));
+    const runId = new RegExp(`^Run (run_\\w+) of plan ${planId}: done-with-failures$`, 'm').exec(ran.stdout)?.[1];
+    assert.ok(runId, ran.stdout);
+    seatsOf(ran.stdout, 'this run');
+    assert.match(ran.stdout, new RegExp(`^inactive-users: done-with-failures: run ${runId}: `, 'm'));
+
+    const alerts = await runCli(['--config', config, 'alerts'], env);
+    assert.match(alerts.stdout, new RegExp(`run\\.failures +\\(run ${runId}\\)`));
+    assert.match(alerts.stdout, new RegExp(`run ${runId} of policy inactive-users ended with 1 failed steps; retry them with \`seatkeeper resume ${runId}\``));
+
+    assert.equal(emulator.state.removeMembership(row.username, hidden).result, 'changed');
+    const resumed = await runCli(['--config', config, 'resume', runId], env);
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    const open = await runCli(['--config', config, 'alerts'], env);
+    assert.match(open.stdout, /^No open alerts/m);
+    const all = await runCli(['--config', config, 'alerts', '--all'], env);
+    assert.match(all.stdout, new RegExp(`run\\.failures +\\(run ${runId}\\) +resolved \\d{4}-\\d{2}-\\d{2} [\\d:]+ UTC: run ${runId} was resumed and finished done`));
   } finally {
     await emulator.close();
   }

@@ -106,7 +106,7 @@ test('Confluence down past the breaker\'s longest pause: the run stops with the 
     assert.match(run.stoppedBecause ?? '', /^wiki has not answered for \d+ s \(\d+ failed attempts in a row, last: Confluence answered 500.*\); requests paused and gave up/);
     assert.ok(run.counts.done < steps);
     const alerts = await runCli(['--config', config, 'alerts'], env);
-    assert.match(alerts.stdout, /run\.circuitOpen/);
+    assert.match(alerts.stdout, new RegExp(`run\\.circuitOpen +\\(run ${run.runId}\\)`));
     assert.match(alerts.stdout, new RegExp(`run ${run.runId} stopped: wiki has not answered`));
 
     emulator.faults.serverErrorRate = 0;
@@ -118,6 +118,12 @@ test('Confluence down past the breaker\'s longest pause: the run stops with the 
     assert.ok(emulator.state.changes.length > changedBefore);
     assert.equal(emulator.state.changes.length, steps, 'each planned step changed Confluence exactly once');
     assert.deepStrictEqual(doubled(emulator), []);
+
+    // The cause cleared: the stop's alert resolved itself, naming how, and is listed only with --all.
+    const open = await runCli(['--config', config, 'alerts'], env);
+    assert.match(open.stdout, /^No open alerts/m, open.stdout);
+    const all = await runCli(['--config', config, 'alerts', '--all'], env);
+    assert.match(all.stdout, new RegExp(`run\\.circuitOpen +\\(run ${run.runId}\\) +resolved .* UTC: run ${run.runId} was resumed and finished done`));
   } finally {
     await emulator.close();
   }
