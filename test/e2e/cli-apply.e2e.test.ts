@@ -106,6 +106,15 @@ test('a plan over the safety limit waits for approval, writes nothing and exits 
     const oneGo = await runCli(['--config', config, 'apply', '--yes'], env);
     assert.equal(oneGo.code, 3);
     assert.equal(emulator.state.changes.length, 0);
+    assert.match((await runCli(['--config', config, 'alerts'], env)).stdout, /safety\.maxActions/);
+
+    // A plan within the limits clears the cause: the alert resolves itself.
+    writeConfig({ dir, emulator, safety: '{ maxActions: 500, maxPercent: 100 }' });
+    const within = await runCli(['--config', config, 'plan'], env);
+    assert.equal(within.code, 0, within.stdout + within.stderr);
+    const smallPlan = /^Plan (plan_\w+)/m.exec(within.stdout)?.[1];
+    assert.match((await runCli(['--config', config, 'alerts'], env)).stdout, /^No open alerts/m);
+    assert.match((await runCli(['--config', config, 'alerts', '--all'], env)).stdout, new RegExp(`safety\\.maxActions .* resolved .* UTC: plan ${smallPlan} is within the limits`));
   } finally {
     await emulator.close();
   }
@@ -125,6 +134,15 @@ test('Confluence failing in the middle of paging leaves the scan incomplete and 
     const oneGo = await runCli(['--config', config, 'apply', '--yes'], env);
     assert.equal(oneGo.code, 3);
     assert.equal(emulator.state.changes.length, 0);
+    assert.match((await runCli(['--config', config, 'alerts'], env)).stdout, /scan\.incomplete/);
+
+    // Confluence pages to the end again: the next scan is complete, and the incomplete scans' alerts resolve themselves.
+    emulator.faults.failPagingAfter = null;
+    const planned = await runCli(['--config', config, 'plan'], env);
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    const scanId = /^Scan (scan_\w+) of wiki: complete$/m.exec(planned.stdout)?.[1];
+    assert.match((await runCli(['--config', config, 'alerts'], env)).stdout, /^No open alerts/m);
+    assert.match((await runCli(['--config', config, 'alerts', '--all'], env)).stdout, new RegExp(`scan\\.incomplete .* resolved .* UTC: scan ${scanId} is complete and sane`));
   } finally {
     await emulator.close();
   }
