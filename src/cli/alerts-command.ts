@@ -23,7 +23,7 @@ export async function alertsCommand(ctx: CommandContext, options: { instance?: s
   }
   const where = instance === undefined ? '' : ` for ${instance}`;
   if (alerts.length === 0) {
-    ctx.print([options.all ? `No alerts${where}.` : `No open alerts${where} (--all lists resolved and acknowledged ones).`]);
+    ctx.print([options.all ? `No alerts${where}.` : `No open alerts${where}. (--all lists resolved and acknowledged ones too.)`]);
     return EXIT.done;
   }
   const s = alerts.length === 1 ? '' : 's';
