@@ -106,3 +106,11 @@ test('npm run demo runs the demo command', () => {
   assert.equal(pkg.scripts['demo'], 'node bin/seatkeeper.mjs demo');
   assert.ok(existsSync(new URL('../../bin/seatkeeper.mjs', import.meta.url)));
 });
+
+test('seatkeeper --version prints the version of package.json and exits 0', async () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const shown = await runCli([flag]);
+    assert.deepStrictEqual(shown, { code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  }
+});
