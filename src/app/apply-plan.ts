@@ -23,6 +23,7 @@ import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
 import { isNotPossible, readAdminGroups, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { NameSet } from '../domain/names.ts';
+import { raiseRunAlert, resolveRunAlerts } from './guard-alerts.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
 
 
@@ -35,8 +36,10 @@ export interface RunReport {
   readonly failures: readonly { username: string; step: string; error: string }[];
   /** Steps Confluence refused or that cannot be addressed: skipped for good (not failures), with the reason. */
   readonly notPossible: readonly { username: string; step: string; reason: string }[];
-  /** Why the run stopped early (status `stopped`): too many steps failed, or Confluence stopped answering. */
+  /** Why the run stopped early (status `stopped`): too many steps failed, Confluence stopped answering, or interrupted. */
   readonly stoppedBecause?: string;
+  /** The operator interrupted the run (Ctrl-C): rows in flight finished, the rest waits for resume; no alert. */
+  readonly interrupted?: true;
   /** Notices sent and lifecycle stages recorded; present when the plan has a lifecycle part. */
   readonly lifecycle?: LifecycleReport;
 }
@@ -161,6 +164,8 @@ export interface RunDeps {
   readonly lease?: LeaseOptions;
   /** The record key: what the run acts on (plan, approval, run, journal) must be signed with it. */
   readonly key: RecordKey;
+  /** Aborted when the operator asks the run to stop (Ctrl-C): rows in flight finish, no new row starts. */
+  readonly interrupt?: AbortSignal;
 }
 
 /**
@@ -211,16 +216,18 @@ export async function runRows(
   const total = plan.plan.rows.length;
   await mapConcurrent(plan.plan.rows, deps.concurrency, async (row) => {
     // Rows in flight finish; rows not started stay for `seatkeeper resume` once the cause is fixed.
-    if (stopped === null) await runPlanRow(context, row, byUser.get(row.username));
+    if (stopped === null && deps.interrupt?.aborted !== true) await runPlanRow(context, row, byUser.get(row.username));
     done += 1;
     deps.progress?.({ done, total });
   });
 
   if (stopped !== null) return stopRun(deps, { runId, plan, stop: stopped });
+  if (deps.interrupt?.aborted === true) return interruptRun(deps, { runId, plan });
   const lifecycle = await settleLifecycle({ store, clock, delivery: deps.notices, signal }, { plan: plan.plan, runId });
   const tally = await tallyRun(store, runId);
   const status: RunStatus = tally.counts.failed > 0 || lifecycleFailed(lifecycle) ? 'done-with-failures' : 'done';
   await store.journal.finishRun(runId, status, clock.now());
+  if (status === 'done') await resolveRunAlerts(store, { instance: plan.plan.instance, runId }, clock.now());
   await store.plans.setStatus(plan.id, 'applied');
   return { runId, planId: plan.id, status, ...tally, ...(lifecycle ? { lifecycle } : {}) };
 }
@@ -238,8 +245,15 @@ async function stopRun(deps: RunDeps, input: { runId: string; plan: StoredPlan; 
   const tally = await tallyRun(store, runId);
   await store.journal.finishRun(runId, 'stopped', clock.now());
   const message = `run ${runId} stopped: ${stop.reason}; failed steps and rows not started wait for \`seatkeeper resume ${runId}\``;
-  await store.alerts.raise({ instance: plan.plan.instance, scanId: plan.plan.scanId, kind: stop.kind, message, at: clock.now() });
+  await raiseRunAlert(store, { instance: plan.plan.instance, scanId: plan.plan.scanId, runId, kind: stop.kind, message, every: true }, clock.now());
   return { runId, planId: plan.id, status: 'stopped', ...tally, stoppedBecause: stop.reason };
+}
+
+/** Ends a run the operator interrupted: `stopped`, so it waits for `seatkeeper resume` rather than for serve to pick it up. */
+async function interruptRun(deps: RunDeps, input: { runId: string; plan: StoredPlan }): Promise<RunReport> {
+  const tally = await tallyRun(deps.store, input.runId);
+  await deps.store.journal.finishRun(input.runId, 'stopped', deps.clock.now());
+  return { runId: input.runId, planId: input.plan.id, status: 'stopped', ...tally, stoppedBecause: 'interrupted (Ctrl-C)', interrupted: true };
 }
 
 /** Counts, changed users and failures of a run, read back from its journal so a resumed run reports the whole run. */

@@ -10,7 +10,7 @@ import type { InstanceSnapshot } from '../domain/snapshot.ts';
 import { evaluatePolicies } from '../domain/planner.ts';
 import { checkScanSanity, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped, NotFound } from '../domain/errors.ts';
-import { raiseGuardAlert } from './guard-alerts.ts';
+import { raiseGuardAlert, resolvePlanAlerts, resolveScanAlerts } from './guard-alerts.ts';
 import { holdOf, screenPlan, waitingMessage } from './plan-guards.ts';
 import { recordPolicyChangers } from './approve-plan.ts';
 
@@ -32,7 +32,10 @@ export async function lastGoodBefore(store: Store, scan: ScanRecord): Promise<Sc
 /** Throws GuardTripped, with an alert, when the scan may not be acted on (incomplete, empty, shrunk). */
 export async function requireSaneScan(store: Store, scan: ScanRecord, limits: SafetyLimits, now: Date): Promise<void> {
   const verdict = checkScanSanity(scan, await lastGoodBefore(store, scan), limits);
-  if (verdict.ok) return;
+  if (verdict.ok) {
+    await resolveScanAlerts(store, scan, now);
+    return;
+  }
   await raiseGuardAlert(store, { instance: scan.instance, scanId: scan.id, guard: verdict.guard, message: verdict.message }, now);
   throw new GuardTripped(verdict.message, verdict.guard, verdict.count, verdict.limit);
 }
@@ -70,6 +73,7 @@ export async function planInstance(
   const { status, verdict } = screenPlan(plan, snapshot, input.limits);
   const hold = holdOf(verdict);
   const planId = await store.plans.save(plan, status, { createdBy: input.actor, policyChangedBy, hold });
+  if (status === 'planned') await resolvePlanAlerts(store, { instance: plan.instance, planId }, clock.now());
   if (hold !== null) {
     const message = status === 'waiting-approval' ? waitingMessage(planId, hold) : `plan ${planId} was refused: ${hold.message}`;
     await raiseGuardAlert(store, { instance: plan.instance, scanId: plan.scanId, guard: hold.guard, message }, clock.now());

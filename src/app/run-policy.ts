@@ -6,9 +6,10 @@ import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped } from '../domain/errors.ts';
 import { scanInstance } from './scan-instance.ts';
-import { planInstance } from './plan-instance.ts';
-import { applyPlan, type RunDeps } from './apply-plan.ts';
+import { planInstance, type PlanOutcome } from './plan-instance.ts';
+import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
 import { planHasWork } from '../domain/lifecycle.ts';
+import { raiseRunAlert } from './guard-alerts.ts';
 
 /** How one job ended, in words an operator reads in `seatkeeper schedule`. */
 export interface PolicyRunResult {
@@ -16,6 +17,8 @@ export interface PolicyRunResult {
   readonly detail: string;
   readonly planId: string | null;
   readonly runId: string | null;
+  /** What the run did, when the plan was applied. */
+  readonly report?: RunReport;
 }
 
 /**
@@ -23,7 +26,11 @@ export interface PolicyRunResult {
  * limit is left for approval, a guard that trips blocks the job; neither is an error of the job itself.
  */
 export async function runPolicy(
-  deps: RunDeps & { readonly directories?: ReadonlyMap<string, OrgDirectory> },
+  deps: RunDeps & {
+    readonly directories?: ReadonlyMap<string, OrgDirectory>;
+    /** Sees the plan once it is stored, before anything is applied: the front door says what is about to happen. */
+    readonly onPlanned?: (planned: PlanOutcome) => void;
+  },
   input: { policy: InactiveUsersPolicy; limits: SafetyLimits; protection: Protection; actor: string },
 ): Promise<PolicyRunResult> {
   const { store, connector, clock } = deps;
@@ -36,6 +43,7 @@ export async function runPolicy(
       { store, clock, ...(deps.directories === undefined ? {} : { directories: deps.directories }) },
       { instance: input.policy.instance, policies: [input.policy], protection: input.protection, limits: input.limits, actor: input.actor, ...source },
     );
+    deps.onPlanned?.(planned);
     if (!planned.verdict.ok) {
       // Over a limit the plan waits for an approver; a refused plan (too few administrators left) is blocked for good.
       const outcome = planned.status === 'waiting-approval' ? 'waiting-approval' : 'blocked';
@@ -47,6 +55,11 @@ export async function runPolicy(
     }
     const report = await applyPlan(deps, { planId: planned.planId, limits: input.limits, protection: input.protection });
     const { counts } = report;
+    // Nobody watches a scheduled run: failed steps leave an alert naming the run (a brake stop raised its own already).
+    if (report.status === 'done-with-failures') {
+      const message = `run ${report.runId} of policy ${input.policy.id} ended with ${counts.failed} failed steps; retry them with \`seatkeeper resume ${report.runId}\``;
+      await raiseRunAlert(store, { instance: input.policy.instance, scanId: planned.plan.scanId, runId: report.runId, kind: 'run.failures', message, every: false }, clock.now());
+    }
     return {
       outcome: report.status === 'done' ? 'done' : 'done-with-failures',
       detail:
@@ -54,6 +67,7 @@ export async function runPolicy(
         (report.stoppedBecause === undefined ? '' : `; stopped: ${report.stoppedBecause}, resume with \`seatkeeper resume ${report.runId}\``),
       planId: planned.planId,
       runId: report.runId,
+      report,
     };
   } catch (error) {
     if (error instanceof GuardTripped) return { outcome: 'blocked', detail: `${error.guard}: ${error.message}`, planId: null, runId: null };

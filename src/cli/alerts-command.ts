@@ -1,27 +1,39 @@
-/** `seatkeeper alerts` lists open alerts; `seatkeeper alerts ack ID` acknowledges one. */
+/** `seatkeeper alerts` lists open alerts (`--all`: resolved and acknowledged ones too); `seatkeeper alerts ack ID` acknowledges one. */
 
 import type { CommandContext } from './command-context.ts';
-import { acknowledgeAlert, listOpenAlerts } from '../app/guard-alerts.ts';
+import type { Alert } from '../app/store-port.ts';
+import { acknowledgeAlert, listAlerts } from '../app/guard-alerts.ts';
 import { resolveInstance } from './cli-runtime.ts';
 import { EXIT } from './exit-codes.ts';
 
-export async function alertsCommand(ctx: CommandContext, options: { instance?: string }): Promise<number> {
+const when = (iso: string): string => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+
+function stateOf(alert: Alert): string {
+  if (alert.resolvedAt !== null) return `resolved ${when(alert.resolvedAt)}: ${alert.resolvedReason ?? ''}`;
+  if (alert.acknowledgedAt !== null) return `acknowledged by ${alert.acknowledgedBy ?? '?'} ${when(alert.acknowledgedAt)}`;
+  return 'open';
+}
+
+export async function alertsCommand(ctx: CommandContext, options: { instance?: string; all: boolean }): Promise<number> {
   const instance = options.instance === undefined ? undefined : resolveInstance(ctx.config, options.instance);
-  const alerts = await listOpenAlerts(ctx.store, instance);
+  const alerts = await listAlerts(ctx.store, { ...(instance === undefined ? {} : { instance }), all: options.all });
   if (ctx.json) {
     ctx.printJson(alerts);
     return EXIT.done;
   }
+  const where = instance === undefined ? '' : ` for ${instance}`;
   if (alerts.length === 0) {
-    ctx.print([`No open alerts${instance === undefined ? '' : ` for ${instance}`}.`]);
+    ctx.print([options.all ? `No alerts${where}.` : `No open alerts${where}. (--all lists resolved and acknowledged ones too.)`]);
     return EXIT.done;
   }
-  const lines = [`${alerts.length} open alert${alerts.length === 1 ? '' : 's'}:`];
+  const s = alerts.length === 1 ? '' : 's';
+  const lines = [options.all ? `${alerts.length} alert${s}${where}:` : `${alerts.length} open alert${s}${where}:`];
   for (const alert of alerts) {
-    lines.push(`  #${alert.id}  ${alert.createdAt.slice(0, 19).replace('T', ' ')} UTC  ${alert.instance}  ${alert.kind}  (scan ${alert.scanId})`);
+    const about = alert.runId === null ? `scan ${alert.scanId}` : `run ${alert.runId}`;
+    lines.push(`  #${alert.id}  ${when(alert.createdAt)}  ${alert.instance}  ${alert.kind}  (${about})${options.all ? `  ${stateOf(alert)}` : ''}`);
     lines.push(`        ${alert.message}`);
   }
-  lines.push(`Acknowledge with: ${ctx.cli} alerts ack ID`);
+  if (alerts.some((a) => a.acknowledgedAt === null && a.resolvedAt === null)) lines.push(`Acknowledge with: ${ctx.cli} alerts ack ID`);
   ctx.print(lines);
   return EXIT.done;
 }

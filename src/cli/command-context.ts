@@ -24,6 +24,8 @@ export interface GlobalOptions {
   readonly as?: string;
   /** `--now ISO` (hidden, rehearsals only): the instant the command runs at; the system clock when absent. */
   readonly now?: string;
+  /** How hints name the CLI, e.g. `npx seatkeeper` in the demo; `seatkeeper` when absent. */
+  readonly cliName?: string;
 }
 
 export interface Output {
@@ -93,7 +95,7 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     actor,
     key,
     json: options.json,
-    cli: options.config === DEFAULT_CONFIG ? 'seatkeeper' : `seatkeeper --config ${options.config}`,
+    cli: options.config === DEFAULT_CONFIG ? (options.cliName ?? 'seatkeeper') : `${options.cliName ?? 'seatkeeper'} --config ${options.config}`,
     progress: sanitisedProgress(createProgressReporter(output.err, true)),
     print: (lines) => output.out.write(`${lines.map(sanitiseLine).join('\n')}\n`),
     printJson: (value) => output.out.write(`${sanitisedJson(value)}\n`),

@@ -3,7 +3,7 @@
  * it, a scan and a plan on the embedded SQLite store; then the emulator keeps running for the user to go on with.
  */
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { once } from 'node:events';
 import type { Output } from './command-context.ts';
@@ -11,6 +11,12 @@ import { generateOrganisation } from '../emulators/confluence-dc/org-generator.t
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
 import { main } from './main.ts';
 import { EXIT } from './exit-codes.ts';
+import { openStore } from '../store/store-database.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import type { Store } from '../app/store-port.ts';
+
+/** How the demo's hints and the commands it runs name the CLI: a checkout has no `seatkeeper` on its PATH. */
+const DEMO_CLI = 'npx seatkeeper';
 
 export interface DemoOptions {
   readonly users: number;
@@ -63,19 +69,57 @@ async function startOn(port: number, users: number): Promise<RunningConfluenceEm
   }
 }
 
+/**
+ * Makes way for a fresh demo store in `dir`. A store that holds runs is never deleted: its journal is the only way to
+ * undo what those runs changed in an emulator that may still be running (another `npm run demo`). Scans and plans
+ * alone are the previous demo's and go.
+ */
+export async function clearDemoStore(dir: string): Promise<void> {
+  const file = join(dir, 'seatkeeper.db');
+  if (existsSync(file)) {
+    const runs = await runsIn(file);
+    if (runs !== 0) {
+      const held = runs === null ? 'is not a store the demo can read' : `holds ${runs} run${runs === 1 ? '' : 's'} whose journal undo needs`;
+      throw new InvalidInput(`the demo will not delete ${file}: it ${held}`, [
+        'pass --dir with a new folder for this demo (e.g. --dir .demo-2)',
+        `or, once nothing in it is needed (undo its runs first: ${DEMO_CLI} --config ${join(dir, 'seatkeeper.yaml')} runs), delete ${dir} yourself`,
+      ]);
+    }
+  }
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `seatkeeper.db${suffix}`), { force: true });
+}
+
+/** How many runs the store holds; null when it cannot be opened as a Seatkeeper store. */
+async function runsIn(file: string): Promise<number | null> {
+  let store: Store;
+  try {
+    store = await openStore(`sqlite:${file}`);
+  } catch {
+    return null;
+  }
+  try {
+    return (await store.journal.listRuns()).length;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function demoCommand(options: DemoOptions, output: Output): Promise<number> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `seatkeeper.db${suffix}`), { force: true });
+  await clearDemoStore(dir);
   const emulator = await startOn(options.port, options.users);
   const configFile = join(dir, 'seatkeeper.yaml');
-  writeFileSync(configFile, demoConfig({ url: emulator.url, token: emulator.credentials.admin.token, store: join(dir, 'seatkeeper.db') }));
+  // The config carries the emulator's admin token: readable by its owner only, like any file holding a secret.
+  writeFileSync(configFile, demoConfig({ url: emulator.url, token: emulator.credentials.admin.token, store: join(dir, 'seatkeeper.db') }), { mode: 0o600 });
+  // `mode` applies only when the file is created: an existing config from an earlier demo is narrowed too.
+  chmodSync(configFile, 0o600);
   const say = (text: string) => output.out.write(`${text}\n`);
   say(`Emulated Confluence Data Center ${emulator.version} with ${options.users} generated users at ${emulator.url}`);
   say(`Config written to ${configFile}\n`);
 
-  const code = await main(['--config', configFile, 'plan', '--rows', '10'], output);
-  const cli = `npx seatkeeper --config ${configFile}`;
+  const code = await main(['--config', configFile, 'plan', '--rows', '10'], output, { cliName: DEMO_CLI });
+  const cli = `${DEMO_CLI} --config ${configFile}`;
   say('');
   say(options.exit ? 'Run `npm run demo` without --exit to keep the emulator running, then go on with:' : 'Go on from here while the emulator runs:');
   say(`  ${cli} users --inactive-days 180 --licensed`);

@@ -1,11 +1,11 @@
-/** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard. */
+/** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard, 130 interrupted (Ctrl-C). */
 
 import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotFound } from '../domain/errors.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
 import { escapeLine } from '../app/text-escape.ts';
 
-export const EXIT = { done: 0, failures: 1, badInput: 2, guard: 3 } as const;
+export const EXIT = { done: 0, failures: 1, badInput: 2, guard: 3, interrupted: 130 } as const;
 
 // A cause chain is short in practice; a cycle (`a.cause = a`) or a hostile depth must not stall the error path.
 const MAX_CAUSES = 5;

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, withContext, type GlobalOptions, type Output } from './
 import { describeFailure, EXIT } from './exit-codes.ts';
 import { scanCommand } from './scan-command.ts';
 import { planCommand } from './plan-command.ts';
+import { plansCommand } from './plans-command.ts';
 import { applyCommand } from './apply-command.ts';
 import { approveCommand } from './approve-command.ts';
 import { alertAckCommand, alertsCommand } from './alerts-command.ts';
@@ -17,6 +18,7 @@ import { forgetGroupCommand, instanceCheckCommand } from './instance-command.ts'
 import { runCommand, scheduleCommand, serveCommand } from './schedule-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
+import { packageVersion } from './package-version.ts';
 
 function wholeNumber(value: string): number {
   const parsed = Number(value);
@@ -24,11 +26,21 @@ function wholeNumber(value: string): number {
   return parsed;
 }
 
+/** How the CLI is being called, for the hints it prints (`npx seatkeeper` from the demo); `seatkeeper` when absent. */
+export interface MainOptions {
+  readonly cliName?: string;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[], output: Output = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  output: Output = { out: process.stdout, err: process.stderr },
+  options: MainOptions = {},
+): Promise<number> {
   let code: number = EXIT.done;
   const program = new Command('seatkeeper')
     .description('Keeps Atlassian licences for the people who use them.')
+    .version(packageVersion(), '-V, --version', 'print the version of Seatkeeper')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--json', 'print data as JSON', false)
     .option('--as <name>', 'who is acting, for plans and approvals (default: $SEATKEEPER_ACTOR, else the OS user)')
@@ -39,7 +51,7 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) });
   const globals = (): GlobalOptions => {
     const opts = program.opts<{ config: string; json: boolean; as?: string; now?: string }>();
-    return { config: opts.config, json: opts.json, as: opts.as, now: opts.now };
+    return { config: opts.config, json: opts.json, as: opts.as, now: opts.now, ...(options.cliName === undefined ? {} : { cliName: options.cliName }) };
   };
   const run = async (fn: Parameters<typeof withContext<number>>[2]): Promise<void> => {
     code = await withContext(globals(), output, fn);
@@ -61,9 +73,16 @@ export async function main(argv: readonly string[], output: Output = { out: proc
     .action((opts: { instance?: string; policy?: string[]; scan: boolean; rows: number }) => run((ctx) => planCommand(ctx, opts)));
 
   program
+    .command('plans')
+    .description('list stored plans, newest first: status, rows, seats freed, who made them and the run that applied them')
+    .option('-i, --instance <id>', 'only this instance')
+    .addOption(new Option('--limit <n>', 'plans to list').argParser(wholeNumber).default(20))
+    .action((opts: { instance?: string; limit: number }) => run((ctx) => plansCommand(ctx, opts)));
+
+  program
     .command('apply')
     .description('run a stored plan (--plan ID), or scan, plan and apply in one go (--yes)')
-    .option('--plan <id>', 'plan id printed by `seatkeeper plan`')
+    .option('--plan <id>', 'plan id printed by `seatkeeper plan` or listed by `seatkeeper plans`')
     .option('-y, --yes', 'scan, plan and apply without a separate plan step', false)
     .option('-i, --instance <id>', 'instance id from the config')
     .addOption(new Option('--rows <n>', 'plan rows to print with --yes').argParser(wholeNumber).default(20))
@@ -106,9 +125,13 @@ export async function main(argv: readonly string[], output: Output = { out: proc
 
   const alerts = program
     .command('alerts')
-    .description('list open alerts: guards that blocked a plan or an apply (e-mail/webhook delivery comes with a later notifier)')
+    .description(
+      'list open alerts: guards that blocked a plan or an apply, brake stops, scheduled runs with failures; they resolve ' +
+        'themselves when the cause clears (e-mail/webhook delivery comes with a later notifier)',
+    )
     .option('-i, --instance <id>', 'only this instance')
-    .action((opts: { instance?: string }) => run((ctx) => alertsCommand(ctx, opts)));
+    .option('--all', 'resolved and acknowledged alerts too, with when and why', false)
+    .action((opts: { instance?: string; all: boolean }) => run((ctx) => alertsCommand(ctx, opts)));
   alerts
     .command('ack')
     .description('acknowledge an alert, recording who and when')

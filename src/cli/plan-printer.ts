@@ -9,6 +9,7 @@ import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';
 import { planHasWork } from '../domain/lifecycle.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { effectiveLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
+import { planSeats, type PlanListing, type SeatCount } from '../app/list-plans.ts';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 
@@ -63,6 +64,8 @@ export function planLines(input: {
   rows: number;
   /** The command prefix that reaches the same config, e.g. `seatkeeper --config demo.yaml`. */
   cli: string;
+  /** The plan is applied right after it is printed (`apply --yes`, `run POLICY`): say so instead of how to apply it. */
+  applying?: boolean;
 }): string[] {
   const { plan, scan, verdict, limits } = input;
   const lines: string[] = [];
@@ -70,6 +73,7 @@ export function planLines(input: {
   const max = scan.license.max !== null ? ` of ${n(scan.license.max)}` : '';
   const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
   lines.push(`  licensed users ${n(plan.licensedUsers)}${max} seats; one run may change at most ${n(limit)} users (safety.${guard})`);
+  if (plan.kind === 'policy') lines.push(`  ${seatLine(planSeats(plan, scan.license.max), 'this plan')}`);
   for (const summary of plan.summaries) {
     const skips = SKIP_ORDER.filter((reason) => summary.skipped[reason] > 0).map(
       (reason) => `${n(summary.skipped[reason])} ${SKIP_WORDS[reason]}`,
@@ -112,19 +116,52 @@ export function planLines(input: {
     lines.push(`then applies it with: ${input.cli} apply --plan ${input.planId}`);
   } else if (!verdict.ok) {
     lines.push(`Refused by ${verdict.guard}: ${verdict.message}`);
+  } else if (planHasWork(plan) && input.applying === true) {
+    const steps = plan.rows.reduce((sum, row) => sum + row.steps.length, 0);
+    lines.push(`Applying plan ${input.planId} now: ${n(plan.rows.length)} users, ${n(steps)} steps (Ctrl-C stops after the users in flight).`);
   } else if (planHasWork(plan)) {
     lines.push(`Nothing has changed yet. Apply with: ${input.cli} apply --plan ${input.planId}`);
   }
   return lines;
 }
 
-export function runLines(report: RunReport): string[] {
+/** "Seats: 1,840 used of 2,000 → 1,412 after this plan (428 freed)". */
+export function seatLine(seats: SeatCount, after: 'this plan' | 'this run'): string {
+  const of = seats.max === null ? '' : ` of ${n(seats.max)}`;
+  const how = after === 'this run' ? ' as the run confirmed' : '';
+  return `Seats: ${n(seats.used)} used${of} → ${n(seats.after)} after ${after} (${n(seats.freed)} freed${how})`;
+}
+
+/** The table of `seatkeeper plans`. */
+export function planListLines(plans: readonly PlanListing[], input: { cli: string; instance: string | undefined; limit: number }): string[] {
+  if (plans.length === 0) return [`No plans${input.instance === undefined ? '' : ` for ${input.instance}`} yet. Make one with: ${input.cli} plan`];
+  const lines = [`${'plan'.padEnd(22)} ${'instance'.padEnd(12)} ${'status'.padEnd(16)} ${'rows'.padStart(7)} ${'seats freed'.padStart(11)}  created (UTC)     by            run`];
+  for (const p of plans) {
+    const policies = p.kind === 'undo' ? 'undo' : p.policies.join(',');
+    const run = p.run === null ? '—' : `${p.run.id} (${p.run.status})`;
+    lines.push(
+      `${p.id.padEnd(22)} ${p.instance.padEnd(12)} ${p.status.padEnd(16)} ${n(p.rows).padStart(7)} ${n(p.seats.freed).padStart(11)}  ` +
+        `${p.createdAt.slice(0, 16).replace('T', ' ')}  ${(p.createdBy ?? '—').padEnd(12)}  ${run}`,
+    );
+    lines.push(`${''.padEnd(22)} policies: ${policies}`);
+  }
+  if (plans.length === input.limit) lines.push(`  the newest ${n(input.limit)} are shown (--limit N for more)`);
+  lines.push(`Apply one with: ${input.cli} apply --plan ID (plans waiting-approval first: ${input.cli} approve ID)`);
+  return lines;
+}
+
+export function runLines(report: RunReport, input: { seats?: SeatCount; cli?: string } = {}): string[] {
   const { counts } = report;
+  const cli = input.cli ?? 'seatkeeper';
   const lines = [
     `Run ${report.runId} of plan ${report.planId}: ${report.status}`,
     `  users changed ${n(report.usersChanged)} · steps done ${n(counts.done)}, already done ${n(counts['already-done'])}, failed ${n(counts.failed)}, skipped ${n(counts.skipped)}`,
   ];
-  if (report.stoppedBecause !== undefined) {
+  if (input.seats !== undefined) lines.push(`  ${seatLine(input.seats, 'this run')}`);
+  if (report.interrupted === true) {
+    lines.push('  interrupted: the users in flight were finished and the lease given up; nothing else was started');
+    lines.push(`  go on with: ${cli} resume ${report.runId}`);
+  } else if (report.stoppedBecause !== undefined) {
     lines.push(`  stopped: ${report.stoppedBecause}; rows not started wait for \`seatkeeper resume ${report.runId}\` (see \`seatkeeper alerts\`)`);
   }
   // Names and Confluence's own words come from outside: escaped, so they cannot rewrite the terminal.

@@ -5,6 +5,11 @@ import { once } from 'node:events';
 import type { CommandContext } from './command-context.ts';
 import type { ScheduleRecord } from '../app/store-port.ts';
 import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
+import type { PlanOutcome } from '../app/plan-instance.ts';
+import { runSeats } from '../app/list-plans.ts';
+import { planLines, runLines } from './plan-printer.ts';
+import { withInterrupt } from './interrupt-signal.ts';
+import { planHasWork } from '../domain/lifecycle.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { nextRunAfter } from '../jobs/schedule-timing.ts';
 import { InvalidInput } from '../domain/errors.ts';
@@ -21,8 +26,14 @@ async function syncSchedules(ctx: CommandContext): Promise<ScheduleRecord[]> {
   return ctx.store.schedules.sync(wanted, (cron, zone) => nextRunAfter(cron, zone, now));
 }
 
+/** How a front door follows one policy's job: the plan before it is applied, and Ctrl-C. */
+interface RunWatch {
+  readonly onPlanned: (planned: PlanOutcome) => void;
+  readonly interrupt?: AbortSignal;
+}
+
 /** Runs one configured policy now (scan, plan, apply when the guards allow); `log` gets the circuit breaker's lines. */
-async function runOne(ctx: CommandContext, policyId: string, log: (line: string) => void): Promise<PolicyRunResult> {
+async function runOne(ctx: CommandContext, policyId: string, log: (line: string) => void, watch: RunWatch): Promise<PolicyRunResult> {
   const settings = ctx.config.policies[policyId];
   if (settings === undefined) throw new InvalidInput(`no policy "${policyId}" in the config`, [`known: ${Object.keys(ctx.config.policies).join(', ') || 'none'}`]);
   const { policies, pending } = policiesOf(ctx.config, settings.instance, [policyId]);
@@ -30,8 +41,19 @@ async function runOne(ctx: CommandContext, policyId: string, log: (line: string)
   if (policy === undefined) throw new InvalidInput(`policy ${policyId} cannot run yet`, pending.map((p) => p.reason));
   const directories = directoriesFor(ctx.config, [policy]);
   return withExecutor(ctx, settings.instance, { sendNotices: true, log }, (deps) =>
-    runPolicy({ ...deps, directories }, { policy, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config), actor: ctx.actor }),
+    runPolicy(
+      { ...deps, directories, onPlanned: watch.onPlanned, ...(watch.interrupt === undefined ? {} : { interrupt: watch.interrupt }) },
+      { policy, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config), actor: ctx.actor },
+    ),
   );
+}
+
+/** One line for the serve log: what a scheduled run is about to apply. */
+function plannedLogLine(policyId: string, planned: PlanOutcome): string {
+  const steps = planned.plan.rows.reduce((sum, row) => sum + row.steps.length, 0);
+  if (!planned.verdict.ok) return `${policyId}: plan ${planned.planId} is ${planned.status}: nothing is applied`;
+  if (!planHasWork(planned.plan)) return `${policyId}: plan ${planned.planId}: nobody to change`;
+  return `${policyId}: applying plan ${planned.planId}: ${planned.plan.rows.length} users, ${steps} steps`;
 }
 
 export async function scheduleCommand(ctx: CommandContext): Promise<number> {
@@ -51,9 +73,23 @@ export async function scheduleCommand(ctx: CommandContext): Promise<number> {
 }
 
 export async function runCommand(ctx: CommandContext, policyId: string): Promise<number> {
-  const result = await runOne(ctx, policyId, ctx.note);
-  if (ctx.json) ctx.printJson(result);
-  else ctx.print([`${policyId}: ${result.outcome}: ${result.detail}`]);
+  // What is about to be applied is shown before it is (the plan, its seats and "Applying plan … now"), then what was done.
+  const onPlanned = (planned: PlanOutcome): void => {
+    if (ctx.json) return;
+    ctx.progress.finish();
+    ctx.print(planLines({ ...planned, limits: limitsOf(ctx.config), pending: [], rows: 20, cli: ctx.cli, applying: true }));
+  };
+  const result = await withInterrupt(ctx.note, (interrupt) => runOne(ctx, policyId, ctx.note, { onPlanned, interrupt: interrupt.signal }));
+  const { report } = result;
+  const stored = report === undefined ? null : await ctx.store.plans.get(report.planId);
+  const scan = stored === null ? null : await ctx.store.scans.get(stored.plan.scanId);
+  const seats = report === undefined || stored === null ? undefined : runSeats(stored.plan, scan?.license.max ?? null, await ctx.store.journal.entries(report.runId));
+  if (ctx.json) ctx.printJson({ ...result, ...(seats === undefined ? {} : { seats }) });
+  else {
+    if (report !== undefined) ctx.print(runLines(report, { ...(seats === undefined ? {} : { seats }), cli: ctx.cli }));
+    ctx.print([`${policyId}: ${result.outcome}: ${result.detail}`]);
+  }
+  if (report?.interrupted === true) return EXIT.interrupted;
   if (result.outcome === 'done') return EXIT.done;
   return result.outcome === 'waiting-approval' || result.outcome === 'blocked' ? EXIT.guard : EXIT.failures;
 }
@@ -88,7 +124,7 @@ export async function serveCommand(ctx: CommandContext, options: { once: boolean
     clock: ctx.clock,
     processId: `${hostname()}:${process.pid}`,
     log,
-    runJob: (schedule) => runOne(ctx, schedule.policy, log),
+    runJob: (schedule) => runOne(ctx, schedule.policy, log, { onPlanned: (planned) => log(plannedLogLine(schedule.policy, planned)) }),
     recover: () => resumeInterrupted(ctx, log),
   });
   if (options.once) {

@@ -105,6 +105,13 @@ export class SqlPlanRepository implements PlanRepository {
       .executeTakeFirst();
     return row === undefined ? null : toStoredPlan(row);
   }
+
+  async list(instance: string | undefined, limit: number): Promise<StoredPlan[]> {
+    let query = this.context.db.selectFrom('plans').selectAll();
+    if (instance !== undefined) query = query.where('instance', '=', instance);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(toStoredPlan);
+  }
 }
 
 const namesSchema: z.ZodType<string[]> = z.array(z.string());

@@ -105,11 +105,14 @@ describeEachDialect('protection records', (fixture) => {
       id: a.alert.id,
       instance: 'alerts',
       scanId: 'scan_1',
+      runId: null,
       kind: 'scan.incomplete',
       message: 'scan.incomplete on scan_1',
       createdAt: minutes(1).toISOString(),
       acknowledgedAt: null,
       acknowledgedBy: null,
+      resolvedAt: null,
+      resolvedReason: null,
     });
     const repeat = await raise('scan_1', 'scan.incomplete', minutes(2));
     assert.deepStrictEqual(repeat, { alert: a.alert, created: false });

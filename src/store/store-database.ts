@@ -197,11 +197,15 @@ export interface AlertsTable {
   id: Generated<number>;
   instance: string;
   scan_id: string;
+  run_id: string | null;
   kind: string;
   message: string;
   created_at: string;
   acknowledged_at: string | null;
   acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_reason: string | null;
+  open_key: string | null;
 }
 
 /** Every table of the store. */

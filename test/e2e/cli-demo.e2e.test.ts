@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli-harness.ts';
+import { openStore } from '../../src/store/store-database.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -24,6 +25,7 @@ test('demo --exit: emulator, config, scan, plan summary and rows with reasons, a
   assert.match(out, new RegExp(`^Config written to ${configFile.replaceAll('.', '\\.')}$`, 'm'));
   assert.ok(existsSync(configFile));
   assert.ok(readFileSync(configFile, 'utf8').includes(`url: ${url}`), 'the config points at the emulator');
+  assert.equal(statSync(configFile).mode & 0o777, 0o600, 'the config holds the emulator token: its owner alone reads it');
 
   const scanId = capture(out, /^Scan (scan_\w+) of demo: complete$/m, 'the scan summary')[1];
   assert.match(out, /^ {2}users 400 · memberships [\d,]+ · last logins from rest$/m);
@@ -54,8 +56,9 @@ test('demo --exit: emulator, config, scan, plan summary and rows with reasons, a
     const gap = Math.floor((Date.now() - Date.parse(`${date ?? ''}T00:00:00Z`)) / DAY_MS);
     assert.ok(Math.abs(gap - Number(days)) <= 1, `${line}: ${date} is not ${days} days ago`);
   }
-  // The hint must work as printed, from any folder: it names the demo's config.
-  assert.ok(out.includes(`Nothing has changed yet. Apply with: seatkeeper --config ${configFile} apply --plan ${plan[1]}\n`), 'the apply hint names the config');
+  // The hint must work as printed, from any folder of the checkout: it names the demo's config, and `npx` finds the CLI.
+  assert.ok(out.includes(`Apply with: npx seatkeeper --config ${configFile} apply --plan ${plan[1]}\n`), 'the apply hint names npx and the config');
+  assert.doesNotMatch(out, /(^|[^x] )seatkeeper --config/m, 'every hint says npx seatkeeper');
 
   // --exit stops the emulator; the store the demo wrote stays usable and the config is valid.
   await assert.rejects(fetch(`${url}/rest/api/server-information`), 'the emulator is still listening after --exit');
@@ -69,8 +72,45 @@ test('demo --exit: emulator, config, scan, plan summary and rows with reasons, a
   assert.ok(listed.count >= selected, `${listed.count} inactive seat holders, ${selected} selected`);
 });
 
+test('a second demo replaces a store of scans and plans, but refuses to delete one holding runs, saying why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-e2e-demo-again-'));
+  const args = ['demo', '--exit', '--users', '60', '--port', '0', '--dir', dir];
+  const first = await runCli(args);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const again = await runCli(args);
+  assert.equal(again.code, 0, 'a store with only scans and plans is the last demo\'s: it is replaced\n' + again.stderr);
+
+  // A run in the store: its journal is what undoes its changes in the emulator, which may still be running.
+  const file = join(dir, 'seatkeeper.db');
+  const store = await openStore(`sqlite:${file}`);
+  assert.deepStrictEqual(await store.journal.listRuns(), []);
+  const latest = await store.plans.latest('demo');
+  assert.ok(latest !== null);
+  const run = await store.journal.startRun({ planId: latest.id, instance: 'demo', startedAt: new Date() });
+  await store.close();
+
+  const refused = await runCli(args);
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, new RegExp(`the demo will not delete ${file.replaceAll('.', '\\.')}: it holds 1 run whose journal undo needs`));
+  assert.match(refused.stderr, /pass --dir with a new folder for this demo/);
+  const kept = await openStore(`sqlite:${file}`);
+  try {
+    assert.deepStrictEqual((await kept.journal.listRuns()).map((r) => r.id), [run.id], 'the store and its run are still there');
+  } finally {
+    await kept.close();
+  }
+});
+
 test('npm run demo runs the demo command', () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
   assert.equal(pkg.scripts['demo'], 'node bin/seatkeeper.mjs demo');
   assert.ok(existsSync(new URL('../../bin/seatkeeper.mjs', import.meta.url)));
+});
+
+test('seatkeeper --version prints the version of package.json and exits 0', async () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const shown = await runCli([flag]);
+    assert.deepStrictEqual(shown, { code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  }
 });

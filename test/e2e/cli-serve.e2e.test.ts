@@ -11,13 +11,14 @@ import { testDatabaseUrl } from '../../src/emulators/test-databases.ts';
 const BIN = fileURLToPath(new URL('../../bin/seatkeeper.mjs', import.meta.url));
 
 /** Starts `seatkeeper serve` and collects its log until it is stopped with SIGTERM. */
-function serve(config: string, env: NodeJS.ProcessEnv): { stop: () => Promise<string> } {
+function serve(config: string, env: NodeJS.ProcessEnv): { log: () => string; stop: () => Promise<string> } {
   const child = spawn(process.execPath, [BIN, '--config', config, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   return {
+    log: () => out,
     stop: async () => {
       child.kill('SIGTERM');
       await closed;
@@ -47,9 +48,12 @@ test('three serve processes on one PostgreSQL store run each scheduled run exact
     writeFileSync(config, readFileSync(config, 'utf8').replace(/^store: .*$/m, `store: ${store}`));
 
     const processes = [serve(config, env), serve(config, env), serve(config, env)];
-    await new Promise((resolve) => setTimeout(resolve, 14_000));
+    const startedIn = (logs: readonly string[]) => logs.flatMap((log) => [...log.matchAll(/inactive-users: run due (\S+) started/g)].map((m) => m[1]));
+    // Until three runs started, however long a loaded machine takes to start three processes (bounded for a hang).
+    const until = Date.now() + 180_000;
+    while (startedIn(processes.map((p) => p.log())).length < 3 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
     const logs = await Promise.all(processes.map((p) => p.stop()));
-    const started = logs.flatMap((log) => [...log.matchAll(/inactive-users: run due (\S+) started/g)].map((m) => m[1]));
+    const started = startedIn(logs);
     assert.ok(started.length >= 3, `runs started: ${started.length}\n${logs.join('\n---\n')}`);
     assert.equal(new Set(started).size, started.length, `a due run started twice:\n${started.sort().join('\n')}`);
     const { rows } = await admin.query(`select count(*)::int as n from ${schema}.scans`);

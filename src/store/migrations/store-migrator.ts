@@ -9,6 +9,7 @@ import { runLeasesMigration } from './0004-run-leases.ts';
 import { instanceFactsMigration } from './0005-instance-facts.ts';
 import { recordSignaturesMigration } from './0006-record-signatures.ts';
 import { rehearsalMigration } from './0007-rehearsal.ts';
+import { alertLifecycleMigration } from './0008-alert-lifecycle.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -20,6 +21,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0005-instance-facts': instanceFactsMigration,
     '0006-record-signatures': recordSignaturesMigration,
     '0007-rehearsal': rehearsalMigration,
+    '0008-alert-lifecycle': alertLifecycleMigration(dialect),
   };
 }
 
