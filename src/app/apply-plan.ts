@@ -65,7 +65,7 @@ export async function loadRunnablePlan(store: Store, planId: string, limits: Saf
 /** The plan, refused unless its record is signed with this key and its content matches its hash. */
 async function loadSignedPlan(store: Store, planId: string, key: RecordKey): Promise<StoredPlan> {
   const stored = await store.plans.get(planId);
-  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plans\` or plan again`);
+  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plans\`, or plan again`);
   const { plan } = stored;
   if (!verifyPlanHash(plan)) throw new Conflict(`plan ${planId} does not match its hash ${plan.hash.slice(0, 12)}: it was altered; plan again`);
   verifyPlanRecord(key, stored);

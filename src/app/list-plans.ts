@@ -6,6 +6,7 @@
 import type { PlanStatus, Store, StoredPlan } from './store-port.ts';
 import type { Plan, PlanRow } from '../domain/plan.ts';
 import type { JournalEntry, RunStatus } from '../domain/journal.ts';
+import { NameSet } from '../domain/names.ts';
 
 /** The planner's words on a row whose user keeps a seat through something the policy does not remove (planner.ts). */
 const KEEPS_SEAT = 'keeps a seat through ';
@@ -13,8 +14,10 @@ const KEEPS_SEAT = 'keeps a seat through ';
 /** Whether carrying out the row takes the user's seat away, as the planner judged it. */
 export function rowFreesSeat(plan: Pick<Plan, 'seatGroups'>, row: PlanRow): boolean {
   if (row.reason.rule === 'undo') return false;
+  if (row.freesSeat !== undefined) return row.freesSeat;
+  // A plan made before rows said so: judged from its words and steps.
   if (row.notes.some((note) => note.startsWith(KEEPS_SEAT))) return false;
-  const seatGroups = plan.seatGroups === undefined ? null : new Set(plan.seatGroups);
+  const seatGroups = plan.seatGroups === undefined ? null : new NameSet(plan.seatGroups);
   return row.steps.some(
     (step) =>
       step.kind === 'disable' ||

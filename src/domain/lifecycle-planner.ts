@@ -152,6 +152,8 @@ export function planLifecyclePolicy(
         steps,
         notes,
         stage: action,
+        // Unlicensing frees a held seat by construction (planned.freed); deactivating frees one still held.
+        freesSeat: seat.licensed && (action === 'unlicense' || action === 'deactivate'),
       });
     }
     taken.add(user.username);

@@ -48,6 +48,11 @@ export interface PlanRow {
   readonly steps: readonly ActionStep[];
   /** Things the admin must know about this row (e.g. deactivation replaced because the directory is read-only). */
   readonly notes: readonly string[];
+  /**
+   * Whether carrying the row out takes a seat back: the user holds one and the steps end every way it is held. Absent in
+   * plans made before it was recorded (list-plans.ts then judges from the steps).
+   */
+  readonly freesSeat?: boolean;
   /** The lifecycle stage the row carries out (policies with a lifecycle): recorded once every step is done. */
   readonly stage?: LifecycleAction;
 }

@@ -181,6 +181,7 @@ export function evaluatePolicies(input: {
         reason,
         steps,
         notes,
+        freesSeat: seat.licensed && freed,
       });
     }
     summaries.push({

@@ -87,6 +87,8 @@ const planRowSchema: z.ZodType<PlanRow> = z.object({
   steps: z.array(actionStepSchema),
   notes: z.array(z.string()),
   stage: lifecycleActionSchema.optional(),
+  // Every field of a row is in the plan's hash: one the schema dropped would make the stored plan look altered.
+  freesSeat: z.boolean().optional(),
 });
 
 const skipReason = enumOf<SkipReason>({
