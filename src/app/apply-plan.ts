@@ -21,7 +21,7 @@ import { mapConcurrent } from './map-concurrent.ts';
 import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
 import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
-import { isNotPossible, readAdminGroups, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { isNotPossible, readAdminGroups, readNestedGroups, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { NameSet } from '../domain/names.ts';
 import { raiseRunAlert, resolveRunAlerts } from './guard-alerts.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
@@ -189,6 +189,7 @@ export async function runRows(
   let stopped: Stop | null = null;
   // Read live, not from the plan's scan: someone made administrator since is left alone.
   const adminGroups = await readAdminGroups(deps.connector, signal);
+  const protectedGroups = await readNestedGroups(deps.connector, input.protection.groups, signal);
   const context: RowRunnerContext = {
     store,
     connector: deps.connector,
@@ -197,6 +198,7 @@ export async function runRows(
     connectedAs: input.connectedAs,
     protection: input.protection,
     adminGroups,
+    protectedGroups,
     ...(plan.plan.seatGroups === undefined ? {} : { seatGroups: new NameSet(plan.plan.seatGroups) }),
     ...(signal === undefined ? {} : { signal }),
     onSettled: (outcome, error) => {

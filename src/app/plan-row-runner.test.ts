@@ -11,7 +11,7 @@ import type { Store } from './store-port.ts';
 import type { Plan, PlanRow } from '../domain/plan.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import { systemClock } from './clock.ts';
-import { readAdminGroups, runPlanRow, type RowRunnerContext } from './plan-row-runner.ts';
+import { readAdminGroups, readNestedGroups, runPlanRow, type RowRunnerContext } from './plan-row-runner.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
 import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
@@ -27,7 +27,9 @@ before(async () => {
   store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-row-runner-')), 'seatkeeper.db')}`);
   const org = generateOrganisation({ seed: 11, users: 60, now: new Date() });
   // newsletter sits inside confluence-administrators: its members administer too.
-  emulator = await startConfluenceEmulator({ org: { ...org, nesting: [...org.nesting, { parent: 'confluence-administrators', child: 'newsletter' }] } });
+  // And confluence-inactive-users sits inside project phoenix, which a test protects.
+  const nesting = [...org.nesting, { parent: 'confluence-administrators', child: 'newsletter' }, { parent: 'project phoenix', child: 'confluence-inactive-users' }];
+  emulator = await startConfluenceEmulator({ org: { ...org, nesting } });
   const config = confluenceDcConfigSchema.parse({ product: 'confluence-dc', url: emulator.url, auth: { token: emulator.credentials.admin.token } });
   connector = createConfluenceDcConnector('wiki', config);
 });
@@ -79,6 +81,7 @@ async function runRow(row: PlanRow, protection: Protection = { users: [], groups
     connectedAs: 'admin',
     protection,
     adminGroups: await readAdminGroups(connector),
+    protectedGroups: await readNestedGroups(connector, protection.groups),
     onSettled: () => {},
   };
   await runPlanRow(context, row);
@@ -151,4 +154,39 @@ test('a write whose read-back shows another account is a failure that names it, 
   assert.equal(entries[0]?.error, expected);
   assert.equal(entries[1]?.error, expected);
   assert.equal(inGroup(user.username, 'newsletter'), false, 'no further step is sent');
+});
+
+test('a member of a group nested inside a protected group is protected at run time', async () => {
+  const user = takeUser();
+  emulator.state.addMembership(user.username, 'confluence-inactive-users');
+  assert.deepEqual(await runRow(rowFor(user), { users: [], groups: ['Project Phoenix'] }), { outcome: 'skipped', error: 'the user is protected now' });
+  assert.equal(inGroup(user.username, 'confluence-users'), true);
+});
+
+test('no step adds anyone to a group that gives administration now, whatever the plan says', async () => {
+  const user = takeUser();
+  // As a forged or stale undo row would ask: newsletter is nested inside confluence-administrators.
+  const result = await runRow({ ...rowFor(user), steps: [{ kind: 'add-group', group: 'Newsletter' }] });
+  assert.deepEqual(result, {
+    outcome: 'skipped',
+    error: 'not possible: Newsletter gives administration now, and Seatkeeper never adds anyone to it: add the user in Confluence if that is intended',
+  });
+  assert.equal(inGroup(user.username, 'newsletter'), false);
+  assert.equal(emulator.state.isAdministrator(user.username), false);
+});
+
+test('a resume against another account behind the name settles nothing on its state', async () => {
+  const user = takeUser();
+  // The planned account's step, as a crashed run left it: claimed, maybe sent.
+  const row: PlanRow = { ...rowFor(user), userKey: 'ff8080817b0a0bd3017b0a0c9a2f1234', steps: [{ kind: 'add-group', group: 'confluence-users' }] };
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki', scanId: 'scan_row', createdAt: new Date().toISOString(), policies: ['p'], licensedUsers: 1, rows: [row], summaries: [] };
+  const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+  const run = await store.journal.startRun({ planId, instance: 'wiki', startedAt: new Date() });
+  await store.journal.claim({ runId: run.id, username: user.username, seq: 0, step: row.steps[0] ?? { kind: 'disable' }, prior: null, at: new Date() });
+  const existing = new Map((await store.journal.entries(run.id)).map((e) => [e.seq, e]));
+  await runPlanRow({ store, connector, clock: systemClock, runId: run.id, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: () => {} }, row, existing);
+  const [entry] = await store.journal.entries(run.id);
+  // The account behind the name is in confluence-users already, but that is not the planned account's step done.
+  assert.equal(entry?.outcome, 'skipped');
+  assert.match(entry?.error ?? '', /is now another account/);
 });

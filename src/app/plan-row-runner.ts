@@ -13,6 +13,7 @@ import { applyStep } from '../domain/action-step.ts';
 import { decideStep } from '../domain/step-reconciliation.ts';
 import { UnaddressableName, WriteRefused } from './connector-error.ts';
 import { NameSet, sameName } from '../domain/names.ts';
+import { GuardTripped } from '../domain/errors.ts';
 
 /** How a step can end. */
 export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
@@ -51,6 +52,8 @@ export interface RowRunnerContext {
    * changed, whatever the plan's scan said. Absent: only the protected groups and individual grants are checked.
    */
   readonly adminGroups?: NameSet;
+  /** The protected groups and every group nested inside them, read when the run starts; absent: the configured names only. */
+  readonly protectedGroups?: NameSet;
   /**
    * The plan's groups that give "can use": a row meant to free a seat is re-read after its steps, and a user still in
    * one of them (or still granted individually) is reported as failed, never counted freed. Absent: no check.
@@ -103,13 +106,27 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
   for (const [seq, entry] of existing) {
     if (entry.outcome === 'done' || entry.outcome === 'already-done' || entry.outcome === 'skipped') settled.set(seq, { entryId: entry.id, outcome: entry.outcome });
   }
+  // Another account behind the name: nothing is settled on its state (a step it "already holds" was never ours).
+  const stranger = state !== null && otherAccount(row, state) ? blocked : null;
   for (const [seq, step] of pending) {
     const { entryId, prior, maybeSent } = await claimOrReuse(ctx, row, seq, step, existing.get(seq), state);
+    if (stranger !== null) {
+      await settle(entryId, 'skipped', stranger);
+      settled.set(seq, { entryId, outcome: 'skipped' });
+      continue;
+    }
     const decision = decideStep({ step, prior, current: state, blocked, maybeSent });
     if (decision.action === 'settle') {
       await settle(entryId, decision.outcome, decision.reason);
       settled.set(seq, { entryId, outcome: decision.outcome });
       if (decision.outcome === 'done' && state !== null) state = applyStep(step, state);
+      continue;
+    }
+    // Whatever the plan says (a forged journal row, an undo of a group nested under the administrators' since): no
+    // one is made administrator by Seatkeeper.
+    if (step.kind === 'add-group' && ctx.adminGroups?.has(step.group) === true) {
+      await settle(entryId, 'skipped', `${NOT_POSSIBLE}${step.group} gives administration now, and Seatkeeper never adds anyone to it: add the user in Confluence if that is intended`);
+      blocked = EARLIER_STEP_NOT_POSSIBLE;
       continue;
     }
     try {
@@ -154,7 +171,7 @@ function blockedReason(ctx: RowRunnerContext, row: PlanRow, state: UserState | n
     return `${row.username} is now another account (userKey ${state.userKey ?? ''}, planned ${row.userKey}): left alone; plan again`;
   }
   if (sameName(row.username, ctx.connectedAs)) return 'the account Seatkeeper connects as is never changed';
-  const protectedGroups = new NameSet(ctx.protection.groups);
+  const protectedGroups = ctx.protectedGroups ?? new NameSet(ctx.protection.groups);
   if (state.groups.some((g) => protectedGroups.has(g)) || new NameSet(ctx.protection.users).has(row.username)) {
     return 'the user is protected now';
   }
@@ -190,12 +207,25 @@ async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow): Prom
  */
 export async function readAdminGroups(connector: ConfluenceConnector, signal?: AbortSignal): Promise<NameSet> {
   const grants = await connector.readGrants(signal);
+  return readNestedGroups(connector, grants.adminGroups, signal);
+}
+
+/** The given groups and every group nested inside them, read live (cycles tolerated); refused past MAX_NESTED_GROUPS. */
+export async function readNestedGroups(connector: ConfluenceConnector, roots: readonly string[], signal?: AbortSignal): Promise<NameSet> {
   const found = new NameSet();
-  const stack = [...grants.adminGroups];
-  // Bounded by the groups the instance can honestly nest under its few administrator groups.
-  for (let visited = 0; stack.length > 0 && visited < MAX_ADMIN_GROUPS; visited += 1) {
+  const stack = [...roots];
+  while (stack.length > 0) {
     const group = stack.pop() ?? '';
     if (found.has(group)) continue;
+    // Cut short, the set would leave someone out: nobody is changed on a partial answer.
+    if (found.size >= MAX_NESTED_GROUPS) {
+      throw new GuardTripped(
+        `more than ${MAX_NESTED_GROUPS} groups are nested under ${roots.join(', ')}: Seatkeeper cannot tell whom they protect, so the run does not start`,
+        'run.nestedGroups',
+        found.size,
+        MAX_NESTED_GROUPS,
+      );
+    }
     found.add(group);
     try {
       for await (const nesting of connector.listChildGroups(group, signal)) if (!found.has(nesting.child)) stack.push(nesting.child);
@@ -207,8 +237,8 @@ export async function readAdminGroups(connector: ConfluenceConnector, signal?: A
   return found;
 }
 
-/** Administrator groups and the groups nested under them that a run reads at most. */
-const MAX_ADMIN_GROUPS = 10_000;
+/** Groups a run reads at most under the administrators' and the protected groups. */
+const MAX_NESTED_GROUPS = 10_000;
 
 /**
  * The row's reason when a step cannot succeed however often it is tried, or null for a failure worth retrying. A group

@@ -6,14 +6,18 @@
 
 import type { ActionStep } from './plan.ts';
 import type { UserState } from './journal.ts';
+import { includesName, sameName } from './names.ts';
 
-/** True when the user is already in the state the step would produce: such a step counts as done and is not sent. */
+/**
+ * True when the user is already in the state the step would produce: such a step counts as done and is not sent. Group
+ * names compare case-insensitively, as Confluence compares them.
+ */
 export function isAlreadyDone(step: ActionStep, state: UserState): boolean {
   switch (step.kind) {
     case 'remove-group':
-      return !state.groups.includes(step.group);
+      return !includesName(state.groups, step.group);
     case 'add-group':
-      return state.groups.includes(step.group);
+      return includesName(state.groups, step.group);
     case 'revoke-use-grant':
       // Revoking leaves exactly `restore` (Confluence removes the rest with "can use").
       return !state.useGrant && sameSet(state.otherPermissions, step.restore ?? []);
@@ -57,9 +61,9 @@ export function inverseOf(step: ActionStep, prior: UserState): ActionStep {
 export function applyStep(step: ActionStep, state: UserState): UserState {
   switch (step.kind) {
     case 'remove-group':
-      return { ...state, groups: state.groups.filter((g) => g !== step.group) };
+      return { ...state, groups: state.groups.filter((g) => !sameName(g, step.group)) };
     case 'add-group':
-      return state.groups.includes(step.group) ? state : { ...state, groups: [...state.groups, step.group].sort() };
+      return includesName(state.groups, step.group) ? state : { ...state, groups: [...state.groups, step.group].sort() };
     case 'revoke-use-grant':
       return { ...state, useGrant: false, otherPermissions: [...(step.restore ?? [])].sort() };
     case 'grant-use':

@@ -6,6 +6,7 @@ import { evaluatePolicies } from './planner.ts';
 import type { InactiveUsersPolicy, Protection } from './policy.ts';
 import { checkAdminFloor } from './admin-floor-guard.ts';
 import { buildLicenceModel } from './licence-model.ts';
+import { applyStep, isAlreadyDone } from './action-step.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
 
 function policy(overrides: { select?: Partial<InactiveUsersPolicy['select']>; exclude?: Partial<InactiveUsersPolicy['exclude']>; actions?: Partial<InactiveUsersPolicy['actions']> } = {}): InactiveUsersPolicy {
@@ -76,4 +77,12 @@ test('a grant or a nesting spelled differently from the memberships still counts
   }));
   const verdict = checkAdminFloor(org, rows, 1);
   assert.equal(verdict.ok, false);
+});
+
+test('a step on a group spelled otherwise than Confluence spells it is judged by the name, not the spelling', () => {
+  const state = { username: 'ann', status: 'active' as const, displayName: 'Ann', groups: ['confluence-inactive-users'], useGrant: false, otherPermissions: [] };
+  // The config's tracking group, as an undo would take it out again: not "already done" while the user is in it.
+  assert.equal(isAlreadyDone({ kind: 'remove-group', group: 'Confluence-Inactive-Users' }, state), false);
+  assert.equal(isAlreadyDone({ kind: 'add-group', group: 'Confluence-Inactive-Users' }, state), true);
+  assert.deepEqual(applyStep({ kind: 'remove-group', group: 'Confluence-Inactive-Users' }, state).groups, []);
 });

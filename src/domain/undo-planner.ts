@@ -8,6 +8,7 @@ import type { JournalEntry, UserState } from './journal.ts';
 import { applyStep, describeStep, inverseOf } from './action-step.ts';
 import { hashPlan } from './plan-hash.ts';
 import type { GroupNesting, PermissionGrants } from './snapshot.ts';
+import { includesName, nameKey } from './names.ts';
 
 /** What an undo puts back: everything one run changed, or every change to one user that is still in effect. */
 export type UndoScope = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'user'; readonly username: string };
@@ -26,7 +27,8 @@ function fieldOf(step: ActionStep): Field {
     case 'remove-group':
     case 'add-group': {
       const { group } = step;
-      return { key: `group:${group}`, label: group, read: (s) => s.groups.includes(group) };
+      // One field per group whatever its spelling: the config may spell a tracking group otherwise than Confluence.
+      return { key: `group:${nameKey(group)}`, label: group, read: (s) => includesName(s.groups, group) };
     }
     case 'revoke-use-grant':
     case 'grant-use':
