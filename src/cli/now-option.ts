@@ -18,7 +18,7 @@ export function clockFor(now: string | undefined, rehearsal: boolean): Clock {
   if (now === undefined) return systemClock;
   if (!rehearsal) {
     throw new InvalidInput('--now is for rehearsals only', [
-      `set ${REHEARSAL_VARIABLE}=1 to rehearse: scans, plans and runs are then marked as rehearsal, and real commands never use them`,
+      `set ${REHEARSAL_VARIABLE}=1 to rehearse: what it writes to the store is then kept apart as rehearsal, and real commands never use it`,
       'rehearse against a staging instance with a store of its own (store: in a separate config), not the production store',
       'or drop --now to run the command for real, at the current time',
     ]);

@@ -8,6 +8,7 @@ import { NotFound } from '../domain/errors.ts';
 import type { Alert, AlertOnce, AlertRepository, AlertResolution } from '../app/store-port.ts';
 import type { AlertsTable, StoreContext } from './store-database.ts';
 import { toIso } from './store-codec.ts';
+import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';
 
 /** The key that folds repeats together while the alert is unresolved; null raises a new alert every time. */
 function openKey(input: { kind: string; scanId: string; runId?: string; once?: AlertOnce }): string | null {
@@ -24,13 +25,15 @@ export class SqlAlertRepository implements AlertRepository {
   async raise(input: { instance: string; scanId: string; kind: string; message: string; at: Date; runId?: string; once?: AlertOnce }): Promise<{ alert: Alert; created: boolean }> {
     const { db } = this.context;
     const key = openKey(input);
+    // A rehearsal's alerts are kept apart (rehearsal-instance.ts): they neither show among real ones nor fold into them.
+    const instance = modeInstance(this.context, input.instance);
     // An unresolved alert holding the key is the one to return; resolved between the two statements, it frees the key
     // and the insert is tried again (a few times at most).
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const inserted = await db
         .insertInto('alerts')
         .values({
-          instance: input.instance,
+          instance,
           scan_id: input.scanId,
           run_id: input.runId ?? null,
           kind: input.kind,
@@ -49,7 +52,7 @@ export class SqlAlertRepository implements AlertRepository {
         return { alert: toAlert(await db.selectFrom('alerts').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow()), created: true };
       }
       // Only a keyed alert can conflict.
-      const row = await db.selectFrom('alerts').selectAll().where('instance', '=', input.instance).where('open_key', '=', key ?? '').executeTakeFirst();
+      const row = await db.selectFrom('alerts').selectAll().where('instance', '=', instance).where('open_key', '=', key ?? '').executeTakeFirst();
       if (row !== undefined) return { alert: toAlert(row), created: false };
     }
     throw new Error(`the alert ${key ?? ''} of ${input.instance} kept being resolved while it was raised`);
@@ -61,7 +64,8 @@ export class SqlAlertRepository implements AlertRepository {
     let match = db
       .selectFrom('alerts')
       .select('id')
-      .where('instance', '=', input.instance)
+      // A rehearsal's cause clearing resolves only rehearsal alerts, and a real one only real ones.
+      .where('instance', '=', modeInstance(this.context, input.instance))
       .where('kind', 'in', [...input.kinds])
       .where('resolved_at', 'is', null);
     if (input.runId !== undefined) match = match.where('run_id', '=', input.runId);
@@ -80,28 +84,38 @@ export class SqlAlertRepository implements AlertRepository {
   }
 
   async listOpen(instance?: string): Promise<Alert[]> {
-    let query = this.context.db.selectFrom('alerts').selectAll().where('acknowledged_at', 'is', null).where('resolved_at', 'is', null);
-    if (instance !== undefined) query = query.where('instance', '=', instance);
+    const mode = modeMatch(this.context);
+    let query = this.context.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('instance', mode.op, mode.pattern)
+      .where('acknowledged_at', 'is', null)
+      .where('resolved_at', 'is', null);
+    if (instance !== undefined) query = query.where('instance', '=', modeInstance(this.context, instance));
     const rows = await query.orderBy('id').execute();
     return rows.map(toAlert);
   }
 
   async listAll(instance?: string): Promise<Alert[]> {
-    let query = this.context.db.selectFrom('alerts').selectAll();
-    if (instance !== undefined) query = query.where('instance', '=', instance);
+    const mode = modeMatch(this.context);
+    let query = this.context.db.selectFrom('alerts').selectAll().where('instance', mode.op, mode.pattern);
+    if (instance !== undefined) query = query.where('instance', '=', modeInstance(this.context, instance));
     const rows = await query.orderBy('id').execute();
     return rows.map(toAlert);
   }
 
   async acknowledge(id: number, by: string, at: Date): Promise<Alert> {
     const { db } = this.context;
+    // An alert of the other mode is not there to acknowledge, as it is not there to list.
+    const mode = modeMatch(this.context);
     await db
       .updateTable('alerts')
       .set({ acknowledged_at: toIso(at), acknowledged_by: by })
       .where('id', '=', id)
+      .where('instance', mode.op, mode.pattern)
       .where('acknowledged_at', 'is', null)
       .execute();
-    const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).where('instance', mode.op, mode.pattern).executeTakeFirst();
     if (row === undefined) throw new NotFound(`no alert ${id}: list alerts with \`seatkeeper alerts --all\``);
     return toAlert(row);
   }
@@ -110,7 +124,7 @@ export class SqlAlertRepository implements AlertRepository {
 function toAlert(row: Selectable<AlertsTable>): Alert {
   return {
     id: row.id,
-    instance: row.instance,
+    instance: plainInstance(row.instance),
     scanId: row.scan_id,
     runId: row.run_id,
     kind: row.kind,

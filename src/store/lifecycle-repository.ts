@@ -4,6 +4,7 @@ import type { LifecycleRecord } from '../domain/lifecycle.ts';
 import type { LifecycleRepository } from '../app/store-port.ts';
 import type { StoreContext } from './store-database.ts';
 import { fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
+import { modeInstance } from './rehearsal-instance.ts';
 
 /** LifecycleRepository over Kysely. */
 export class SqlLifecycleRepository implements LifecycleRepository {
@@ -13,7 +14,8 @@ export class SqlLifecycleRepository implements LifecycleRepository {
     const rows = await this.context.db
       .selectFrom('lifecycle_stages')
       .selectAll()
-      .where('instance', '=', instance)
+      // A rehearsal's stages are apart from real ones (rehearsal-instance.ts): a rehearsed notice is not a real one.
+      .where('instance', '=', modeInstance(this.context, instance))
       .orderBy('policy')
       .orderBy('username')
       .execute();
@@ -32,7 +34,7 @@ export class SqlLifecycleRepository implements LifecycleRepository {
     await this.context.db
       .insertInto('lifecycle_stages')
       .values({
-        instance,
+        instance: modeInstance(this.context, instance),
         policy: record.policy,
         username: record.username,
         stage: record.stage,
@@ -56,7 +58,7 @@ export class SqlLifecycleRepository implements LifecycleRepository {
     // Only the record the plan saw: one entered since (by a later run) is not the one the plan meant to clear.
     const result = await this.context.db
       .deleteFrom('lifecycle_stages')
-      .where('instance', '=', instance)
+      .where('instance', '=', modeInstance(this.context, instance))
       .where('policy', '=', policy)
       .where('username', '=', username)
       .where('entered_at', '=', toIso(enteredAt))

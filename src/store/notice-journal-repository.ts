@@ -9,6 +9,7 @@ import type { NoticeClaim, NoticeEntry, NoticeJournalRepository } from '../app/s
 import type { StoreContext } from './store-database.ts';
 import type { NoticeJournalTable } from './lifecycle-tables.ts';
 import { toIso } from './store-codec.ts';
+import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';
 
 type ClaimInput = Parameters<NoticeJournalRepository['claim']>[0];
 
@@ -18,7 +19,8 @@ export class SqlNoticeJournalRepository implements NoticeJournalRepository {
 
   async claim(input: ClaimInput): Promise<NoticeClaim> {
     const { db } = this.context;
-    const key = { instance: input.instance, policy: input.policy, username: input.username, stage: input.stage, inactive_since: toIso(input.inactiveSince) };
+    // A rehearsal claims under its own instance key (rehearsal-instance.ts): its notices never count as sent for real.
+    const key = { instance: modeInstance(this.context, input.instance), policy: input.policy, username: input.username, stage: input.stage, inactive_since: toIso(input.inactiveSince) };
     const fresh = { recipient: input.recipient, token_hash: input.tokenHash, run_id: input.runId, claimed_at: toIso(input.at) };
     // The unique key decides, race-free across processes: whoever inserts the row sends the notice.
     const inserted = await db
@@ -61,6 +63,7 @@ export class SqlNoticeJournalRepository implements NoticeJournalRepository {
 
   async settle(id: number, outcome: { sentAt: Date; messageId: string } | { error: string }): Promise<void> {
     const { db } = this.context;
+    const mode = modeMatch(this.context);
     const values = 'sentAt' in outcome
       ? { sent_at: toIso(outcome.sentAt), message_id: outcome.messageId, error: null }
       : { sent_at: null, message_id: null, error: outcome.error };
@@ -69,17 +72,18 @@ export class SqlNoticeJournalRepository implements NoticeJournalRepository {
       .updateTable('notice_journal')
       .set(values)
       .where('id', '=', id)
+      .where('instance', mode.op, mode.pattern)
       .where('sent_at', 'is', null)
       .where('error', 'is', null)
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
-    const row = await db.selectFrom('notice_journal').select(['sent_at', 'error']).where('id', '=', id).executeTakeFirst();
+    const row = await db.selectFrom('notice_journal').select(['sent_at', 'error']).where('id', '=', id).where('instance', mode.op, mode.pattern).executeTakeFirst();
     if (row === undefined) throw new NotFound(`Notice ${id} does not exist.`);
     throw new Conflict(`Notice ${id} is already settled (${row.sent_at !== null ? `sent ${row.sent_at}` : `failed: ${row.error ?? ''}`}).`);
   }
 
   async list(instance: string, filter: { username?: string; runId?: string } = {}): Promise<NoticeEntry[]> {
-    let query = this.context.db.selectFrom('notice_journal').selectAll().where('instance', '=', instance);
+    let query = this.context.db.selectFrom('notice_journal').selectAll().where('instance', '=', modeInstance(this.context, instance));
     if (filter.username !== undefined) query = query.where('username', '=', filter.username);
     if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
     const rows = await query.orderBy('id').execute();
@@ -87,7 +91,14 @@ export class SqlNoticeJournalRepository implements NoticeJournalRepository {
   }
 
   async findByTokenHash(tokenHash: string): Promise<NoticeEntry | null> {
-    const row = await this.context.db.selectFrom('notice_journal').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    // A link from a rehearsed notice keeps nothing for real, and a real link is not answered by a rehearsal server.
+    const mode = modeMatch(this.context);
+    const row = await this.context.db
+      .selectFrom('notice_journal')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .where('instance', mode.op, mode.pattern)
+      .executeTakeFirst();
     return row === undefined ? null : toEntry(row);
   }
 }
@@ -95,7 +106,7 @@ export class SqlNoticeJournalRepository implements NoticeJournalRepository {
 function toEntry(row: Selectable<NoticeJournalTable>): NoticeEntry {
   return {
     id: row.id,
-    instance: row.instance,
+    instance: plainInstance(row.instance),
     policy: row.policy,
     username: row.username,
     stage: row.stage,

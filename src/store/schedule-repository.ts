@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely';
 import type { ScheduleOutcome, ScheduleRecord, ScheduleRepository } from '../app/store-port.ts';
 import type { SchedulesTable, StoreContext } from './store-database.ts';
 import { toIso } from './store-codec.ts';
+import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';
 
 const OUTCOMES: readonly ScheduleOutcome[] = ['running', 'done', 'done-with-failures', 'waiting-approval', 'blocked', 'failed', 'missed'];
 
@@ -13,7 +14,7 @@ function outcomeOf(value: string | null): ScheduleOutcome | null {
 
 function toRecord(row: Selectable<SchedulesTable>): ScheduleRecord {
   return {
-    instance: row.instance,
+    instance: plainInstance(row.instance),
     policy: row.policy,
     cron: row.cron,
     timeZone: row.time_zone,
@@ -35,17 +36,21 @@ export class SqlScheduleRepository implements ScheduleRepository {
     wanted: readonly { instance: string; policy: string; cron: string; timeZone: string }[],
     firstDue: (cron: string, timeZone: string) => Date,
   ): Promise<ScheduleRecord[]> {
+    // A rehearsal `serve` keeps its own schedules (rehearsal-instance.ts): syncing or claiming at a simulated time must
+    // neither drop nor move on a real one. Below, every instance is the stored one of this store's mode.
+    const mode = modeMatch(this.context);
+    const mine = wanted.map((w) => ({ ...w, instance: modeInstance(this.context, w.instance) }));
     await this.context.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('schedules').selectAll().execute();
+      const existing = await trx.selectFrom('schedules').selectAll().where('instance', mode.op, mode.pattern).execute();
       const key = (s: { instance: string; policy: string }) => `${s.instance}\u0000${s.policy}`;
-      const wantedKeys = new Set(wanted.map(key));
+      const wantedKeys = new Set(mine.map(key));
       for (const row of existing) {
         if (!wantedKeys.has(key(row))) {
           await trx.deleteFrom('schedules').where('instance', '=', row.instance).where('policy', '=', row.policy).execute();
         }
       }
       const byKey = new Map(existing.map((row) => [key(row), row]));
-      for (const w of wanted) {
+      for (const w of mine) {
         const row = byKey.get(key(w));
         if (row === undefined) {
           await trx
@@ -68,7 +73,8 @@ export class SqlScheduleRepository implements ScheduleRepository {
   }
 
   async list(): Promise<ScheduleRecord[]> {
-    const rows = await this.context.db.selectFrom('schedules').selectAll().orderBy('next_run_at').orderBy('instance').orderBy('policy').execute();
+    const mode = modeMatch(this.context);
+    const rows = await this.context.db.selectFrom('schedules').selectAll().where('instance', mode.op, mode.pattern).orderBy('next_run_at').orderBy('instance').orderBy('policy').execute();
     return rows.map(toRecord);
   }
 
@@ -85,7 +91,7 @@ export class SqlScheduleRepository implements ScheduleRepository {
         last_detail: input.detail ?? null,
         claimed_by: input.by,
       })
-      .where('instance', '=', input.instance)
+      .where('instance', '=', modeInstance(this.context, input.instance))
       .where('policy', '=', input.policy)
       .where('next_run_at', '=', input.due)
       .executeTakeFirst();
@@ -96,7 +102,7 @@ export class SqlScheduleRepository implements ScheduleRepository {
     await this.context.db
       .updateTable('schedules')
       .set({ last_outcome: input.outcome, last_detail: input.detail, last_finished_at: toIso(input.at) })
-      .where('instance', '=', input.instance)
+      .where('instance', '=', modeInstance(this.context, input.instance))
       .where('policy', '=', input.policy)
       .execute();
   }

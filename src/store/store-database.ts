@@ -236,7 +236,10 @@ export interface StoreContext {
   readonly dialect: StoreDialect;
   /** SQLite binds at most 32,766 values per statement, PostgreSQL 65,535. */
   readonly maxParameters: number;
-  /** 1 in a rehearsal: scans, plans and runs are written with this mark and only those with it are read. */
+  /**
+   * 1 in a rehearsal: scans, plans and runs are written with this mark and only those with it are read; user memory,
+   * lifecycle stages, notices, schedules and alerts are kept under a rehearsal instance key (rehearsal-instance.ts).
+   */
   readonly rehearsal: 0 | 1;
   /** The store's clock: lease expiry and plan age are judged by it, never by the caller's. */
   now(): Promise<Date>;
@@ -249,7 +252,10 @@ export interface StoreContext {
 
 /** How a store is opened. */
 export interface StoreOptions {
-  /** A rehearsal store sees only rehearsal scans, plans and runs, and a real one only real ones. */
+  /**
+   * A rehearsal store sees only rehearsal scans, plans, runs, user memory, lifecycle stages, notices, schedules and
+   * alerts, and a real one only real ones.
+   */
   readonly rehearsal?: boolean;
   /**
    * SQLite only, for tests: the clock of the process holding the file (the system clock otherwise). PostgreSQL

@@ -4,6 +4,7 @@ import type { UserMemory, UserMemoryRepository } from '../app/store-port.ts';
 import type { StoreContext, UserMemoryTable } from './store-database.ts';
 import { chunk, fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
 import { bulkInsert } from './bulk-insert.ts';
+import { modeInstance } from './rehearsal-instance.ts';
 
 /** One observation as `observe` receives it. */
 type Fact = { username: string; seenAt: Date; lastLogin: Date | null; licensed: boolean };
@@ -29,7 +30,8 @@ export class SqlUserMemoryRepository implements UserMemoryRepository {
   constructor(private readonly context: StoreContext) {}
 
   async observe(instance: string, facts: readonly Fact[]): Promise<void> {
-    const rows = mergeByUsername(instance, facts);
+    // A rehearsal's simulated seenAt must never make a real user "first seen" earlier: its memory is kept apart.
+    const rows = mergeByUsername(modeInstance(this.context, instance), facts);
     if (rows.length === 0) return;
     // Hand-compiled (bulk-insert.ts): 100k observations per scan would otherwise build a query tree per value.
     await this.context.db.transaction().execute(async (trx) => {
@@ -42,7 +44,7 @@ export class SqlUserMemoryRepository implements UserMemoryRepository {
 
   async recall(instance: string, usernames?: readonly string[]): Promise<Map<string, UserMemory>> {
     const { db, maxParameters } = this.context;
-    const base = db.selectFrom('user_memory').select(['username', 'first_seen', 'last_login', 'last_licensed_at']).where('instance', '=', instance);
+    const base = db.selectFrom('user_memory').select(['username', 'first_seen', 'last_login', 'last_licensed_at']).where('instance', '=', modeInstance(this.context, instance));
     const rows =
       usernames === undefined
         ? await base.execute()
