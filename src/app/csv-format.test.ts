@@ -52,3 +52,9 @@ test('a list is one cell joined by ; with ; and \\ inside items escaped, and spl
   await writeCsv([{ name: 'a', groups: ['=HYPERLINK("x")', 'b;c'] }], ['name', 'groups'], out);
   assert.equal(chunks.join(''), `name,groups\r\na,"'=HYPERLINK(""x"");b\\;c"\r\n`, 'a list cell is neutralised and quoted like any cell');
 });
+
+test('a ; inside a group name cannot start a formula cell when a spreadsheet splits the list on ;', () => {
+  const cell = csvList(['staff', 'x;=HYPERLINK("http://e.vil","go")']);
+  assert.equal(cell, "staff;x\\;'=HYPERLINK(\"http://e.vil\",\"go\")");
+  for (const piece of cell.split(';')) assert.doesNotMatch(piece, /^[=+\-@\t\r]/);
+});

@@ -19,10 +19,14 @@ export function csvCell(value: string | number | boolean | null): string {
 
 /**
  * A list as one cell's text: items joined by `;`, with `\` and `;` in an item written `\\` and `\;`. An item that
- * looks like a formula gets the apostrophe too, since splitting the cell into columns would make it a cell of its own.
+ * looks like a formula gets the apostrophe too, since splitting the cell into columns would make it a cell of its own;
+ * so does a `;` inside an item that is followed by a formula character, because a spreadsheet splitting on `;` knows
+ * nothing of the `\;` escape.
  */
 export function csvList(items: readonly string[]): string {
-  return items.map((item) => (FORMULA_START.test(item) ? `'${item}` : item).replace(/[\\;]/g, (c) => `\\${c}`)).join(';');
+  return items
+    .map((item) => (FORMULA_START.test(item) ? `'${item}` : item).replace(/[\\;]/g, (c) => `\\${c}`).replace(/\\;(?=[=+\-@\t\r])/g, "\\;'"))
+    .join(';');
 }
 
 /** One record, terminated by CRLF as RFC 4180 says. */

@@ -44,8 +44,13 @@ export async function raiseRunAlert(
   return (await store.alerts.raise({ ...alert, at, once: every ? 'never' : 'per-run' })).alert;
 }
 
-/** A sane scan clears the scan guards' alerts of earlier scans of its instance. */
+/**
+ * A sane scan clears the scan guards' alerts of its instance, only when it is the newest scan: a resume judges the
+ * older scan its run rests on, which says nothing about a newer scan that is still broken.
+ */
 export async function resolveScanAlerts(store: Store, scan: Pick<ScanRecord, 'id' | 'instance'>, at: Date): Promise<Alert[]> {
+  const latest = await store.scans.latest(scan.instance);
+  if (latest !== null && latest.id !== scan.id) return [];
   return store.alerts.resolve({ instance: scan.instance, kinds: SCAN_GUARDS, exceptScanId: scan.id, reason: `scan ${scan.id} is complete and sane`, at });
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { openStore } from '../store/store-database.ts';
 import { fixedClock } from './clock.ts';
 import type { Store } from './store-port.ts';
-import { planInstance } from './plan-instance.ts';
+import { planInstance, requireSaneScan } from './plan-instance.ts';
 import { approvePlan } from './approve-plan.ts';
 import { loadRunnablePlan } from './apply-plan.ts';
 import { Conflict, GuardTripped, NotAllowed } from '../domain/errors.ts';
@@ -199,4 +199,17 @@ test('a plan signed with another key (or none) is not approved and does not run;
   const stored = await store.plans.get(second);
   assert.ok(stored !== null);
   assert.throws(() => verifyApproval(other, stored), (error: unknown) => error instanceof UntrustedRecord && error.kind === 'approval');
+});
+
+test('a sane older scan (a resume judges the one its run rests on) leaves open the alert of a newer scan that is broken', async () => {
+  const older = await storeScan(store, org('two-scans'));
+  const newer = await storeScan(store, org('two-scans'), 'incomplete');
+  const scan = async (id: string) => {
+    const record = await store.scans.get(id);
+    assert.ok(record);
+    return record;
+  };
+  await assert.rejects(requireSaneScan(store, await scan(newer), limits, NOW), GuardTripped);
+  await requireSaneScan(store, await scan(older), limits, NOW);
+  assert.deepEqual((await store.alerts.listOpen('two-scans')).map((a) => [a.scanId, a.kind]), [[newer, 'scan.incomplete']]);
 });

@@ -38,7 +38,7 @@ function untrusted(kind: UntrustedKind, id: string, unsigned: boolean, next: str
 
 /** Refuses a plan whose record (id, content hash, maker, policy changers) is unsigned or mis-signed. */
 export function verifyPlanRecord(key: RecordKey, stored: StoredPlan): void {
-  const expected = signPlan(key, { id: stored.id, hash: stored.plan.hash, createdBy: stored.createdBy, policyChangedBy: stored.policyChangedBy });
+  const expected = signPlan(key, { id: stored.id, hash: stored.plan.hash, createdBy: stored.createdBy, policyChangedBy: stored.policyChangedBy, savedAt: stored.savedAt });
   if (!signatureMatches(stored.signature, expected)) throw untrusted('plan', stored.id, stored.signature === null, 'plan again');
 }
 

@@ -82,7 +82,10 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
   const clock = clockFor(options.now, rehearsal);
   const config = loadConfig(options.config);
   const actor = resolveActor(options.as);
-  const key = recordKeyFrom(keyFilePath(options.config));
+  const fileKey = recordKeyFrom(keyFilePath(options.config));
+  // A rehearsal signs with a key of its own: flipping a record's rehearsal mark in the database cannot make it real.
+  let rehearsalKey: RecordKey | null = null;
+  const key = rehearsal ? () => (rehearsalKey ??= fileKey().forRehearsal()) : fileKey;
   const store = await storeFor(config, { rehearsal, key });
   if (rehearsal) {
     output.err.write(`rehearsal (SEATKEEPER_REHEARSAL=1): only rehearsal scans, plans and runs are read and written${options.now === undefined ? '' : `; the command runs as if it were ${clock.now().toISOString()}`}\n`);

@@ -57,3 +57,13 @@ test('identities compare case-insensitively; policy fingerprints ignore key orde
   assert.notEqual(a, c);
   assert.match(a, /^[0-9a-f]{64}$/);
 });
+
+test('a plan dated ahead of the clock that judges it never ages: refused beyond a few minutes of clock difference', () => {
+  const now = new Date('2026-03-01T12:00:00.000Z');
+  assert.deepStrictEqual(checkPlanAge({ planId: 'plan_x', createdAt: '2026-03-01T12:04:00.000Z', ttlHours: 24, now }), { ok: true });
+  assert.deepStrictEqual(checkPlanAge({ planId: 'plan_x', createdAt: '9999-01-01T00:00:00.000Z', ttlHours: 24, now }), {
+    ok: false,
+    reason: 'plan plan_x says it was made at 9999-01-01T00:00:00.000Z, after now (2026-03-01T12:00:00.000Z): plan again',
+  });
+  assert.equal(checkPlanAge({ planId: 'plan_x', createdAt: 'not a time', ttlHours: 24, now }).ok, false);
+});

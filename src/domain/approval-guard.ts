@@ -45,12 +45,20 @@ export function formatAge(ms: number): string {
   return `${(ms / HOUR_MS).toFixed(1)} h`;
 }
 
+/** How far ahead of the clock judging it a plan's time may be (clocks of two hosts of one PostgreSQL store differ a little). */
+const FUTURE_SLACK_MS = 5 * 60_000;
+
 /**
  * A plan older than `safety.planTtlHours` may be neither approved nor applied: the people it selects may have logged
  * in since, and a plan read yesterday is not what the instance looks like today. Exactly at the limit still counts.
+ * A plan dated more than a few minutes ahead of the clock is refused too.
  */
 export function checkPlanAge(input: { readonly planId: string; readonly createdAt: string; readonly ttlHours: number; readonly now: Date }): ApprovalDecision {
   const age = input.now.getTime() - Date.parse(input.createdAt);
+  // A plan from the future never ages: refused, whether its time was altered or the store's clock went back.
+  if (Number.isNaN(age) || age < -FUTURE_SLACK_MS) {
+    return { ok: false, reason: `plan ${input.planId} says it was made at ${input.createdAt}, after now (${input.now.toISOString()}): plan again` };
+  }
   if (age <= input.ttlHours * HOUR_MS) return { ok: true };
   return {
     ok: false,

@@ -35,6 +35,14 @@ export class RecordKey {
     return createHmac('sha256', this.#bytes).update(text, 'utf8').digest('hex');
   }
 
+  /**
+   * The key a rehearsal signs with, derived from this one: a rehearsal record whose mark is flipped in the database
+   * (to pass for a real one, or the reverse) carries a signature the other mode never accepts.
+   */
+  forRehearsal(): RecordKey {
+    return new RecordKey(createHmac('sha256', this.#bytes).update('seatkeeper.rehearsal-key.v1', 'utf8').digest());
+  }
+
   toJSON(): string {
     return '[record key]';
   }
@@ -56,6 +64,8 @@ export interface PlanSignedFields {
   readonly createdBy: string | null;
   /** Read by the four-eyes rule, so a forged list could let the maker approve. */
   readonly policyChangedBy: readonly string[];
+  /** When the store saved the plan (ISO-8601): the plan's age is judged from it, so it must not be moved. */
+  readonly savedAt: string;
 }
 
 /** An approval: which plan, with which content, by whom and when. */

@@ -49,7 +49,7 @@ export class SqlPlanRepository implements PlanRepository {
         approved_at: null,
         rehearsal: this.context.rehearsal,
         saved_at: savedAt,
-        signature: key === null ? null : signPlan(key, { id, hash: plan.hash, createdBy, policyChangedBy }),
+        signature: key === null ? null : signPlan(key, { id, hash: plan.hash, createdBy, policyChangedBy, savedAt }),
         approval_signature: null,
         run_id: null,
       })
@@ -107,7 +107,7 @@ export class SqlPlanRepository implements PlanRepository {
   }
 
   async list(instance: string | undefined, limit: number): Promise<StoredPlan[]> {
-    let query = this.context.db.selectFrom('plans').selectAll();
+    let query = this.context.db.selectFrom('plans').selectAll().where('rehearsal', '=', this.context.rehearsal);
     if (instance !== undefined) query = query.where('instance', '=', instance);
     const rows = await query.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(limit).execute();
     return rows.map(toStoredPlan);

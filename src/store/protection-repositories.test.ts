@@ -46,7 +46,7 @@ describeEachDialect('protection records', (fixture) => {
       approval: null,
       // Stamped by the store's clock (rehearsal-store.test.ts checks it).
       savedAt: read?.savedAt,
-      signature: signPlan(fixture().key, { id: waiting, hash: plan('approve').hash, createdBy: 'alice', policyChangedBy: ['alice', 'carol'] }),
+      signature: signPlan(fixture().key, { id: waiting, hash: plan('approve').hash, createdBy: 'alice', policyChangedBy: ['alice', 'carol'], savedAt: read?.savedAt ?? '' }),
       approvalSignature: null,
     });
 

@@ -259,12 +259,12 @@ describeEachDialect('store', (fixture) => {
     assert.match(firstId, /^plan_[0-9a-z]{10}$/);
 
     const unrecorded = { createdBy: null, policyChangedBy: [], hold: null, approval: null, approvalSignature: null };
-    const signature = (id: string, hash: string): string => signPlan(fixture().key, { id, hash, createdBy: null, policyChangedBy: [] });
+    const signature = (id: string, hash: string, savedAt = ''): string => signPlan(fixture().key, { id, hash, createdBy: null, policyChangedBy: [], savedAt });
     // savedAt is the store's clock at save (rehearsal-store.test.ts checks it).
     const firstRead = await store.plans.get(firstId);
-    assert.deepStrictEqual(firstRead, { id: firstId, status: 'planned', plan: first, ...unrecorded, signature: signature(firstId, first.hash), savedAt: firstRead?.savedAt });
+    assert.deepStrictEqual(firstRead, { id: firstId, status: 'planned', plan: first, ...unrecorded, signature: signature(firstId, first.hash, firstRead?.savedAt), savedAt: firstRead?.savedAt });
     const latest = await store.plans.latest('plans');
-    assert.deepStrictEqual(latest, { id: secondId, status: 'refused', plan: second, ...unrecorded, signature: signature(secondId, second.hash), savedAt: latest?.savedAt });
+    assert.deepStrictEqual(latest, { id: secondId, status: 'refused', plan: second, ...unrecorded, signature: signature(secondId, second.hash, latest?.savedAt), savedAt: latest?.savedAt });
     await store.plans.setStatus(firstId, 'applied');
     assert.equal((await store.plans.get(firstId))?.status, 'applied');
 
