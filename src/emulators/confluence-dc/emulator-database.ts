@@ -45,7 +45,8 @@ const APPLICATION_ID = 1;
 /** MySQL/MariaDB: values per multi-row INSERT, well under the default max_allowed_packet. */
 const MAX_VALUES_PER_STATEMENT = 30_000;
 
-interface SqlTarget {
+/** A connection that can run DDL and bulk inserts; shared with the Jira emulator's mirror. */
+export interface SqlTarget {
   readonly dialect: 'postgres' | 'mysql';
   exec(sql: string): Promise<void>;
   insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
@@ -228,7 +229,8 @@ function batches<T>(rows: readonly T[], columns: number): T[][] {
   return out;
 }
 
-async function openPostgres(url: string): Promise<SqlTarget> {
+/** Opens PostgreSQL at `url`, creating and selecting the schema its `search_path` option names. */
+export async function openPostgres(url: string): Promise<SqlTarget> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const schema = /search_path\s*=\s*([A-Za-z0-9_]+)/.exec(new URL(url).searchParams.get('options') ?? '')?.[1];
@@ -260,7 +262,8 @@ async function openPostgres(url: string): Promise<SqlTarget> {
   };
 }
 
-async function openMysql(url: string): Promise<SqlTarget> {
+/** Opens MySQL/MariaDB at `url`, creating and selecting the database its path names. */
+export async function openMysql(url: string): Promise<SqlTarget> {
   const parsed = new URL(url);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]+$/.test(database)) throw new RangeError(`mysql URL needs a database name of letters, digits and _: ${url}`);

@@ -188,6 +188,11 @@ export class JiraState {
     return false;
   }
 
+  /** Lower-case names of the groups the permission is granted to directly, sorted. */
+  permissionGrants(permission: JiraGlobalPermission): readonly string[] {
+    return [...(this.permissionGroups.get(permission) ?? [])].sort(compare);
+  }
+
   isAdministrator(username: string): boolean {
     return this.hasPermission(username, 'ADMINISTER') || this.hasPermission(username, 'SYSTEM_ADMIN');
   }
