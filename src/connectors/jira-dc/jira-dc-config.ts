@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { insecureCredentialsProblem } from '../http-safety.ts';
 
 const tokenAuth = z.strictObject({
-  /** A personal access token of a Jira administrator, sent as `Authorization: Bearer` (PATs exist since Jira 8.14). */
+  /** A personal access token of a Jira administrator, sent as `Authorization: Bearer`. */
   token: z.string().min(1, 'token must not be empty'),
 });
 
