@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { CircuitOpenError, ConnectorError, UnaddressableName } from '../../app/connector-error.ts';
 import type { CircuitEvent } from '../circuit-breaker.ts';
 import { ConfluenceDcClient, pathProblem, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
-import { parseRetryAfter } from './confluence-dc-failures.ts';
+import { parseRetryAfter } from '../http/http-failures.ts';
 
 interface Recorded {
   readonly method: string;

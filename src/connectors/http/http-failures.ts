@@ -1,6 +1,6 @@
 /**
- * How a failed attempt at Confluence is read: which network errors a fresh attempt may not hit again, which mean a
- * certificate to trust, what Confluence said in an error body, and how long Retry-After asks to wait.
+ * How a failed HTTP attempt is read, the same for every product: which network errors a fresh attempt may not hit
+ * again, which mean a certificate to trust, what an Atlassian error body says, and how long Retry-After asks to wait.
  */
 
 import { z } from 'zod';
@@ -31,6 +31,12 @@ export const CERTIFICATE_CODES = new Set([
 
 const restError = z.object({ message: z.string().nullish(), reason: z.string().nullish() });
 
+/** Jira's ErrorCollection: `{errorMessages: [...], errors: {field: message}}`. */
+const errorCollection = z.object({
+  errorMessages: z.array(z.unknown()).nullish(),
+  errors: z.record(z.string(), z.unknown()).nullish(),
+});
+
 /** Parses a Retry-After header (delta seconds or HTTP-date) into milliseconds from `nowMs`; null if unusable. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | null {
   if (value === null) return null;
@@ -42,7 +48,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Math.max(0, at - nowMs);
 }
 
-/** The message of a Confluence error body, at most 300 characters; null when there is none. */
+/** The message of a Confluence error body (`{message}` or `{reason}`), at most 300 characters; null when there is none. */
 export function serverMessage(text: string): string | null {
   try {
     const parsed = restError.safeParse(JSON.parse(text));
@@ -52,6 +58,28 @@ export function serverMessage(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The message of a Jira error body, at most 300 characters; null when there is none. Jira answers errors with an
+ * ErrorCollection (`errorMessages` and per-field `errors`, joined here); a `{message}` body (from a proxy or a
+ * servlet filter) is read as Confluence's is.
+ */
+export function errorCollectionMessage(text: string): string | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = errorCollection.safeParse(body);
+  if (parsed.success) {
+    const messages = (parsed.data.errorMessages ?? []).filter((m): m is string => typeof m === 'string' && m.trim() !== '');
+    const fields = Object.entries(parsed.data.errors ?? {}).flatMap(([field, m]) => (typeof m === 'string' && m.trim() !== '' ? [`${field}: ${m}`] : []));
+    const joined = [...messages, ...fields].join('; ');
+    if (joined !== '') return joined.slice(0, 300);
+  }
+  return serverMessage(text);
 }
 
 /** The first string `code` along an error's cause chain (undici nests the socket error). */
