@@ -8,7 +8,7 @@ import { GuardTripped } from '../domain/errors.ts';
 import { scanInstance } from './scan-instance.ts';
 import { planInstance, type PlanOutcome } from './plan-instance.ts';
 import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
-import { planHasWork } from '../domain/lifecycle.ts';
+import { planHasWork } from '../domain/plan.ts';
 import { raiseRunAlert } from './guard-alerts.ts';
 
 /** How one job ended, in words an operator reads in `seatkeeper schedule`. */

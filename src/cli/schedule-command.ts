@@ -9,7 +9,7 @@ import type { PlanOutcome } from '../app/plan-instance.ts';
 import { runSeats } from '../app/list-plans.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { withInterrupt } from './interrupt-signal.ts';
-import { planHasWork } from '../domain/lifecycle.ts';
+import { planHasWork } from '../domain/plan.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { nextRunAfter } from '../jobs/schedule-timing.ts';
 import { InvalidInput } from '../domain/errors.ts';

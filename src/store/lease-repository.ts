@@ -5,7 +5,7 @@
  */
 
 import type { LeaseRepository, RunLease } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 import { InvalidInput } from '../domain/errors.ts';
 

@@ -2,7 +2,7 @@
 
 import type { LifecycleRecord } from '../domain/lifecycle.ts';
 import type { LifecycleRepository } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { StoreContext } from './store-context.ts';
 import { fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
 import { modeInstance } from './rehearsal-instance.ts';
 

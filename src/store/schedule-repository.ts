@@ -2,7 +2,8 @@
 
 import type { Selectable } from 'kysely';
 import type { ScheduleOutcome, ScheduleRecord, ScheduleRepository } from '../app/store-port.ts';
-import type { SchedulesTable, StoreContext } from './store-database.ts';
+import type { SchedulesTable } from './store-tables.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';
 
