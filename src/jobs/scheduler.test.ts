@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDialect } from '../store/dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { openStore } from '../store/store-database.ts';
 import { fixedClock } from '../app/clock.ts';
 import { Scheduler, type JobResult } from './scheduler.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { openStore } from './store-database.ts';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { storeMigrations } from './migrations/store-migrator.ts';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
