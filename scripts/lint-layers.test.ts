@@ -25,6 +25,7 @@ const probes: readonly Probe[] = [
   { name: 'a connector imports a use case', file: 'src/connectors/smtp/lint-probe.ts', code: "import { applyPlan } from '../../app/apply-plan.ts';", reported: true },
   { name: 'a connector imports a port', file: 'src/connectors/smtp/lint-probe.ts', code: "import type { Notifier } from '../../app/notifier-port.ts';", reported: false },
   { name: 'a connector imports the CLI', file: 'src/connectors/lint-probe.ts', code: "import { EXIT } from '../cli/exit-codes.ts';", reported: true },
+  { name: 'the store imports a repository port', file: 'src/store/lint-probe.ts', code: "import type { PlanRepository } from '../app/store/plan-repository-port.ts';", reported: false },
   { name: 'the store imports an emulator', file: 'src/store/lint-probe.ts', code: "import { seededRandom } from '../emulators/seeded-random.ts';", reported: true },
   { name: 'the store imports a job', file: 'src/store/lint-probe.ts', code: "import { Scheduler } from '../jobs/scheduler.ts';", reported: true },
   { name: 'an emulator imports app', file: 'src/emulators/lint-probe.ts', code: "import type { Clock } from '../app/clock.ts';", reported: true },

@@ -4,7 +4,8 @@
  */
 
 import type { ConfluenceConnector } from './confluence-port.ts';
-import type { Store, StoredPlan } from './store-port.ts';
+import type { Store } from './store-port.ts';
+import type { StoredPlan } from './store/plan-repository-port.ts';
 import type { Clock } from './clock.ts';
 import type { JournalEntry, RunRecord, RunStatus } from '../domain/journal.ts';
 import type { RecordKey } from '../domain/record-signature.ts';

@@ -1,6 +1,8 @@
 /** Use case: an admin releases a plan that waits for approval (over `safety.maxActions` or `safety.maxPercent`). */
 
-import type { PolicyVersion, Store, StoredPlan } from './store-port.ts';
+import type { PolicyVersion } from './store/policy-version-repository-port.ts';
+import type { Store } from './store-port.ts';
+import type { StoredPlan } from './store/plan-repository-port.ts';
 import type { Clock } from './clock.ts';
 import type { InactiveUsersPolicy } from '../domain/policy.ts';
 import { checkFourEyes, policyFingerprint } from '../domain/approval-guard.ts';

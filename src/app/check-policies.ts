@@ -2,7 +2,8 @@
 
 import type { OrgDirectory } from './directory-port.ts';
 import { readOrgStatuses } from './org-statuses.ts';
-import type { ScanRecord, Store } from './store-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import { evaluatePolicies } from '../domain/planner.ts';

@@ -5,7 +5,9 @@
  * webhook comes with the notifier.
  */
 
-import type { Alert, ScanRecord, Store } from './store-port.ts';
+import type { Alert } from './store/alert-repository-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
 /** What tripped, where. */

@@ -2,7 +2,9 @@
 
 import type { OrgDirectory } from './directory-port.ts';
 import { readOrgStatuses } from './org-statuses.ts';
-import type { PlanStatus, ScanRecord, Store } from './store-port.ts';
+import type { PlanStatus } from './store/plan-repository-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';

@@ -4,7 +4,8 @@
  * apply. The run keeps its id, so undo and `seatkeeper runs` see one run.
  */
 
-import type { SignedRunRecord, Store } from './store-port.ts';
+import type { SignedRunRecord } from './store/journal-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { RunRecord } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
 import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';

@@ -1,7 +1,7 @@
 /** Use case: one policy's job, as the scheduler or `seatkeeper run POLICY` runs it: scan, plan, and apply if allowed. */
 
 import type { OrgDirectory } from './directory-port.ts';
-import type { ScheduleOutcome } from './store-port.ts';
+import type { ScheduleOutcome } from './store/schedule-repository-port.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped } from '../domain/errors.ts';

@@ -3,7 +3,8 @@
 import { escapeControl } from '../app/instance-check.ts';
 import { planHasWork, type Plan } from '../domain/plan.ts';
 import type { SkipReason } from '../domain/selection-reason.ts';
-import type { PlanStatus, ScanRecord } from '../app/store-port.ts';
+import type { PlanStatus } from '../app/store/plan-repository-port.ts';
+import type { ScanRecord } from '../app/store/scan-repository-port.ts';
 import type { RunReport } from '../app/apply-plan.ts';
 import type { PendingPolicy } from './cli-runtime.ts';
 import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { once } from 'node:events';
 import type { CommandContext } from './command-context.ts';
-import type { ScheduleRecord } from '../app/store-port.ts';
+import type { ScheduleRecord } from '../app/store/schedule-repository-port.ts';
 import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
 import type { PlanOutcome } from '../app/plan-instance.ts';
 import { runSeats } from '../app/list-plans.ts';

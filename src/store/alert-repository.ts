@@ -5,7 +5,7 @@
 
 import type { Selectable } from 'kysely';
 import { NotFound } from '../domain/errors.ts';
-import type { Alert, AlertOnce, AlertRepository, AlertResolution } from '../app/store-port.ts';
+import type { Alert, AlertOnce, AlertRepository, AlertResolution } from '../app/store/alert-repository-port.ts';
 import type { AlertsTable } from './store-tables.ts';
 import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import { canonicalJson, hashText } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
-import type { PlanHold, PlanRecordInput, PlanRepository, PlanStatus, StoredPlan } from '../app/store-port.ts';
+import type { PlanHold, PlanRecordInput, PlanRepository, PlanStatus, StoredPlan } from '../app/store/plan-repository-port.ts';
 import type { PlansTable } from './store-tables.ts';
 import type { StoreContext } from './store-context.ts';
 import { isoFromText, newId, toIso } from './store-codec.ts';

@@ -3,7 +3,8 @@
 import type { Generated } from 'kysely';
 import type { AccountStatus } from '../domain/snapshot.ts';
 import type { RunStatus, StepOutcome } from '../domain/journal.ts';
-import type { PlanStatus, ScanStatus } from '../app/store-port.ts';
+import type { PlanStatus } from '../app/store/plan-repository-port.ts';
+import type { ScanStatus } from '../app/store/scan-repository-port.ts';
 import type { LifecycleStagesTable, NoticeJournalTable } from './lifecycle-tables.ts';
 
 // Dates are ISO-8601 UTC text in both dialects (see store-codec.ts); JSON is text too, so both dialects
