@@ -16,7 +16,7 @@ import { verifyPlanRecord } from './record-signing.ts';
  * `actor`. Returns the distinct changers of these policies, which the plan keeps for the four-eyes rule.
  */
 export async function recordPolicyChangers(
-  store: Store,
+  store: Pick<Store, 'policyVersions'>,
   input: { instance: string; policies: readonly InactiveUsersPolicy[]; actor: string; now: Date },
 ): Promise<string[]> {
   const versions: PolicyVersion[] = await store.policyVersions.observe(

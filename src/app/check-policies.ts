@@ -11,7 +11,7 @@ import { NotFound } from '../domain/errors.ts';
 
 /** The plan the policies would make now (not stored), with the scan it rests on. */
 export async function checkPolicies(
-  deps: { store: Store; now: Date; directories?: ReadonlyMap<string, OrgDirectory> },
+  deps: { store: Pick<Store, 'scans' | 'lifecycle'>; now: Date; directories?: ReadonlyMap<string, OrgDirectory> },
   input: { instance: string; policies: readonly InactiveUsersPolicy[]; protection: Protection },
 ): Promise<{ scan: ScanRecord; plan: Plan }> {
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });

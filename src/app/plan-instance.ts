@@ -26,13 +26,13 @@ export interface PlanOutcome {
 }
 
 /** The newest complete scan before `scan`, which the shrink guard compares against. */
-export async function lastGoodBefore(store: Store, scan: ScanRecord): Promise<ScanRecord | null> {
+export async function lastGoodBefore(store: Pick<Store, 'scans'>, scan: ScanRecord): Promise<ScanRecord | null> {
   const recent = await store.scans.recent(scan.instance, 50);
   return recent.find((s) => s.status === 'complete' && s.id !== scan.id && s.startedAt <= scan.startedAt) ?? null;
 }
 
 /** Throws GuardTripped, with an alert, when the scan may not be acted on (incomplete, empty, shrunk). */
-export async function requireSaneScan(store: Store, scan: ScanRecord, limits: SafetyLimits, now: Date): Promise<void> {
+export async function requireSaneScan(store: Pick<Store, 'scans' | 'alerts'>, scan: ScanRecord, limits: SafetyLimits, now: Date): Promise<void> {
   const verdict = checkScanSanity(scan, await lastGoodBefore(store, scan), limits);
   if (verdict.ok) {
     await resolveScanAlerts(store, scan, now);

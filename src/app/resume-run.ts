@@ -26,7 +26,7 @@ export interface ResumeScope {
 }
 
 /** Reads the run and says what a resume would do; NotFound/Conflict when there is nothing to resume. */
-export async function resumeScope(store: Store, runId: string): Promise<ResumeScope> {
+export async function resumeScope(store: Pick<Store, 'journal'>, runId: string): Promise<ResumeScope> {
   const run = await store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`seatkeeper runs\``);
   if (run.status === 'done') throw new Conflict(`run ${runId} finished done; there is nothing to resume`);
@@ -91,7 +91,7 @@ export type InterruptedRunOutcome =
  * wait for someone to look.
  */
 export async function resumeInterruptedRuns(
-  deps: { store: Store },
+  deps: { store: Pick<Store, 'journal' | 'leases'> },
   resume: (run: RunRecord) => Promise<RunReport>,
 ): Promise<InterruptedRunOutcome[]> {
   const outcomes: InterruptedRunOutcome[] = [];
