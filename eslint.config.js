@@ -1,5 +1,72 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+
+// Which folders of src/ each folder may import (shared/DESIGN.md "Architecture"); a folder may always import itself.
+const LAYERS = {
+  domain: { may: [], why: 'domain/ is pure and imports nothing else of ours.' },
+  app: { may: ['domain'], why: 'app/ holds the use cases: it imports domain and its own ports only.' },
+  connectors: { may: ['app', 'domain'], why: 'a connector implements an app port with domain types.' },
+  store: { may: ['app', 'domain'], why: 'the store implements the app store ports with domain types.' },
+  emulators: { may: ['domain'], why: 'an emulator stands in for a vendor and knows nothing of the product.' },
+  jobs: { may: ['app', 'domain'], why: 'jobs run use cases; they are wired by runtime/.' },
+  config: { may: ['domain', 'connectors/**/*-config.ts'], why: 'config/ reads and validates; it may compose the connectors\' zod schemas.' },
+  runtime: {
+    may: ['domain', 'app', 'connectors', 'store', 'emulators', 'jobs', 'config'],
+    why: 'runtime/ is the composition root behind the front doors; it never imports a front door.',
+  },
+  server: { may: ['runtime', 'app', 'domain', 'config'], why: 'server/ is a front door: it calls runtime and use cases, never the CLI.' },
+  cli: { may: ['runtime', 'app', 'domain', 'config'], why: 'cli/ is a front door: it calls runtime and use cases, never the server.' },
+  web: { may: [], why: 'web/ talks to the server over /api/v1 only.' },
+};
+
+// What connectors/ and store/ may take from app/: the ports (interfaces, their errors and value types), not use cases.
+const APP_PORTS = ['app/*-port.ts', 'app/store/*-port.ts', 'app/{clock,connector-error,instance-check,capture-redaction}.ts'];
+
+// Temporary, owned by the src/cli rework (cli-runtime and the demo wiring move to src/runtime/): these CLI files
+// still build connectors, stores, emulators and the scheduler themselves. Delete an entry when its file stops.
+const CLI_COMPOSITION_FILES = [
+  'src/cli/cli-runtime.ts',
+  'src/cli/demo-command.ts',
+  'src/cli/instance-command.ts',
+  'src/cli/notice-runtime.ts',
+  'src/cli/schedule-command.ts',
+];
+
+const root = import.meta.dirname;
+// A folder name means everything in it; a glob stands for itself (import-x wants absolute globs in `except`).
+const inSrc = (glob) => `${root}/src/${/[*{]/.test(glob) ? glob : `${glob}/**`}`;
+
+/** import-x/no-restricted-paths zones: each folder of src/ may import itself and its `may` list, and never test/, bench/ or scripts/. */
+function layerZones(layers) {
+  const folderZones = Object.entries(layers).map(([folder, { may, why }]) => ({
+    target: `src/${folder}`,
+    from: 'src/**',
+    except: [inSrc(folder), ...may.map(inSrc)],
+    message: why,
+  }));
+  return [
+    ...folderZones,
+    {
+      target: ['src/connectors', 'src/store'],
+      from: 'src/app/**',
+      except: APP_PORTS.map(inSrc),
+      message: 'Adapters import the ports of app/ (…-port.ts, store/…-port.ts, clock, connector-error, instance-check, capture-redaction), not its use cases.',
+    },
+    { target: 'src', from: ['test', 'bench', 'scripts'], message: 'Production code never imports tests, benchmarks or scripts.' },
+  ];
+}
+
+/** Zones for *.test.ts: a test may use test/support, emulators and real stores, but domain tests stay pure, and no test imports another. */
+const testZones = [
+  {
+    target: 'src/domain',
+    from: ['src/**', 'test/**'],
+    except: [inSrc('domain'), `${root}/test/support/**`],
+    message: 'A domain test uses domain code and test/support only: no store, emulator or connector.',
+  },
+  { target: ['src', 'test'], from: '**/*.test.ts', message: 'A test never imports another test file; share through test/support/.' },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'dist/**', '.demo/**', '.scratch/**'] },
@@ -20,5 +87,57 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  // The layers of shared/DESIGN.md "Architecture". import-x resolves each import to a file, so a zone is a
+  // folder, whatever the number of `../`; `import type` and `export … from` count too. Cycles are checked by
+  // scripts/check-import-cycles.ts (import-x/no-cycle skips type-only imports).
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver()],
+      'import-x/extensions': ['.ts', '.mjs', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { basePath: root, zones: layerZones(LAYERS) }] },
+  },
+  {
+    files: CLI_COMPOSITION_FILES,
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: root,
+          zones: layerZones({ ...LAYERS, cli: { ...LAYERS.cli, may: [...LAYERS.cli.may, 'connectors', 'store', 'emulators', 'jobs'] } }),
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { basePath: root, zones: testZones }] },
+  },
+  {
+    // The emulators stand in for the vendor: they may share the domain's vocabulary (types), never its logic.
+    files: ['src/emulators/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+domain/',
+              allowTypeImports: true,
+              message: 'An emulator may use domain types only (import type); it must not run product logic.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -1,4 +1,4 @@
-// Finds every *.test.ts under src/ and test/ and runs them with Node's test runner through tsx.
+// Finds every *.test.ts under src/, test/ and scripts/ and runs them with Node's test runner through tsx.
 // Node 20's --test does not expand globs itself, so the file list is built here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ function find(dir, out) {
 }
 
 const filter = process.argv.slice(2);
-const files = find('src', find('test', [])).filter((f) => filter.length === 0 || filter.some((p) => f.includes(p))).sort();
+const files = find('src', find('test', find('scripts', []))).filter((f) => filter.length === 0 || filter.some((p) => f.includes(p))).sort();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

@@ -4,7 +4,8 @@
  */
 
 import type { ConfluenceConnector } from './confluence-port.ts';
-import type { Store, StoredPlan } from './store-port.ts';
+import type { Store } from './store-port.ts';
+import type { StoredPlan } from './store/plan-repository-port.ts';
 import type { Clock } from './clock.ts';
 import type { JournalEntry, RunRecord, RunStatus } from '../domain/journal.ts';
 import type { RecordKey } from '../domain/record-signature.ts';
@@ -63,7 +64,7 @@ export async function loadRunnablePlan(store: Store, planId: string, limits: Saf
 }
 
 /** The plan, refused unless its record is signed with this key and its content matches its hash. */
-async function loadSignedPlan(store: Store, planId: string, key: RecordKey): Promise<StoredPlan> {
+async function loadSignedPlan(store: Pick<Store, 'plans'>, planId: string, key: RecordKey): Promise<StoredPlan> {
   const stored = await store.plans.get(planId);
   if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plans\`, or plan again`);
   const { plan } = stored;
@@ -127,7 +128,7 @@ export function planAlreadyRunError(planId: string, run: RunRecord): Conflict {
 }
 
 /** Opens the plan's one run; Conflict naming the run when the plan has one, also when another apply won a race. */
-async function startOnlyRun(store: Store, stored: StoredPlan, now: Date): Promise<RunRecord> {
+async function startOnlyRun(store: Pick<Store, 'journal'>, stored: StoredPlan, now: Date): Promise<RunRecord> {
   try {
     return await store.journal.startRun({ planId: stored.id, instance: stored.plan.instance, startedAt: now });
   } catch (error) {
@@ -259,7 +260,7 @@ async function interruptRun(deps: RunDeps, input: { runId: string; plan: StoredP
 }
 
 /** Counts, changed users and failures of a run, read back from its journal so a resumed run reports the whole run. */
-async function tallyRun(store: Store, runId: string): Promise<Pick<RunReport, 'counts' | 'usersChanged' | 'failures' | 'notPossible'>> {
+async function tallyRun(store: Pick<Store, 'journal'>, runId: string): Promise<Pick<RunReport, 'counts' | 'usersChanged' | 'failures' | 'notPossible'>> {
   const counts = emptyCounts();
   const failures: { username: string; step: string; error: string }[] = [];
   const notPossible: { username: string; step: string; reason: string }[] = [];

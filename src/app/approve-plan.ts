@@ -1,6 +1,8 @@
 /** Use case: an admin releases a plan that waits for approval (over `safety.maxActions` or `safety.maxPercent`). */
 
-import type { PolicyVersion, Store, StoredPlan } from './store-port.ts';
+import type { PolicyVersion } from './store/policy-version-repository-port.ts';
+import type { Store } from './store-port.ts';
+import type { StoredPlan } from './store/plan-repository-port.ts';
 import type { Clock } from './clock.ts';
 import type { InactiveUsersPolicy } from '../domain/policy.ts';
 import { checkFourEyes, policyFingerprint } from '../domain/approval-guard.ts';
@@ -14,7 +16,7 @@ import { verifyPlanRecord } from './record-signing.ts';
  * `actor`. Returns the distinct changers of these policies, which the plan keeps for the four-eyes rule.
  */
 export async function recordPolicyChangers(
-  store: Store,
+  store: Pick<Store, 'policyVersions'>,
   input: { instance: string; policies: readonly InactiveUsersPolicy[]; actor: string; now: Date },
 ): Promise<string[]> {
   const versions: PolicyVersion[] = await store.policyVersions.observe(

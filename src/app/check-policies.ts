@@ -2,7 +2,8 @@
 
 import type { OrgDirectory } from './directory-port.ts';
 import { readOrgStatuses } from './org-statuses.ts';
-import type { ScanRecord, Store } from './store-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import { evaluatePolicies } from '../domain/planner.ts';
@@ -10,7 +11,7 @@ import { NotFound } from '../domain/errors.ts';
 
 /** The plan the policies would make now (not stored), with the scan it rests on. */
 export async function checkPolicies(
-  deps: { store: Store; now: Date; directories?: ReadonlyMap<string, OrgDirectory> },
+  deps: { store: Pick<Store, 'scans' | 'lifecycle'>; now: Date; directories?: ReadonlyMap<string, OrgDirectory> },
   input: { instance: string; policies: readonly InactiveUsersPolicy[]; protection: Protection },
 ): Promise<{ scan: ScanRecord; plan: Plan }> {
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });

@@ -5,7 +5,9 @@
  * webhook comes with the notifier.
  */
 
-import type { Alert, ScanRecord, Store } from './store-port.ts';
+import type { Alert } from './store/alert-repository-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
 /** What tripped, where. */
@@ -26,7 +28,7 @@ export const PLAN_GUARDS: readonly string[] = ['safety.maxActions', 'safety.maxP
 export const RUN_ALERTS: readonly string[] = ['run.failureRate', 'run.circuitOpen', 'run.failures'];
 
 /** Records the trip as an alert unless this scan has an unresolved one for this guard already. */
-export async function raiseGuardAlert(store: Store, trip: GuardTrip, at: Date): Promise<Alert> {
+export async function raiseGuardAlert(store: Pick<Store, 'alerts'>, trip: GuardTrip, at: Date): Promise<Alert> {
   const { alert } = await store.alerts.raise({ instance: trip.instance, scanId: trip.scanId, kind: trip.guard, message: trip.message, at });
   return alert;
 }
@@ -36,7 +38,7 @@ export async function raiseGuardAlert(store: Store, trip: GuardTrip, at: Date): 
  * included; a run that ended with failures raises one per run while it is unresolved.
  */
 export async function raiseRunAlert(
-  store: Store,
+  store: Pick<Store, 'alerts'>,
   input: { instance: string; scanId: string; runId: string; kind: string; message: string; every: boolean },
   at: Date,
 ): Promise<Alert> {
@@ -48,29 +50,29 @@ export async function raiseRunAlert(
  * A sane scan clears the scan guards' alerts of its instance, only when it is the newest scan: a resume judges the
  * older scan its run rests on, which says nothing about a newer scan that is still broken.
  */
-export async function resolveScanAlerts(store: Store, scan: Pick<ScanRecord, 'id' | 'instance'>, at: Date): Promise<Alert[]> {
+export async function resolveScanAlerts(store: Pick<Store, 'alerts' | 'scans'>, scan: Pick<ScanRecord, 'id' | 'instance'>, at: Date): Promise<Alert[]> {
   const latest = await store.scans.latest(scan.instance);
   if (latest !== null && latest.id !== scan.id) return [];
   return store.alerts.resolve({ instance: scan.instance, kinds: SCAN_GUARDS, exceptScanId: scan.id, reason: `scan ${scan.id} is complete and sane`, at });
 }
 
 /** A plan within the limits (and keeping enough administrators) clears the plan guards' alerts of its instance. */
-export async function resolvePlanAlerts(store: Store, input: { instance: string; planId: string }, at: Date): Promise<Alert[]> {
+export async function resolvePlanAlerts(store: Pick<Store, 'alerts'>, input: { instance: string; planId: string }, at: Date): Promise<Alert[]> {
   return store.alerts.resolve({ instance: input.instance, kinds: PLAN_GUARDS, reason: `plan ${input.planId} is within the limits`, at });
 }
 
 /** A run that finished done clears the alerts about it (its stops, its failures). */
-export async function resolveRunAlerts(store: Store, input: { instance: string; runId: string }, at: Date): Promise<Alert[]> {
+export async function resolveRunAlerts(store: Pick<Store, 'alerts'>, input: { instance: string; runId: string }, at: Date): Promise<Alert[]> {
   return store.alerts.resolve({ instance: input.instance, kinds: RUN_ALERTS, runId: input.runId, reason: `run ${input.runId} was resumed and finished done`, at });
 }
 
 /** Open alerts (neither acknowledged nor resolved), or with `all` every alert, oldest first, of one instance or all. */
-export async function listAlerts(store: Store, input: { instance?: string; all: boolean }): Promise<Alert[]> {
+export async function listAlerts(store: Pick<Store, 'alerts'>, input: { instance?: string; all: boolean }): Promise<Alert[]> {
   return input.all ? store.alerts.listAll(input.instance) : store.alerts.listOpen(input.instance);
 }
 
 /** Acknowledges an alert by its number as printed by `seatkeeper alerts`. */
-export async function acknowledgeAlert(store: Store, input: { id: string; actor: string; now: Date }): Promise<Alert> {
+export async function acknowledgeAlert(store: Pick<Store, 'alerts'>, input: { id: string; actor: string; now: Date }): Promise<Alert> {
   const id = Number(input.id);
   if (!/^\d+$/.test(input.id) || !Number.isSafeInteger(id)) {
     throw new InvalidInput(`"${input.id}" is not an alert number`, ['pass the number shown by `seatkeeper alerts`']);

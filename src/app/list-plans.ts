@@ -3,7 +3,8 @@
  * the run that applied it; and the seat counts a plan or a run leaves, for `plan`, `apply` and `plans`.
  */
 
-import type { PlanStatus, Store, StoredPlan } from './store-port.ts';
+import type { PlanStatus, StoredPlan } from './store/plan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Plan, PlanRow } from '../domain/plan.ts';
 import type { JournalEntry, RunStatus } from '../domain/journal.ts';
 import { NameSet } from '../domain/names.ts';

@@ -11,7 +11,7 @@ export interface RunSummary extends RunRecord {
 }
 
 /** Lists runs with their counts; a run interrupted mid-step shows `claimed` entries. */
-export async function listRuns(store: Store, instance?: string): Promise<RunSummary[]> {
+export async function listRuns(store: Pick<Store, 'journal'>, instance?: string): Promise<RunSummary[]> {
   const [runs, counts] = await Promise.all([store.journal.listRuns(instance), store.journal.outcomeCounts(instance)]);
   return runs.map((run) => {
     const c = counts.get(run.id);
@@ -39,7 +39,7 @@ export interface RunDetail extends RunSummary {
 }
 
 /** Reads one run for `seatkeeper runs RUN`; NotFound when there is no such run. */
-export async function runDetail(store: Store, runId: string): Promise<RunDetail> {
+export async function runDetail(store: Pick<Store, 'journal' | 'plans'>, runId: string): Promise<RunDetail> {
   const run = await store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`seatkeeper runs\``);
   const entries = await store.journal.entries(runId);

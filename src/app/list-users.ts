@@ -58,7 +58,7 @@ export interface UserListing {
  * Done steps of the runs that may postdate the scan: started after it or still running when it started. A step the
  * scan already saw sets the value it holds, so taking a run that overlapped the scan whole is harmless.
  */
-async function entriesSince(store: Store, instance: string, since: string): Promise<{ runIds: string[]; entries: JournalEntry[] }> {
+async function entriesSince(store: Pick<Store, 'journal'>, instance: string, since: string): Promise<{ runIds: string[]; entries: JournalEntry[] }> {
   const from = Date.parse(since);
   // listRuns gives newest first; reversed, a stable sort keeps runs that started at the same instant in creation order.
   const runs = (await store.journal.listRuns(instance))
@@ -121,7 +121,7 @@ function directoryIn(snapshot: InstanceSnapshot, wanted: string): string {
 
 /** Matching users of the newest complete scan with Seatkeeper's steps since applied, sorted by username. */
 export async function listUsers(
-  deps: { store: Store; now: Date },
+  deps: { store: Pick<Store, 'scans' | 'journal'>; now: Date },
   input: { instance: string; filter: UserFilter },
 ): Promise<UserListing> {
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });

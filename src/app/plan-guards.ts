@@ -3,7 +3,8 @@
  * and cleared again before it runs (age, approval, limits unless approved, minAdmins). Every block leaves an alert.
  */
 
-import type { PlanHold, PlanStatus, Store, StoredPlan } from './store-port.ts';
+import type { PlanHold, PlanStatus, StoredPlan } from './store/plan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InstanceSnapshot } from '../domain/snapshot.ts';
 import { checkPlanLimits, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';

@@ -2,7 +2,9 @@
 
 import type { OrgDirectory } from './directory-port.ts';
 import { readOrgStatuses } from './org-statuses.ts';
-import type { PlanStatus, ScanRecord, Store } from './store-port.ts';
+import type { PlanStatus } from './store/plan-repository-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
@@ -24,13 +26,13 @@ export interface PlanOutcome {
 }
 
 /** The newest complete scan before `scan`, which the shrink guard compares against. */
-export async function lastGoodBefore(store: Store, scan: ScanRecord): Promise<ScanRecord | null> {
+export async function lastGoodBefore(store: Pick<Store, 'scans'>, scan: ScanRecord): Promise<ScanRecord | null> {
   const recent = await store.scans.recent(scan.instance, 50);
   return recent.find((s) => s.status === 'complete' && s.id !== scan.id && s.startedAt <= scan.startedAt) ?? null;
 }
 
 /** Throws GuardTripped, with an alert, when the scan may not be acted on (incomplete, empty, shrunk). */
-export async function requireSaneScan(store: Store, scan: ScanRecord, limits: SafetyLimits, now: Date): Promise<void> {
+export async function requireSaneScan(store: Pick<Store, 'scans' | 'alerts'>, scan: ScanRecord, limits: SafetyLimits, now: Date): Promise<void> {
   const verdict = checkScanSanity(scan, await lastGoodBefore(store, scan), limits);
   if (verdict.ok) {
     await resolveScanAlerts(store, scan, now);

@@ -4,7 +4,8 @@
  * HMAC (domain/record-signature.ts) verifies. Reading for display needs no key; acting does.
  */
 
-import type { SignedJournalEntry, SignedRunRecord, StoredPlan } from './store-port.ts';
+import type { SignedJournalEntry, SignedRunRecord } from './store/journal-repository-port.ts';
+import type { StoredPlan } from './store/plan-repository-port.ts';
 import { NotAllowed } from '../domain/errors.ts';
 import { escapeControl } from './instance-check.ts';
 import { signApproval, signatureMatches, signJournalEntry, signPlan, signRun, type RecordKey } from '../domain/record-signature.ts';

@@ -15,7 +15,7 @@ import { resumeInterruptedRuns, resumeRun, RunNoLongerInterrupted } from './resu
 import { fixedClock } from './clock.ts';
 import { Conflict, GuardTripped } from '../domain/errors.ts';
 import Database from 'better-sqlite3';
-import type { PlanStatus } from './store-port.ts';
+import type { PlanStatus } from './store/plan-repository-port.ts';
 import { DEFAULT_LIMITS } from '../domain/safety-guard.ts';
 import { UntrustedRecord } from './record-signing.ts';
 import type { ConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';

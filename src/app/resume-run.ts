@@ -4,7 +4,8 @@
  * apply. The run keeps its id, so undo and `seatkeeper runs` see one run.
  */
 
-import type { SignedRunRecord, Store } from './store-port.ts';
+import type { SignedRunRecord } from './store/journal-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { RunRecord } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
 import { Conflict, GuardTripped, NotFound } from '../domain/errors.ts';
@@ -25,7 +26,7 @@ export interface ResumeScope {
 }
 
 /** Reads the run and says what a resume would do; NotFound/Conflict when there is nothing to resume. */
-export async function resumeScope(store: Store, runId: string): Promise<ResumeScope> {
+export async function resumeScope(store: Pick<Store, 'journal'>, runId: string): Promise<ResumeScope> {
   const run = await store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`seatkeeper runs\``);
   if (run.status === 'done') throw new Conflict(`run ${runId} finished done; there is nothing to resume`);
@@ -90,7 +91,7 @@ export type InterruptedRunOutcome =
  * wait for someone to look.
  */
 export async function resumeInterruptedRuns(
-  deps: { store: Store },
+  deps: { store: Pick<Store, 'journal' | 'leases'> },
   resume: (run: RunRecord) => Promise<RunReport>,
 ): Promise<InterruptedRunOutcome[]> {
   const outcomes: InterruptedRunOutcome[] = [];

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { openStore } from '../store/store-database.ts';
-import type { RunLease, Store } from './store-port.ts';
+import type { RunLease } from './store/lease-repository-port.ts';
+import type { Store } from './store-port.ts';
 import { withRunLease } from './run-lease.ts';
 import { Conflict, GuardTripped } from '../domain/errors.ts';
 

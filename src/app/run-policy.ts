@@ -1,14 +1,14 @@
 /** Use case: one policy's job, as the scheduler or `seatkeeper run POLICY` runs it: scan, plan, and apply if allowed. */
 
 import type { OrgDirectory } from './directory-port.ts';
-import type { ScheduleOutcome } from './store-port.ts';
+import type { ScheduleOutcome } from './store/schedule-repository-port.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped } from '../domain/errors.ts';
 import { scanInstance } from './scan-instance.ts';
 import { planInstance, type PlanOutcome } from './plan-instance.ts';
 import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
-import { planHasWork } from '../domain/lifecycle.ts';
+import { planHasWork } from '../domain/plan.ts';
 import { raiseRunAlert } from './guard-alerts.ts';
 
 /** How one job ended, in words an operator reads in `seatkeeper schedule`. */

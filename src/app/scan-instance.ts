@@ -3,7 +3,9 @@
 import type { ConfluenceConnector, ListedUser, LoginFact } from './confluence-port.ts';
 import { UnaddressableName } from './connector-error.ts';
 import { deriveDirectMemberships } from '../domain/direct-memberships.ts';
-import type { ScanRecord, Store, UserMemory } from './store-port.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Store } from './store-port.ts';
+import type { UserMemory } from './store/user-memory-repository-port.ts';
 import type { Clock } from './clock.ts';
 import type { GroupNesting, InstanceSnapshot, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';

@@ -4,7 +4,8 @@
  * through the same journaled executor as any plan, so it is itself a run: journaled, resumable and undoable.
  */
 
-import type { SignedJournalEntry, Store } from './store-port.ts';
+import type { SignedJournalEntry } from './store/journal-repository-port.ts';
+import type { Store } from './store-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { UserState } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';

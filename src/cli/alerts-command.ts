@@ -1,7 +1,7 @@
 /** `seatkeeper alerts` lists open alerts (`--all`: resolved and acknowledged ones too); `seatkeeper alerts ack ID` acknowledges one. */
 
 import type { CommandContext } from './command-context.ts';
-import type { Alert } from '../app/store-port.ts';
+import type { Alert } from '../app/store/alert-repository-port.ts';
 import { acknowledgeAlert, listAlerts } from '../app/guard-alerts.ts';
 import { resolveInstance } from './cli-runtime.ts';
 import { EXIT } from './exit-codes.ts';

@@ -1,12 +1,13 @@
 /** Human-readable text for scans, plans and runs; `--json` output bypasses this. */
 
 import { escapeControl } from '../app/instance-check.ts';
-import type { Plan, SkipReason } from '../domain/plan.ts';
-import type { PlanStatus, ScanRecord } from '../app/store-port.ts';
+import { planHasWork, type Plan } from '../domain/plan.ts';
+import type { SkipReason } from '../domain/selection-reason.ts';
+import type { PlanStatus } from '../app/store/plan-repository-port.ts';
+import type { ScanRecord } from '../app/store/scan-repository-port.ts';
 import type { RunReport } from '../app/apply-plan.ts';
 import type { PendingPolicy } from './cli-runtime.ts';
 import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';
-import { planHasWork } from '../domain/lifecycle.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { effectiveLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
 import { planSeats, type PlanListing, type SeatCount } from '../app/list-plans.ts';

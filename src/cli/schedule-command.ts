@@ -3,13 +3,13 @@
 import { hostname } from 'node:os';
 import { once } from 'node:events';
 import type { CommandContext } from './command-context.ts';
-import type { ScheduleRecord } from '../app/store-port.ts';
+import type { ScheduleRecord } from '../app/store/schedule-repository-port.ts';
 import { runPolicy, type PolicyRunResult } from '../app/run-policy.ts';
 import type { PlanOutcome } from '../app/plan-instance.ts';
 import { runSeats } from '../app/list-plans.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { withInterrupt } from './interrupt-signal.ts';
-import { planHasWork } from '../domain/lifecycle.ts';
+import { planHasWork } from '../domain/plan.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { nextRunAfter } from '../jobs/schedule-timing.ts';
 import { InvalidInput } from '../domain/errors.ts';

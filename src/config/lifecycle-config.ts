@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { smtpConfigSchema } from '../connectors/smtp/smtp-config.ts';
 import { templateProblems } from '../domain/notice-template.ts';
-import type { LifecycleSettings } from '../domain/lifecycle.ts';
+import type { LifecycleSettings } from '../domain/lifecycle-settings.ts';
 
 /** `policies.<id>.lifecycle`: stages on top of the policy's actions, which are the unlicense stage. */
 export const lifecycleConfigSchema = z.strictObject({

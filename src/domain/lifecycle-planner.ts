@@ -7,18 +7,19 @@ import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import type { ActionStep, PlanRow, PolicySummary } from './plan.ts';
 import type { LicenceModel } from './licence-model.ts';
 import { skipReason, type InactiveUsersPolicy, type Protection } from './policy.ts';
-import { noSkips, stepsFor } from './planner.ts';
+import { noSkips } from './selection-reason.ts';
+import { stepsFor } from './policy-steps.ts';
 import { nameKey, NameSet, sameName } from './names.ts';
 import {
   decideStage,
   type LifecycleAction,
   type LifecycleCancellation,
   type LifecycleRecord,
-  type LifecycleSettings,
   type LifecycleSummary,
   type PlanLifecycle,
   type PlannedNotice,
 } from './lifecycle.ts';
+import type { LifecycleSettings } from './lifecycle-settings.ts';
 
 /** What the planner shares with every policy it evaluates. */
 export interface LifecyclePlanContext {

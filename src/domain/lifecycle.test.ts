@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calendarDaysBetween, decideStage, type LifecycleRecord, type LifecycleSettings, type StageVerdict } from './lifecycle.ts';
+import { calendarDaysBetween, decideStage, type LifecycleRecord, type StageVerdict } from './lifecycle.ts';
+import type { LifecycleSettings } from './lifecycle-settings.ts';
 import type { InactiveUsersPolicy } from './policy.ts';
 import type { UserSnapshot } from './snapshot.ts';
 

@@ -15,27 +15,11 @@
  *   deactivation: an undo, or an admin's hand).
  */
 
-import type { Plan, SelectionReason } from './plan.ts';
+import type { SelectionReason } from './selection-reason.ts';
+import type { LifecycleSettings } from './lifecycle-settings.ts';
 import type { UserSnapshot } from './snapshot.ts';
 import { matchRule, type InactiveUsersPolicy } from './policy.ts';
 import { noticeAddressProblem } from './notice-address.ts';
-
-/** What a lifecycle adds to a policy on top of unlicensing at its `inactiveDays` / `neverLoggedInDays`. */
-export interface LifecycleSettings {
-  /** E-mail the user this many days before the licence goes; null = no notice stage. */
-  readonly notice: {
-    readonly daysBefore: number;
-    /**
-     * Default true: a user whose e-mail address is unknown is never unlicensed by this policy, since nobody could warn
-     * them (`notice: { required: false }` lets the licence go without the notice).
-     */
-    readonly required?: boolean;
-  } | null;
-  /** Deactivate this many calendar days after the unlicense; null = no deactivation stage. */
-  readonly deactivateAfterDays: number | null;
-  /** Append this to the display name after the last account stage; null = no rename stage. */
-  readonly rename: { readonly displayNameSuffix: string } | null;
-}
 
 /** A stage a user has entered; recorded in the store once it was carried out. */
 export type LifecycleStage = 'noticed' | 'unlicensed' | 'deactivated' | 'renamed';
@@ -301,9 +285,4 @@ export function decideStage(input: {
     case 'renamed':
       return { decision: { status: 'finished' }, cancelled };
   }
-}
-
-/** True when applying the plan does anything: account steps, notices to send, or lifecycle records to clear. */
-export function planHasWork(plan: Pick<Plan, 'rows' | 'lifecycle'>): boolean {
-  return plan.rows.length > 0 || (plan.lifecycle?.notices.length ?? 0) > 0 || (plan.lifecycle?.cancellations.length ?? 0) > 0;
 }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { noticeAddressProblem } from './notice-address.ts';
-import { decideStage, type LifecycleSettings } from './lifecycle.ts';
+import { decideStage } from './lifecycle.ts';
+import type { LifecycleSettings } from './lifecycle-settings.ts';
 import type { InactiveUsersPolicy } from './policy.ts';
 import type { UserSnapshot } from './snapshot.ts';
 

@@ -1,6 +1,7 @@
 /** Plans: what Seatkeeper intends to change, user by user, with the rule and the facts behind each row. */
 
 import type { LifecycleAction, PlanLifecycle } from './lifecycle.ts';
+import type { SelectionReason, SkipReason } from './selection-reason.ts';
 
 /** One change to one user account. Every kind has an inverse, which is what undo replays. */
 export type ActionStep =
@@ -24,18 +25,6 @@ export type ActionStep =
   | { readonly kind: 'confirm-seat-freed' };
 
 export type ActionKind = ActionStep['kind'];
-
-/** Why a user was selected: the rule and the measurable facts that triggered it. */
-export interface SelectionReason {
-  /** `undo`: the row puts back what an earlier run changed. */
-  readonly rule: 'inactive' | 'never-logged-in' | 'undo' | 'org-status';
-  /** Human sentence, e.g. "last login 2026-03-02, 269 days ago > 90". */
-  readonly text: string;
-  readonly lastLogin: string | null;
-  readonly referenceDate: string | null;
-  readonly days: number;
-  readonly thresholdDays: number;
-}
 
 /** All steps for one user, in execution order. */
 export interface PlanRow {
@@ -73,18 +62,6 @@ export interface PolicySummary {
   readonly unknownEmail?: number;
 }
 
-export type SkipReason =
-  | 'protected-admin'
-  | 'protected-connector-account'
-  | 'excluded-user'
-  | 'excluded-group'
-  | 'excluded-directory'
-  | 'out-of-scope'
-  | 'no-seat'
-  | 'unknown-status'
-  | 'already-selected'
-  | 'seat-in-read-only-group';
-
 /** A plan as evaluated; immutable once hashed. */
 export interface Plan {
   /**
@@ -111,4 +88,9 @@ export interface Plan {
   readonly lifecycle?: PlanLifecycle;
   /** sha256 over everything above, canonically serialised. */
   readonly hash: string;
+}
+
+/** True when applying the plan does anything: account steps, notices to send, or lifecycle records to clear. */
+export function planHasWork(plan: Pick<Plan, 'rows' | 'lifecycle'>): boolean {
+  return plan.rows.length > 0 || (plan.lifecycle?.notices.length ?? 0) > 0 || (plan.lifecycle?.cancellations.length ?? 0) > 0;
 }

@@ -1,87 +1,17 @@
 /** Evaluates policies against a snapshot and produces a plan: one row per user, each with its rule, facts and steps. */
 
-import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
-import type { ActionStep, Plan, PlanRow, PolicySummary, SkipReason } from './plan.ts';
-import { buildLicenceModel, type SeatView } from './licence-model.ts';
+import type { InstanceSnapshot } from './snapshot.ts';
+import type { Plan, PlanRow, PolicySummary } from './plan.ts';
+import { noSkips } from './selection-reason.ts';
+import { stepsFor } from './policy-steps.ts';
+import { buildLicenceModel } from './licence-model.ts';
 import { matchOrgStatus, matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type OrgStatus, type Protection } from './policy.ts';
 import { hashPlan } from './plan-hash.ts';
 import { InvalidInput } from './errors.ts';
 import { renderRename, usernameProblems } from './rename-pattern.ts';
-import { includesName, nameKey, NameSet } from './names.ts';
+import { nameKey, NameSet } from './names.ts';
 import type { LifecycleRecord } from './lifecycle.ts';
 import { lifecyclePartOf, planLifecyclePolicy, type LifecyclePolicyPlan } from './lifecycle-planner.ts';
-
-/** Every skip reason at zero. */
-export function noSkips(): Record<SkipReason, number> {
-  return {
-    'protected-admin': 0,
-    'protected-connector-account': 0,
-    'excluded-user': 0,
-    'excluded-group': 0,
-    'excluded-directory': 0,
-    'out-of-scope': 0,
-    'no-seat': 0,
-    'unknown-status': 0,
-    'already-selected': 0,
-    'seat-in-read-only-group': 0,
-  };
-}
-
-/** The steps one policy takes for one user, in execution order: remove groups, revoke grant, add groups, deactivate. */
-export function stepsFor(
-  policy: InactiveUsersPolicy,
-  user: UserSnapshot,
-  seat: SeatView,
-  writableDirectory: boolean,
-  readOnlyGroups: NameSet = new NameSet(),
-): { steps: ActionStep[]; notes: string[]; freed: boolean } {
-  const notes: string[] = [];
-  const { removeGroups, addGroups, deactivate } = policy.actions;
-  let remove: readonly string[];
-  if (removeGroups === 'license') remove = seat.billableGroups;
-  else if (removeGroups === 'all') remove = seat.directGroups;
-  else if (removeGroups === 'none') remove = [];
-  else remove = seat.directGroups.filter((g) => includesName(removeGroups, g));
-  // The groups the policy adds (its tracking group) are never removed by it: `removeGroups: all` would otherwise strip
-  // the tracking group and the next run add it back, flipping it on every run.
-  const adds = new NameSet(addGroups);
-  const notAdded = (g: string): boolean => !adds.has(g);
-  remove = remove.filter(notAdded);
-
-  const readOnlyDeactivation = deactivate && !writableDirectory;
-  // A read-only directory cannot deactivate: the seat is freed through the groups instead, and the plan says so.
-  if (readOnlyDeactivation) {
-    remove = [...new Set([...remove, ...seat.billableGroups.filter(notAdded)])].sort();
-    notes.push(`directory "${user.directory ?? 'unknown'}" is read-only: deactivation replaced by removal of licence groups`);
-  }
-  // Memberships the directory owns cannot be changed through Confluence: said on the row, never attempted.
-  const fixed = remove.filter((g) => readOnlyGroups.has(g));
-  if (fixed.length > 0) {
-    // Read-only: a directory's group (database source), a group Confluence refused to change before, or one whose
-    // name cannot be addressed over REST.
-    notes.push(`${fixed.join(', ')} cannot be changed through Confluence (read-only): change ${fixed.length === 1 ? 'it' : 'them'} in ${fixed.length === 1 ? 'its' : 'their'} directory`);
-    remove = remove.filter((g) => !readOnlyGroups.has(g));
-  }
-  const steps: ActionStep[] = remove.map((group) => ({ kind: 'remove-group', group }));
-  const revokesSeat = removeGroups === 'license' || removeGroups === 'all' || readOnlyDeactivation;
-  if (seat.directGrant && revokesSeat) steps.push({ kind: 'revoke-use-grant' });
-  for (const group of addGroups) {
-    if (!includesName(seat.directGroups, group)) steps.push({ kind: 'add-group', group });
-  }
-  // An account already off needs no deactivation; the plan lists only what it will change.
-  if (deactivate && writableDirectory && user.status !== 'disabled') steps.push({ kind: 'disable' });
-
-  const removed = new NameSet(remove);
-  const freed = deactivate && writableDirectory
-    ? true
-    : seat.billableGroups.every((g) => removed.has(g)) && (!seat.directGrant || revokesSeat);
-  if (!freed) {
-    const kept = seat.billableGroups.filter((g) => !removed.has(g));
-    const via = [...kept, ...(seat.directGrant && !revokesSeat ? ['an individual "can use" grant'] : [])];
-    notes.push(`keeps a seat through ${via.join(', ')}: removeGroups does not cover it`);
-  }
-  return { steps, notes, freed };
-}
 
 /**
  * What a rename would give, said on the row: Confluence DC's REST API cannot rename a username, so the plan shows the

@@ -2,10 +2,10 @@
 
 import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import type { LicenceModel, SeatView } from './licence-model.ts';
-import type { SelectionReason, SkipReason } from './plan.ts';
+import type { SelectionReason, SkipReason } from './selection-reason.ts';
 import { renamePatternProblems } from './rename-pattern.ts';
 import { includesName, NameSet, sameName } from './names.ts';
-import type { LifecycleSettings } from './lifecycle.ts';
+import type { LifecycleSettings } from './lifecycle-settings.ts';
 
 /** A policy as the domain sees it; the config layer fills in defaults. */
 export interface InactiveUsersPolicy {

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDialect } from '../store/dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { openStore } from '../store/store-database.ts';
 import { fixedClock } from '../app/clock.ts';
 import { Scheduler, type JobResult } from './scheduler.ts';
 import { nextRunAfter } from './schedule-timing.ts';
-import type { ScheduleRecord, Store } from '../app/store-port.ts';
+import type { ScheduleRecord } from '../app/store/schedule-repository-port.ts';
+import type { Store } from '../app/store-port.ts';
 
 const DAILY = '0 3 * * *';
 const firstDue = (cron: string, zone: string) => nextRunAfter(cron, zone, new Date('2026-11-26T12:00:00Z'));

@@ -3,7 +3,8 @@
  * restart keeps every schedule and several processes on one PostgreSQL store run each due run exactly once.
  */
 
-import type { ScheduleOutcome, ScheduleRecord, Store } from '../app/store-port.ts';
+import type { ScheduleOutcome, ScheduleRecord } from '../app/store/schedule-repository-port.ts';
+import type { Store } from '../app/store-port.ts';
 import type { Clock } from '../app/clock.ts';
 import { decideMissedRun, nextRunAfter } from './schedule-timing.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { parseStoreUrl } from './store-database.ts';
 import { migrateToLatest, storeMigrations } from './migrations/store-migrator.ts';
 import { hashPlan } from '../domain/plan-hash.ts';

@@ -5,8 +5,9 @@
 
 import type { Selectable } from 'kysely';
 import { NotFound } from '../domain/errors.ts';
-import type { Alert, AlertOnce, AlertRepository, AlertResolution } from '../app/store-port.ts';
-import type { AlertsTable, StoreContext } from './store-database.ts';
+import type { Alert, AlertOnce, AlertRepository, AlertResolution } from '../app/store/alert-repository-port.ts';
+import type { AlertsTable } from './store-tables.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';
 

@@ -5,7 +5,8 @@
  */
 
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { Database, StoreDialect } from './store-database.ts';
+import type { Database } from './store-tables.ts';
+import type { StoreDialect } from './store-context.ts';
 
 const placeholderCache = new Map<string, string>();
 

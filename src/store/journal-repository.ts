@@ -8,9 +8,10 @@ import type { Selectable } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import type { RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
 import type { ActionStep } from '../domain/plan.ts';
-import type { JournalRepository, SignedJournalEntry, SignedRunRecord } from '../app/store-port.ts';
+import type { JournalRepository, SignedJournalEntry, SignedRunRecord } from '../app/store/journal-repository-port.ts';
 import { signJournalEntry, signRun, type JournalEntrySignedFields } from '../domain/record-signature.ts';
-import type { JournalEntriesTable, RunsTable, StoreContext } from './store-database.ts';
+import type { JournalEntriesTable, RunsTable } from './store-tables.ts';
+import type { StoreContext } from './store-context.ts';
 import { newId, toIso } from './store-codec.ts';
 import { actionStepSchema, parseStoredJson, userStateSchema } from './store-json-schema.ts';
 

@@ -4,8 +4,8 @@
  * still agree on whether a lease is live.
  */
 
-import type { LeaseRepository, RunLease } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { LeaseRepository, RunLease } from '../app/store/lease-repository-port.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 import { InvalidInput } from '../domain/errors.ts';
 

@@ -1,8 +1,8 @@
 /** Lifecycle stages: one row per instance, policy and user, saying which stage the user entered and when. */
 
 import type { LifecycleRecord } from '../domain/lifecycle.ts';
-import type { LifecycleRepository } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { LifecycleRepository } from '../app/store/lifecycle-repository-port.ts';
+import type { StoreContext } from './store-context.ts';
 import { fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
 import { modeInstance } from './rehearsal-instance.ts';
 

@@ -1,7 +1,7 @@
 // Lifecycle stages, the notice journal and plans with a lifecycle part, on every dialect (SQLite and PostgreSQL).
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { LifecycleRecord } from '../domain/lifecycle.ts';

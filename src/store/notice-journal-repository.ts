@@ -5,8 +5,8 @@
 
 import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../domain/errors.ts';
-import type { NoticeClaim, NoticeEntry, NoticeJournalRepository } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { NoticeClaim, NoticeEntry, NoticeJournalRepository } from '../app/store/notice-journal-repository-port.ts';
+import type { StoreContext } from './store-context.ts';
 import type { NoticeJournalTable } from './lifecycle-tables.ts';
 import { toIso } from './store-codec.ts';
 import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';

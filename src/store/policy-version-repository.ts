@@ -1,7 +1,7 @@
 /** Who last changed each policy: one row per instance and policy, credited to whoever first planned a new version. */
 
-import type { PolicyVersion, PolicyVersionRepository } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { PolicyVersion, PolicyVersionRepository } from '../app/store/policy-version-repository-port.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 
 /** PolicyVersionRepository over Kysely. */

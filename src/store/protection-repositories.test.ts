@@ -1,7 +1,7 @@
 // Approval records on plans, policy versions and alerts: one suite, run on SQLite and PostgreSQL.
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { Conflict, NotFound } from '../domain/errors.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { storeMigrations } from './migrations/store-migrator.ts';
 import { openStore } from './store-database.ts';
 import { canonicalJson, hashPlan } from '../domain/plan-hash.ts';

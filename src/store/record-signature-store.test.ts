@@ -3,7 +3,7 @@
 // plan starts one run, whatever races. On every dialect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { openStore } from './store-database.ts';
 import { canonicalJson, hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';

@@ -3,7 +3,7 @@
 // would be if someone rehearsed against it, and neither reads, moves or resolves the other's rows.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { openStore } from './store-database.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import { Conflict, NotFound } from '../domain/errors.ts';

@@ -8,7 +8,7 @@
  * Instance ids cannot hold "@" (config-schema.ts), so a mapped id never meets a real one.
  */
 
-import type { StoreContext } from './store-database.ts';
+import type { StoreContext } from './store-context.ts';
 
 const SUFFIX = '@rehearsal';
 // Neither "%" nor "_" appears in the suffix, so the pattern matches it literally on both dialects.

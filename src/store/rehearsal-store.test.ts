@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { openStore } from './store-database.ts';
 import { storeMigrations } from './migrations/store-migrator.ts';
 import { fixedClock } from '../app/clock.ts';

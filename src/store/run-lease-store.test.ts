@@ -2,7 +2,7 @@
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { openStore } from './store-database.ts';
 import { Conflict } from '../domain/errors.ts';
 import { hashPlan } from '../domain/plan-hash.ts';

@@ -7,8 +7,9 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import type { GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
-import type { ScanRecord, ScanRepository, ScanResult, ScanStatus } from '../app/store-port.ts';
-import type { Database, ScansTable, StoreContext } from './store-database.ts';
+import type { ScanRecord, ScanRepository, ScanResult, ScanStatus } from '../app/store/scan-repository-port.ts';
+import type { Database, ScansTable } from './store-tables.ts';
+import type { StoreContext } from './store-context.ts';
 import { chunk, fromIso, fromIsoOrNull, newId, toIso, toIsoOrNull } from './store-codec.ts';
 import { bulkInsert } from './bulk-insert.ts';
 import {

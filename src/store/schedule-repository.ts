@@ -1,8 +1,9 @@
 /** Schedules over Kysely: synced from the config, claimed by compare-and-set so one process runs each due run. */
 
 import type { Selectable } from 'kysely';
-import type { ScheduleOutcome, ScheduleRecord, ScheduleRepository } from '../app/store-port.ts';
-import type { SchedulesTable, StoreContext } from './store-database.ts';
+import type { ScheduleOutcome, ScheduleRecord, ScheduleRepository } from '../app/store/schedule-repository-port.ts';
+import type { SchedulesTable } from './store-tables.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 import { modeInstance, modeMatch, plainInstance } from './rehearsal-instance.ts';
 

@@ -6,7 +6,8 @@
 
 import { z } from 'zod';
 import type { AccountStatus, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
-import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary, SelectionReason, SkipReason } from '../domain/plan.ts';
+import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary } from '../domain/plan.ts';
+import type { SelectionReason, SkipReason } from '../domain/selection-reason.ts';
 import type { UserState } from '../domain/journal.ts';
 import { lifecycleActionSchema, planLifecycleSchema } from './lifecycle-json-schema.ts';
 

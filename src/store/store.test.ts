@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { openStore } from './store-database.ts';
-import { describeEachDialect } from './dialect-fixture.ts';
+import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { storeMigrations } from './migrations/store-migrator.ts';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -16,7 +16,8 @@ import { signJournalEntry, signPlan, signRun } from '../domain/record-signature.
 import type { Plan } from '../domain/plan.ts';
 import type { UserState } from '../domain/journal.ts';
 import type { InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
-import type { ScanResult, Store } from '../app/store-port.ts';
+import type { ScanResult } from '../app/store/scan-repository-port.ts';
+import type { Store } from '../app/store-port.ts';
 
 const t0 = new Date('2026-01-10T08:00:00.000Z');
 const days = (n: number): Date => new Date(t0.getTime() + n * 86_400_000);

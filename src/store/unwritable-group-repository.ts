@@ -1,7 +1,7 @@
 /** Groups an instance refused to change: remembered so later plans leave them alone instead of failing every day. */
 
-import type { UnwritableGroup, UnwritableGroupRepository } from '../app/store-port.ts';
-import type { StoreContext } from './store-database.ts';
+import type { UnwritableGroup, UnwritableGroupRepository } from '../app/store/unwritable-group-repository-port.ts';
+import type { StoreContext } from './store-context.ts';
 import { toIso } from './store-codec.ts';
 
 /** UnwritableGroupRepository over Kysely. */

@@ -1,7 +1,8 @@
 /** Seatkeeper's own memory of users: first seen, last login, last licensed; kept across scans. */
 
-import type { UserMemory, UserMemoryRepository } from '../app/store-port.ts';
-import type { StoreContext, UserMemoryTable } from './store-database.ts';
+import type { UserMemory, UserMemoryRepository } from '../app/store/user-memory-repository-port.ts';
+import type { UserMemoryTable } from './store-tables.ts';
+import type { StoreContext } from './store-context.ts';
 import { chunk, fromIso, fromIsoOrNull, toIso, toIsoOrNull } from './store-codec.ts';
 import { bulkInsert } from './bulk-insert.ts';
 import { modeInstance } from './rehearsal-instance.ts';

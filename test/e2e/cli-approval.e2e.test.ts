@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli, setup, writeConfig } from './cli-harness.ts';
 import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 import type { Plan } from '../../src/domain/plan.ts';
-import type { Alert } from '../../src/app/store-port.ts';
+import type { Alert } from '../../src/app/store/alert-repository-port.ts';
 
 interface PlanJson {
   planId: string;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, setup, writeConfig } from './cli-harness.ts';
-import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../../src/emulators/test-databases.ts';
+import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../support/test-databases.ts';
 import { writeConfluenceDatabase } from '../../src/emulators/confluence-dc/emulator-database.ts';
 import type { Plan } from '../../src/domain/plan.ts';
 

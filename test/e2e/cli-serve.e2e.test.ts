@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { runCli, setup, writeConfig } from './cli-harness.ts';
-import { testDatabaseUrl } from '../../src/emulators/test-databases.ts';
+import { testDatabaseUrl } from '../support/test-databases.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/seatkeeper.mjs', import.meta.url));
 

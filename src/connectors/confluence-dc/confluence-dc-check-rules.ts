@@ -1,7 +1,7 @@
 /** `instance check` rules for Confluence Data Center: pure judges that turn what was read into PASS/WARN/FAIL/SKIP rows. */
 
 import { z } from 'zod';
-import type { UnwritableGroup } from '../../app/store-port.ts';
+import type { UnwritableGroup } from '../../app/store/unwritable-group-repository-port.ts';
 import { checkRow, escapeControl, quote, quoteList, type CheckRow } from '../../app/instance-check.ts';
 import type { ConfluenceDcConfig } from './confluence-dc-config.ts';
 import type { KnownVersion } from './confluence-dc-version.ts';

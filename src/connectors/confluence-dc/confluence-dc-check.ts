@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { ConnectorError, UnaddressableName } from '../../app/connector-error.ts';
-import type { UnwritableGroup } from '../../app/store-port.ts';
+import type { UnwritableGroup } from '../../app/store/unwritable-group-repository-port.ts';
 import { CHECK_IDS, checkRow, escapeControl, instanceReport, type CheckRow, type InstanceCheckReport } from '../../app/instance-check.ts';
 import type { CaptureName, CheckCapture } from '../../app/capture-redaction.ts';
 import { ConfluenceDcClient, pathProblem, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { ConnectorError } from '../../app/connector-error.ts';
 import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
-import { createScratchDatabase, testDatabaseUrl, type ScratchDatabase, type TestDatabaseKind } from '../../emulators/test-databases.ts';
+import { createScratchDatabase, testDatabaseUrl, type ScratchDatabase, type TestDatabaseKind } from '../../../test/support/test-databases.ts';
 import { writeConfluenceDatabase } from '../../emulators/confluence-dc/emulator-database.ts';
 import { startConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
 import { EmulatorState } from '../../emulators/confluence-dc/emulator-state.ts';

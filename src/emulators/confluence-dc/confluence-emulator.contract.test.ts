@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from './confluence-emulator.ts';
 import { generateOrganisation } from './org-generator.ts';
-import { callEmulator, type EmulatorReply } from './emulator-test-client.ts';
+import { callEmulator, type EmulatorReply } from '../../../test/support/emulator-test-client.ts';
 import { CONFLUENCE_ROUTES } from './emulator-routes.ts';
 
 // The vendor's file, kept unedited in the repository (specs/README.md) so the contract holds in any checkout.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from './confluence-emulator.ts';
 import { generateOrganisation } from './org-generator.ts';
-import { callEmulator } from './emulator-test-client.ts';
+import { callEmulator } from '../../../test/support/emulator-test-client.ts';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 

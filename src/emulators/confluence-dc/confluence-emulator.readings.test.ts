@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConfluenceEmulator, type ConfluenceEmulatorOptions, type RunningConfluenceEmulator } from './confluence-emulator.ts';
 import { generateOrganisation, INTERNAL_DIRECTORY, LDAP_DIRECTORY } from './org-generator.ts';
-import { callEmulator } from './emulator-test-client.ts';
+import { callEmulator } from '../../../test/support/emulator-test-client.ts';
 import type { CredentialSeed } from './org-generator.ts';
 
 const NOW = new Date('2026-01-15T12:00:00Z');

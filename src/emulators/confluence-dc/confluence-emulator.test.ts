@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from './confluence-emulator.ts';
 import { generateOrganisation, type OrgSeed } from './org-generator.ts';
-import { callEmulator } from './emulator-test-client.ts';
+import { callEmulator } from '../../../test/support/emulator-test-client.ts';
 
 const NOW = new Date('2026-01-15T12:00:00Z');
 

@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { writeConfluenceDatabase } from './emulator-database.ts';
 import { EmulatorState } from './emulator-state.ts';
 import { generateOrganisation, INTERNAL_DIRECTORY, LDAP_DIRECTORY } from './org-generator.ts';
-import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../test-databases.ts';
+import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../../../test/support/test-databases.ts';
 
 const NOW = new Date();
 const org = generateOrganisation({ seed: 2201, users: 600, now: NOW });

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConfluenceEmulator } from './confluence-emulator.ts';
 import { generateOrganisation } from './org-generator.ts';
-import { callEmulator } from './emulator-test-client.ts';
+import { callEmulator } from '../../../test/support/emulator-test-client.ts';
 import { CONFLUENCE_ROUTES } from './emulator-routes.ts';
 import { BUILD_INFO, EMULATED_VERSIONS, versionAtLeast, versionRoutesOf, type EmulatedVersion } from './emulator-versions.ts';
 

@@ -1,7 +1,7 @@
 /** The first schema: scans with their rows, Seatkeeper's memory of users, plans, runs, the journal, policy versions and alerts. */
 
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
-import type { StoreDialect } from '../store-database.ts';
+import type { StoreDialect } from '../store-context.ts';
 
 // Migrations take Kysely<unknown>: they describe the schema as it was then, not as the code types it now.
 

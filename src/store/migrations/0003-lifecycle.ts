@@ -1,7 +1,7 @@
 /** The staged lifecycle: each user's stage per policy, and the journal of notice e-mails. */
 
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
-import type { StoreDialect } from '../store-database.ts';
+import type { StoreDialect } from '../store-context.ts';
 
 /** Builds migration 0003 for one dialect (only the auto-numbered key differs). */
 export function lifecycleMigration(dialect: StoreDialect): Migration {

@@ -5,7 +5,7 @@
  */
 
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
-import type { StoreDialect } from '../store-database.ts';
+import type { StoreDialect } from '../store-context.ts';
 
 /** Builds migration 0008 for one dialect (only the auto-numbered key differs). */
 export function alertLifecycleMigration(dialect: StoreDialect): Migration {

@@ -1,7 +1,7 @@
 /** Runs the store's migrations, listed here in code: no file-system discovery, so bundling cannot lose one. */
 
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { StoreDialect } from '../store-database.ts';
+import type { StoreDialect } from '../store-context.ts';
 import { initialMigration } from './0001-initial.ts';
 import { schedulesMigration } from './0002-schedules.ts';
 import { lifecycleMigration } from './0003-lifecycle.ts';

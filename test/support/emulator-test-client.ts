@@ -1,7 +1,7 @@
 /** A minimal HTTP client for the emulator's own tests (the product's client lives in connectors/). */
 
-import type { RunningConfluenceEmulator } from './confluence-emulator.ts';
-import type { CredentialSeed } from './org-generator.ts';
+import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
+import type { CredentialSeed } from '../../src/emulators/confluence-dc/org-generator.ts';
 
 /** One response, body parsed when it is JSON. */
 export interface EmulatorReply {

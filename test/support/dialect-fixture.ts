@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import type { Store } from '../app/store-port.ts';
-import { openStore } from './store-database.ts';
-import type { RecordKey } from '../domain/record-signature.ts';
-import { testRecordKey } from '../../test/support/record-key.ts';
+import type { Store } from '../../src/app/store-port.ts';
+import { openStore } from '../../src/store/store-database.ts';
+import type { RecordKey } from '../../src/domain/record-signature.ts';
+import { testRecordKey } from './record-key.ts';
 
 const POSTGRES_VARIABLE = 'SEATKEEPER_TEST_POSTGRES_URL';
 

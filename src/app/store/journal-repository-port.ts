@@ -1,0 +1,45 @@
+/** The store's port for runs and the journal. */
+
+import type { ActionStep } from '../../domain/plan.ts';
+import type { JournalEntry, RunRecord, RunStatus, StepOutcome, UserState } from '../../domain/journal.ts';
+
+/** A run as stored, with the HMAC that shows Seatkeeper wrote it (null when it was written without a key). */
+export interface SignedRunRecord extends RunRecord {
+  readonly signature: string | null;
+}
+
+/** A journal entry as stored, with the HMAC that shows Seatkeeper wrote it (null when it was written without a key). */
+export interface SignedJournalEntry extends JournalEntry {
+  readonly signature: string | null;
+}
+
+/** Runs and the journal: each step written before it is sent and settled after, which is what undo and restore replay. */
+export interface JournalRepository {
+  /**
+   * Opens the one run of a plan. Conflict when the plan has a run already, whatever its status: of any number of
+   * concurrent starts exactly one wins, so a plan is applied once.
+   */
+  startRun(input: { planId: string; instance: string; startedAt: Date }): Promise<SignedRunRecord>;
+  /** The run that carries out a plan; null when it never started. */
+  runOfPlan(planId: string): Promise<SignedRunRecord | null>;
+  /** Writes a step as `claimed` with the user's prior state, before the remote call. Returns the entry id. */
+  claim(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number>;
+  /** Records how a claimed step ended. */
+  settle(entryId: number, outcome: Exclude<StepOutcome, 'planned' | 'claimed'>, error: string | null, at: Date): Promise<void>;
+  finishRun(runId: string, status: RunStatus, finishedAt: Date): Promise<void>;
+  /**
+   * Opens a finished or interrupted run again for `seatkeeper resume` (status back to `running`); Conflict for a run
+   * that finished `done`, NotFound for an unknown one.
+   */
+  reopenRun(runId: string): Promise<void>;
+  /** Moves a `failed` or `skipped` entry back to `claimed` so a resume retries it; its prior state is kept. */
+  reclaim(entryId: number, at: Date): Promise<void>;
+  getRun(runId: string): Promise<SignedRunRecord | null>;
+  /** Runs newest first, of one instance and/or in one status when given. */
+  listRuns(instance?: string, status?: RunStatus): Promise<SignedRunRecord[]>;
+  /** Entries per outcome for each run of an instance (all instances when omitted), by run id; runs without entries are absent. */
+  outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>>;
+  entries(runId: string): Promise<SignedJournalEntry[]>;
+  /** Every entry for one user across runs, oldest first. */
+  entriesForUser(instance: string, username: string): Promise<SignedJournalEntry[]>;
+}

@@ -1,0 +1,13 @@
+/** The store's port for lifecycle records. */
+
+import type { LifecycleRecord } from '../../domain/lifecycle.ts';
+
+/** Where each user stands in each policy's staged lifecycle (domain/lifecycle.ts). */
+export interface LifecycleRepository {
+  /** Every record of an instance. */
+  records(instance: string): Promise<LifecycleRecord[]>;
+  /** Records that a user entered a stage; entering the stage the user is already in keeps the first entry time. */
+  enter(instance: string, record: LifecycleRecord): Promise<void>;
+  /** Clears a record if it is still the one entered at `enteredAt`; returns whether it did. */
+  clear(instance: string, policy: string, username: string, enteredAt: Date): Promise<boolean>;
+}
