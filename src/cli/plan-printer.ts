@@ -4,7 +4,7 @@ import { escapeControl } from '../app/instance-check.ts';
 import type { Plan, SkipReason } from '../domain/plan.ts';
 import type { PlanStatus, ScanRecord } from '../app/store-port.ts';
 import type { RunReport } from '../app/apply-plan.ts';
-import type { PendingPolicy } from './cli-runtime.ts';
+import type { PendingPolicy } from '../config/policy-mapping.ts';
 import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';
 import { planHasWork } from '../domain/lifecycle.ts';
 import { describeStep } from '../domain/action-step.ts';
