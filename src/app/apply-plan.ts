@@ -66,14 +66,14 @@ export async function loadRunnablePlan(store: Store, planId: string, limits: Saf
 /** The plan, refused unless its record is signed with this key and its content matches its hash. */
 async function loadSignedPlan(store: Pick<Store, 'plans'>, planId: string, key: RecordKey): Promise<StoredPlan> {
   const stored = await store.plans.get(planId);
-  if (stored === null) throw new NotFound(`no plan ${planId}: list plans with \`seatkeeper plans\`, or plan again`);
+  if (stored === null) throw new NotFound(`no plan ${planId}`, { next: { kind: 'list-plans' } });
   const { plan } = stored;
   if (!verifyPlanHash(plan)) throw new Conflict(`plan ${planId} does not match its hash ${plan.hash.slice(0, 12)}: it was altered; plan again`);
   verifyPlanRecord(key, stored);
   // An undo plan rests on the journal and live reads, not on a scan, and restoring access is never held back by a
   // limit; only the drift guard refuses one, and it stores the plan as refused.
   if (plan.kind === 'undo' && stored.status === 'refused') {
-    throw new GuardTripped(`undo plan ${planId} was refused: users changed by hand since; undo again with --force`, 'undo.drift', 0, 0);
+    throw new GuardTripped(`undo plan ${planId} was refused: users changed by hand since`, 'undo.drift', 0, 0, { next: { kind: 'force-undo' } });
   }
   return stored;
 }
@@ -123,8 +123,8 @@ export async function loadResumablePlan(store: Store, run: RunRecord, limits: Sa
 export function planAlreadyRunError(planId: string, run: RunRecord): Conflict {
   // The run may have been inserted by hand: its id is escaped before anyone reads it.
   const runId = escapeControl(run.id);
-  const next = run.status === 'done' ? 'plan again for anything left to do' : `continue that run with \`seatkeeper resume ${runId}\`, or plan again`;
-  return new Conflict(`plan ${planId} was applied already, by run ${runId} (${run.status}); a plan is applied once: ${next}`);
+  const message = `plan ${planId} was applied already, by run ${runId} (${run.status}); a plan is applied once`;
+  return run.status === 'done' ? new Conflict(`${message}: plan again for anything left to do`) : new Conflict(message, { next: { kind: 'resume-run', runId } });
 }
 
 /** Opens the plan's one run; Conflict naming the run when the plan has one, also when another apply won a race. */

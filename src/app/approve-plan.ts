@@ -48,11 +48,11 @@ export async function approvePlan(
     case 'waiting-approval':
       break;
     case 'approved':
-      throw new Conflict(`plan ${planId} was already approved by ${stored.approval?.by ?? 'someone'} at ${stored.approval?.at ?? 'an unknown time'}: seatkeeper apply --plan ${planId}`);
+      throw new Conflict(`plan ${planId} was already approved by ${stored.approval?.by ?? 'someone'} at ${stored.approval?.at ?? 'an unknown time'}`, { next: { kind: 'apply-plan', planId } });
     case 'applied':
       throw new Conflict(`plan ${planId} was already applied`);
     case 'planned':
-      throw new Conflict(`plan ${planId} is within the limits and needs no approval: seatkeeper apply --plan ${planId}`);
+      throw new Conflict(`plan ${planId} is within the limits and needs no approval`, { next: { kind: 'apply-plan', planId } });
     case 'refused': {
       const hold = stored.hold;
       throw new GuardTripped(

@@ -15,7 +15,7 @@ export async function checkPolicies(
   input: { instance: string; policies: readonly InactiveUsersPolicy[]; protection: Protection },
 ): Promise<{ scan: ScanRecord; plan: Plan }> {
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });
-  if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan to check the policies against: run \`seatkeeper scan\` first`);
+  if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan to check the policies against`, { next: { kind: 'scan', instance: input.instance } });
   const snapshot = await deps.store.scans.loadSnapshot(scan.id);
   const lifecycle = input.policies.some((p) => p.lifecycle) ? await deps.store.lifecycle.records(input.instance) : [];
   const orgStatuses = await readOrgStatuses(deps.directories ?? new Map(), input.policies, snapshot);

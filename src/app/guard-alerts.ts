@@ -75,7 +75,7 @@ export async function listAlerts(store: Pick<Store, 'alerts'>, input: { instance
 export async function acknowledgeAlert(store: Pick<Store, 'alerts'>, input: { id: string; actor: string; now: Date }): Promise<Alert> {
   const id = Number(input.id);
   if (!/^\d+$/.test(input.id) || !Number.isSafeInteger(id)) {
-    throw new InvalidInput(`"${input.id}" is not an alert number`, ['pass the number shown by `seatkeeper alerts`']);
+    throw new InvalidInput(`"${input.id}" is not an alert number`, [], { next: { kind: 'list-alerts' } });
   }
   return store.alerts.acknowledge(id, input.actor, input.now);
 }

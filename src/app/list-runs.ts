@@ -41,7 +41,7 @@ export interface RunDetail extends RunSummary {
 /** Reads one run for `seatkeeper runs RUN`; NotFound when there is no such run. */
 export async function runDetail(store: Pick<Store, 'journal' | 'plans'>, runId: string): Promise<RunDetail> {
   const run = await store.journal.getRun(runId);
-  if (run === null) throw new NotFound(`no run ${runId}: list runs with \`seatkeeper runs\``);
+  if (run === null) throw new NotFound(`no run ${runId}`, { next: { kind: 'list-runs' } });
   const entries = await store.journal.entries(runId);
   const counts = { claimed: 0, done: 0, 'already-done': 0, failed: 0, skipped: 0 };
   for (const entry of entries) if (entry.outcome !== 'planned') counts[entry.outcome] += 1;

@@ -125,7 +125,7 @@ export async function listUsers(
   input: { instance: string; filter: UserFilter },
 ): Promise<UserListing> {
   const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });
-  if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan yet: run \`seatkeeper scan\` first`);
+  if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan yet`, { next: { kind: 'scan', instance: input.instance } });
   const scanned = await deps.store.scans.loadSnapshot(scan.id);
   const since = await entriesSince(deps.store, input.instance, scan.startedAt);
   const { snapshot, changed } = overlayJournal(scanned, since.entries);

@@ -89,11 +89,13 @@ test('over the limit: waits, apply refuses, four eyes picks the approver, the ap
   await assert.rejects(loadRunnablePlan(store, planId, limits, NOW, key), (error: unknown) => {
     assert.ok(error instanceof GuardTripped);
     assert.equal(error.guard, 'safety.maxActions');
-    assert.equal(
-      error.message,
-      `plan ${planId} is waiting for approval: seatkeeper approve ${planId} (the plan changes 6 users; safety.maxActions allows 2. ` +
-        'Narrow the policy or raise the limit in the config.)',
-    );
+    // The message names no command: the approval it waits for is data, which each front door phrases.
+    assert.equal(error.message, `plan ${planId} is waiting for approval`);
+    assert.deepStrictEqual(error.next, {
+      kind: 'approve-plan',
+      planId,
+      reason: 'the plan changes 6 users; safety.maxActions allows 2. Narrow the policy or raise the limit in the config.',
+    });
     return true;
   });
   const approve = (actor: string) => approvePlan({ store, clock, key }, { planId, actor, fourEyes: true, planTtlHours: 24 });

@@ -35,15 +35,16 @@ export function screenPlan(plan: Plan, snapshot: InstanceSnapshot, limits: Safet
   return { status: verdict.ok ? 'planned' : 'waiting-approval', verdict };
 }
 
-/** The sentence every front door shows for a plan that waits: what to run next. */
+/** The alert's sentence for a plan that waits: what to run next. Alerts are stored text, read by every front door. */
 export function waitingMessage(planId: string, hold: PlanHold): string {
   return `plan ${planId} is waiting for approval: seatkeeper approve ${planId} (${hold.message})`;
 }
 
-/** The error for a plan a guard holds: waiting for approval, or refused. */
+/** The error for a plan a guard holds: waiting for approval (its next step: an approval), or refused. */
 export function heldPlanError(planId: string, status: PlanStatus, hold: PlanHold): GuardTripped {
-  const message = status === 'waiting-approval' ? waitingMessage(planId, hold) : `plan ${planId} was refused: ${hold.message}`;
-  return new GuardTripped(message, hold.guard, hold.count, hold.limit);
+  if (status !== 'waiting-approval') return new GuardTripped(`plan ${planId} was refused: ${hold.message}`, hold.guard, hold.count, hold.limit);
+  const next = { kind: 'approve-plan', planId, reason: hold.message } as const;
+  return new GuardTripped(`plan ${planId} is waiting for approval`, hold.guard, hold.count, hold.limit, { next });
 }
 
 /**
@@ -56,8 +57,8 @@ export function requireFresh(stored: StoredPlan, planTtlHours: number, storeNow:
   if (!age.ok) throw new Conflict(age.reason);
 }
 
-async function trip(store: Store, stored: StoredPlan, error: GuardTripped, now: Date): Promise<never> {
-  await raiseGuardAlert(store, { instance: stored.plan.instance, scanId: stored.plan.scanId, guard: error.guard, message: error.message }, now);
+async function trip(store: Store, stored: StoredPlan, error: GuardTripped, now: Date, message = error.message): Promise<never> {
+  await raiseGuardAlert(store, { instance: stored.plan.instance, scanId: stored.plan.scanId, guard: error.guard, message }, now);
   throw error;
 }
 
@@ -70,7 +71,8 @@ export async function requireCleared(store: Store, stored: StoredPlan, limits: S
   const { plan } = stored;
   if (stored.status === 'refused' || stored.status === 'waiting-approval') {
     const hold = stored.hold ?? { guard: 'plan.refused', count: plan.rows.length, limit: 0, message: 'the plan was refused when it was made' };
-    await trip(store, stored, heldPlanError(stored.id, stored.status, hold), now);
+    const alert = stored.status === 'waiting-approval' ? waitingMessage(stored.id, hold) : undefined;
+    await trip(store, stored, heldPlanError(stored.id, stored.status, hold), now, alert);
   }
   if (stored.approval === null) {
     const verdict = checkPlanLimits(plan, limits);

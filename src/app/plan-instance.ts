@@ -61,9 +61,7 @@ export async function planInstance(
   const scanId = input.snapshot?.scanId ?? input.scanId;
   const scan = scanId ? await store.scans.get(scanId) : await store.scans.latest(input.instance);
   if (scan === null) {
-    throw new NotFound(
-      scanId ? `no scan ${scanId}` : `instance ${input.instance} has not been scanned yet: run \`seatkeeper scan\` first`,
-    );
+    throw scanId ? new NotFound(`no scan ${scanId}`) : new NotFound(`instance ${input.instance} has not been scanned yet`, { next: { kind: 'scan', instance: input.instance } });
   }
   await requireSaneScan(store, scan, input.limits, clock.now());
   const snapshot = input.snapshot ?? (await store.scans.loadSnapshot(scan.id));

@@ -7,6 +7,7 @@
 import type { SignedJournalEntry, SignedRunRecord } from './store/journal-repository-port.ts';
 import type { StoredPlan } from './store/plan-repository-port.ts';
 import { NotAllowed } from '../domain/errors.ts';
+import type { NextStep } from '../domain/next-step.ts';
 import { escapeControl } from './instance-check.ts';
 import { signApproval, signatureMatches, signJournalEntry, signPlan, signRun, type RecordKey } from '../domain/record-signature.ts';
 
@@ -24,17 +25,18 @@ export class UntrustedRecord extends NotAllowed {
     readonly kind: UntrustedKind,
     readonly recordId: string,
     readonly unsigned: boolean,
+    next?: NextStep,
   ) {
-    super(message);
+    super(message, next === undefined ? {} : { next });
   }
 }
 
-function untrusted(kind: UntrustedKind, id: string, unsigned: boolean, next: string): UntrustedRecord {
+function untrusted(kind: UntrustedKind, id: string, unsigned: boolean, next: string, step?: NextStep): UntrustedRecord {
   const why = unsigned
     ? 'carries no signature: it was written before Seatkeeper signed its records, or not by Seatkeeper'
     : 'has a signature that does not verify: it was not written by Seatkeeper with this key (it was altered or inserted in the database, or the key file changed)';
   // The ids come from the store, which is what is not trusted here: escaped before anyone reads them.
-  return new UntrustedRecord(`${kind} ${escapeControl(id)} ${why}; Seatkeeper does not act on it: ${next}`, kind, id, unsigned);
+  return new UntrustedRecord(`${kind} ${escapeControl(id)} ${why}; Seatkeeper does not act on it: ${next}`, kind, id, unsigned, step);
 }
 
 /** Refuses a plan whose record (id, content hash, maker, policy changers) is unsigned or mis-signed. */
@@ -57,7 +59,7 @@ export function verifyApproval(key: RecordKey, stored: StoredPlan): void {
 export function verifyRunRecord(key: RecordKey, run: SignedRunRecord): void {
   const expected = signRun(key, { id: run.id, planId: run.planId, instance: run.instance });
   if (!signatureMatches(run.signature, expected)) {
-    throw untrusted('run', run.id, run.signature === null, 'it is left as it is; review it with `seatkeeper runs`, and plan again for what is left to do');
+    throw untrusted('run', run.id, run.signature === null, 'it is left as it is; review it, and plan again for what is left to do', { kind: 'review-run', runId: run.id });
   }
 }
 

@@ -184,7 +184,7 @@ test('serve does not resume a plan and a `running` run inserted with SQL: the ru
       runId: 'run_forgedrun001',
       instance: 'wiki-j',
       action: 'failed',
-      detail: 'run run_forgedrun001 carries no signature: it was written before Seatkeeper signed its records, or not by Seatkeeper; Seatkeeper does not act on it: it is left as it is; review it with `seatkeeper runs`, and plan again for what is left to do',
+      detail: 'run run_forgedrun001 carries no signature: it was written before Seatkeeper signed its records, or not by Seatkeeper; Seatkeeper does not act on it: it is left as it is; review it, and plan again for what is left to do',
     });
     assert.equal((await store.journal.getRun('run_forgedrun001'))?.status, 'running');
     assert.equal(changes(), 0);

@@ -28,7 +28,7 @@ export interface ResumeScope {
 /** Reads the run and says what a resume would do; NotFound/Conflict when there is nothing to resume. */
 export async function resumeScope(store: Pick<Store, 'journal'>, runId: string): Promise<ResumeScope> {
   const run = await store.journal.getRun(runId);
-  if (run === null) throw new NotFound(`no run ${runId}: list runs with \`seatkeeper runs\``);
+  if (run === null) throw new NotFound(`no run ${runId}`, { next: { kind: 'list-runs' } });
   if (run.status === 'done') throw new Conflict(`run ${runId} finished done; there is nothing to resume`);
   const entries = await store.journal.entries(runId);
   return {

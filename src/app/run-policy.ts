@@ -1,13 +1,12 @@
-/** Use case: one policy's job, as the scheduler or `seatkeeper run POLICY` runs it: scan, plan, and apply if allowed. */
+/** Use case: one policy's job, as the scheduler or a person running one policy now runs it: scan, plan, and apply if allowed. */
 
 import type { OrgDirectory } from './directory-port.ts';
 import type { ScheduleOutcome } from './store/schedule-repository-port.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import { GuardTripped } from '../domain/errors.ts';
-import { scanInstance } from './scan-instance.ts';
-import { planInstance, type PlanOutcome } from './plan-instance.ts';
-import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
+import type { RunDeps, RunReport } from './apply-plan.ts';
+import { scanPlanApply, type PlanWatch } from './scan-plan-apply.ts';
 import { planHasWork } from '../domain/plan.ts';
 import { raiseRunAlert } from './guard-alerts.ts';
 
@@ -19,6 +18,8 @@ export interface PolicyRunResult {
   readonly runId: string | null;
   /** What the run did, when the plan was applied. */
   readonly report?: RunReport;
+  /** Interrupted (Ctrl-C) before the plan was applied. */
+  readonly interrupted?: true;
 }
 
 /**
@@ -26,39 +27,39 @@ export interface PolicyRunResult {
  * limit is left for approval, a guard that trips blocks the job; neither is an error of the job itself.
  */
 export async function runPolicy(
-  deps: RunDeps & {
-    readonly directories?: ReadonlyMap<string, OrgDirectory>;
-    /** Sees the plan once it is stored, before anything is applied: the front door says what is about to happen. */
-    readonly onPlanned?: (planned: PlanOutcome) => void;
-  },
+  deps: RunDeps & PlanWatch & { readonly directories?: ReadonlyMap<string, OrgDirectory> },
   input: { policy: InactiveUsersPolicy; limits: SafetyLimits; protection: Protection; actor: string },
 ): Promise<PolicyRunResult> {
-  const { store, connector, clock } = deps;
+  const { store, clock } = deps;
   try {
     const { policy, protection } = input;
     const mustRead = [...protection.groups, ...policy.exclude.groups, ...(policy.select.group === null ? [] : [policy.select.group])];
-    const scanned = await scanInstance({ connector, store, clock, concurrency: deps.concurrency, mustRead, signal: deps.signal });
-    const source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
-    const planned = await planInstance(
-      { store, clock, ...(deps.directories === undefined ? {} : { directories: deps.directories }) },
-      { instance: input.policy.instance, policies: [input.policy], protection: input.protection, limits: input.limits, actor: input.actor, ...source },
-    );
-    deps.onPlanned?.(planned);
+    // A lifecycle plan may only send notices or clear records: that is work too; a plan without any is not applied.
+    const { planned, report, interrupted } = await scanPlanApply(deps, {
+      instance: policy.instance,
+      policies: [policy],
+      protection,
+      limits: input.limits,
+      actor: input.actor,
+      mustRead,
+      shouldApply: (p) => planHasWork(p.plan),
+    });
     if (!planned.verdict.ok) {
       // Over a limit the plan waits for an approver; a refused plan (too few administrators left) is blocked for good.
       const outcome = planned.status === 'waiting-approval' ? 'waiting-approval' : 'blocked';
       return { outcome, detail: `plan ${planned.planId}: ${planned.verdict.message}`, planId: planned.planId, runId: null };
     }
-    // A lifecycle plan may only send notices or clear records: that is work too.
-    if (!planHasWork(planned.plan)) {
+    if (interrupted) {
+      return { outcome: 'failed', detail: `plan ${planned.planId}: interrupted before it was applied; nothing was changed`, planId: planned.planId, runId: null, interrupted: true };
+    }
+    if (report === null) {
       return { outcome: 'done', detail: `plan ${planned.planId}: nobody to change`, planId: planned.planId, runId: null };
     }
-    const report = await applyPlan(deps, { planId: planned.planId, limits: input.limits, protection: input.protection });
     const { counts } = report;
     // Nobody watches a scheduled run: failed steps leave an alert naming the run (a brake stop raised its own already).
     if (report.status === 'done-with-failures') {
-      const message = `run ${report.runId} of policy ${input.policy.id} ended with ${counts.failed} failed steps; retry them with \`seatkeeper resume ${report.runId}\``;
-      await raiseRunAlert(store, { instance: input.policy.instance, scanId: planned.plan.scanId, runId: report.runId, kind: 'run.failures', message, every: false }, clock.now());
+      const message = `run ${report.runId} of policy ${policy.id} ended with ${counts.failed} failed steps; retry them with \`seatkeeper resume ${report.runId}\``;
+      await raiseRunAlert(store, { instance: policy.instance, scanId: planned.plan.scanId, runId: report.runId, kind: 'run.failures', message, every: false }, clock.now());
     }
     return {
       outcome: report.status === 'done' ? 'done' : 'done-with-failures',

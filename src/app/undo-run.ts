@@ -69,9 +69,9 @@ export interface UndoRequest {
 /** The instance a run belongs to; refuses a different one named by the caller. */
 export async function instanceOfRun(store: Store, runId: string, requested?: string): Promise<string> {
   const run = await store.journal.getRun(runId);
-  if (run === null) throw new NotFound(`no run ${runId}: the run ids are printed by \`seatkeeper apply\` and \`seatkeeper undo\``);
+  if (run === null) throw new NotFound(`no run ${runId}`, { next: { kind: 'list-runs' } });
   if (requested !== undefined && requested !== run.instance) {
-    throw new InvalidInput(`run ${runId} is not of instance ${requested}`, [`it ran on instance ${run.instance}; drop --instance or name that one`]);
+    throw new InvalidInput(`run ${runId} is not of instance ${requested}`, [`it ran on instance ${run.instance}`], { next: { kind: 'instance-of-run', instance: run.instance } });
   }
   return run.instance;
 }

@@ -3,7 +3,6 @@
 import type { CommandContext } from './command-context.ts';
 import type { Alert } from '../app/store/alert-repository-port.ts';
 import { acknowledgeAlert, listAlerts } from '../app/guard-alerts.ts';
-import { resolveInstance } from './cli-runtime.ts';
 import { EXIT } from './exit-codes.ts';
 
 const when = (iso: string): string => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
@@ -15,8 +14,8 @@ function stateOf(alert: Alert): string {
 }
 
 export async function alertsCommand(ctx: CommandContext, options: { instance?: string; all: boolean }): Promise<number> {
-  const instance = options.instance === undefined ? undefined : resolveInstance(ctx.config, options.instance);
-  const alerts = await listAlerts(ctx.store, { ...(instance === undefined ? {} : { instance }), all: options.all });
+  const instance = options.instance === undefined ? undefined : ctx.runtime.resolveInstance(options.instance);
+  const alerts = await listAlerts(ctx.runtime.store, { ...(instance === undefined ? {} : { instance }), all: options.all });
   if (ctx.json) {
     ctx.printJson(alerts);
     return EXIT.done;
@@ -39,7 +38,7 @@ export async function alertsCommand(ctx: CommandContext, options: { instance?: s
 }
 
 export async function alertAckCommand(ctx: CommandContext, id: string): Promise<number> {
-  const alert = await acknowledgeAlert(ctx.store, { id, actor: ctx.actor, now: ctx.clock.now() });
+  const alert = await acknowledgeAlert(ctx.runtime.store, { id, actor: ctx.actor, now: ctx.runtime.clock.now() });
   if (ctx.json) ctx.printJson(alert);
   else {
     const first = alert.acknowledgedBy !== null && alert.acknowledgedBy !== ctx.actor ? ' (already acknowledged)' : '';

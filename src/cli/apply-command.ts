@@ -1,44 +1,85 @@
 /** `seatkeeper apply --plan ID` runs a stored plan; `apply --yes` scans, plans and applies in one go. */
 
-import { withExecutor } from './executor-deps.ts';
-import type { CommandContext } from './command-context.ts';
-import { applyPlan } from '../app/apply-plan.ts';
+import { progressFor, type CommandContext } from './command-context.ts';
+import { applyPlan, type RunReport } from '../app/apply-plan.ts';
+import { scanPlanApply } from '../app/scan-plan-apply.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { heldPlanError, holdOf } from '../app/plan-guards.ts';
 import { runSeats } from '../app/list-plans.ts';
-import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
-import { makePlan } from './plan-command.ts';
+import { scanWatch } from './plan-command.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { withInterrupt } from './interrupt-signal.ts';
 import { EXIT } from './exit-codes.ts';
 
-export async function applyCommand(ctx: CommandContext, options: { plan?: string; yes: boolean; instance?: string; rows: number }): Promise<number> {
-  let planId = options.plan;
-  if (planId === undefined) {
+export interface ApplyOptions {
+  readonly plan?: string;
+  readonly yes: boolean;
+  readonly instance?: string;
+  readonly rows: number;
+}
+
+export async function applyCommand(ctx: CommandContext, options: ApplyOptions): Promise<number> {
+  const { runtime } = ctx;
+  if (options.plan === undefined) {
     if (!options.yes) throw new InvalidInput('apply needs a plan', ['pass --plan ID (from `seatkeeper plan`, or listed by `seatkeeper plans`), or --yes to scan, plan and apply in one go']);
-    const { outcome, pending } = await makePlan(ctx, { instance: options.instance, scan: true, rows: options.rows });
-    if (!ctx.json) ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows, cli: ctx.cli, applying: true }));
-    const hold = holdOf(outcome.verdict);
-    if (hold !== null) throw heldPlanError(outcome.planId, outcome.status, hold);
-    planId = outcome.planId;
+    return applyYes(ctx, options);
   }
-  const stored = await ctx.store.plans.get(planId);
-  const instance = resolveInstance(ctx.config, stored?.plan.instance ?? options.instance);
-  if (stored !== null && options.plan !== undefined && !ctx.json) {
+  const planId = options.plan;
+  const stored = await runtime.store.plans.get(planId);
+  const instance = runtime.resolveInstance(stored?.plan.instance ?? options.instance);
+  if (stored !== null && !ctx.json) {
     const steps = stored.plan.rows.reduce((sum, row) => sum + row.steps.length, 0);
     ctx.print([`Applying plan ${planId} to ${instance} once its checks pass: ${stored.plan.rows.length} users, ${steps} steps (Ctrl-C stops after the users in flight).`]);
   }
-  return withExecutor(ctx, instance, { label: 'apply', sendNotices: true }, (deps) =>
+  return runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'apply') }, (deps) =>
     withInterrupt(ctx.note, async (interrupt) => {
-      const report = await applyPlan({ ...deps, interrupt: interrupt.signal }, { planId, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) });
-      ctx.progress.finish();
-      const plan = (await ctx.store.plans.get(report.planId))?.plan;
-      const scan = plan === undefined ? null : await ctx.store.scans.get(plan.scanId);
-      const seats = plan === undefined || plan.kind !== 'policy' ? undefined : runSeats(plan, scan?.license.max ?? null, await ctx.store.journal.entries(report.runId));
-      if (ctx.json) ctx.printJson({ ...report, ...(seats === undefined ? {} : { seats }) });
-      else ctx.print(runLines(report, { ...(seats === undefined ? {} : { seats }), cli: ctx.cli }));
-      if (report.interrupted === true) return EXIT.interrupted;
-      return report.status === 'done' ? EXIT.done : EXIT.failures;
+      const report = await applyPlan({ ...deps, interrupt: interrupt.signal }, { planId, limits: runtime.limits, protection: runtime.protection });
+      return printRun(ctx, report);
     }),
   );
+}
+
+/** Scans, plans every policy of the instance that can run, prints the plan, and applies it unless a guard holds it. */
+async function applyYes(ctx: CommandContext, options: ApplyOptions): Promise<number> {
+  const { runtime } = ctx;
+  const instance = runtime.resolveInstance(options.instance);
+  const { policies, pending } = runtime.policies(instance);
+  const directories = runtime.directories(policies);
+  return runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'apply') }, (deps) =>
+    withInterrupt(ctx.note, async (interrupt) => {
+      const { planned, report, interrupted } = await scanPlanApply(
+        {
+          ...deps,
+          directories,
+          interrupt: interrupt.signal,
+          ...scanWatch(ctx),
+          onPlanned: (outcome) => {
+            if (!ctx.json) ctx.print(planLines({ ...outcome, limits: runtime.limits, pending, rows: options.rows, cli: ctx.cli, applying: true }));
+          },
+        },
+        { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) },
+      );
+      const hold = holdOf(planned.verdict);
+      if (hold !== null) throw heldPlanError(planned.planId, planned.status, hold);
+      if (report === null || interrupted) {
+        if (ctx.json) ctx.printJson({ planId: planned.planId, interrupted: true });
+        else ctx.print([`Interrupted before anything was applied. Plan ${planned.planId} is stored: apply it with ${ctx.cli} apply --plan ${planned.planId}`]);
+        return EXIT.interrupted;
+      }
+      return printRun(ctx, report);
+    }),
+  );
+}
+
+/** Prints what a run did (with the seats it freed, for a policy plan) and returns its exit code. */
+async function printRun(ctx: CommandContext, report: RunReport): Promise<number> {
+  const { store } = ctx.runtime;
+  ctx.progress.finish();
+  const plan = (await store.plans.get(report.planId))?.plan;
+  const scan = plan === undefined ? null : await store.scans.get(plan.scanId);
+  const seats = plan === undefined || plan.kind !== 'policy' ? undefined : runSeats(plan, scan?.license.max ?? null, await store.journal.entries(report.runId));
+  if (ctx.json) ctx.printJson({ ...report, ...(seats === undefined ? {} : { seats }) });
+  else ctx.print(runLines(report, { ...(seats === undefined ? {} : { seats }), cli: ctx.cli }));
+  if (report.interrupted === true) return EXIT.interrupted;
+  return report.status === 'done' ? EXIT.done : EXIT.failures;
 }

@@ -5,8 +5,8 @@ import { approvePlan } from '../app/approve-plan.ts';
 import { EXIT } from './exit-codes.ts';
 
 export async function approveCommand(ctx: CommandContext, planId: string): Promise<number> {
-  const { fourEyes, planTtlHours } = ctx.config.safety;
-  const approved = await approvePlan({ store: ctx.store, clock: ctx.clock, key: ctx.key() }, { planId, actor: ctx.actor, fourEyes, planTtlHours });
+  const { fourEyes, planTtlHours } = ctx.runtime.config.safety;
+  const approved = await approvePlan({ store: ctx.runtime.store, clock: ctx.runtime.clock, key: ctx.runtime.key() }, { planId, actor: ctx.actor, fourEyes, planTtlHours });
   const { plan, approval } = approved;
   if (ctx.json) {
     ctx.printJson({ planId, status: approved.status, approvedBy: approval?.by ?? null, approvedAt: approval?.at ?? null, createdBy: approved.createdBy, rows: plan.rows.length, hash: plan.hash });

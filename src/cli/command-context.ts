@@ -1,15 +1,11 @@
-/** What every command gets: the validated config, the store, the clock, output streams and the progress reporter. */
+/** What every command gets: the runtime (config, store, clock, connectors), who is acting, output and progress. */
 
-import type { SeatkeeperConfig } from '../config/config-schema.ts';
-import type { Store } from '../app/store-port.ts';
-import type { Clock } from '../app/clock.ts';
 import { clockFor } from './now-option.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { resolveActor } from '../config/actor-identity.ts';
 import { readRehearsalSwitch } from '../config/rehearsal-switch.ts';
-import { recordKeyFrom, storeFor } from './cli-runtime.ts';
 import { keyFilePath } from '../config/key-file.ts';
-import type { RecordKey } from '../domain/record-signature.ts';
+import { openRuntime, type Runtime } from '../runtime/runtime.ts';
 import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 import { escapeJsonText, escapeLine } from '../app/text-escape.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
@@ -17,6 +13,7 @@ import { redactSecrets } from '../domain/secret-redaction.ts';
 /** The config file read when --config is not given. */
 export const DEFAULT_CONFIG = 'seatkeeper.yaml';
 
+/** The options every command takes. */
 export interface GlobalOptions {
   readonly config: string;
   readonly json: boolean;
@@ -28,23 +25,19 @@ export interface GlobalOptions {
   readonly cliName?: string;
 }
 
+/** Where the CLI writes: data and lines for a person on `out`, progress and notes on `err`. */
 export interface Output {
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;
 }
 
+/** One command's view: the shared runtime, plus what only the command line has. */
 export interface CommandContext {
-  readonly config: SeatkeeperConfig;
-  readonly store: Store;
-  /** The command's clock (`--now` in a rehearsal). Lease expiry and plan age go by the store's clock instead. */
-  readonly clock: Clock;
-  /** SEATKEEPER_REHEARSAL=1: the store reads and writes only rehearsal scans, plans and runs. */
-  readonly rehearsal: boolean;
+  /** Config, store, clock (`--now` in a rehearsal), record key and connectors: what every front door shares. */
+  readonly runtime: Runtime;
   /** Who is acting: `--as NAME`, else SEATKEEPER_ACTOR, else the OS user. */
   readonly actor: string;
   readonly json: boolean;
-  /** The record key (config/key-file.ts), read or created on first call; for the use cases that act on stored records. */
-  readonly key: () => RecordKey;
   readonly progress: ProgressReporter;
   /** How to call the CLI again with the same config, for hints such as "apply with: …". */
   readonly cli: string;
@@ -75,42 +68,42 @@ function sanitisedProgress(progress: ProgressReporter): ProgressReporter {
   return { update: (label, done, total) => progress.update(sanitiseLine(label), done, total), finish: () => progress.finish() };
 }
 
-/** Loads the config, opens the store, runs the command and always closes the store. */
+/** Loads the config, opens the runtime, runs the command and always closes the runtime. */
 export async function withContext<T>(options: GlobalOptions, output: Output, run: (ctx: CommandContext) => Promise<T>): Promise<T> {
   // Before anything is opened: a refused --now leaves no store file and no record behind.
   const rehearsal = readRehearsalSwitch();
   const clock = clockFor(options.now, rehearsal);
   const config = loadConfig(options.config);
   const actor = resolveActor(options.as);
-  const fileKey = recordKeyFrom(keyFilePath(options.config));
-  // A rehearsal signs with a key of its own: flipping a record's rehearsal mark in the database cannot make it real.
-  let rehearsalKey: RecordKey | null = null;
-  const key = rehearsal ? () => (rehearsalKey ??= fileKey().forRehearsal()) : fileKey;
-  const store = await storeFor(config, { rehearsal, key });
+  // Lines the runtime logs (the circuit breaker) go to stderr beside the progress, like every note.
+  const note = (line: string): void => {
+    progress.finish();
+    output.err.write(`${sanitiseLine(line)}\n`);
+  };
+  const progress = sanitisedProgress(createProgressReporter(output.err, true));
+  const runtime = await openRuntime(config, { rehearsal, clock, keyFile: keyFilePath(options.config), log: note });
   if (rehearsal) {
     output.err.write(`rehearsal (SEATKEEPER_REHEARSAL=1): only rehearsal scans, plans and runs are read and written${options.now === undefined ? '' : `; the command runs as if it were ${clock.now().toISOString()}`}\n`);
   }
   const ctx: CommandContext = {
-    config,
-    store,
-    clock,
-    rehearsal,
+    runtime,
     actor,
-    key,
     json: options.json,
     cli: options.config === DEFAULT_CONFIG ? (options.cliName ?? 'seatkeeper') : `${options.cliName ?? 'seatkeeper'} --config ${options.config}`,
-    progress: sanitisedProgress(createProgressReporter(output.err, true)),
+    progress,
     print: (lines) => output.out.write(`${lines.map(sanitiseLine).join('\n')}\n`),
     printJson: (value) => output.out.write(`${sanitisedJson(value)}\n`),
-    note: (line) => {
-      ctx.progress.finish();
-      output.err.write(`${sanitiseLine(line)}\n`);
-    },
+    note,
   };
   try {
     return await run(ctx);
   } finally {
-    ctx.progress.finish();
-    await store.close();
+    progress.finish();
+    await runtime.close();
   }
+}
+
+/** A run's progress on the command's progress line, under `label`. */
+export function progressFor(ctx: CommandContext, label: string): (event: { done: number; total: number }) => void {
+  return (event) => ctx.progress.update(label, event.done, event.total);
 }

@@ -9,7 +9,6 @@ import { once } from 'node:events';
 import type { Output } from './command-context.ts';
 import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
-import { main } from './main.ts';
 import { EXIT } from './exit-codes.ts';
 import { openStore } from '../store/store-database.ts';
 import { InvalidInput } from '../domain/errors.ts';
@@ -104,7 +103,10 @@ async function runsIn(file: string): Promise<number | null> {
   }
 }
 
-export async function demoCommand(options: DemoOptions, output: Output): Promise<number> {
+/** Runs one CLI command line (main.ts passes itself, so the demo plans through the same front door as a user). */
+export type CliEntry = (argv: readonly string[], output: Output, options: { cliName: string }) => Promise<number>;
+
+export async function demoCommand(options: DemoOptions, output: Output, main: CliEntry): Promise<number> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
   await clearDemoStore(dir);

@@ -1,6 +1,7 @@
 /** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard, 130 interrupted (Ctrl-C). */
 
-import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotFound } from '../domain/errors.ts';
+import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotFound, type SeatkeeperError } from '../domain/errors.ts';
+import { phraseNextStep } from './next-step-phrases.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
 import { escapeLine } from '../app/text-escape.ts';
@@ -25,17 +26,24 @@ function causeLines(error: Error): string[] {
   return lines;
 }
 
+/** The error's message with its next step, if any, in the CLI's words after a colon. */
+function withNextStep(error: SeatkeeperError): string {
+  return error.next === null ? error.message : `${error.message}: ${phraseNextStep(error.next)}`;
+}
+
 function rawFailure(error: unknown): { code: number; lines: string[] } {
   if (error instanceof GuardTripped) {
-    return { code: EXIT.guard, lines: [`stopped by ${error.guard}: ${error.message}`, 'Nothing was changed.'] };
+    return { code: EXIT.guard, lines: [`stopped by ${error.guard}: ${withNextStep(error)}`, 'Nothing was changed.'] };
   }
   if (error instanceof InvalidInput) {
+    // The next step is one more thing to fix, listed with the problems.
+    const problems = [...error.problems, ...(error.next === null ? [] : [phraseNextStep(error.next)])];
     // No problems listed: the message is the whole story, on one line.
-    if (error.problems.length === 0) return { code: EXIT.badInput, lines: [error.message] };
-    return { code: EXIT.badInput, lines: [`${error.message}:`, ...error.problems.map((p) => `  - ${p}`)] };
+    if (problems.length === 0) return { code: EXIT.badInput, lines: [error.message] };
+    return { code: EXIT.badInput, lines: [`${error.message}:`, ...problems.map((p) => `  - ${p}`)] };
   }
   if (error instanceof NotFound || error instanceof Conflict || error instanceof NotAllowed) {
-    return { code: EXIT.badInput, lines: [error.message] };
+    return { code: EXIT.badInput, lines: [withNextStep(error)] };
   }
   if (error instanceof ConnectorError) {
     return {

@@ -3,24 +3,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext } from './command-context.ts';
-import { circuitLine, resolveInstance } from './cli-runtime.ts';
+import { circuitLine } from '../runtime/circuit-log.ts';
 import { describeFailure, EXIT } from './exit-codes.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 import { escapeControl, unreachableReport, type InstanceCheckReport } from '../app/instance-check.ts';
 import { redactCaptures } from '../app/capture-redaction.ts';
-import { checkConfluenceDcInstance } from '../connectors/confluence-dc/confluence-dc-check.ts';
+import { checkInstance, checkableProducts } from '../runtime/instance-registry.ts';
 
 export async function instanceCheckCommand(ctx: CommandContext, options: { instance?: string; capture?: string }): Promise<number> {
-  const ids = options.instance === undefined ? confluenceInstances(ctx) : [resolveInstance(ctx.config, options.instance)];
+  const ids = options.instance === undefined ? checkableInstances(ctx) : [ctx.runtime.resolveInstance(options.instance)];
   const reports: InstanceCheckReport[] = [];
   let code: number = EXIT.done;
   for (const id of ids) {
-    const config = ctx.config.instances[id];
+    const config = ctx.runtime.config.instances[id];
     if (config === undefined) continue;
     try {
-      const unwritableGroups = await ctx.store.unwritableGroups.list(id);
-      const outcome = await checkConfluenceDcInstance({ instanceId: id, config, unwritableGroups }, { onCircuit: (event) => ctx.note(circuitLine(id, event)) });
+      const unwritableGroups = await ctx.runtime.store.unwritableGroups.list(id);
+      const outcome = await checkInstance({ instanceId: id, config, unwritableGroups }, { onCircuit: (event) => ctx.note(circuitLine(id, event)) });
       reports.push(outcome.report);
       if (outcome.report.verdict === 'fail') code = Math.max(code, EXIT.failures);
       if (options.capture !== undefined) writeCaptures(join(options.capture, id), redactCaptures(outcome.baseUrl, outcome.captures));
@@ -37,9 +37,11 @@ export async function instanceCheckCommand(ctx: CommandContext, options: { insta
   return code;
 }
 
-function confluenceInstances(ctx: CommandContext): string[] {
-  const ids = Object.entries(ctx.config.instances).filter(([, settings]) => settings.product === 'confluence-dc').map(([id]) => id);
-  if (ids.length === 0) throw new InvalidInput('the config has no product: confluence-dc instance', ['add one under instances:']);
+/** Every configured instance whose product has a check. */
+function checkableInstances(ctx: CommandContext): string[] {
+  const products = checkableProducts();
+  const ids = Object.entries(ctx.runtime.config.instances).filter(([, settings]) => products.includes(settings.product)).map(([id]) => id);
+  if (ids.length === 0) throw new InvalidInput(`the config has no product: ${products.join(' or ')} instance`, ['add one under instances:']);
   return ids;
 }
 
@@ -57,10 +59,10 @@ function reportLines(report: InstanceCheckReport): string[] {
 
 /** `seatkeeper instance forget-group GROUP`: the group's memberships are proposed again from the next scan on. */
 export async function forgetGroupCommand(ctx: CommandContext, options: { group: string; instance?: string }): Promise<number> {
-  const id = resolveInstance(ctx.config, options.instance);
-  const forgotten = await ctx.store.unwritableGroups.forget(id, options.group);
+  const id = ctx.runtime.resolveInstance(options.instance);
+  const forgotten = await ctx.runtime.store.unwritableGroups.forget(id, options.group);
   if (!forgotten) {
-    const known = (await ctx.store.unwritableGroups.list(id)).map((g) => JSON.stringify(escapeControl(g.group)));
+    const known = (await ctx.runtime.store.unwritableGroups.list(id)).map((g) => JSON.stringify(escapeControl(g.group)));
     throw new InvalidInput(`group ${JSON.stringify(escapeControl(options.group))} is not remembered as not writable on ${id}`, [
       known.length === 0 ? 'no group is remembered' : `remembered: ${known.join(', ')}`,
     ]);

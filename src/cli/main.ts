@@ -172,7 +172,7 @@ export async function main(
     .addOption(new Option('--port <n>', 'emulator port (0 = any free port)').argParser(wholeNumber).default(8090))
     .option('--exit', 'stop the emulator after the summary instead of keeping it running', false)
     .action(async (opts: { users: number; dir: string; port: number; exit: boolean }) => {
-      code = await demoCommand(opts, output);
+      code = await demoCommand(opts, output, main);
     });
 
   program

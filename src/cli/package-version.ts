@@ -2,11 +2,12 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { packageFilePath } from '../config/package-files.ts';
 
 const packageSchema = z.object({ version: z.string().min(1) });
 
-/** The `version` field of the package.json beside src/ (the same file npm reads). */
+/** The `version` field of Seatkeeper's package.json (the same file npm reads), from src/ and from the build alike. */
 export function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const text = readFileSync(packageFilePath('package.json'), 'utf8');
   return packageSchema.parse(JSON.parse(text)).version;
 }

@@ -1,12 +1,11 @@
 /** `seatkeeper plan`: scan (unless --no-scan), evaluate the policies, store and print the plan. Changes nothing in Confluence. */
 
 import type { CommandContext } from './command-context.ts';
-import { planInstance, type PlanOutcome } from '../app/plan-instance.ts';
-import { directoriesFor, limitsOf, policiesOf, protectionOf, resolveInstance, type PendingPolicy } from './cli-runtime.ts';
+import { scanAndPlan, type PlanWatch, type ScanPlanDeps } from '../app/scan-plan-apply.ts';
+import type { PlanOutcome } from '../app/plan-instance.ts';
+import type { PendingPolicy } from '../config/policy-mapping.ts';
 import { planLines, scanLines } from './plan-printer.ts';
-import { runScan } from './scan-command.ts';
 import { EXIT } from './exit-codes.ts';
-import type { InstanceSnapshot } from '../domain/snapshot.ts';
 
 export interface PlanOptions {
   readonly instance?: string;
@@ -15,30 +14,34 @@ export interface PlanOptions {
   readonly rows: number;
 }
 
-/** Scans if asked, then plans; an incomplete scan trips the scan guard inside planInstance. */
-export async function makePlan(ctx: CommandContext, options: PlanOptions): Promise<{ outcome: PlanOutcome; pending: PendingPolicy[] }> {
-  const instance = resolveInstance(ctx.config, options.instance);
-  const { policies, pending } = policiesOf(ctx.config, instance, options.policy ?? []);
-  // Plan on what the scan just read; an incomplete scan has no snapshot and trips the scan guard by its id.
-  let source: { snapshot?: InstanceSnapshot; scanId?: string } = {};
-  if (options.scan) {
-    const scanned = await runScan(ctx, instance);
-    if (!ctx.json) ctx.print(scanLines(scanned.scan, null));
-    source = scanned.snapshot ? { snapshot: scanned.snapshot } : { scanId: scanned.scan.id };
-  }
-  const outcome = await planInstance(
-    { store: ctx.store, clock: ctx.clock, directories: directoriesFor(ctx.config, policies) },
-    { instance, policies, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config), actor: ctx.actor, ...source },
-  );
-  return { outcome, pending };
+/** The scan's progress on the progress line, and its summary once it is stored (not with --json). */
+export function scanWatch(ctx: CommandContext): PlanWatch {
+  return {
+    scanProgress: (e) => ctx.progress.update(e.phase, e.done, e.total),
+    onScanned: (scanned) => {
+      ctx.progress.finish();
+      if (!ctx.json) ctx.print(scanLines(scanned.scan, null));
+    },
+  };
 }
 
 export async function planCommand(ctx: CommandContext, options: PlanOptions): Promise<number> {
-  const { outcome, pending } = await makePlan(ctx, options);
+  const { runtime } = ctx;
+  const instance = runtime.resolveInstance(options.instance);
+  const { policies, pending } = runtime.policies(instance, options.policy ?? []);
+  const request = { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) };
+  const deps: ScanPlanDeps = { store: runtime.store, clock: runtime.clock, directories: runtime.directories(policies), ...scanWatch(ctx) };
+  const { planned } = options.scan
+    ? await runtime.withConnector(instance, ctx.note, (connector) => scanAndPlan({ ...deps, connector, concurrency: runtime.concurrency(instance) }, request))
+    : await scanAndPlan(deps, request);
+  printPlan(ctx, planned, pending, options.rows);
+  return planned.verdict.ok ? EXIT.done : EXIT.guard;
+}
+
+function printPlan(ctx: CommandContext, outcome: PlanOutcome, pending: PendingPolicy[], rows: number): void {
   if (ctx.json) {
     ctx.printJson({ planId: outcome.planId, status: outcome.status, verdict: outcome.verdict, pending, plan: outcome.plan });
   } else {
-    ctx.print(planLines({ ...outcome, limits: limitsOf(ctx.config), pending, rows: options.rows, cli: ctx.cli }));
+    ctx.print(planLines({ ...outcome, limits: ctx.runtime.limits, pending, rows, cli: ctx.cli }));
   }
-  return outcome.verdict.ok ? EXIT.done : EXIT.guard;
 }

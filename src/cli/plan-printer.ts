@@ -6,7 +6,7 @@ import type { SkipReason } from '../domain/selection-reason.ts';
 import type { PlanStatus } from '../app/store/plan-repository-port.ts';
 import type { ScanRecord } from '../app/store/scan-repository-port.ts';
 import type { RunReport } from '../app/apply-plan.ts';
-import type { PendingPolicy } from './cli-runtime.ts';
+import type { PendingPolicy } from '../config/policy-mapping.ts';
 import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { effectiveLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';

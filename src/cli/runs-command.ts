@@ -1,18 +1,16 @@
 /** `seatkeeper runs` lists runs with counts per journal state; `seatkeeper resume RUN` continues an interrupted one. */
 
-import { withExecutor } from './executor-deps.ts';
-import type { CommandContext } from './command-context.ts';
+import { progressFor, type CommandContext } from './command-context.ts';
 import { listRuns, runDetail } from '../app/list-runs.ts';
 import { resumeRun } from '../app/resume-run.ts';
-import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { NotFound } from '../domain/errors.ts';
 
 /** Prints the runs, newest first. */
 export async function runsCommand(ctx: CommandContext, options: { instance?: string }): Promise<number> {
-  const instance = options.instance === undefined ? undefined : resolveInstance(ctx.config, options.instance);
-  const runs = await listRuns(ctx.store, instance);
+  const instance = options.instance === undefined ? undefined : ctx.runtime.resolveInstance(options.instance);
+  const runs = await listRuns(ctx.runtime.store, instance);
   if (ctx.json) {
     ctx.printJson(runs);
     return EXIT.done;
@@ -37,7 +35,7 @@ export async function runsCommand(ctx: CommandContext, options: { instance?: str
 
 /** Prints one run: its counts, what is not started, and each failed or claimed step with its last error. */
 export async function runCommandDetail(ctx: CommandContext, runId: string): Promise<number> {
-  const run = await runDetail(ctx.store, runId);
+  const run = await runDetail(ctx.runtime.store, runId);
   if (ctx.json) {
     ctx.printJson(run);
     return EXIT.done;
@@ -66,11 +64,11 @@ export async function runCommandDetail(ctx: CommandContext, runId: string): Prom
 
 /** Resumes one run and prints its report like apply does. */
 export async function resumeCommand(ctx: CommandContext, runId: string): Promise<number> {
-  const run = await ctx.store.journal.getRun(runId);
+  const run = await ctx.runtime.store.journal.getRun(runId);
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`${ctx.cli} runs\``);
-  const instance = resolveInstance(ctx.config, run.instance);
-  return withExecutor(ctx, instance, { label: 'resume', sendNotices: true }, async (deps) => {
-    const report = await resumeRun(deps, { runId, protection: protectionOf(ctx.config), limits: limitsOf(ctx.config) });
+  const instance = ctx.runtime.resolveInstance(run.instance);
+  return ctx.runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'resume') }, async (deps) => {
+    const report = await resumeRun(deps, { runId, protection: ctx.runtime.protection, limits: ctx.runtime.limits });
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(report);
     else ctx.print(runLines(report));

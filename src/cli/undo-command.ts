@@ -1,13 +1,11 @@
 /** `seatkeeper undo --run RUN | --user NAME`: puts back what Seatkeeper changed, as a journaled run of its own. */
 
-import { withExecutor } from './executor-deps.ts';
-import type { CommandContext } from './command-context.ts';
+import { progressFor, type CommandContext } from './command-context.ts';
 import type { UndoScope } from '../domain/undo-planner.ts';
 import { instanceOfRun, undoRun, type UndoPlanned } from '../app/undo-run.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { escapeControl } from '../app/instance-check.ts';
-import { limitsOf, protectionOf, resolveInstance } from './cli-runtime.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -82,12 +80,12 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
     throw new InvalidInput('undo needs one of --run and --user', ['--run RUN puts back one run (run ids are printed by apply and undo)', '--user NAME puts back every change to one user']);
   }
   const instance = scope.kind === 'run'
-    ? resolveInstance(ctx.config, await instanceOfRun(ctx.store, scope.runId, options.instance))
-    : resolveInstance(ctx.config, options.instance);
-  return withExecutor(ctx, instance, { label: 'undo', sendNotices: false }, async (deps) => {
+    ? ctx.runtime.resolveInstance(await instanceOfRun(ctx.runtime.store, scope.runId, options.instance))
+    : ctx.runtime.resolveInstance(options.instance);
+  return ctx.runtime.withRunDeps(instance, { sendNotices: false, log: ctx.note, progress: progressFor(ctx, 'undo') }, async (deps) => {
     const outcome = await undoRun(
       deps,
-      { instance, scope, force: options.force, actor: ctx.actor, limits: limitsOf(ctx.config), protection: protectionOf(ctx.config) },
+      { instance, scope, force: options.force, actor: ctx.actor, limits: ctx.runtime.limits, protection: ctx.runtime.protection },
     );
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(outcome);

@@ -6,7 +6,6 @@ import { listUsers, USER_COLUMNS, type UserFilter, type UserListing } from '../a
 import { writeCsv } from '../app/csv-format.ts';
 import { escapeControl } from '../app/instance-check.ts';
 import { InvalidInput } from '../domain/errors.ts';
-import { resolveInstance } from './cli-runtime.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface UsersOptions extends Omit<UserFilter, 'licensed'> {
@@ -52,8 +51,8 @@ const rowsShow = (count: number): string => `${count} ${count === 1 ? 'row shows
 
 export async function usersCommand(ctx: CommandContext, options: UsersOptions): Promise<number> {
   const filter = usersFilter(options);
-  const instance = resolveInstance(ctx.config, options.instance);
-  const listing = await listUsers({ store: ctx.store, now: ctx.clock.now() }, { instance, filter });
+  const instance = ctx.runtime.resolveInstance(options.instance);
+  const listing = await listUsers({ store: ctx.runtime.store, now: ctx.runtime.clock.now() }, { instance, filter });
   const { scanId } = listing;
   if (options.csv !== undefined) {
     // Names, e-mail addresses and last logins: readable by the operator only, also when the file was there before

@@ -1,8 +1,7 @@
 /** The schema of seatkeeper.yaml (shared/DESIGN.md): every key, its default, and the rules across keys. */
 
 import { z } from 'zod';
-import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
-import { httpDirectoryConfigSchema } from '../connectors/directories/http/http-directory-config.ts';
+import { DIRECTORY_SCHEMAS, INSTANCE_SCHEMAS, PRODUCTS, PRODUCTS_TO_COME } from './connector-schemas.ts';
 import { lifecycleConfigIssues, lifecycleConfigSchema, noticesConfigSchema } from './lifecycle-config.ts';
 
 const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -10,16 +9,13 @@ const SYSTEM_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids use letters, digits, "-", "_" and "."');
 const names = z.array(z.string().min(1)).default([]);
 
-const instanceSchema = z.discriminatedUnion('product', [confluenceDcConfigSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'product must be confluence-dc (Confluence Cloud and Jira come later)' : undefined,
+/** One instance: the schema of its `product` (connector-schemas.ts). */
+const instanceSchema = z.discriminatedUnion('product', INSTANCE_SCHEMAS, {
+  error: (issue) => (issue.code === 'invalid_union' ? `product must be ${PRODUCTS.join(' or ')} (${PRODUCTS_TO_COME})` : undefined),
 });
 
-/** `http` directories are connected now (strictly validated); the other kinds are accepted and connected later. */
-const directorySchema = z.discriminatedUnion('kind', [
-  httpDirectoryConfigSchema,
-  z.looseObject({ kind: z.enum(['ldap', 'okta', 'entra', 'google', 'scim', 'crowd']) }),
-]);
+/** Connected directory kinds are strictly validated; the others are accepted and connected later (connector-schemas.ts). */
+const directorySchema = z.discriminatedUnion('kind', DIRECTORY_SCHEMAS);
 
 const policySchema = z.strictObject({
   instance: id,
@@ -149,3 +145,5 @@ export const configSchema = z
 export type SeatkeeperConfig = z.infer<typeof configSchema>;
 export type PolicyConfig = SeatkeeperConfig['policies'][string];
 export type InstanceConfig = SeatkeeperConfig['instances'][string];
+/** One `directories:` entry: a connected kind's settings, or a pending kind's as written. */
+export type DirectoryConfig = SeatkeeperConfig['directories'][string];

@@ -4,15 +4,15 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFilePath } from './package-files.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { DEFAULT_NOTICE_SUBJECT, templateProblems, type NoticeTemplates } from '../domain/notice-template.ts';
 import type { NoticesConfig } from './lifecycle-config.ts';
 
 /** The shipped default templates, which admins copy to start their own. */
 export const DEFAULT_TEMPLATE_FILES: Readonly<Record<'text' | 'html', string>> = {
-  text: fileURLToPath(new URL('../../templates/notice.txt', import.meta.url)),
-  html: fileURLToPath(new URL('../../templates/notice.html', import.meta.url)),
+  text: packageFilePath('templates/notice.txt'),
+  html: packageFilePath('templates/notice.html'),
 };
 
 /** Loads and checks the subject, text and HTML templates; throws InvalidInput listing every problem. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema } from './config-schema.ts';
 import { resolveActor } from './actor-identity.ts';
-import { protectionOf } from '../cli/cli-runtime.ts';
+import { protectionOf } from './safety-mapping.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
 test('safety: the protection keys have their defaults, and breakGlass merges with protectedUsers/protectedGroups', () => {

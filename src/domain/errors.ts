@@ -1,30 +1,50 @@
 /** Typed business errors. Exactly one place maps them to HTTP codes and one to CLI exit codes. */
 
-/** The caller's input or configuration is wrong; the message says what to fix. */
-export class InvalidInput extends Error {
-  override readonly name = 'InvalidInput';
-  constructor(message: string, readonly problems: readonly string[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+import type { NextStep } from './next-step.ts';
+
+/** What an error may carry besides its message: the error it wraps, and what to do next (phrased by the front door). */
+export interface ErrorDetails {
+  readonly cause?: unknown;
+  readonly next?: NextStep;
+}
+
+/** The base of the errors below: a message without any command name, and the next step as data. */
+export class SeatkeeperError extends Error {
+  /** What to do next, if the error has a next step; the front door phrases it. */
+  readonly next: NextStep | null;
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.next = details.next ?? null;
   }
 }
 
-export class NotFound extends Error {
+/** The caller's input or configuration is wrong; the message says what to fix. */
+export class InvalidInput extends SeatkeeperError {
+  override readonly name = 'InvalidInput';
+  constructor(message: string, readonly problems: readonly string[] = [], details: ErrorDetails = {}) {
+    super(message, details);
+  }
+}
+
+/** What the request names does not exist (a plan, a run, a scan). */
+export class NotFound extends SeatkeeperError {
   override readonly name = 'NotFound';
 }
 
 /** The request contradicts the current state (e.g. a plan older than the newest scan). */
-export class Conflict extends Error {
+export class Conflict extends SeatkeeperError {
   override readonly name = 'Conflict';
 }
 
-export class NotAllowed extends Error {
+/** The caller may not do this (e.g. act on a record Seatkeeper did not sign). */
+export class NotAllowed extends SeatkeeperError {
   override readonly name = 'NotAllowed';
 }
 
 /** A safety guard refused to let a plan run. */
-export class GuardTripped extends Error {
+export class GuardTripped extends SeatkeeperError {
   override readonly name = 'GuardTripped';
-  constructor(message: string, readonly guard: string, readonly count: number, readonly limit: number) {
-    super(message);
+  constructor(message: string, readonly guard: string, readonly count: number, readonly limit: number, details: ErrorDetails = {}) {
+    super(message, details);
   }
 }

@@ -264,7 +264,7 @@ test('a seat that stayed after every step went through is reported with the grou
 /** Starts `seatkeeper ...args`; `interrupt` sends SIGINT as Ctrl-C in a terminal does. */
 function startCli(args: readonly string[], env: NodeJS.ProcessEnv): { done: Promise<CliResult>; interrupt: () => void } {
   const bin = fileURLToPath(new URL('../../bin/seatkeeper.mjs', import.meta.url));
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SEATKEEPER_FROM_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

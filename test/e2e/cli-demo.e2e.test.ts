@@ -101,9 +101,9 @@ test('a second demo replaces a store of scans and plans, but refuses to delete o
   }
 });
 
-test('npm run demo runs the demo command', () => {
+test('npm run demo builds, then runs the demo command from the build', () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts['demo'], 'node bin/seatkeeper.mjs demo');
+  assert.equal(pkg.scripts['demo'], 'npm run build && node bin/seatkeeper.mjs demo');
   assert.ok(existsSync(new URL('../../bin/seatkeeper.mjs', import.meta.url)));
 });
 

@@ -12,7 +12,7 @@ const BIN = fileURLToPath(new URL('../../bin/seatkeeper.mjs', import.meta.url));
 
 /** Starts `seatkeeper serve` and collects its log until it is stopped with SIGTERM. */
 function serve(config: string, env: NodeJS.ProcessEnv): { log: () => string; stop: () => Promise<string> } {
-  const child = spawn(process.execPath, [BIN, '--config', config, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--config', config, 'serve'], { env: { ...process.env, SEATKEEPER_FROM_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));

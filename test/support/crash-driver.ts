@@ -64,7 +64,7 @@ function stateOf(emulator: RunningConfluenceEmulator, username: string): UserSta
 }
 
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): { done: Promise<CliResult>; kill: () => void } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SEATKEEPER_FROM_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

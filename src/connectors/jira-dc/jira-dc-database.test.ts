@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { ConnectorError } from '../../app/connector-error.ts';
-import { createScratchDatabase, testDatabaseUrl, type ScratchDatabase, type TestDatabaseKind } from '../../emulators/test-databases.ts';
+import { createScratchDatabase, testDatabaseUrl, type ScratchDatabase, type TestDatabaseKind } from '../../../test/support/test-databases.ts';
 import { createJiraDatabaseSource, type JiraLoginFact } from './jira-dc-database.ts';
 
 // Jira's tables with the columns Atlassian documents ("Database – User and Group tables"; KB SQL for cwd_directory),

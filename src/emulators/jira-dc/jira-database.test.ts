@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { writeJiraDatabase } from './jira-database.ts';
 import { JiraState } from './jira-state.ts';
 import { generateJiraOrganisation, JIRA_INTERNAL_DIRECTORY } from './jira-org-generator.ts';
-import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../test-databases.ts';
+import { createScratchDatabase, testDatabaseUrl, type TestDatabaseKind } from '../../../test/support/test-databases.ts';
 
 const org = generateJiraOrganisation({ seed: 2202, users: 500, now: new Date('2026-01-15T12:00:00Z') });
 

@@ -1,4 +1,4 @@
-/** The composition of notice sending for the CLI: the SMTP notifier, the templates and the keep-access link, from the config. */
+/** The composition of notice sending: the SMTP notifier, the templates and the keep-access link, from the config. */
 
 import type { SeatkeeperConfig } from '../config/config-schema.ts';
 import type { NoticeDelivery } from '../app/lifecycle-run.ts';
