@@ -8,7 +8,7 @@ import { startConfluenceEmulator } from '../src/emulators/confluence-dc/confluen
 
 const users = Number(process.argv[2] ?? 100_000);
 const org = generateOrganisation({ seed: 2026, users, now: new Date() });
-const emulator = await startConfluenceEmulator({ org, version: '10.2' });
+const emulator = await startConfluenceEmulator({ org, version: '10.2', recordReads: true });
 const caps = { users: 500, groups: 200 };
 const pages = (n: number, cap: number) => Math.max(1, Math.ceil(n / cap));
 
@@ -29,6 +29,6 @@ function minimumRequests(): number {
 const memberships = org.memberships.length;
 process.send?.({ kind: 'ready', url: emulator.url, token: emulator.credentials.admin.token, users: org.users.length, memberships, groups: org.groups.length });
 process.on('message', (message: { kind: string }) => {
-  if (message.kind === 'stats') process.send?.({ kind: 'stats', requests: emulator.stats.requests, minimum: minimumRequests() });
+  if (message.kind === 'stats') process.send?.({ kind: 'stats', requests: emulator.stats.requests, minimum: minimumRequests(), reads: emulator.stats.reads });
   if (message.kind === 'stop') void emulator.close().then(() => process.exit(0));
 });

@@ -60,6 +60,8 @@ export interface ConfluenceEmulatorOptions {
   readonly clock?: () => Date;
   /** Serve an existing state instead of building one from `org` (e.g. across a restart). */
   readonly state?: EmulatorState;
+  /** Keep the path and query of every GET request in `stats.reads` (the benchmark replays them as its raw-fetch baseline). */
+  readonly recordReads?: boolean;
 }
 
 /** Request counters; `writes` counts authorised requests to write routes, whatever their outcome. */
@@ -67,6 +69,8 @@ export interface EmulatorStats {
   requests: number;
   byRoute: Map<string, number>;
   writes: number;
+  /** Path and query of each GET request in arrival order, when the emulator was started with `recordReads`. */
+  reads: string[];
 }
 
 /** A started emulator. */
@@ -101,7 +105,7 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
   if (options.licenceFull !== undefined) state.licenceFull = options.licenceFull;
   const faults: EmulatorFaults = { ...noFaults(), ...options.faults };
   const injector = new FaultInjector(faults, options.faultSeed ?? options.org.seed);
-  const stats: EmulatorStats = { requests: 0, byRoute: new Map(), writes: 0 };
+  const stats: EmulatorStats = { requests: 0, byRoute: new Map(), writes: 0, reads: [] };
   const routes = CONFLUENCE_ROUTES.filter((candidate) => versionAtLeast(version, candidate.since));
   const settings: RouteSettings = {
     pageCaps: { users: options.pageCaps?.users ?? 500, groups: options.pageCaps?.groups ?? 200 },
@@ -127,6 +131,7 @@ export async function startConfluenceEmulator(options: ConfluenceEmulatorOptions
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests += 1;
+    if (options.recordReads === true && req.method === 'GET') stats.reads.push(req.url ?? '/');
     const rawBody = await readBody(req);
     if (faults.latencyMs > 0) await delay(faults.latencyMs);
     const early = injector.beforeRoute();
