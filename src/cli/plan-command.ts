@@ -6,6 +6,7 @@ import type { PlanOutcome } from '../app/plan-instance.ts';
 import type { PendingPolicy } from '../config/policy-mapping.ts';
 import { planLines, scanLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
+import { eachInstance } from './each-instance.ts';
 
 export interface PlanOptions {
   readonly instance?: string;
@@ -25,9 +26,18 @@ export function scanWatch(ctx: CommandContext): PlanWatch {
   };
 }
 
+/** Plans the instance named, or every configured one (runs.parallelInstances at a time); `--policy` picks policies of them. */
 export async function planCommand(ctx: CommandContext, options: PlanOptions): Promise<number> {
+  // `--policy` without `--instance`: the instances those policies belong to (an unknown one is refused by planOne).
+  const owners = (options.policy ?? []).flatMap((id) => {
+    const instance = Object.hasOwn(ctx.runtime.config.policies, id) ? ctx.runtime.config.policies[id]?.instance : undefined;
+    return instance === undefined ? [] : [instance];
+  });
+  return eachInstance(ctx, options.instance, (one, instance) => planOne(one, instance, options), [...new Set(owners)]);
+}
+
+async function planOne(ctx: CommandContext, instance: string, options: PlanOptions): Promise<number> {
   const { runtime } = ctx;
-  const instance = runtime.resolveInstance(options.instance);
   const { policies, pending } = runtime.policies(instance, options.policy ?? []);
   const request = { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) };
   const deps: ScanPlanDeps = { store: runtime.store, clock: runtime.clock, directories: runtime.directories(policies), ...scanWatch(ctx) };

@@ -5,6 +5,7 @@ import { scanInstance, type ScanOutcome } from '../app/scan-instance.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';
 import { scanLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
+import { eachInstance } from './each-instance.ts';
 
 /** Runs a scan of the instance with progress, for every group its policies need. */
 async function runScan(ctx: CommandContext, instance: string): Promise<ScanOutcome> {
@@ -25,8 +26,12 @@ async function runScan(ctx: CommandContext, instance: string): Promise<ScanOutco
   }
 }
 
+/** Scans the instance named, or every configured one (runs.parallelInstances at a time). */
 export async function scanCommand(ctx: CommandContext, options: { instance?: string }): Promise<number> {
-  const instance = ctx.runtime.resolveInstance(options.instance);
+  return eachInstance(ctx, options.instance, scanOne);
+}
+
+async function scanOne(ctx: CommandContext, instance: string): Promise<number> {
   const outcome = await runScan(ctx, instance);
   const licensed = outcome.snapshot ? buildLicenceModel(outcome.snapshot).licensedCount : null;
   if (ctx.json) ctx.printJson({ scan: outcome.scan, licensedUsers: licensed });

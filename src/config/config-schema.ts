@@ -98,9 +98,14 @@ export const configSchema = z
      * blocks its instance that long at most) and is renewed every `heartbeatSeconds`.
      */
     runs: z
-      .strictObject({ leaseSeconds: z.number().min(1).default(60), heartbeatSeconds: z.number().min(0.1).default(10) })
+      .strictObject({
+        leaseSeconds: z.number().min(1).default(60),
+        heartbeatSeconds: z.number().min(0.1).default(10),
+        /** Instances scanned and planned at once by a command over all of them (each keeps its own `concurrency`). */
+        parallelInstances: z.number().int().min(1).max(16).default(2),
+      })
       .refine((r) => r.heartbeatSeconds < r.leaseSeconds, { message: 'runs.heartbeatSeconds must be less than runs.leaseSeconds', path: ['heartbeatSeconds'] })
-      .default({ leaseSeconds: 60, heartbeatSeconds: 10 }),
+      .default({ leaseSeconds: 60, heartbeatSeconds: 10, parallelInstances: 2 }),
     /** Policies' cron schedules are read in this IANA time zone (default: the machine's). */
     scheduler: z
       .strictObject({ timeZone: z.string().min(1).default(SYSTEM_TIME_ZONE) })

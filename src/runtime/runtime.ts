@@ -19,7 +19,7 @@ import { openStore } from '../store/store-database.ts';
 import { loadRecordKey } from '../config/key-file.ts';
 import { limitsOf, protectionOf } from '../config/safety-mapping.ts';
 import { groupsToRead, policiesOf, type PolicySelection } from '../config/policy-mapping.ts';
-import { resolveInstance } from '../config/instance-choice.ts';
+import { resolveInstance, resolveInstances } from '../config/instance-choice.ts';
 import { connectInstance } from './instance-registry.ts';
 import { connectDirectory } from './directory-registry.ts';
 import { circuitLine } from './circuit-log.ts';
@@ -61,6 +61,10 @@ export interface Runtime {
   readonly lease: LeaseOptions;
   /** The instance named, or the only one configured. */
   resolveInstance(requested?: string): string;
+  /** The instance named, or every configured one (a command over all instances). */
+  resolveInstances(requested?: string): string[];
+  /** How many instances a command over all of them works on at once (`runs.parallelInstances`). */
+  readonly parallelInstances: number;
   /** The instance's policies (all, or those named): evaluated now, or pending with the reason. */
   policies(instance: string, only?: readonly string[]): PolicySelection;
   /** One configured policy, ready to run; InvalidInput when it is unknown or waits for a directory connector. */
@@ -143,6 +147,8 @@ export async function openRuntime(config: SeatkeeperConfig, options: RuntimeOpti
     protection: protectionOf(config),
     lease: { holder: leaseHolderId(), ttlMs: config.runs.leaseSeconds * 1000, heartbeatMs: config.runs.heartbeatSeconds * 1000 },
     resolveInstance: (requested) => resolveInstance(config, requested),
+    resolveInstances: (requested) => resolveInstances(config, requested),
+    parallelInstances: config.runs.parallelInstances,
     policies: (instance, only = []) => policiesOf(config, instance, only),
     policy: (policyId) => {
       const settings = Object.hasOwn(config.policies, policyId) ? config.policies[policyId] : undefined;
