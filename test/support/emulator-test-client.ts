@@ -1,6 +1,5 @@
-/** A minimal HTTP client for the emulator's own tests (the product's client lives in connectors/). */
+/** A minimal HTTP client for the emulators' own tests, Confluence's and Jira's (the product's client lives in connectors/). */
 
-import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 import type { CredentialSeed } from '../../src/emulators/confluence-dc/org-generator.ts';
 
 /** One response, body parsed when it is JSON. */
@@ -19,8 +18,14 @@ export interface CallOptions {
   readonly body?: unknown;
 }
 
-/** Calls `path` (below the emulator's base URL, e.g. `/rest/api/user/list?limit=5`). */
-export async function callEmulator(emulator: RunningConfluenceEmulator, path: string, options: CallOptions = {}): Promise<EmulatorReply> {
+/** What the client needs of a running emulator: its base URL and the org's admin credentials. */
+export interface CallableEmulator {
+  readonly url: string;
+  readonly credentials: { readonly admin: CredentialSeed };
+}
+
+/** Calls `path` (below the emulator's base URL, e.g. `/rest/api/user/list?limit=5` or `/rest/api/2/serverInfo`). */
+export async function callEmulator(emulator: CallableEmulator, path: string, options: CallOptions = {}): Promise<EmulatorReply> {
   const who = options.as === undefined ? emulator.credentials.admin : options.as;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (who !== null) {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { startJiraEmulator, type RunningJiraEmulator } from './jira-emulator.ts';
 import { generateJiraOrganisation, JIRA_INTERNAL_DIRECTORY } from './jira-org-generator.ts';
-import { callJira, type JiraReply } from './jira-test-client.ts';
+import { callEmulator, type EmulatorReply } from '../../../test/support/emulator-test-client.ts';
 import { JIRA_ROUTES } from './jira-routes.ts';
 
 const SPEC_URL = new URL('../../../specs/jira-software-dc-10.3-openapi.json', import.meta.url);
@@ -127,11 +127,11 @@ describe('contract: Jira Software DC 10.3.24 OpenAPI', () => {
       'GET /rest/api/2/applicationrole/{key}': [{ path: '/rest/api/2/applicationrole/jira-software' }, { path: '/rest/api/2/applicationrole/nope' }],
     };
     assert.deepEqual(Object.keys(samples).sort(), jira.routes.map((r) => r.id).sort(), 'every route has a sample');
-    const replies = new Map<string, JiraReply[]>();
+    const replies = new Map<string, EmulatorReply[]>();
     for (const route of jira.routes) {
       for (const sample of samples[route.id] ?? []) {
         const as = sample.as === 'anonymous' ? null : sample.as === 'user' ? org.credentials.user : undefined;
-        const reply = await callJira(jira, sample.path, { method: sample.method ?? 'GET', ...(as === undefined ? {} : { as }), ...(sample.body === undefined ? {} : { body: sample.body }) });
+        const reply = await callEmulator(jira, sample.path, { method: sample.method ?? 'GET', ...(as === undefined ? {} : { as }), ...(sample.body === undefined ? {} : { body: sample.body }) });
         replies.set(route.id, [...(replies.get(route.id) ?? []), reply]);
         const where = `${sample.method ?? 'GET'} ${sample.path} → ${reply.status}`;
         if (reply.status === 204 || (reply.status === 200 && reply.body === '')) continue;
