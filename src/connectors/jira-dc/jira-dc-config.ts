@@ -4,22 +4,7 @@
  */
 
 import { z } from 'zod';
-import { insecureCredentialsProblem } from '../http-safety.ts';
-
-const tokenAuth = z.strictObject({
-  /** A personal access token of a Jira administrator, sent as `Authorization: Bearer`. */
-  token: z.string().min(1, 'token must not be empty'),
-});
-
-const basicAuth = z.strictObject({
-  username: z.string().min(1, 'username must not be empty'),
-  password: z.string().min(1, 'password must not be empty'),
-});
-
-/** postgres://, postgresql:// or mysql:// (MariaDB speaks the MySQL protocol). */
-const databaseUrl = z
-  .string()
-  .regex(/^(postgres|postgresql|mysql):\/\/\S+$/i, 'database must be a postgres:// or mysql:// URL');
+import { dataCenterInstanceKeys, dataCenterInstanceProblems } from '../http/http-instance-config.ts';
 
 /**
  * The `username` value that makes `GET /rest/api/2/user/search` match every account. UNVERIFIED: Jira documents the
@@ -33,16 +18,9 @@ export const DEFAULT_USER_SEARCH_QUERY = '.';
 export const jiraDcConfigSchema = z
   .strictObject({
     product: z.literal('jira-dc'),
-    /** Base URL including any context path, e.g. https://jira.example.com/jira. */
-    url: z.url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL' }),
-    auth: z.union([tokenAuth, basicAuth], {
-      error: 'auth must be { token } or { username, password }',
-    }),
-    /** Send the credentials over plain http:// to a host other than this machine (refused by default: anyone on the way reads them). */
-    allowInsecureHttp: z.boolean().default(false),
+    ...dataCenterInstanceKeys,
     /** rest: `lastLoginTime` of `GET /rest/api/2/user` (in the 10.3 spec; first version unknown); database: `login.lastLoginMillis`. */
-    lastLogin: z.enum(['rest', 'database']).default('rest'),
-    database: databaseUrl.optional(),
+    lastLogin: dataCenterInstanceKeys.lastLogin,
     /**
      * How every user is listed. auto: the cursor stream `/rest/api/2/user/list` (10.3 LTS and 11.0+), falling back to
      * `/rest/api/2/user/search` where the route is missing (404); list or search force one of them.
@@ -50,30 +28,9 @@ export const jiraDcConfigSchema = z
     userListing: z.enum(['auto', 'list', 'search']).default('auto'),
     /** The match-all `username` value for `/rest/api/2/user/search` (see DEFAULT_USER_SEARCH_QUERY). */
     userSearchQuery: z.string().min(1, 'userSearchQuery must not be empty').max(50).default(DEFAULT_USER_SEARCH_QUERY),
-    concurrency: z.number().int().min(1).max(32).default(4),
-    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
-    /** Requested page size; user/search is asked for at most 1000 (its documented maximum), paging handles less. */
-    pageSize: z.number().int().min(1).max(5_000).default(1000),
-    /** After `failures` failed attempts in a row requests pause; trials follow after the cooldown; a run stops after `maxPauseMinutes`. */
-    circuitBreaker: z
-      .strictObject({
-        failures: z.number().int().min(1).max(10_000).default(10),
-        cooldownSeconds: z.number().min(0.01).max(3_600).default(30),
-        maxPauseMinutes: z.number().min(0.01).max(1_440).default(15),
-      })
-      .default({ failures: 10, cooldownSeconds: 30, maxPauseMinutes: 15 }),
   })
   .check((ctx) => {
-    const insecure = insecureCredentialsProblem(ctx.value.url, true, ctx.value.allowInsecureHttp);
-    if (insecure !== null) ctx.issues.push({ code: 'custom', input: ctx.value.url, path: ['url'], message: insecure });
-    if (ctx.value.lastLogin === 'database' && ctx.value.database === undefined) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        path: ['database'],
-        message: 'lastLogin: database needs a database: URL (postgres:// or mysql://, read-only account)',
-      });
-    }
+    ctx.issues.push(...dataCenterInstanceProblems(ctx.value));
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(ctx.value.userSearchQuery)) {
       ctx.issues.push({ code: 'custom', input: ctx.value.userSearchQuery, path: ['userSearchQuery'], message: 'userSearchQuery must not contain control characters' });
