@@ -4,8 +4,9 @@ import type { KnownVersion } from './confluence-dc-version.ts';
 import {
   judgeAdminRights, judgeEmail, judgeLastLogin, judgeLicence, judgeMemberLists, judgePageCaps, judgePermissionSubjects,
   judgeSlashGroups, judgeStatusValues, judgeTotalCount, judgeVersion, judgeWrites, loginFormatOf, nestingReading,
-  type Answer, type NestingPair, type PagesRead,
+  type NestingPair,
 } from './confluence-dc-check-rules.ts';
+import type { Answer, PagesRead } from './confluence-dc-check-answers.ts';
 
 const V85: KnownVersion = { text: '8.5.16', parsed: [8, 5, 16], source: 'applinks-manifest' };
 const V95: KnownVersion = { text: '9.5.0', parsed: [9, 5, 0], source: 'server-information' };

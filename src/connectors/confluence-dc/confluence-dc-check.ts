@@ -15,9 +15,10 @@ import { readConfluenceVersion } from './confluence-dc-version.ts';
 import { atLeast, type Version } from './confluence-dc-mapping.ts';
 import {
   ADMIN_LIST, ASKED_LIMIT, CURRENT_USER, MEMBER_OF, PERMISSIONS, PERMISSIONS_API_SINCE, REST_LAST_LOGIN_SINCE, USER_LIST,
-  USER_LIST_SINCE, judgeInstance, judgeVersion, lower, namesOnPages, nestingReading, pageOf, resultsOf,
-  type Answer, type NestingPair, type NestingSearch, type PagesRead, type RestObservation, type VersionObservation,
+  USER_LIST_SINCE, judgeInstance, judgeVersion, nestingReading,
+  type NestingPair, type NestingSearch, type RestObservation, type VersionObservation,
 } from './confluence-dc-check-rules.ts';
+import { lower, namesOnPages, pageOf, resultsOf, type Answer, type PagesRead } from './confluence-dc-check-answers.ts';
 
 /** What the check needs besides the instance: its config and the store's memory of refused groups. */
 export interface ConfluenceDcCheckInput {
