@@ -116,13 +116,13 @@ function ancestors(groups: ReadonlySet<string>, parentsOf: ReadonlyMap<string, R
 }
 
 const SEATKEEPER_LISTS: Readonly<Record<'flattened' | 'direct', string>> = {
-  flattened: 'Seatkeeper takes a REST member list as possibly flattened and derives direct memberships (a database: URL gives them from cwd_membership)',
-  direct: 'Seatkeeper reads each granting group, nested ones included, so members of child groups are still found',
+  flattened: 'members of child groups are on the list; Seatkeeper takes REST member lists as possibly flattened and derives direct memberships',
+  direct: 'a REST scan sees only the direct members of each granting group, so a user who holds a seat through a child group is seen only with database: (cwd_membership)',
 };
 
 const SEATKEEPER_EXPAND: Readonly<Record<'effective' | 'direct', string>> = {
-  effective: 'a group named there may hold the user only through a child group, so Seatkeeper never removes a user from it directly',
-  direct: 'Seatkeeper follows nesting itself to find every group that grants a seat',
+  effective: 'a group named there may hold the user only through a child group, so it is not taken as a direct membership',
+  direct: 'the groups named there are direct memberships',
 };
 
 /** Row 8: both readings, with the evidence that told them; SKIP when nothing nested was seen. */
@@ -134,10 +134,13 @@ export function judgeMemberships(obs: MembershipObservation): CheckRow {
   const lists = readings.memberLists === null ? 'member lists: cannot tell' : `member lists: ${readings.memberLists} (${SEATKEEPER_LISTS[readings.memberLists]})`;
   const expand = readings.expandGroups === null ? 'expand=groups: cannot tell' : `expand=groups: ${readings.expandGroups} (${SEATKEEPER_EXPAND[readings.expandGroups]})`;
   const evidence = readings.evidence.length === 0 ? '' : `; evidence: ${readings.evidence.slice(0, 2).join('; ')}`;
-  if (readings.memberLists !== null && readings.expandGroups !== null) return jiraRow('member-lists', title, 'pass', `${lists}; ${expand}${evidence} (${read})`);
+  // Direct lists without the database hide seats held through child groups from a REST scan: worth a warning.
+  const verdict = readings.memberLists === 'direct' && obs.direct === null ? 'warn' : 'pass';
+  const advice = verdict === 'warn' ? '; set database: to a read-only Jira database URL' : '';
+  if (readings.memberLists !== null && readings.expandGroups !== null) return jiraRow('member-lists', title, verdict, `${lists}; ${expand}${evidence}${advice} (${read})`);
   if (readings.agree && obs.direct === null) {
     return jiraRow('member-lists', title, 'skip',
       `member lists and expand=groups agree for every user compared: both follow nesting (flattened, effective) or both do not (direct, direct); REST alone cannot tell which: configure database: to tell (${read})`);
   }
-  return jiraRow('member-lists', title, readings.evidence.length > 0 ? 'pass' : 'skip', `${lists}; ${expand}${evidence} (no nested membership seen that tells the rest; ${read})`);
+  return jiraRow('member-lists', title, readings.evidence.length > 0 ? verdict : 'skip', `${lists}; ${expand}${evidence}${advice} (no nested membership seen that tells the rest; ${read})`);
 }

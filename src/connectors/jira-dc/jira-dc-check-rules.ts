@@ -39,7 +39,7 @@ export interface JiraObservation {
   /** `GET /rest/api/2/user/list?maxResults=1000`: 200, 404 (route missing) or a refusal. */
   readonly listProbe: Answer;
   readonly listing: ListingRead | null;
-  /** When the stream is used, user/search too, to tell whether it would have listed everyone. */
+  /** user/search with the configured query: the listing where the stream is missing, else what userListing: search would see. */
   readonly search: ListingRead | null;
   /** `GET /rest/api/2/user?key=&expand=groups,applicationRoles` of the sampled users. */
   readonly beans: readonly Answer[];
@@ -285,7 +285,7 @@ export function judgePageCaps(obs: JiraObservation): CheckRow {
     return `maxResults ${page.data.maxResults === null || page.data.maxResults === undefined ? '(none sent)' : n(page.data.maxResults)}, ${n(page.data.values.length)} values`;
   };
   const list = obs.listProbe.status === 404 ? '404' : capOf(obs.listProbe);
-  const search = obs.search ?? (obs.listing?.route === 'search' ? obs.listing : null);
+  const search = obs.search;
   const members = obs.memberPage;
   const parts = [`user/list: ${list}`, `user/search: ${capOf(search?.first)}`, `group/member${members === null ? '' : ` of ${quote(members.group, 40)}`}: ${capOf(members?.answer)}`];
   return jiraRow('page-caps', title, 'pass', `${parts.join('; ')}; Seatkeeper advances by what came back, whatever the cap`);

@@ -134,7 +134,7 @@ async function observe(reader: CaptureReader, input: JiraDcCheckInput, serverInf
   const database = config.database === undefined ? null : await observeDatabase(config.database, input.signal);
   const direct = database?.direct ?? null;
   return {
-    rest: { serverInfo, myself, permissions, roles, listProbe, listing, search: stream === null ? null : search, beans, memberPage, picker, database: database?.observation ?? null },
+    rest: { serverInfo, myself, permissions, roles, listProbe, listing, search, beans, memberPage, picker, database: database?.observation ?? null },
     memberships: { lists, users, direct, firstPage: memberPage },
   };
 }
