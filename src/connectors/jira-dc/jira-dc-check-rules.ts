@@ -321,7 +321,8 @@ export function judgeRoles(answer: Answer): CheckRow {
     const seats = sentSeats.success ? sentSeats.data.numberOfSeats : null;
     const groups = role.groups.length === 0 ? 'no groups' : `groups ${quoteList(role.groups, 5)}`;
     const used = `${role.userCount === null ? '?' : n(role.userCount)} used`;
-    if (role.hasUnlimitedSeats === true) return `${quote(role.key, 40)}: unlimited (hasUnlimitedSeats; numberOfSeats ${seats ?? 'absent'}), ${used}, ${groups}`;
+    const remaining = sentSeats.success ? (sentSeats.data.remainingSeats ?? 'absent') : 'absent';
+    if (role.hasUnlimitedSeats === true) return `${quote(role.key, 40)}: unlimited (hasUnlimitedSeats; numberOfSeats ${seats ?? 'absent'}, remainingSeats ${remaining}), ${used}, ${groups}`;
     if (role.hasUnlimitedSeats === null) unclear.push(role.key);
     if (role.numberOfSeats === null) unclear.push(role.key);
     return `${quote(role.key, 40)}: ${role.numberOfSeats === null ? `seats unreadable (${seats ?? 'absent'})` : `${n(role.numberOfSeats)} seats`}, ${used}, ${role.remainingSeats === null ? '? remaining' : `${n(role.remainingSeats)} remaining`}, ${groups}`;

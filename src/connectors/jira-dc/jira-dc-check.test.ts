@@ -124,19 +124,23 @@ describe('checkJiraDcInstance against the emulator', () => {
     assert.equal(outcome.report.verdict, 'fail');
   });
 
-  it('unlimited seats are named from hasUnlimitedSeats, never read as a count', async () => {
-    const unlimited = generateJiraOrganisation({ seed: 4711, users: 150, now: NOW, softwareSeats: -1 });
-    const jira = await startJiraEmulator({ org: unlimited });
-    running.push(jira);
-    const roles = row(await check(jira), 'licence-counts');
-    assert.equal(roles.verdict, 'pass');
-    assert.match(roles.saw, /"jira-software": unlimited \(hasUnlimitedSeats; numberOfSeats -1\)/);
-  });
+  for (const unlimitedRemainingSeats of ['minus-one', 'computed'] as const) {
+    it(`unlimitedRemainingSeats: ${unlimitedRemainingSeats} — unlimited seats are named from hasUnlimitedSeats, never read as a count`, async () => {
+      const unlimited = generateJiraOrganisation({ seed: 4711, users: 150, now: NOW, softwareSeats: -1 });
+      const jira = await startJiraEmulator({ org: unlimited, readings: { unlimitedRemainingSeats } });
+      running.push(jira);
+      const roles = row(await check(jira), 'licence-counts');
+      assert.equal(roles.verdict, 'pass');
+      assert.match(roles.saw, /"jira-software": unlimited \(hasUnlimitedSeats; numberOfSeats -1, remainingSeats -?\d+\), \d+ used/);
+    });
+  }
 
-  it('a member page cap other than 50 is reported as the instance set it', async () => {
-    const outcome = await check(await emulator({}, { pageCaps: { groupMembers: 20 } }));
-    assert.match(row(outcome, 'page-caps').saw, /group\/member of "[^"]+": maxResults 20, \d+ values/);
-  });
+  for (const [reading, cap] of [['cap-50', '50'], ['as-asked', '1,000']] as const) {
+    it(`groupMemberCap: ${reading} — the member page size is reported as the instance set it`, async () => {
+      const outcome = await check(await emulator({ groupMemberCap: reading }));
+      assert.match(row(outcome, 'page-caps').saw, new RegExp(`group/member of "[^"]+": maxResults ${cap}, \\d+ values`));
+    });
+  }
 
   it('an unreachable URL is a fixable ConnectorError, not a report', async () => {
     const server = createServer();
