@@ -53,6 +53,7 @@ const SAMPLES_PER_GROUP = 8;
 const MAX_SAMPLES = 40;
 const MAX_DATABASE_USERS = 1_000_000;
 const PICKER_MAX = 10_000;
+const SEARCH_PAGES_BESIDE_STREAM = 3;
 
 /** Checks one instance: never writes, and reads only the routes named above. */
 export async function checkJiraDcInstance(input: JiraDcCheckInput, deps: JiraDcClientDeps = {}): Promise<JiraDcCheckOutcome> {
@@ -111,8 +112,9 @@ async function observe(reader: CaptureReader, input: JiraDcCheckInput, serverInf
   const roles = await reader.get(ROLES, [], {});
   const listProbe = await reader.get(USER_LIST, [], { maxResults: ASKED_MAX_RESULTS });
   const stream = listProbe.status === 200 ? await readStream(reader, listProbe) : null;
-  // user/search is read either way: where the stream exists, to tell whether userListing: search would be complete.
-  const search = await readSearch(reader, config.userSearchQuery);
+  // user/search is read either way: where the stream exists, a few pages only, to tell whether userListing: search
+  // would be complete (a cut at 100 or 1000 shows on the first or second page).
+  const search = await readSearch(reader, config.userSearchQuery, stream === null ? MAX_PAGES : SEARCH_PAGES_BESIDE_STREAM);
   const listing = stream ?? (search.first.status === 200 ? search : null);
   const roleGroups = [...new Set((rolesOf(roles) ?? []).flatMap((role) => role.groups))].filter((g) => queryNameProblem(g) === null).slice(0, MAX_GROUPS);
   const lists: MemberListRead[] = [];
@@ -166,13 +168,13 @@ async function readStream(reader: CaptureReader, first: Answer): Promise<Listing
 }
 
 /** user/search with the configured match-all query, paged by startAt as the connector does, until a short page. */
-async function readSearch(reader: CaptureReader, query: string): Promise<ListingRead> {
+async function readSearch(reader: CaptureReader, query: string, maxPages: number): Promise<ListingRead> {
   const names: CaptureName[] = [];
   const base = { username: query, includeActive: 'true', includeInactive: 'true', maxResults: ASKED_MAX_RESULTS };
   const first = await reader.get(USER_SEARCH, names, { ...base, startAt: 0 });
   const records = recordsOf(first.body, null);
   let last = records;
-  for (let pages = 1; first.status === 200 && last.length >= ASKED_MAX_RESULTS && pages < MAX_PAGES && records.length < MAX_LISTED; pages += 1) {
+  for (let pages = 1; first.status === 200 && last.length >= ASKED_MAX_RESULTS && pages < maxPages && records.length < MAX_LISTED; pages += 1) {
     const page = await reader.get(USER_SEARCH, names, { ...base, startAt: records.length });
     if (page.status !== 200) return { route: 'search', records, first, truncated: true, startAtIgnored: false };
     const got = recordsOf(page.body, null);
