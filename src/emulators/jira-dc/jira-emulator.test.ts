@@ -207,3 +207,27 @@ test('readings: user/list absent answers 404; first-100 caps user/search at the 
     await literal.close();
   }
 });
+
+test('readings: page caps as asked or capped; unlimited remainingSeats -1 or computed, hasUnlimitedSeats true either way', async () => {
+  const unlimited = generateJiraOrganisation({ seed: 7, users: 400, now: NOW, softwareSeats: -1 });
+  const capped = await startJiraEmulator({ org: unlimited });
+  const asAsked = await startJiraEmulator({ org: unlimited, readings: { groupMemberCap: 'as-asked', userListCap: 'as-asked', unlimitedRemainingSeats: 'computed' } });
+  try {
+    const members = async (jira: RunningJiraEmulator): Promise<Page> =>
+      (await callEmulator(jira, '/rest/api/2/group/member?groupname=staff&includeInactiveUsers=true&maxResults=1000')).body as Page;
+    assert.equal((await members(capped)).values.length, 50);
+    assert.equal((await members(asAsked)).values.length, asAsked.state.flattenedMembersOf('staff').length);
+    assert.ok(asAsked.state.flattenedMembersOf('staff').length > 50, 'the fixture has more than one capped page of staff');
+    const stream = async (jira: RunningJiraEmulator): Promise<Stream> => (await callEmulator(jira, '/rest/api/2/user/list?maxResults=3000')).body as Stream;
+    assert.equal((await stream(capped)).values.length, 400, 'fewer users than either cap');
+    const software = async (jira: RunningJiraEmulator): Promise<Role & { hasUnlimitedSeats: boolean }> =>
+      (await callEmulator(jira, '/rest/api/2/applicationrole/jira-software')).body as Role & { hasUnlimitedSeats: boolean };
+    const minusOne = await software(capped);
+    const computed = await software(asAsked);
+    assert.deepEqual([minusOne.numberOfSeats, minusOne.remainingSeats, minusOne.hasUnlimitedSeats], [-1, -1, true]);
+    assert.deepEqual([computed.numberOfSeats, computed.remainingSeats, computed.hasUnlimitedSeats], [-1, -1 - computed.userCount, true]);
+  } finally {
+    await capped.close();
+    await asAsked.close();
+  }
+});

@@ -71,7 +71,11 @@ export async function startJiraEmulator(options: JiraEmulatorOptions): Promise<R
   const injector = new FaultInjector(faults, options.faultSeed ?? options.org.seed);
   const stats: JiraEmulatorStats = { requests: 0, byRoute: new Map(), writes: 0 };
   const routes = JIRA_ROUTES.filter((r) => readings.userListRoute === 'present' || r.template !== '/rest/api/2/user/list');
-  const pageCaps: JiraPageCaps = { userList: options.pageCaps?.userList ?? 2000, groupMembers: options.pageCaps?.groupMembers ?? 50 };
+  // An explicit pageCaps value wins over the reading (tests of paging use small caps).
+  const pageCaps: JiraPageCaps = {
+    userList: options.pageCaps?.userList ?? (readings.userListCap === 'cap-2000' ? 2000 : Number.MAX_SAFE_INTEGER),
+    groupMembers: options.pageCaps?.groupMembers ?? (readings.groupMemberCap === 'cap-50' ? 50 : Number.MAX_SAFE_INTEGER),
+  };
   const host = options.host ?? '127.0.0.1';
   let base = '';
 

@@ -6,6 +6,7 @@
  */
 
 import type { JiraApplicationRole, JiraGroup, JiraUser } from './jira-model.ts';
+import type { UnlimitedRemainingSeats } from './jira-readings.ts';
 
 /** A failure a route handler raises; the server turns it into an ErrorCollection response. */
 export class JiraRestFailure extends Error {
@@ -106,11 +107,11 @@ export function groupJson(base: string, group: JiraGroup): Record<string, unknow
 }
 
 /**
- * ApplicationRoleBean with every field the spec lists. Unlimited: `numberOfSeats` -1 and `remainingSeats` -1
- * (UNVERIFIED: Jira's LicensedApplications use -1 for unlimited). `userCountDescription` as the spec's
+ * ApplicationRoleBean with every field the spec lists. Unlimited: `numberOfSeats` -1, `remainingSeats` per the
+ * `unlimitedRemainingSeats` reading (jira-readings.ts, with its sources). `userCountDescription` as the spec's
  * example ("5 developers" for Software); other roles say "users" / "agents" (UNVERIFIED wording).
  */
-export function applicationRoleJson(role: JiraApplicationRole, selectedByDefault: boolean): Record<string, unknown> {
+export function applicationRoleJson(role: JiraApplicationRole, selectedByDefault: boolean, unlimitedRemaining: UnlimitedRemainingSeats = 'minus-one'): Record<string, unknown> {
   const unlimited = role.numberOfSeats < 0;
   const noun = role.key === 'jira-software' ? 'developers' : role.key === 'jira-servicedesk' ? 'agents' : 'users';
   return {
@@ -121,7 +122,7 @@ export function applicationRoleJson(role: JiraApplicationRole, selectedByDefault
     selectedByDefault,
     defined: true,
     numberOfSeats: unlimited ? -1 : role.numberOfSeats,
-    remainingSeats: unlimited ? -1 : role.numberOfSeats - role.userCount,
+    remainingSeats: unlimited ? (unlimitedRemaining === 'minus-one' ? -1 : -1 - role.userCount) : role.numberOfSeats - role.userCount,
     userCount: role.userCount,
     userCountDescription: `${role.userCount} ${noun}`,
     hasUnlimitedSeats: unlimited,

@@ -75,6 +75,33 @@ export type LastLoginTimeField = 'present' | 'absent';
  */
 export type MyPermissionsFilter = 'ignored' | 'filters';
 
+/**
+ * `/group/member` page size. The 10.3.24 spec documents `maxResults` without a default or a maximum. Public
+ * clients written against Jira Server say the route hands out at most 50 a page: JiraPS ("in testing, JIRA
+ * doesn't reliably return more than 50 results at a time", Get-JiraGroupMember) and PowerJira ("This is
+ * hard-limited to 50", Invoke-JiraGetGroupUsers); pycontribs/jira#338 and JiraPS#14 report 50 members
+ * (3RD-PARTY, several independent). 'cap-50' (default) keeps at most 50; 'as-asked' honours maxResults, as
+ * Jira Cloud's workaround in JRACLOUD-69614 (maxResults=500) suggests some deployments do (UNVERIFIED for DC).
+ */
+export type GroupMemberCap = 'cap-50' | 'as-asked';
+
+/**
+ * `/user/list` page size: the spec says only "defaults to 2000" (VERIFIED). Whether a larger maxResults is
+ * honoured is not documented (UNVERIFIED either way). 'cap-2000' (default) keeps at most 2000; 'as-asked'
+ * honours maxResults.
+ */
+export type UserListCap = 'cap-2000' | 'as-asked';
+
+/**
+ * `remainingSeats` of an application with unlimited seats. `numberOfSeats` is -1 there (Atlassian's licence
+ * API writes -1 for unlimited users; a public decoder test of go-atlassian's ApplicationRoleScheme records
+ * `{"numberOfSeats":-1,"remainingSeats":-1,"hasUnlimitedSeats":true}` as what an unlimited plan reports:
+ * mondoo mql, 3RD-PARTY, hand-written). Whether Jira special-cases remainingSeats too or subtracts the user
+ * count from -1 is not documented: 'minus-one' (default, the one public example) or 'computed'
+ * (`-1 - userCount`). Either way `hasUnlimitedSeats: true` is what says unlimited.
+ */
+export type UnlimitedRemainingSeats = 'minus-one' | 'computed';
+
 /** All readings of one emulated instance. */
 export interface JiraReadings {
   readonly userListRoute: UserListRoute;
@@ -88,7 +115,10 @@ export interface JiraReadings {
   /**
    * Status of a write refused because a read-only LDAP directory owns the user or group (rename, profile,
    * deactivate, membership of a synchronised group). Not documented; the spec lists 400 and 403 for these
-   * writes (UNVERIFIED which). Default 403, as the Confluence emulator's reading.
+   * writes (UNVERIFIED which). Default 403, as the Confluence emulator's reading. Against it: a public copy
+   * of Jira's DefaultUserService (6.x) refuses an update in a read-only directory as a validation error
+   * (`admin.errors.cannot.edit.user.directory.read.only` in the ErrorCollection), which Jira's REST resources
+   * answer with 400 (3RD-PARTY, old source): under that reading set 400.
    */
   readonly readOnlyRefusal: ReadOnlyRefusal;
   /**
@@ -97,6 +127,9 @@ export interface JiraReadings {
    * for this route). The picker has no paging, so a listing needs a large maxResults.
    */
   readonly groupPickerDefault: number;
+  readonly groupMemberCap: GroupMemberCap;
+  readonly userListCap: UserListCap;
+  readonly unlimitedRemainingSeats: UnlimitedRemainingSeats;
 }
 
 /** The defaults above, in one place. */
@@ -111,4 +144,7 @@ export const DEFAULT_JIRA_READINGS: JiraReadings = {
   myPermissionsFilter: 'ignored',
   readOnlyRefusal: 403,
   groupPickerDefault: 20,
+  groupMemberCap: 'cap-50',
+  userListCap: 'cap-2000',
+  unlimitedRemainingSeats: 'minus-one',
 };

@@ -13,15 +13,19 @@ import type { JiraReadings } from './jira-readings.ts';
 import { applicationRoleJson, groupJson, groupSuggestionsJson, JiraRestFailure, userBeanJson, userJson, userSelf } from './jira-json.ts';
 import { pageBean, streamPage, type PageRequest } from './jira-paging.ts';
 
-/** The one version emulated: the spec's. Build number follows the 10.3.x pattern seen in public client code
- * (`"version":"10.3.16","buildNumber":10030016`; 3RD-PARTY), so 10.3.24 → 10030024 (UNVERIFIED). */
+/**
+ * The one version emulated: the spec's. No Atlassian document gives the build number. Public serverInfo answers show
+ * one pattern for 9.x and 10.x, major·10⁶ + minor·10⁴ + patch: "9.12.15" → 9120015 (issues.redhat.com, printed in a
+ * public scanner's README) and "10.3.16" → 10030016 (a public CLI's test), so 10.3.24 → 10030024 (3RD-PARTY pattern,
+ * UNVERIFIED for this release; 8.x used another, "8.5.3" → 805003). Seatkeeper reads `version`, never the build.
+ */
 export const JIRA_VERSION = { version: '10.3.24', versionNumbers: [10, 3, 24], buildNumber: 10030024 } as const;
 
-/** Server-side page caps (Jira documents only defaults; the caps are this emulator's assumption). */
+/** Server-side page caps, from the `userListCap` and `groupMemberCap` readings unless a test sets them. */
 export interface JiraPageCaps {
   /** `/user/list`; the documented default is 2000. */
   readonly userList: number;
-  /** `/group/member`; default 50 (UNVERIFIED). */
+  /** `/group/member`; 50 under the default reading (3RD-PARTY, see jira-readings.ts). */
   readonly groupMembers: number;
 }
 
@@ -144,12 +148,12 @@ export const JIRA_ROUTES: readonly JiraRoute[] = [
   }),
   route('GET', '/rest/api/2/applicationrole', 'admin', [], 200, (ctx) => ({
     status: 200,
-    body: ctx.state.applicationRoles().map((role, index) => applicationRoleJson(role, index === 0)),
+    body: ctx.state.applicationRoles().map((role, index) => applicationRoleJson(role, index === 0, ctx.readings.unlimitedRemainingSeats)),
   })),
   route('GET', '/rest/api/2/applicationrole/{key}', 'admin', [], 200, (ctx) => {
     const key = decodeURIComponent(ctx.path.slice('/rest/api/2/applicationrole/'.length));
     const role = ctx.state.applicationRole(key) ?? notFound(`The application role '${key}' does not exist`);
-    return { status: 200, body: applicationRoleJson(role, ctx.state.applicationRoles()[0]?.key === role.key) };
+    return { status: 200, body: applicationRoleJson(role, ctx.state.applicationRoles()[0]?.key === role.key, ctx.readings.unlimitedRemainingSeats) };
   }),
 ];
 
@@ -259,7 +263,14 @@ function notFound(message: string): never {
   throw new JiraRestFailure(404, message);
 }
 
-/** Refusal → status: the spec's 400/404 where it says so, the readings elsewhere. */
+/**
+ * Refusal → status: the spec's 400/404 where it says so, the readings elsewhere. `not-member` is 400 with Jira's
+ * "Cannot remove user 'x' from group 'g' since user is not a member of 'g'": the wording is in Jira's own tests
+ * (public copies of DefaultGroupService's test and a func test), and public clients match 400 with it on
+ * `DELETE /group/user` (ls1intum Artemis' Jira service; a PHP Jira client) — 3RD-PARTY, no other answer seen.
+ * `name-taken` is 400 on the `username` field: Jira's DefaultUserService validates a rename with the sign-up check
+ * (`signup.error.username.exists`, field "username"; public copy of Jira's source, 3RD-PARTY).
+ */
 function written(ctx: JiraRouteContext, outcome: JiraWriteOutcome): void {
   if (outcome.result !== 'refused') return;
   const status: Record<JiraRefusal, number> = {

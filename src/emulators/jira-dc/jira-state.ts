@@ -287,7 +287,7 @@ export class JiraState {
     }
     if (renaming && update.name !== undefined) {
       const taken = this.users.get(update.name.toLowerCase());
-      // The message is Jira's sign-up wording for a taken name; its use on rename is UNVERIFIED.
+      // Jira validates a rename with its sign-up check (signup.error.username.exists, field username; 3RD-PARTY source copy); the English text is UNVERIFIED.
       if (taken !== undefined && taken !== user) return refused('name-taken', 'A user with that username already exists.', 'username');
     }
     if (activating && update.active === true) {
