@@ -3,7 +3,8 @@
  * instance) before the remote call, and its outcome after; a step whose target state already holds is not sent.
  */
 
-import type { ConfluenceConnector } from './confluence-port.ts';
+import type { InstanceConnector } from './instance-port.ts';
+import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { Store } from './store-port.ts';
 import type { StoredPlan } from './store/plan-repository-port.ts';
 import type { Clock } from './clock.ts';
@@ -22,7 +23,7 @@ import { mapConcurrent } from './map-concurrent.ts';
 import { FailureRateBrake, type FailureRateLimit } from '../domain/failure-rate-guard.ts';
 import { CircuitOpenError } from './connector-error.ts';
 import { withRunLease, type LeaseOptions } from './run-lease.ts';
-import { isNotPossible, readAdminGroups, readNestedGroups, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
+import { isNotPossible, readLiveAccess, readNestedGroups, runPlanRow, type RowRunnerContext, type SettledOutcome } from './plan-row-runner.ts';
 import { NameSet } from '../domain/names.ts';
 import { raiseRunAlert, resolveRunAlerts } from './guard-alerts.ts';
 import { lifecycleFailed, requireNoticeDelivery, settleLifecycle, type LifecycleReport, type NoticeDelivery } from './lifecycle-run.ts';
@@ -145,14 +146,15 @@ export async function applyPlan(deps: RunDeps, input: { planId: string; limits: 
   const probe = await deps.connector.probe(deps.signal);
   return withRunLease(deps, stored.plan.instance, async (signal) => {
     const run = await startOnlyRun(store, stored, clock.now());
-    return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing: [] });
+    const connectedAs = probe.connectedAs.username ?? probe.connectedAs.accountId;
+    return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs, capabilities: probe.capabilities, protection: input.protection, existing: [] });
   });
 }
 
 /** What running a plan's rows needs. */
 export interface RunDeps {
   readonly store: Store;
-  readonly connector: ConfluenceConnector;
+  readonly connector: InstanceConnector;
   readonly clock: Clock;
   readonly concurrency: number;
   readonly progress?: ApplyProgress;
@@ -175,7 +177,15 @@ export interface RunDeps {
  */
 export async function runRows(
   deps: RunDeps,
-  input: { runId: string; plan: StoredPlan; connectedAs: string; protection: Protection; existing: readonly JournalEntry[] },
+  input: {
+    runId: string;
+    plan: StoredPlan;
+    connectedAs: string;
+    /** What the instance can do, from the probe before the run. */
+    capabilities: InstanceCapabilities;
+    protection: Protection;
+    existing: readonly JournalEntry[];
+  },
 ): Promise<RunReport> {
   const { store, clock, signal } = deps;
   const { runId, plan } = input;
@@ -189,13 +199,15 @@ export async function runRows(
   const brake = new FailureRateBrake(deps.failureRate, { tried: input.existing.filter((e) => e.outcome === 'done').length, failed: 0 });
   let stopped: Stop | null = null;
   // Read live, not from the plan's scan: someone made administrator since is left alone.
-  const adminGroups = await readAdminGroups(deps.connector, signal);
+  const { adminGroups, application } = await readLiveAccess(deps.connector, signal);
   const protectedGroups = await readNestedGroups(deps.connector, input.protection.groups, signal);
   const context: RowRunnerContext = {
     store,
     connector: deps.connector,
     clock,
     runId,
+    application,
+    capabilities: input.capabilities,
     connectedAs: input.connectedAs,
     protection: input.protection,
     adminGroups,

@@ -10,6 +10,7 @@ import { evaluatePolicies } from '../domain/planner.ts';
 import type { ActionStep } from '../domain/plan.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { snapshot, user } from '../../test/support/snapshot-builder.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const T0 = new Date('2026-11-26T12:00:00Z');
 const at = (hours: number): Date => new Date(T0.getTime() + hours * 3_600_000);
@@ -27,7 +28,7 @@ after(async () => {
 /** A complete scan of `instance` started at T0: ann, bob, cat and dan seated through confluence-users. */
 async function scanned(instance: string): Promise<void> {
   const snap = snapshot({ users: ['ann', 'bob', 'cat', 'dan'].map((n) => user(n)), memberships: { 'confluence-users': ['ann', 'bob', 'cat', 'dan'], 'Sales; EMEA': ['ann'] } });
-  const scanId = await store.scans.start({ instance, startedAt: T0, connectedAs: 'admin', lastLoginSource: 'rest' });
+  const scanId = await store.scans.start({ instance, startedAt: T0, connectedAs: 'admin', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
   await store.scans.addUsers(scanId, snap.users);
   await store.scans.addMemberships(scanId, snap.memberships);
   await store.scans.finish(scanId, {

@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS, type SafetyLimits } from '../domain/safety-guard.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
 import { testRecordKey } from '../../test/support/record-key.ts';
 import { UntrustedRecord, verifyApproval } from './record-signing.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const HOUR = 3_600_000;
 const stale = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -41,7 +42,7 @@ function policy(instance: string, inactiveDays = 90): InactiveUsersPolicy {
 
 /** Writes the snapshot as a scan; returns the scan id. */
 async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete' | 'incomplete' = 'complete'): Promise<string> {
-  const id = await store.scans.start({ instance: snap.instance, startedAt: NOW, connectedAs: snap.connectedAs, lastLoginSource: 'rest' });
+  const id = await store.scans.start({ instance: snap.instance, startedAt: NOW, connectedAs: snap.connectedAs, lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
   await store.scans.addUsers(id, snap.users);
   await store.scans.addMemberships(id, snap.memberships);
   await store.scans.addNesting(id, snap.nesting);

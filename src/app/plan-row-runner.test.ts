@@ -16,12 +16,13 @@ import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emul
 import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
-import type { ConfluenceConnector } from './confluence-port.ts';
+import type { InstanceConnector } from './instance-port.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 import type { Protection } from '../domain/policy.ts';
 
 let store: Store;
 let emulator: RunningConfluenceEmulator;
-let connector: ConfluenceConnector;
+let connector: InstanceConnector;
 
 before(async () => {
   store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-row-runner-')), 'seatkeeper.db')}`);
@@ -78,6 +79,7 @@ async function runRow(row: PlanRow, protection: Protection = { users: [], groups
     connector,
     clock: systemClock,
     runId: run.id,
+    application: 'confluence', capabilities: LEGACY_CONFLUENCE_CAPABILITIES,
     connectedAs: 'admin',
     protection,
     adminGroups: await readAdminGroups(connector),
@@ -134,12 +136,12 @@ test('a write whose read-back shows another account is a failure that names it, 
   const user = takeUser();
   // The instance is real; only the read-back is swapped, as a proxy that sent the write to another account would show it.
   let reads = 0;
-  const swapped: ConfluenceConnector = {
+  const swapped: InstanceConnector = {
     ...connector,
-    readUserState: async (username, signal) => {
-      const state = await connector.readUserState(username, signal);
+    readAccountState: async (account, signal) => {
+      const state = await connector.readAccountState(account, signal);
       reads += 1;
-      return state === null || reads === 1 ? state : { ...state, userKey: 'ff8080817b0a0bd3017b0a0c9a2f9999' };
+      return state === null || reads === 1 ? state : { ...state, accountId: 'ff8080817b0a0bd3017b0a0c9a2f9999' };
     },
   };
   const row: PlanRow = { ...rowFor(user), steps: [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'newsletter' }] };
@@ -147,7 +149,7 @@ test('a write whose read-back shows another account is a failure that names it, 
   const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
   const run = await store.journal.startRun({ planId, instance: 'wiki', startedAt: new Date() });
   const failed: string[] = [];
-  await runPlanRow({ store, connector: swapped, clock: systemClock, runId: run.id, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: (o) => failed.push(o) }, row);
+  await runPlanRow({ store, connector: swapped, clock: systemClock, runId: run.id, application: 'confluence', capabilities: LEGACY_CONFLUENCE_CAPABILITIES, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: (o) => failed.push(o) }, row);
   const entries = await store.journal.entries(run.id);
   assert.deepEqual(entries.map((e) => [e.seq, e.outcome]), [[0, 'failed'], [1, 'skipped']]);
   const expected = `read again after the change, ${user.username} is another account (userKey ff8080817b0a0bd3017b0a0c9a2f9999, planned ${user.userKey}): check by hand which account was changed`;
@@ -184,9 +186,27 @@ test('a resume against another account behind the name settles nothing on its st
   const run = await store.journal.startRun({ planId, instance: 'wiki', startedAt: new Date() });
   await store.journal.claim({ runId: run.id, username: user.username, seq: 0, step: row.steps[0] ?? { kind: 'disable' }, prior: null, at: new Date() });
   const existing = new Map((await store.journal.entries(run.id)).map((e) => [e.seq, e]));
-  await runPlanRow({ store, connector, clock: systemClock, runId: run.id, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: () => {} }, row, existing);
+  await runPlanRow({ store, connector, clock: systemClock, runId: run.id, application: 'confluence', capabilities: LEGACY_CONFLUENCE_CAPABILITIES, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: () => {} }, row, existing);
   const [entry] = await store.journal.entries(run.id);
   // The account behind the name is in confluence-users already, but that is not the planned account's step done.
   assert.equal(entry?.outcome, 'skipped');
   assert.match(entry?.error ?? '', /is now another account/);
+});
+
+test('a step the instance cannot take (as its capabilities say) is not possible and never sent', async () => {
+  const user = takeUser();
+  const row: PlanRow = { ...rowFor(user), steps: [{ kind: 'disable' }, { kind: 'remove-group', group: 'confluence-users' }] };
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki', scanId: 'scan_row', createdAt: new Date().toISOString(), policies: ['p'], licensedUsers: 1, rows: [row], summaries: [] };
+  const planId = await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned');
+  const run = await store.journal.startRun({ planId, instance: 'wiki', startedAt: new Date() });
+  const writes = emulator.stats.writes;
+  const capabilities = { ...LEGACY_CONFLUENCE_CAPABILITIES, productName: 'Wiki', disable: false };
+  await runPlanRow({ store, connector, clock: systemClock, runId: run.id, application: 'confluence', capabilities, connectedAs: 'admin', protection: { users: [], groups: [] }, onSettled: () => {} }, row);
+  const entries = await store.journal.entries(run.id);
+  assert.deepEqual(entries.map((e) => [e.seq, e.outcome, e.error]), [
+    [0, 'skipped', 'not possible: Wiki cannot deactivate or reactivate accounts over its API here'],
+    [1, 'skipped', 'not possible: an earlier step for this user was not possible'],
+  ]);
+  assert.equal(emulator.stats.writes, writes, 'nothing was sent');
+  assert.equal(emulator.state.findUser(user.username)?.active, true);
 });

@@ -3,7 +3,9 @@
  * settle. Shared by apply and resume so a first run and a resumed one follow the same rules.
  */
 
-import type { ConfluenceConnector } from './confluence-port.ts';
+import type { AccountState, InstanceConnector } from './instance-port.ts';
+import { unresolvedAccountId, type AccountRef } from '../domain/account.ts';
+import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
 import type { ActionStep, PlanRow } from '../domain/plan.ts';
@@ -41,9 +43,13 @@ const ADMIN_PERMISSIONS = ['system/administer', 'application/administer'];
  */
 export interface RowRunnerContext {
   readonly store: Store;
-  readonly connector: ConfluenceConnector;
+  readonly connector: InstanceConnector;
   readonly clock: Clock;
   readonly runId: string;
+  /** The application a use-grant step revokes or grants individually (read from the instance when the run starts). */
+  readonly application: string;
+  /** What the instance can do, as its probe read it when the run started: a step it cannot take is never sent. */
+  readonly capabilities: InstanceCapabilities;
   /** The account Seatkeeper connects as, which is never changed. */
   readonly connectedAs: string;
   readonly protection: Protection;
@@ -93,7 +99,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
 
   let state: UserState | null;
   try {
-    state = await connector.readUserState(row.username, signal);
+    state = await readUserState(connector, accountOf(row), signal);
   } catch (error) {
     for (const [seq, step] of pending) {
       const id = await claimOrReuse(ctx, row, seq, step, existing.get(seq), null);
@@ -125,12 +131,18 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     // Whatever the plan says (a forged journal row, an undo of a group nested under the administrators' since): no
     // one is made administrator by Seatkeeper.
     if (step.kind === 'add-group' && ctx.adminGroups?.has(step.group) === true) {
-      await settle(entryId, 'skipped', `${NOT_POSSIBLE}${step.group} gives administration now, and Seatkeeper never adds anyone to it: add the user in Confluence if that is intended`);
+      await settle(entryId, 'skipped', `${NOT_POSSIBLE}${step.group} gives administration now, and Seatkeeper never adds anyone to it: add the user in ${ctx.capabilities.productName} if that is intended`);
+      blocked = EARLIER_STEP_NOT_POSSIBLE;
+      continue;
+    }
+    const unable = unableReason(ctx.capabilities, step);
+    if (unable !== null) {
+      await settle(entryId, 'skipped', `${NOT_POSSIBLE}${unable}`);
       blocked = EARLIER_STEP_NOT_POSSIBLE;
       continue;
     }
     try {
-      await sendStep(connector, row.username, step, signal);
+      await sendStep(connector, accountOf(row), step, ctx.application, signal);
       if (state !== null) state = applyStep(step, state);
       // Read back: the write must have reached the planned account, not one a proxy or a rename put behind the name.
       const changed = await wrongAccountAfterWrite(ctx, row);
@@ -144,7 +156,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     } catch (error) {
       const notPossible = await notPossibleReason(ctx, step, error);
       if (notPossible !== null) {
-        // Confluence understood and refused: trying again tomorrow changes nothing, so it is not a failure to brake on.
+        // The instance understood and refused: trying again tomorrow changes nothing, so it is not a failure to brake on.
         await settle(entryId, 'skipped', notPossible);
         blocked = EARLIER_STEP_NOT_POSSIBLE;
         continue;
@@ -154,6 +166,52 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
     }
   }
   await verifySeatFreed(ctx, row, settled, check);
+}
+
+/**
+ * Why the instance cannot take the step over its API, or null: a plan made on an older scan, or an undo, may hold a step
+ * the instance (as read when the run started) cannot do.
+ */
+export function unableReason(capabilities: InstanceCapabilities, step: ActionStep): string | null {
+  const product = capabilities.productName;
+  switch (step.kind) {
+    case 'revoke-use-grant':
+    case 'grant-use':
+      return capabilities.directGrants ? null : `${product} has no individual grants to change over its API here`;
+    case 'disable':
+    case 'enable':
+      return capabilities.disable ? null : `${product} cannot deactivate or reactivate accounts over its API here`;
+    case 'set-display-name':
+      return capabilities.updateDisplayName ? null : `${product} cannot change display names over its API here`;
+    case 'remove-group':
+    case 'add-group':
+    case 'confirm-seat-freed':
+      return null;
+  }
+}
+
+/** The account a row is about; a row planned without a user key stands for its username until a scan resolves it. */
+export function accountOf(row: Pick<PlanRow, 'username' | 'userKey'>): AccountRef {
+  return { accountId: row.userKey === '' ? unresolvedAccountId(row.username) : row.userKey, username: row.username };
+}
+
+/** The account's state in the journal's terms: its individual grants as one use grant, its key as the user key. */
+export function toUserState(state: AccountState, username: string): UserState {
+  return {
+    username: state.username ?? username,
+    userKey: state.accountId,
+    status: state.status,
+    displayName: state.displayName,
+    groups: state.groups,
+    useGrant: state.directApplications.length > 0,
+    otherPermissions: state.otherPermissions,
+  };
+}
+
+/** Reads the account's current state in the journal's terms; null when it no longer exists. */
+export async function readUserState(connector: InstanceConnector, account: AccountRef, signal?: AbortSignal): Promise<UserState | null> {
+  const state = await connector.readAccountState(account, signal);
+  return state === null ? null : toUserState(state, account.username ?? account.accountId);
 }
 
 /** Whether the account read is another than the one planned (the planned userKey is known and differs). */
@@ -191,7 +249,7 @@ async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow): Prom
   if (row.userKey === '') return null;
   let after: UserState | null;
   try {
-    after = await ctx.connector.readUserState(row.username, ctx.signal);
+    after = await readUserState(ctx.connector, accountOf(row), ctx.signal);
   } catch {
     return null;
   }
@@ -205,13 +263,22 @@ async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow): Prom
  * Groups that give administration now: those the instance grants it to and every group nested inside them (at any
  * depth, cycles tolerated). Read once per run and resume, so a user made administrator after the scan is left alone.
  */
-export async function readAdminGroups(connector: ConfluenceConnector, signal?: AbortSignal): Promise<NameSet> {
-  const grants = await connector.readGrants(signal);
-  return readNestedGroups(connector, grants.adminGroups, signal);
+export async function readAdminGroups(connector: InstanceConnector, signal?: AbortSignal): Promise<NameSet> {
+  return (await readLiveAccess(connector, signal)).adminGroups;
+}
+
+/**
+ * What a run reads from the instance when it starts: the groups that give administration now (readAdminGroups), and
+ * the application a use-grant step is about (the instance's first; Confluence has one).
+ */
+export async function readLiveAccess(connector: InstanceConnector, signal?: AbortSignal): Promise<{ adminGroups: NameSet; application: string }> {
+  const access = await connector.readAccess(signal);
+  const adminGroups = await readNestedGroups(connector, access.adminGroups, signal);
+  return { adminGroups, application: access.applications[0]?.key ?? '' };
 }
 
 /** The given groups and every group nested inside them, read live (cycles tolerated); refused past MAX_NESTED_GROUPS. */
-export async function readNestedGroups(connector: ConfluenceConnector, roots: readonly string[], signal?: AbortSignal): Promise<NameSet> {
+export async function readNestedGroups(connector: InstanceConnector, roots: readonly string[], signal?: AbortSignal): Promise<NameSet> {
   const found = new NameSet();
   const stack = [...roots];
   while (stack.length > 0) {
@@ -242,8 +309,8 @@ const MAX_NESTED_GROUPS = 10_000;
 
 /**
  * The row's reason when a step cannot succeed however often it is tried, or null for a failure worth retrying. A group
- * whose membership Confluence refused to change is remembered, so later scans treat it as not writable through
- * Confluence and plans stop proposing it.
+ * whose membership the instance refused to change is remembered, so later scans treat it as not writable through
+ * the instance and plans stop proposing it.
  */
 async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error: unknown): Promise<string | null> {
   // Its message starts with the same words.
@@ -253,7 +320,7 @@ async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error:
   // whereas a refused add (a full licence, a tracking group) says nothing about removing members.
   if (step.kind === 'remove-group' && (error.status === 403 || error.status === 400)) {
     await ctx.store.unwritableGroups.remember({ instance: ctx.connector.instance, group: step.group, message: error.message, at: ctx.clock.now() });
-    return `${NOT_POSSIBLE}${error.message}; group ${step.group} is remembered as not writable through Confluence: change it in its directory ` +
+    return `${NOT_POSSIBLE}${error.message}; group ${step.group} is remembered as not writable through ${ctx.capabilities.productName}: change it in its directory ` +
       `(seatkeeper instance forget-group ${step.group} once it is writable)`;
   }
   return `${NOT_POSSIBLE}${error.message}`;
@@ -284,7 +351,7 @@ async function verifySeatFreed(
   let after: UserState | null;
   let problem: string | null;
   try {
-    after = await ctx.connector.readUserState(row.username, ctx.signal);
+    after = await readUserState(ctx.connector, accountOf(row), ctx.signal);
     // Gone or deactivated holds no seat; an unreadable status proves nothing either way, so it does not confirm.
     const seated = after !== null && after.status !== 'disabled' ? after : null;
     const still = seated === null ? [] : seated.groups.filter((g) => seatGroups.has(g));
@@ -322,23 +389,23 @@ async function claimOrReuse(
   return { entryId: entry.id, prior: entry.prior ?? state, maybeSent: entry.outcome !== 'skipped' };
 }
 
-/** The one place a step becomes a connector call. */
-export async function sendStep(connector: ConfluenceConnector, username: string, step: ActionStep, signal?: AbortSignal): Promise<void> {
+/** The one place a step becomes a connector call; `application` is the one a use-grant step is about. */
+export async function sendStep(connector: InstanceConnector, account: AccountRef, step: ActionStep, application: string, signal?: AbortSignal): Promise<void> {
   switch (step.kind) {
     case 'remove-group':
-      return connector.removeFromGroup(username, step.group, signal);
+      return connector.removeFromGroup(account, step.group, signal);
     case 'add-group':
-      return connector.addToGroup(username, step.group, signal);
+      return connector.addToGroup(account, step.group, signal);
     case 'revoke-use-grant':
-      return connector.revokeUseGrant(username, signal, step.restore);
+      return connector.revokeApplication(account, application, signal, step.restore);
     case 'grant-use':
-      return connector.grantUse(username, signal, step.restore);
+      return connector.grantApplication(account, application, signal, step.restore);
     case 'disable':
-      return connector.disable(username, signal);
+      return connector.disable(account, signal);
     case 'enable':
-      return connector.enable(username, signal);
+      return connector.enable(account, signal);
     case 'set-display-name':
-      return connector.updateDisplayName(username, step.displayName, signal);
+      return connector.updateProfile(account, { displayName: step.displayName }, signal);
     case 'confirm-seat-freed':
       // A check, carried out by the runner's re-read; nothing is sent.
       return;

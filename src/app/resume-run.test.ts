@@ -25,6 +25,7 @@ import { startConfluenceEmulator } from '../emulators/confluence-dc/confluence-e
 import { generateOrganisation } from '../emulators/confluence-dc/org-generator.ts';
 import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const t0 = new Date('2026-03-01T03:00:00.000Z');
 const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
@@ -52,7 +53,7 @@ function sqlite(statement: string, ...values: unknown[]): void {
 /** A complete scan of one user, so the plans below rest on a sane scan. */
 async function scanOf(instance: string): Promise<string> {
   const snap = snapshot({ users: [user('somebody')], memberships: {} });
-  const id = await store.scans.start({ instance, startedAt: t0, connectedAs: snap.connectedAs, lastLoginSource: 'rest' });
+  const id = await store.scans.start({ instance, startedAt: t0, connectedAs: snap.connectedAs, lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
   await store.scans.addUsers(id, snap.users);
   await store.scans.finish(id, {
     finishedAt: t0,

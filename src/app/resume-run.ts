@@ -65,7 +65,8 @@ export async function resumeRun(
     // Resume acts on each entry's step and prior state: a forged or altered one stops the whole resume.
     verifyJournalEntries(key, existing);
     await store.journal.reopenRun(run.id);
-    return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs: probe.connectedAs, protection: input.protection, existing });
+    const connectedAs = probe.connectedAs.username ?? probe.connectedAs.accountId;
+    return runRows({ ...deps, signal }, { runId: run.id, plan: stored, connectedAs, capabilities: probe.capabilities, protection: input.protection, existing });
   });
 }
 

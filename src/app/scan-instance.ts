@@ -1,13 +1,14 @@
-/** Use case: scan one Confluence instance into a stored snapshot, remembering first-seen and last-login per user. */
+/** Use case: scan one instance into a stored snapshot, remembering first-seen and last-login per user. */
 
-import type { ConfluenceConnector, ListedUser, LoginFact } from './confluence-port.ts';
+import type { AccessFacts, InstanceConnector, ListedAccount, LoginFact } from './instance-port.ts';
 import { UnaddressableName } from './connector-error.ts';
 import { deriveDirectMemberships } from '../domain/direct-memberships.ts';
 import type { ScanRecord } from './store/scan-repository-port.ts';
 import type { Store } from './store-port.ts';
 import type { UserMemory } from './store/user-memory-repository-port.ts';
 import type { Clock } from './clock.ts';
-import type { GroupNesting, InstanceSnapshot, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
+import type { GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
+import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 
@@ -28,7 +29,7 @@ const BATCH = 2000;
 export const UNKNOWN_STATUS_LIMIT = 0.01;
 
 /** Unknown status words counted per word ("(none)" for users sent without one), most frequent first. */
-export function unknownStatuses(users: readonly Pick<ListedUser, 'status' | 'statusWord'>[]): { word: string; count: number }[] {
+export function unknownStatuses(users: readonly Pick<ListedAccount, 'status' | 'statusWord'>[]): { word: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const user of users) {
     if (user.status !== 'unknown') continue;
@@ -57,8 +58,8 @@ export function statusVerdict(userCount: number, words: readonly { word: string;
 }
 
 /**
- * Users a listing sent more than once: the same userKey, or the same username compared case-insensitively (as
- * Confluence compares them). A repeated page or a lying server shows up here whichever connector listed the users.
+ * Accounts a listing sent more than once: the same account id, or the same username compared case-insensitively (as
+ * the products compare them). A repeated page or a lying server shows up here whichever connector listed the accounts.
  */
 export class DuplicateUsers {
   readonly #keys = new Set<string>();
@@ -66,16 +67,19 @@ export class DuplicateUsers {
   readonly #examples: string[] = [];
   #count = 0;
 
-  /** Whether this user was listed before; remembers it otherwise. */
-  seen(user: Pick<ListedUser, 'username' | 'userKey'>): boolean {
-    const name = user.username.toLowerCase();
-    if (this.#names.has(name) || (user.userKey !== '' && this.#keys.has(user.userKey))) {
+  /** `productName` names the instance in the verdict (InstanceCapabilities.productName). */
+  constructor(private readonly productName: string) {}
+
+  /** Whether this account was listed before; remembers it otherwise. */
+  seen(user: Pick<ListedAccount, 'username' | 'accountId'>): boolean {
+    const name = user.username?.toLowerCase() ?? null;
+    if ((name !== null && this.#names.has(name)) || (user.accountId !== '' && this.#keys.has(user.accountId))) {
       this.#count += 1;
-      if (this.#examples.length < 5) this.#examples.push(user.username);
+      if (this.#examples.length < 5) this.#examples.push(user.username ?? user.accountId);
       return true;
     }
-    this.#names.add(name);
-    if (user.userKey !== '') this.#keys.add(user.userKey);
+    if (name !== null) this.#names.add(name);
+    if (user.accountId !== '') this.#keys.add(user.accountId);
     return false;
   }
 
@@ -83,7 +87,7 @@ export class DuplicateUsers {
   verdict(): string | null {
     if (this.#count === 0) return null;
     const examples = this.#examples.map((name) => JSON.stringify(name)).join(', ');
-    return `Confluence listed ${this.#count} users twice (e.g. ${examples}): the listing cannot be trusted; scan again`;
+    return `${this.productName} listed ${this.#count} users twice (e.g. ${examples}): the listing cannot be trusted; scan again`;
   }
 }
 
@@ -93,12 +97,12 @@ function later(a: Date | null, b: Date | null): Date | null {
   return a.getTime() >= b.getTime() ? a : b;
 }
 
-/** Merges what the instance says with what Seatkeeper remembers (Confluence forgets unlicensed users' logins). */
+/** Merges what the instance says with what Seatkeeper remembers (Confluence, for one, forgets unlicensed users' logins). */
 export function mergeUser(
   listed: Omit<UserSnapshot, 'lastLogin' | 'loginKnown' | 'createdAt' | 'firstSeen'>,
   login: LoginFact | undefined,
   memory: UserMemory | undefined,
-  source: 'rest' | 'database',
+  source: InstanceCapabilities['lastLogin'],
   now: Date,
 ): UserSnapshot {
   const lastLogin = later(login?.lastLogin ?? null, memory?.lastLogin ?? null);
@@ -126,7 +130,7 @@ export function mergeUser(
  * A probe failure (URL, credentials, version, permission) is thrown before anything is written.
  */
 export async function scanInstance(deps: {
-  connector: ConfluenceConnector;
+  connector: InstanceConnector;
   store: Store;
   clock: Clock;
   concurrency: number;
@@ -142,25 +146,44 @@ export async function scanInstance(deps: {
   const progress: ScanProgress = deps.progress ?? (() => undefined);
   const probe = await connector.probe(signal);
   const startedAt = clock.now();
-  const source = connector.capabilities.lastLogin;
-  const scanId = await store.scans.start({ instance: connector.instance, startedAt, connectedAs: probe.connectedAs, lastLoginSource: source });
+  const capabilities = probe.capabilities;
+  const source = capabilities.lastLogin;
+  const connectedAs = probe.connectedAs.username ?? probe.connectedAs.accountId;
+  const scanId = await store.scans.start({ instance: connector.instance, startedAt, connectedAs, lastLoginSource: source, capabilities });
 
   try {
+    // By account id where the source knows it, else by username (a database row may know only the name).
     const logins = new Map<string, LoginFact>();
+    const loginsByName = new Map<string, LoginFact>();
+    let loginCount = 0;
     for await (const fact of connector.lastLogins(signal)) {
-      logins.set(fact.username, fact);
-      if (logins.size % 5000 === 0) progress({ phase: 'logins', done: logins.size, total: null });
+      if (fact.accountId !== null) logins.set(fact.accountId, fact);
+      loginsByName.set(fact.username, fact);
+      loginCount += 1;
+      if (loginCount % 5000 === 0) progress({ phase: 'logins', done: loginCount, total: null });
     }
     const memory = await store.memory.recall(connector.instance);
 
     const users: UserSnapshot[] = [];
-    const statusOf: Pick<ListedUser, 'status' | 'statusWord'>[] = [];
+    const usernameById = new Map<string, string>();
+    const statusOf: Pick<ListedAccount, 'status' | 'statusWord'>[] = [];
     let batch: UserSnapshot[] = [];
-    const duplicates = new DuplicateUsers();
-    for await (const listed of connector.listUsers(signal)) {
+    const duplicates = new DuplicateUsers(capabilities.productName);
+    for await (const listed of connector.listAccounts(signal)) {
       // A user listed twice would count twice against the percentage budget: kept once, and the scan cannot stand.
       if (duplicates.seen(listed)) continue;
-      const merged = mergeUser(listed, logins.get(listed.username), memory.get(listed.username), source, startedAt);
+      const username = listed.username ?? listed.accountId;
+      usernameById.set(listed.accountId, username);
+      const login = logins.get(listed.accountId) ?? loginsByName.get(username);
+      const account = {
+        username,
+        userKey: listed.accountId,
+        displayName: listed.displayName,
+        email: listed.email,
+        status: listed.status,
+        directory: listed.directory,
+      };
+      const merged = mergeUser(account, login, memory.get(username), source, startedAt);
       users.push(merged);
       if (listed.status === 'unknown') statusOf.push(listed);
       batch.push(merged);
@@ -174,6 +197,7 @@ export async function scanInstance(deps: {
     const duplicated = duplicates.verdict();
     if (duplicated !== null) throw new Error(duplicated);
     logins.clear();
+    loginsByName.clear();
     progress({ phase: 'users', done: users.length, total: users.length });
     const warnings: string[] = [];
     const statuses = statusVerdict(users.length, unknownStatuses(statusOf));
@@ -188,9 +212,13 @@ export async function scanInstance(deps: {
     let nesting: GroupNesting[] = [];
     const unreadable = new Map<string, string>();
     const stored = (await connector.readMemberships?.(signal)) ?? null;
+    const asMembership = (m: { group: string; accountId: string; username: string | null }): Membership => ({
+      group: m.group,
+      username: m.username ?? usernameById.get(m.accountId) ?? m.accountId,
+    });
     if (stored !== null) {
-      // Direct memberships as Confluence stores them: no flattened lists to untangle, no names to put in a path.
-      memberships = stored.memberships;
+      // Direct memberships as the instance stores them: no flattened lists to untangle, no names to put in a path.
+      memberships = stored.memberships.map(asMembership);
       nesting = stored.nesting;
       progress({ phase: 'memberships', done: groups.length, total: groups.length });
     } else {
@@ -198,7 +226,7 @@ export async function scanInstance(deps: {
       await mapConcurrent(groups, deps.concurrency, async (group) => {
         try {
           // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
-          for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
+          for await (const m of connector.listGroupMembers(group, signal)) memberships.push(asMembership(m));
           for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
         } catch (error) {
           if (!(error instanceof UnaddressableName)) throw error;
@@ -207,9 +235,9 @@ export async function scanInstance(deps: {
         groupsDone += 1;
         progress({ phase: 'memberships', done: groupsDone, total: groups.length });
       });
-      // Confluence's REST member list may include the members of child groups (undocumented): keep direct ones only,
-      // so a plan removes the membership that actually grants the seat. A run re-reads the user to confirm the seat went.
-      if (connector.capabilities.memberLists === 'maybe-flattened') memberships = deriveDirectMemberships(memberships, nesting);
+      // A REST member list may include the members of child groups (Confluence's does, undocumented): keep direct ones
+      // only, so a plan removes the membership that actually grants the seat. A run re-reads the user to confirm it went.
+      if (capabilities.memberLists === 'maybe-flattened') memberships = deriveDirectMemberships(memberships, nesting);
     }
     for (let i = 0; i < memberships.length; i += BATCH * 5) {
       await store.scans.addMemberships(scanId, memberships.slice(i, i + BATCH * 5));
@@ -217,8 +245,8 @@ export async function scanInstance(deps: {
     if (nesting.length > 0) await store.scans.addNesting(scanId, nesting);
 
     const facts = (await connector.readDirectories?.(signal)) ?? null;
-    const grants = await connector.readGrants(signal);
-    const license = await connector.readLicense(signal);
+    const access = await connector.readAccess(signal);
+    const { grants, license } = grantsOf(access, (id) => usernameById.get(id) ?? null);
     const unreadableVerdict = unreadableGroupsVerdict(unreadable, grants, nesting, deps.mustRead ?? []);
     if (unreadableVerdict.error !== null) throw new Error(unreadableVerdict.error);
     if (unreadableVerdict.warning !== null) warnings.push(unreadableVerdict.warning);
@@ -229,8 +257,9 @@ export async function scanInstance(deps: {
       instance: connector.instance,
       scanId,
       takenAt: startedAt,
-      connectedAs: probe.connectedAs,
+      connectedAs,
       lastLoginSource: source,
+      capabilities,
       users,
       groups: [...groups].sort(),
       memberships,
@@ -275,8 +304,27 @@ export async function scanInstance(deps: {
 }
 
 /**
- * Groups whose members cannot be read over REST: a scan without them is incomplete when one of them may grant "can
- * use" or administration (it, or a group it sits in, holds the grant), or is one the config must know the members of
+ * The access facts in the snapshot's terms: one use grant over every application (Confluence has one) and its seats,
+ * users by username. An account id no listed user has is left out: no user of the snapshot holds it.
+ */
+export function grantsOf(access: AccessFacts, usernameOf: (accountId: string) => string | null): { grants: PermissionGrants; license: LicenseUsage } {
+  const names = (ids: readonly string[]): string[] => [...new Set(ids.flatMap((id) => usernameOf(id) ?? []))].sort();
+  const [only] = access.applications;
+  return {
+    grants: {
+      useGroups: [...new Set(access.applications.flatMap((a) => a.groups))].sort(),
+      useUsers: names(access.applications.flatMap((a) => a.users)),
+      adminGroups: [...new Set(access.adminGroups)].sort(),
+      adminUsers: names(access.adminUsers),
+      source: access.source === 'permissions-api' ? 'permissions-api' : 'config',
+    },
+    license: access.applications.length === 1 && only !== undefined ? { used: only.seatsUsed, max: only.seatsMax } : { used: null, max: null },
+  };
+}
+
+/**
+ * Groups whose members cannot be read over REST: a scan without them is incomplete when one of them may grant a licence
+ * or administration (it, or a group it sits in, holds the grant), or is one the config must know the members of
  * (`mustRead`), since those members' seats or protection would be invisible; otherwise it is said. Group names are
  * compared case-insensitively, as Confluence does.
  */
@@ -316,7 +364,7 @@ export function unreadableGroupsVerdict(
   const seated = named.filter(([group]) => grantsSeat(group) || needed.has(group.toLowerCase())).map(([group]) => JSON.stringify(group));
   if (seated.length > 0) {
     return {
-      error: `groups that grant "can use" or administration, or that the config protects, excludes or selects by, cannot be read over REST, ` +
+      error: `groups that grant a licence or administration, or that the config protects, excludes or selects by, cannot be read over REST, ` +
         `so their members are unknown: ${seated.join(', ')}; set lastLogin: database with a read-only database: URL, or rename the groups`,
       warning: null,
     };

@@ -4,7 +4,7 @@
  * half, for front doors that plan without applying.
  */
 
-import type { ConfluenceConnector } from './confluence-port.ts';
+import type { InstanceConnector } from './instance-port.ts';
 import type { OrgDirectory } from './directory-port.ts';
 import type { Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
@@ -40,7 +40,7 @@ export interface PlanWatch {
 export interface ScanPlanDeps extends PlanWatch {
   readonly store: Store;
   readonly clock: Clock;
-  readonly connector?: ConfluenceConnector;
+  readonly connector?: InstanceConnector;
   readonly concurrency?: number;
   readonly directories?: ReadonlyMap<string, OrgDirectory>;
   readonly signal?: AbortSignal;

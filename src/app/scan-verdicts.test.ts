@@ -32,7 +32,7 @@ test('a group unreadable over REST stops the scan only when it (or a group above
   const why = 'the name contains "/"';
   const unreadable = new Map([['eng/platform', why]]);
   assert.match(unreadableGroupsVerdict(unreadable, { useGroups: ['confluence-users'], adminGroups: [] }, []).warning ?? '', /"eng\/platform" \(the name contains/);
-  assert.match(unreadableGroupsVerdict(unreadable, { useGroups: ['eng/platform'], adminGroups: [] }, []).error ?? '', /grant "can use" or administration.*cannot be read over REST, so their members are unknown: "eng\/platform"/);
+  assert.match(unreadableGroupsVerdict(unreadable, { useGroups: ['eng/platform'], adminGroups: [] }, []).error ?? '', /grant a licence or administration.*cannot be read over REST, so their members are unknown: "eng\/platform"/);
   const nested = [{ parent: 'confluence-users', child: 'eng/platform' }];
   assert.notEqual(unreadableGroupsVerdict(unreadable, { useGroups: ['confluence-users'], adminGroups: [] }, nested).error, null);
   assert.deepEqual(unreadableGroupsVerdict(new Map(), { useGroups: ['confluence-users'], adminGroups: [] }, nested), { error: null, warning: null });

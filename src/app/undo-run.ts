@@ -27,6 +27,8 @@ import { ConnectorError } from './connector-error.ts';
 import { escapeControl } from './instance-check.ts';
 import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
 import { mapConcurrent } from './map-concurrent.ts';
+import { readUserState } from './plan-row-runner.ts';
+import { unresolvedAccountId } from '../domain/account.ts';
 import { verifyJournalEntries, verifyPlanRecord, verifyRunRecord } from './record-signing.ts';
 import type { RecordKey } from '../domain/record-signature.ts';
 
@@ -113,12 +115,12 @@ async function identitiesOf(store: Store, key: RecordKey, runIds: readonly strin
  * live read of the global permissions say (either is enough; the live read may fail), and protected groups.
  */
 async function adminGroupsNow(deps: UndoDeps, instance: string, protectedGroups: readonly string[]): Promise<AdminGroups> {
-  const grants: PermissionGrants[] = [];
+  const grants: Pick<PermissionGrants, 'adminGroups'>[] = [];
   const scan = await deps.store.scans.latest(instance, { status: 'complete' });
   const snapshot = scan === null ? null : await deps.store.scans.loadSnapshot(scan.id);
   if (snapshot !== null) grants.push(snapshot.grants);
   try {
-    grants.push(await deps.connector.readGrants(deps.signal));
+    grants.push(await deps.connector.readAccess(deps.signal));
   } catch (error) {
     // The scan's grants still speak; with neither, every group addition waits for force.
     if (!(error instanceof ConnectorError)) throw error;
@@ -144,7 +146,7 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   const usernames = [...new Set(changes.map((c) => c.username))];
   const current = new Map<string, UserState | null>();
   await mapConcurrent(usernames, deps.concurrency, async (username) => {
-    current.set(username, await connector.readUserState(username, signal));
+    current.set(username, await readUserState(connector, { accountId: unresolvedAccountId(username), username }, signal));
   });
   const runIds = [...new Set(changes.flatMap((c) => c.runIds))];
   const identities = await identitiesOf(store, deps.key, runIds, new Set(usernames));

@@ -137,7 +137,7 @@ export function checkAdminFloor(snapshot: InstanceSnapshot, rows: readonly PlanR
       message:
         `instance ${snapshot.instance} has ${plural(before, 'active administrator')} (scan ${snapshot.scanId}), fewer than ` +
         `safety.minAdmins = ${minAdmins}; no plan may change anyone until it has ${minAdmins}, so that someone is left to ` +
-        'notice and undo a wrong change. Restore administrators in Confluence and scan again, or lower safety.minAdmins.',
+        `notice and undo a wrong change. Restore administrators in ${snapshot.capabilities.productName} and scan again, or lower safety.minAdmins.`,
     };
   }
   if (after < minAdmins) {

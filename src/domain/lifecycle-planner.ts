@@ -109,7 +109,7 @@ export function planLifecyclePolicy(
     const notes = [...decision.notes];
     const action: LifecycleAction = decision.action;
     if (action === 'notice' || action === 'unlicense') {
-      const planned = stepsFor(policy, user, seat, writable, readOnlyGroups);
+      const planned = stepsFor(policy, user, seat, writable, readOnlyGroups, snapshot.capabilities);
       // A seat the actions cannot free is not warned about or half-handled: the plan counts it instead.
       if (!planned.freed) {
         if (seat.billableGroups.some((g) => readOnlyGroups.has(g))) skipped['seat-in-read-only-group'] += 1;
@@ -118,8 +118,9 @@ export function planLifecyclePolicy(
       }
       steps = action === 'notice' ? [] : planned.steps;
       notes.push(...planned.notes);
-    } else if (!writable) {
-      // Read-only directories own the account flag and the display name; the user stays at the stage reached.
+    } else if (!writable || (action === 'deactivate' ? !snapshot.capabilities.disable : !snapshot.capabilities.updateDisplayName)) {
+      // Read-only directories own the account flag and the display name, and an instance may not change them over its
+      // API: the user stays at the stage reached.
       counts.notPossible += 1;
       continue;
     } else if (action === 'deactivate') {

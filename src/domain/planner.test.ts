@@ -119,7 +119,7 @@ test('scope, removal modes and deactivation, table-driven', async (t) => {
       name: 'named groups that leave the seat are called out',
       policy: policy({ select: { inactiveDays: 250, neverLoggedInDays: null }, actions: { removeGroups: ['newsletter'], addGroups: [] }, exclude: { users: ['svc-backup', 'contractor', 'ldap'] } }),
       expected: [
-        ['granted', [{ kind: 'remove-group', group: 'newsletter' }], ['keeps a seat through an individual "can use" grant: removeGroups does not cover it']],
+        ['granted', [{ kind: 'remove-group', group: 'newsletter' }], ['keeps a seat through an individual grant: removeGroups does not cover it']],
         ['stale', [{ kind: 'remove-group', group: 'newsletter' }], ['keeps a seat through confluence-users: removeGroups does not cover it']],
       ],
     },
@@ -238,7 +238,7 @@ test('e-mail domains scope, directory exclusion and the rename note, table-drive
       name: 'rename shows the name, collisions and that Confluence DC cannot do it',
       policy: policy({ select: { emailDomains: ['example.com'] }, actions: { addGroups: [], rename: '{username}_inactive_{yyyyMMdd}' } }),
       expected: [
-        ['home1', ['rename to "home1_inactive_20261126" (and that name is not usable: it is taken by another user) not possible: Confluence DC\'s REST API cannot rename users; the username stays']],
+        ['home1', ['rename to "home1_inactive_20261126" (and that name is not usable: it is taken by another user) not possible: Confluence\'s API cannot rename users; the username stays']],
       ],
     },
   ];
@@ -306,4 +306,36 @@ test('leavers: the groups a policy adds are never removed by it, whatever their 
     ['fresh', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'add-group', group: 'confluence-inactive-users' }, { kind: 'disable' }]],
     ['shouty', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'disable' }]],
   ]);
+});
+
+test('only steps the instance can take are planned; what it cannot do is said in its own name', () => {
+  const cannot = { ...ORG, capabilities: { ...ORG.capabilities, productName: 'Jira', directGrants: false, disable: false, rename: false } };
+  const plan = evaluatePolicies({
+    snapshot: cannot,
+    policies: [
+      policy({
+        select: { inactiveDays: 250, neverLoggedInDays: null },
+        actions: { removeGroups: 'all', addGroups: [], deactivate: true, rename: '{username}_old' },
+        exclude: { users: ['svc-backup', 'contractor', 'ldap', 'boss', 'admin', 'gone', 'odd', 'unseated'] },
+      }),
+    ],
+    protection: { users: [], groups: [] },
+    now: NOW,
+  });
+  const replaced = 'Jira cannot deactivate accounts here: deactivation replaced by removal of licence groups';
+  assert.deepEqual(plan.rows.map((r) => [r.username, r.steps, r.notes, r.freesSeat]), [
+    [
+      'granted',
+      [{ kind: 'remove-group', group: 'newsletter' }],
+      [replaced, "keeps a seat through an individual grant: not possible to take it back through Jira's API", 'rename to "granted_old" not possible: Jira\'s API cannot rename users; the username stays'],
+      false,
+    ],
+    [
+      'stale',
+      [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'remove-group', group: 'newsletter' }],
+      [replaced, 'rename to "stale_old" not possible: Jira\'s API cannot rename users; the username stays'],
+      true,
+    ],
+  ]);
+  assert.ok(plan.rows.every((r) => r.steps.every((s) => s.kind !== 'disable' && s.kind !== 'revoke-use-grant')));
 });

@@ -1,6 +1,7 @@
 /** Evaluates policies against a snapshot and produces a plan: one row per user, each with its rule, facts and steps. */
 
 import type { InstanceSnapshot } from './snapshot.ts';
+import type { InstanceCapabilities } from './instance-capabilities.ts';
 import type { Plan, PlanRow, PolicySummary } from './plan.ts';
 import { noSkips } from './selection-reason.ts';
 import { stepsFor } from './policy-steps.ts';
@@ -14,14 +15,16 @@ import type { LifecycleRecord } from './lifecycle.ts';
 import { lifecyclePartOf, planLifecyclePolicy, type LifecyclePolicyPlan } from './lifecycle-planner.ts';
 
 /**
- * What a rename would give, said on the row: Confluence DC's REST API cannot rename a username, so the plan shows the
- * name, whether it would collide or break Confluence's rules, and that the username stays (no step is skipped silently).
+ * What a rename would give, said on the row: no rename step is planned (where the instance cannot rename, or until
+ * Seatkeeper plans renames), so the plan shows the name, whether it would collide or break the username rules, and
+ * that the username stays (no step is skipped silently).
  */
-function renameNote(pattern: string, username: string, now: Date, usernames: NameSet): string {
+function renameNote(pattern: string, username: string, now: Date, usernames: NameSet, capabilities: InstanceCapabilities): string {
   const to = renderRename(pattern, username, now);
   const problems = [...usernameProblems(to), ...(usernames.has(to) ? ['it is taken by another user'] : [])];
   const flaws = problems.length > 0 ? ` (and that name is not usable: ${problems.join(', ')})` : '';
-  return `rename to "${to}"${flaws} not possible: Confluence DC's REST API cannot rename users; the username stays`;
+  const why = capabilities.rename ? 'Seatkeeper does not plan renames yet' : `${capabilities.productName}'s API cannot rename users`;
+  return `rename to "${to}"${flaws} not possible: ${why}; the username stays`;
 }
 
 /** Evaluates every policy of one instance, in order; a user is acted on by the first policy that selects them. */
@@ -90,8 +93,8 @@ export function evaluatePolicies(input: {
       }
       // An unknown directory is treated as writable only when the snapshot lists no directories at all.
       const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(nameKey(user.directory)) ?? false);
-      const { steps, notes, freed } = stepsFor(policy, user, seat, isWritable, readOnlyGroups);
-      if (policy.actions.rename !== null) notes.push(renameNote(policy.actions.rename, user.username, now, usernames));
+      const { steps, notes, freed } = stepsFor(policy, user, seat, isWritable, readOnlyGroups, snapshot.capabilities);
+      if (policy.actions.rename !== null) notes.push(renameNote(policy.actions.rename, user.username, now, usernames, snapshot.capabilities));
       // A seat that only the directory can take back is not half-handled here (no tracking group on a seated user).
       if (!freed && seat.billableGroups.some((g) => readOnlyGroups.has(g))) {
         skipped['seat-in-read-only-group'] += 1;

@@ -1,4 +1,6 @@
-/** What Seatkeeper knows about one Confluence instance at one moment: the input of every policy. */
+/** What Seatkeeper knows about one instance at one moment: the input of every policy. */
+
+import type { InstanceCapabilities } from './instance-capabilities.ts';
 
 /** The account flag as Confluence reports it; a value we cannot read is `unknown`, never `disabled`. */
 export type AccountStatus = 'active' | 'disabled' | 'unknown';
@@ -73,7 +75,9 @@ export interface InstanceSnapshot {
   readonly takenAt: Date;
   /** The account Seatkeeper connects as: always protected. */
   readonly connectedAs: string;
-  readonly lastLoginSource: 'rest' | 'database';
+  readonly lastLoginSource: InstanceCapabilities['lastLogin'];
+  /** What the instance could do when scanned: the planner plans only steps it can take. */
+  readonly capabilities: InstanceCapabilities;
   readonly users: readonly UserSnapshot[];
   readonly groups: readonly string[];
   /** Groups whose membership cannot be changed through the instance (a read-only directory's non-local groups). */

@@ -294,7 +294,7 @@ test('a forged journal row cannot make undo add anyone to an administrators\' gr
     ],
   );
   const admin = adminGroupsOf({
-    grants: [{ useGroups: [], useUsers: [], adminGroups: ['confluence-administrators'], adminUsers: [], source: 'permissions-api' }],
+    grants: [{ adminGroups: ['confluence-administrators'] }],
     nesting: [],
     protectedGroups: [],
   });

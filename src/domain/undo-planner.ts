@@ -202,7 +202,7 @@ const ADMIN_PERMISSIONS = new Set(['system/administer', 'application/administer'
  * the groups nested inside it at any depth, since their members are members of the parent. Case-insensitive.
  */
 export function adminGroupsOf(input: {
-  grants: readonly PermissionGrants[];
+  grants: readonly Pick<PermissionGrants, 'adminGroups'>[];
   nesting: readonly GroupNesting[];
   protectedGroups: readonly string[];
 }): AdminGroups {

@@ -6,13 +6,14 @@
 
 import type { z } from 'zod';
 import type { InstanceConfig } from '../config/config-schema.ts';
-import type { ConfluenceCapabilities, ConfluenceConnector } from '../app/confluence-port.ts';
+import type { InstanceConnector } from '../app/instance-port.ts';
+import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { InstanceCheckReport } from '../app/instance-check.ts';
 import type { CheckCapture } from '../app/capture-redaction.ts';
 import type { UnwritableGroup } from '../app/store/unwritable-group-repository-port.ts';
 import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
-import { createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
+import { confluenceDcCapabilities, createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import { checkConfluenceDcInstance } from '../connectors/confluence-dc/confluence-dc-check.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
@@ -48,9 +49,9 @@ export interface InstanceEntry<P extends Product> {
   /** The zod schema of one instance of the product (its connector folder's `<name>-config.ts`). */
   readonly schema: z.ZodType<InstanceConfigOf<P>, unknown>;
   /** The connector for one configured instance; nothing is contacted until a method is called. */
-  readonly connect: (instanceId: string, config: InstanceConfigOf<P>, options: ConnectOptions) => ConfluenceConnector;
+  readonly connect: (instanceId: string, config: InstanceConfigOf<P>, options: ConnectOptions) => InstanceConnector;
   /** What the product's connector can do before it has read the instance's version (the safe reading). */
-  readonly capabilities: (config: InstanceConfigOf<P>) => ConfluenceCapabilities;
+  readonly capabilities: (config: InstanceConfigOf<P>) => InstanceCapabilities;
   /** Tests each assumption against a live instance with reads only; absent where the product has no check yet. */
   readonly check?: (input: InstanceCheckInput<P>, options: ConnectOptions) => Promise<InstanceCheckOutcome>;
 }
@@ -63,14 +64,8 @@ export const instanceRegistry: InstanceRegistry = {
   'confluence-dc': {
     schema: confluenceDcConfigSchema,
     connect: (instanceId, config, options) => createConfluenceDcConnector(instanceId, config, options),
-    capabilities: (config) => ({
-      lastLogin: config.lastLogin,
-      permissionsApi: false,
-      disable: true,
-      rename: false,
-      updateProfile: true,
-      memberLists: 'maybe-flattened',
-    }),
+    // Before the version is read, no individual grants is the safe reading (they need 9.3).
+    capabilities: (config) => confluenceDcCapabilities(config.lastLogin, false),
     check: (input, options) => checkConfluenceDcInstance(input, options),
   },
 };
@@ -88,7 +83,7 @@ export function instanceEntry<P extends Product>(product: P): InstanceEntry<P> {
 }
 
 /** The connector of one configured instance, from its product's entry. */
-export function connectInstance<P extends Product>(instanceId: string, config: InstanceConfigOf<P> & { product: P }, options: ConnectOptions = {}): ConfluenceConnector {
+export function connectInstance<P extends Product>(instanceId: string, config: InstanceConfigOf<P> & { product: P }, options: ConnectOptions = {}): InstanceConnector {
   return instanceEntry(config.product).connect(instanceId, config, options);
 }
 

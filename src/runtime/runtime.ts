@@ -7,7 +7,7 @@
 import type { SeatkeeperConfig } from '../config/config-schema.ts';
 import type { Store } from '../app/store-port.ts';
 import type { Clock } from '../app/clock.ts';
-import type { ConfluenceConnector } from '../app/confluence-port.ts';
+import type { InstanceConnector } from '../app/instance-port.ts';
 import type { OrgDirectory } from '../app/directory-port.ts';
 import type { ApplyProgress, RunDeps } from '../app/apply-plan.ts';
 import type { InactiveUsersPolicy, Protection } from '../domain/policy.ts';
@@ -76,7 +76,7 @@ export interface Runtime {
   /** The instance's configured concurrency. */
   concurrency(instance: string): number;
   /** Runs `body` with a fresh connector to the instance and closes it after; `log` gets the circuit breaker's lines. */
-  withConnector<T>(instance: string, log: ((line: string) => void) | undefined, body: (connector: ConfluenceConnector) => Promise<T>): Promise<T>;
+  withConnector<T>(instance: string, log: ((line: string) => void) | undefined, body: (connector: InstanceConnector) => Promise<T>): Promise<T>;
   /** Runs `body` with what a run needs (connector, concurrency, lease, key, notices when asked) and closes them after. */
   withRunDeps<T>(instance: string, options: RunDepsOptions, body: (deps: RunDeps) => Promise<T>): Promise<T>;
   /** Closes connectors still open and the store. */
@@ -114,7 +114,7 @@ export async function openRuntime(config: SeatkeeperConfig, options: RuntimeOpti
     }
   };
 
-  const withConnector = <T>(instance: string, log: ((line: string) => void) | undefined, body: (connector: ConfluenceConnector) => Promise<T>): Promise<T> => {
+  const withConnector = <T>(instance: string, log: ((line: string) => void) | undefined, body: (connector: InstanceConnector) => Promise<T>): Promise<T> => {
     const logTo = log ?? options.log;
     const connector = connectInstance(instance, settingsOf(instance), logTo === undefined ? {} : { onCircuit: (event) => logTo(circuitLine(instance, event)) });
     return using(connector, body);

@@ -16,6 +16,7 @@ import { hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { Store } from '../app/store-port.ts';
 import type { UserSnapshot } from '../domain/snapshot.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const realDay = new Date('2026-02-01T09:00:00.000Z');
 // The rehearsal ran days ahead (`--now`): its scan is newer than anything real.
@@ -41,7 +42,7 @@ function ann(firstSeen: Date): UserSnapshot {
 }
 
 async function scanOf(store: Store, instance: string, startedAt: Date): Promise<string> {
-  const id = await store.scans.start({ instance, startedAt, connectedAs: 'admin', lastLoginSource: 'rest' });
+  const id = await store.scans.start({ instance, startedAt, connectedAs: 'admin', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
   await store.scans.addUsers(id, [ann(startedAt)]);
   await store.scans.finish(id, {
     finishedAt: startedAt,

@@ -7,7 +7,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import type { GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
-import type { ScanRecord, ScanRepository, ScanResult, ScanStatus } from '../app/store/scan-repository-port.ts';
+import type { ScanRecord, ScanRepository, ScanResult, ScanStart, ScanStatus } from '../app/store/scan-repository-port.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES, type InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { Database, ScansTable } from './store-tables.ts';
 import type { StoreContext } from './store-context.ts';
 import { chunk, fromIso, fromIsoOrNull, newId, toIso, toIsoOrNull } from './store-codec.ts';
@@ -15,6 +16,7 @@ import { bulkInsert } from './bulk-insert.ts';
 import {
   directoriesSchema,
   groupNamesSchema,
+  instanceCapabilitiesSchema,
   licenseUsageSchema,
   parseStoredJson,
   permissionGrantsSchema,
@@ -33,7 +35,7 @@ const NESTING_COLUMNS = ['scan_seq', 'ord', 'parent', 'child'] as const;
 export class SqlScanRepository implements ScanRepository {
   constructor(private readonly context: StoreContext) {}
 
-  async start(input: { instance: string; startedAt: Date; connectedAs: string; lastLoginSource: 'rest' | 'database' }): Promise<string> {
+  async start(input: ScanStart): Promise<string> {
     const id = newId('scan');
     await this.context.db
       .insertInto('scans')
@@ -45,13 +47,14 @@ export class SqlScanRepository implements ScanRepository {
         status: 'running',
         error: null,
         connected_as: input.connectedAs,
-        last_login_source: input.lastLoginSource,
+        last_login_source: input.lastLoginSource === 'database' ? 'database' : 'rest',
         grants_json: null,
         license_json: null,
         directories_json: null,
         read_only_groups_json: null,
         groups_json: null,
         warnings_json: null,
+        capabilities_json: JSON.stringify(input.capabilities),
         rehearsal: this.context.rehearsal,
       })
       .execute();
@@ -162,7 +165,8 @@ export class SqlScanRepository implements ScanRepository {
       // The moment the scan began: anything that happened after it may be missing from the snapshot.
       takenAt: fromIso(header.started_at),
       connectedAs: header.connected_as,
-      lastLoginSource: header.last_login_source,
+      lastLoginSource: lastLoginSourceOf(header),
+      capabilities: capabilitiesOf(header),
       users: users.map(
         (row): UserSnapshot => ({
           username: row.username,
@@ -234,6 +238,17 @@ export class SqlScanRepository implements ScanRepository {
   }
 }
 
+/** A scan's capabilities; one stored before they were recorded was a Confluence DC scan, read as Confluence DC was then. */
+function capabilitiesOf(row: Pick<Selectable<ScansTable>, 'id' | 'capabilities_json'>): InstanceCapabilities {
+  if (row.capabilities_json === null) return LEGACY_CONFLUENCE_CAPABILITIES;
+  return parseStoredJson(instanceCapabilitiesSchema, row.capabilities_json, `capabilities of scan ${row.id}`);
+}
+
+/** The column holds two words; a REST source read one user at a time is told by the capabilities. */
+function lastLoginSourceOf(row: Pick<Selectable<ScansTable>, 'id' | 'capabilities_json' | 'last_login_source'>): InstanceCapabilities['lastLogin'] {
+  return row.last_login_source === 'rest' && capabilitiesOf(row).lastLogin === 'rest-per-user' ? 'rest-per-user' : row.last_login_source;
+}
+
 function requireJson(text: string | null, what: string): string {
   if (text === null) throw new Error(`Stored ${what} is finished but has no header data.`);
   return text;
@@ -251,7 +266,8 @@ function toRecord(row: Selectable<ScansTable>): ScanRecord {
     userCount: row.user_count,
     membershipCount: row.membership_count,
     connectedAs: row.connected_as,
-    lastLoginSource: row.last_login_source,
+    lastLoginSource: lastLoginSourceOf(row),
+    capabilities: capabilitiesOf(row),
     // A running scan has not read the licence yet.
     license: row.license_json === null ? { used: null, max: null } : parseStoredJson(licenseUsageSchema, row.license_json, `licence of ${what}`),
     // Scans written before warnings were kept have none.

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { openStore } from './store-database.ts';
 import { InvalidInput } from '../domain/errors.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
 
@@ -19,7 +20,7 @@ test('a new store, its -wal and -shm files are created mode 0600 (and a new fold
     const store = await openStore(`sqlite:${file}`);
     try {
       // A write, so the WAL holds something and the shared-memory file exists.
-      await store.scans.start({ instance: 'wiki', startedAt: new Date('2026-03-01T00:00:00.000Z'), connectedAs: 'admin', lastLoginSource: 'rest' });
+      await store.scans.start({ instance: 'wiki', startedAt: new Date('2026-03-01T00:00:00.000Z'), connectedAs: 'admin', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
       assert.equal(mode(join(dir, 'data')), '700');
       for (const path of [file, `${file}-wal`, `${file}-shm`]) {
         assert.ok(existsSync(path), `${path} exists`);

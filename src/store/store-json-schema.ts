@@ -9,6 +9,7 @@ import type { AccountStatus, DirectorySnapshot, LicenseUsage, PermissionGrants }
 import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary } from '../domain/plan.ts';
 import type { SelectionReason, SkipReason } from '../domain/selection-reason.ts';
 import type { UserState } from '../domain/journal.ts';
+import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import { lifecycleActionSchema, planLifecycleSchema } from './lifecycle-json-schema.ts';
 
 // Each schema is annotated with its domain type, so a field the domain adds and the schema misses is a type
@@ -26,6 +27,19 @@ export const permissionGrantsSchema: z.ZodType<PermissionGrants> = z.object({
   adminGroups: z.array(z.string()),
   adminUsers: z.array(z.string()),
   source: enumOf<PermissionGrants['source']>({ 'permissions-api': 'permissions-api', config: 'config' }),
+});
+
+/** What the instance could do, as stored on a scan header. */
+export const instanceCapabilitiesSchema: z.ZodType<InstanceCapabilities> = z.object({
+  productName: z.string(),
+  lastLogin: enumOf<InstanceCapabilities['lastLogin']>({ rest: 'rest', database: 'database', 'rest-per-user': 'rest-per-user' }),
+  memberLists: enumOf<InstanceCapabilities['memberLists']>({ direct: 'direct', 'maybe-flattened': 'maybe-flattened' }),
+  directGrants: z.boolean(),
+  revokeTakesOtherPermissions: z.boolean(),
+  disable: z.boolean(),
+  rename: z.boolean(),
+  updateDisplayName: z.boolean(),
+  updateEmail: z.boolean(),
 });
 
 /** Licence use as stored on a scan header. */

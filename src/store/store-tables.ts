@@ -24,6 +24,7 @@ export interface ScansTable {
   membership_count: Generated<number>;
   nesting_count: Generated<number>;
   connected_as: string;
+  /** 'rest' also for 'rest-per-user' (0001's check constraint allows two words): capabilities_json has the exact one. */
   last_login_source: 'rest' | 'database';
   grants_json: string | null;
   license_json: string | null;
@@ -32,6 +33,8 @@ export interface ScansTable {
   groups_json: string | null;
   /** JSON array of what the scan noticed but could stand on (e.g. a group unreadable over REST that grants no seat). */
   warnings_json: string | null;
+  /** JSON InstanceCapabilities read by the probe; null for scans stored before they were recorded (migration 0009). */
+  capabilities_json: string | null;
   /** 1 when a rehearsal wrote it (SEATKEEPER_REHEARSAL=1); such records are apart from real ones. */
   rehearsal: Generated<0 | 1>;
 }

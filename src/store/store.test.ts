@@ -18,6 +18,7 @@ import type { UserState } from '../domain/journal.ts';
 import type { InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
 import type { ScanResult } from '../app/store/scan-repository-port.ts';
 import type { Store } from '../app/store-port.ts';
+import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const t0 = new Date('2026-01-10T08:00:00.000Z');
 const days = (n: number): Date => new Date(t0.getTime() + n * 86_400_000);
@@ -100,7 +101,7 @@ function plan(instance: string, scanId: string, createdAt: string): Plan {
 
 /** Starts, fills and finishes a scan; returns its id. */
 async function scan(store: Store, instance: string, startedAt: Date, status: 'complete' | 'incomplete' | 'running' = 'complete'): Promise<string> {
-  const id = await store.scans.start({ instance, startedAt, connectedAs: 'svc-seatkeeper', lastLoginSource: 'rest' });
+  const id = await store.scans.start({ instance, startedAt, connectedAs: 'svc-seatkeeper', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
   await store.scans.addUsers(id, [user('alice')]);
   if (status !== 'running') await store.scans.finish(id, { ...result, status, error: status === 'incomplete' ? 'paging ended short' : null });
   return id;
@@ -129,7 +130,8 @@ describeEachDialect('store', (fixture) => {
     ];
     const nesting = [{ parent: 'confluence-users', child: 'staff' }];
 
-    const id = await store.scans.start({ instance: 'round-trip', startedAt, connectedAs: 'svc-seatkeeper', lastLoginSource: 'database' });
+    const capabilities = { ...LEGACY_CONFLUENCE_CAPABILITIES, lastLogin: 'database' as const, memberLists: 'direct' as const, directGrants: false };
+    const id = await store.scans.start({ instance: 'round-trip', startedAt, connectedAs: 'svc-seatkeeper', lastLoginSource: 'database', capabilities });
     assert.match(id, /^scan_[0-9a-z]{10}$/);
     await store.scans.addUsers(id, users.slice(0, 2));
     await store.scans.addUsers(id, users.slice(2));
@@ -146,6 +148,7 @@ describeEachDialect('store', (fixture) => {
       takenAt: startedAt,
       connectedAs: 'svc-seatkeeper',
       lastLoginSource: 'database',
+      capabilities,
       readOnlyGroups: ['all-employees', 'wiki-access'],
       users,
       groups: result.groups,
@@ -167,6 +170,7 @@ describeEachDialect('store', (fixture) => {
       membershipCount: 4,
       connectedAs: 'svc-seatkeeper',
       lastLoginSource: 'database',
+      capabilities,
       license: { used: 3, max: 500 },
       warnings: result.warnings,
     });
@@ -389,7 +393,7 @@ describeEachDialect('store', (fixture) => {
     const memberships = Array.from({ length: 250_000 }, (_, i) => ({ group: `group-${i % 300}`, username: users[i % users.length]!.username }));
 
     let started = performance.now();
-    const id = await store.scans.start({ instance: 'large', startedAt: t0, connectedAs: 'svc-seatkeeper', lastLoginSource: 'rest' });
+    const id = await store.scans.start({ instance: 'large', startedAt: t0, connectedAs: 'svc-seatkeeper', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
     // Callers append in batches of about 1,000, as the scan reads pages.
     for (let i = 0; i < users.length; i += 1_000) await store.scans.addUsers(id, users.slice(i, i + 1_000));
     for (let i = 0; i < memberships.length; i += 1_000) await store.scans.addMemberships(id, memberships.slice(i, i + 1_000));

@@ -31,7 +31,7 @@ test('policy check shows whom each policy selects and why, and stores nothing', 
     const selected = Number(/policy inactive-users: selects (\d+)/.exec(checked.stdout)?.[1]);
     assert.ok(selected > 0, checked.stdout);
     assert.match(checked.stdout, /excluded by group/);
-    assert.match(checked.stdout, /rename to "[a-z0-9._-]+_inactive_\d{8}" not possible: Confluence DC's REST API cannot rename users/);
+    assert.match(checked.stdout, /rename to "[a-z0-9._-]+_inactive_\d{8}" not possible: Confluence's API cannot rename users/);
     assert.match(checked.stdout, /Policy check only: nothing was stored or changed\.$/m);
     assert.equal(storedPlans(dir), 0, 'policy check stored a plan');
     assert.equal(emulator.state.changes.length, 0);

@@ -1,5 +1,6 @@
 /** Builds small instance snapshots for domain tests, with every field explicit and defaults that read well. */
 
+import { LEGACY_CONFLUENCE_CAPABILITIES, type InstanceCapabilities } from '../../src/domain/instance-capabilities.ts';
 import type { InstanceSnapshot, UserSnapshot, PermissionGrants, DirectorySnapshot } from '../../src/domain/snapshot.ts';
 
 export const NOW = new Date('2026-11-26T12:00:00Z');
@@ -39,6 +40,7 @@ export function snapshot(input: {
   directories?: readonly DirectorySnapshot[];
   readOnlyGroups?: string[];
   connectedAs?: string;
+  capabilities?: InstanceCapabilities;
 }): InstanceSnapshot {
   const memberships = Object.entries(input.memberships).flatMap(([group, users]) => users.map((username) => ({ group, username })));
   const nesting = (input.nesting ?? []).map(([parent, child]) => ({ parent, child }));
@@ -54,6 +56,7 @@ export function snapshot(input: {
     takenAt: NOW,
     connectedAs: input.connectedAs ?? 'admin',
     lastLoginSource: 'rest',
+    capabilities: input.capabilities ?? LEGACY_CONFLUENCE_CAPABILITIES,
     users: input.users,
     groups: [...groups].sort(),
     readOnlyGroups: input.readOnlyGroups ?? [],

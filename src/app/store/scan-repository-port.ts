@@ -1,5 +1,6 @@
 /** The store's port for scans. */
 
+import type { InstanceCapabilities } from '../../domain/instance-capabilities.ts';
 import type { DirectorySnapshot, GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../../domain/snapshot.ts';
 
 /** Where a scan stands: `incomplete` scans are never acted on. */
@@ -17,10 +18,21 @@ export interface ScanRecord {
   readonly userCount: number;
   readonly membershipCount: number;
   readonly connectedAs: string;
-  readonly lastLoginSource: 'rest' | 'database';
+  readonly lastLoginSource: InstanceCapabilities['lastLogin'];
+  /** What the instance could do, as its connector read it (scans stored before they were recorded: Confluence DC's then). */
+  readonly capabilities: InstanceCapabilities;
   readonly license: LicenseUsage;
   /** What the scan noticed but could stand on, e.g. unknown status words under the 1 % bar, groups unreadable over REST. */
   readonly warnings: readonly string[];
+}
+
+/** What a scan begins with: the probe's answer. */
+export interface ScanStart {
+  readonly instance: string;
+  readonly startedAt: Date;
+  readonly connectedAs: string;
+  readonly lastLoginSource: InstanceCapabilities['lastLogin'];
+  readonly capabilities: InstanceCapabilities;
 }
 
 /** How a scan ends: the header fields written when it finishes. */
@@ -40,7 +52,7 @@ export interface ScanResult {
 /** Scans: each a snapshot of one instance, written in batches and marked complete or incomplete when finished. */
 export interface ScanRepository {
   /** Opens a scan in state `running` and returns its id. */
-  start(input: { instance: string; startedAt: Date; connectedAs: string; lastLoginSource: 'rest' | 'database' }): Promise<string>;
+  start(input: ScanStart): Promise<string>;
   /** Appends a batch of users (callers batch by ~1,000). */
   addUsers(scanId: string, users: readonly UserSnapshot[]): Promise<void>;
   addMemberships(scanId: string, rows: readonly Membership[]): Promise<void>;

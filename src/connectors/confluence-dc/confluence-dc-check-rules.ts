@@ -136,7 +136,7 @@ export function judgeAdminRights(currentUser: Answer, adminRead: { readonly rout
   if (currentUser.status !== 200) return checkRow('admin-rights', 'fail', `GET ${CURRENT_USER} ${answered(currentUser)}`);
   let username: string;
   try {
-    username = mapCurrentUser(currentUser.body);
+    username = mapCurrentUser(currentUser.body).username;
   } catch (error) {
     if (error instanceof PayloadError) return checkRow('admin-rights', 'fail', `GET ${CURRENT_USER}: ${escapeControl(error.message)}`);
     throw error;

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
-import type { ConfluenceConnector } from '../../app/confluence-port.ts';
+import type { InstanceConnector } from '../../app/instance-port.ts';
+import { unresolvedAccountId, type AccountRef } from '../../domain/account.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
 import { generateOrganisation, INTERNAL_DIRECTORY, type OrgSeed } from '../../emulators/confluence-dc/org-generator.ts';
 import { versionAtLeast, type EmulatedVersion } from '../../emulators/confluence-dc/emulator-versions.ts';
@@ -56,6 +57,9 @@ async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** An account named by username only, as a store written before account ids names it: the connector reads it by name. */
+const byName = (username: string): AccountRef => ({ accountId: unresolvedAccountId(username), username });
+
 /** A licensed, active person in the writable internal directory, member of confluence-users. */
 function writableLicensedPerson(emulator: RunningConfluenceEmulator, skip: readonly string[] = []): string {
   const user = ORG.users.find(
@@ -77,7 +81,7 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
   const permissionsApi = versionAtLeast(version, '9.3');
   describe(`Confluence DC ${version} over real HTTP`, () => {
     let emulator: RunningConfluenceEmulator;
-    let connector: ConfluenceConnector;
+    let connector: InstanceConnector;
 
     before(async () => {
       emulator = await startConfluenceEmulator({ org: ORG, version, pageCaps: PAGE_CAPS, clock: () => NOW });
@@ -97,10 +101,13 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
 
     it('probes version, account and admin rights, naming every config problem at once', async () => {
       if (version === '10.2') {
-        assert.deepEqual(await connector.probe(), { version: '10.2.0', versionSource: 'server-information', connectedAs: 'admin', baseUrl: emulator.url });
-        assert.deepEqual(connector.capabilities, {
-          lastLogin: 'rest', permissionsApi: true, disable: true, rename: false, updateProfile: true, memberLists: 'maybe-flattened',
-        });
+        const capabilities = {
+          productName: 'Confluence', lastLogin: 'rest', memberLists: 'maybe-flattened', directGrants: true, revokeTakesOtherPermissions: true,
+          disable: true, rename: false, updateDisplayName: true, updateEmail: false,
+        };
+        const connectedAs = { accountId: emulator.state.findUser('admin')?.userKey, username: 'admin' };
+        assert.deepEqual(await connector.probe(), { version: '10.2.0', versionSource: 'server-information', connectedAs, baseUrl: emulator.url, capabilities });
+        assert.deepEqual(connector.capabilities, capabilities);
         return;
       }
       // The 404 of server-information before 9.1 is no reason to call the URL wrong: the problems named are the config's.
@@ -113,13 +120,13 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
     });
 
     it('lists every user with its status, across pages', async () => {
-      const users = await collect(connector.listUsers());
+      const users = await collect(connector.listAccounts());
       const expected = emulator.state.allUsers();
       assert.equal(users.length, ORG.users.length);
       // Atlassian's status words: CURRENT and UNLICENSED are active accounts, DEACTIVATED is not.
       const flag = (word: string): string => (word === 'CURRENT' || word === 'UNLICENSED' ? 'active' : 'disabled');
       assert.deepEqual(
-        users.map((u) => [u.username, u.userKey, u.status, u.statusWord]),
+        users.map((u) => [u.username, u.accountId, u.status, u.statusWord]),
         expected.map((u) => [u.username, u.userKey, flag(emulator.state.statusOf(u.username)), emulator.state.statusOf(u.username).toLowerCase()]),
       );
       assert.ok(users.some((u) => u.status === 'disabled'));
@@ -136,12 +143,17 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
       for (const group of groups) {
         const members = await collect(connector.listGroupMembers(group));
         assert.deepEqual(
-          members.map((m) => m.username).sort(byText),
+          members.map((m) => m.username ?? '').sort(byText),
           emulator.state.flattenedMembersOf(group).map((u) => u.username).sort(byText),
           `members of ${group}`,
         );
         assert.ok(members.every((m) => m.group === group));
-        all.push(...members);
+        assert.deepEqual(
+          members.map((m) => m.accountId).sort(byText),
+          emulator.state.flattenedMembersOf(group).map((u) => u.userKey).sort(byText),
+          `member keys of ${group}`,
+        );
+        all.push(...members.map((m) => ({ group: m.group, username: m.username ?? '' })));
         const children = await collect(connector.listChildGroups(group));
         assert.deepEqual(children, emulator.state.childGroupsOf(group).map((g) => ({ parent: group, child: g.name })));
         nesting.push(...children);
@@ -156,39 +168,37 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
       assert.ok(staff.some((n) => n.child === 'engineering'));
     });
 
-    it('reads the "can use" and admin grants', async () => {
-      const grants = await connector.readGrants();
+    it('reads the "can use" and admin grants and the licence as the confluence application', async () => {
+      const access = await connector.readAccess();
+      const keyOf = (username: string): string => emulator.state.findUser(username)?.userKey ?? '';
       const directUse = ORG.grants
-        .flatMap((g) => (g.subject.type === 'user' && g.permission === 'application/use' ? [g.subject.username] : []))
+        .flatMap((g) => (g.subject.type === 'user' && g.permission === 'application/use' ? [keyOf(g.subject.username)] : []))
         .sort(byText);
+      const seats = { defaultGroups: [], seatsUsed: emulator.state.licensedCount(), seatsMax: ORG.maxUsers, unlimited: false };
       if (!permissionsApi) {
-        assert.deepEqual(grants, {
-          useGroups: ['confluence-users', 'staff', 'wiki-access'],
-          useUsers: [],
+        assert.deepEqual(access, {
+          applications: [{ key: 'confluence', name: 'Confluence', groups: ['confluence-users', 'staff', 'wiki-access'], users: [], ...seats }],
           adminGroups: ['confluence-administrators', 'system-administrators'],
           adminUsers: [],
           source: 'config',
         });
-        const error = await rejection(connectorFor(emulator, { licenseGroups: 'auto' }).readGrants());
+        const error = await rejection(connectorFor(emulator, { licenseGroups: 'auto' }).readAccess());
         assert.equal(error.fixable, true);
         assert.match(error.message, /licenseGroups/);
       } else {
-        assert.deepEqual(grants, {
-          useGroups: ['confluence-administrators', 'confluence-users', 'staff', 'wiki-access'],
-          useUsers: directUse,
+        assert.deepEqual(access, {
+          applications: [
+            { key: 'confluence', name: 'Confluence', groups: ['confluence-administrators', 'confluence-users', 'staff', 'wiki-access'], users: directUse, ...seats },
+          ],
           adminGroups: ['confluence-administrators'],
           adminUsers: [],
           source: 'permissions-api',
         });
-        const configured = await connectorFor(emulator, { licenseGroups: ['confluence-users'] }).readGrants();
-        assert.deepEqual(configured.useGroups, ['confluence-users']);
+        const configured = await connectorFor(emulator, { licenseGroups: ['confluence-users'] }).readAccess();
+        assert.deepEqual(configured.applications.map((a) => a.groups), [['confluence-users']]);
         assert.deepEqual(configured.adminGroups, ['confluence-administrators']);
         assert.equal(configured.source, 'config');
       }
-    });
-
-    it('reads the licence', async () => {
-      assert.deepEqual(await connector.readLicense(), { used: emulator.state.licensedCount(), max: ORG.maxUsers });
     });
 
     it(version === '10.2' ? 'reads last logins of licensed users over REST' : 'says REST has no last logins before 10.2', async () => {
@@ -202,8 +212,8 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
       const licensed = emulator.state.activeLicensedUsers();
       // The 10.2 admin list documents email: it is where REST gives the addresses.
       assert.deepEqual(
-        facts.map((f) => [f.username, f.lastLogin?.getTime() ?? null, f.createdAt, f.directory, f.email]),
-        licensed.map((u) => [u.username, u.lastLogin?.getTime() ?? null, null, null, u.email]),
+        facts.map((f) => [f.accountId, f.username, f.lastLogin?.getTime() ?? null, f.createdAt, f.directory, f.email]),
+        licensed.map((u) => [u.userKey, u.username, u.lastLogin?.getTime() ?? null, null, null, u.email]),
       );
       assert.ok(facts.some((f) => f.lastLogin === null), 'licensed users who never logged in come back as null');
     });
@@ -214,71 +224,71 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
 
     it('reads a user state and makes idempotent group, grant and account changes', async () => {
       const username = writableLicensedPerson(emulator);
-      const before = await connector.readUserState(username);
+      const before = await connector.readAccountState(byName(username));
       assert.ok(before);
       assert.equal(before.status, 'active');
       // The key Confluence answers, so a run can check after a write that it changed the planned account.
-      assert.equal(before.userKey, emulator.state.findUser(username)?.userKey);
-      assert.ok(before.userKey !== undefined && before.userKey !== '');
+      assert.equal(before.accountId, emulator.state.findUser(username)?.userKey);
+      assert.ok(before.accountId !== '');
       assert.deepEqual(before.groups, emulator.state.groupsOf(username).map((g) => g.name).sort(byText));
-      assert.equal(before.useGrant, false);
+      assert.deepEqual(before.directApplications, []);
       assert.deepEqual(before.otherPermissions, []);
       const changesBefore = emulator.state.changes.length;
 
-      await connector.removeFromGroup(username, 'confluence-users');
-      await connector.removeFromGroup(username, 'confluence-users');
-      await connector.addToGroup(username, 'confluence-inactive-users');
-      await connector.addToGroup(username, 'confluence-inactive-users');
-      await connector.disable(username);
-      await connector.disable(username);
-      const changed = await connector.readUserState(username);
+      await connector.removeFromGroup(byName(username), 'confluence-users');
+      await connector.removeFromGroup(byName(username), 'confluence-users');
+      await connector.addToGroup(byName(username), 'confluence-inactive-users');
+      await connector.addToGroup(byName(username), 'confluence-inactive-users');
+      await connector.disable(byName(username));
+      await connector.disable(byName(username));
+      const changed = await connector.readAccountState(byName(username));
       assert.ok(changed);
       assert.equal(changed.status, 'disabled');
       assert.ok(!changed.groups.includes('confluence-users'));
       assert.ok(changed.groups.includes('confluence-inactive-users'));
 
-      await connector.enable(username);
-      await connector.removeFromGroup(username, 'confluence-inactive-users');
-      await connector.addToGroup(username, 'confluence-users');
-      assert.deepEqual(await connector.readUserState(username), before);
+      await connector.enable(byName(username));
+      await connector.removeFromGroup(byName(username), 'confluence-inactive-users');
+      await connector.addToGroup(byName(username), 'confluence-users');
+      assert.deepEqual(await connector.readAccountState(byName(username)), before);
       assert.deepEqual(
         emulator.state.changes.slice(changesBefore).map((c) => c.kind),
         ['remove-group', 'add-group', 'disable', 'enable', 'remove-group', 'add-group'],
         'repeated writes changed nothing on the Confluence side',
       );
-      assert.equal(await connector.readUserState('no.such.user'), null);
+      assert.equal(await connector.readAccountState(byName('no.such.user')), null);
     });
 
     it(!permissionsApi ? 'refuses individual grants before 9.3' : 'grants and revokes "can use" individually, idempotently', async () => {
       const username = writableLicensedPerson(emulator);
       if (!permissionsApi) {
-        assert.match((await rejection(connector.grantUse(username))).message, /9\.3 or later/);
-        assert.match((await rejection(connector.revokeUseGrant(username))).message, /9\.3 or later/);
+        assert.match((await rejection(connector.grantApplication(byName(username), 'confluence'))).message, /9\.3 or later/);
+        assert.match((await rejection(connector.revokeApplication(byName(username), 'confluence'))).message, /9\.3 or later/);
         return;
       }
-      await connector.grantUse(username);
-      await connector.grantUse(username);
-      assert.equal((await connector.readUserState(username))?.useGrant, true);
-      await connector.revokeUseGrant(username);
-      await connector.revokeUseGrant(username);
-      assert.equal((await connector.readUserState(username))?.useGrant, false);
+      await connector.grantApplication(byName(username), 'confluence');
+      await connector.grantApplication(byName(username), 'confluence');
+      assert.deepEqual((await connector.readAccountState(byName(username)))?.directApplications, ['confluence']);
+      await connector.revokeApplication(byName(username), 'confluence');
+      await connector.revokeApplication(byName(username), 'confluence');
+      assert.deepEqual((await connector.readAccountState(byName(username)))?.directApplications, []);
     });
 
     if (permissionsApi) {
       it('a revoke of "can use" takes the other individual permissions with it (documented); the journaled set is granted back', async () => {
         const username = writableLicensedPerson(emulator, ['admin']);
-        await connector.grantUse(username, undefined, ['space/create', 'personal_space/create']);
-        const held = await connector.readUserState(username);
-        assert.deepEqual([held?.useGrant, held?.otherPermissions], [true, ['personal_space/create', 'space/create']]);
-        await connector.revokeUseGrant(username);
-        const revoked = await connector.readUserState(username);
-        assert.deepEqual([revoked?.useGrant, revoked?.otherPermissions], [false, []]);
-        await connector.grantUse(username, undefined, held?.otherPermissions);
-        assert.deepEqual(await connector.readUserState(username), held);
+        await connector.grantApplication(byName(username), 'confluence', undefined, ['space/create', 'personal_space/create']);
+        const held = await connector.readAccountState(byName(username));
+        assert.deepEqual([held?.directApplications, held?.otherPermissions], [['confluence'], ['personal_space/create', 'space/create']]);
+        await connector.revokeApplication(byName(username), 'confluence');
+        const revoked = await connector.readAccountState(byName(username));
+        assert.deepEqual([revoked?.directApplications, revoked?.otherPermissions], [[], []]);
+        await connector.grantApplication(byName(username), 'confluence', undefined, held?.otherPermissions);
+        assert.deepEqual(await connector.readAccountState(byName(username)), held);
         // grant-use sets the set exactly: a permission not asked for goes (with a revoke of "can use" first).
-        await connector.grantUse(username, undefined, ['space/create']);
-        assert.deepEqual((await connector.readUserState(username))?.otherPermissions, ['space/create']);
-        await connector.revokeUseGrant(username);
+        await connector.grantApplication(byName(username), 'confluence', undefined, ['space/create']);
+        assert.deepEqual((await connector.readAccountState(byName(username)))?.otherPermissions, ['space/create']);
+        await connector.revokeApplication(byName(username), 'confluence');
       });
     }
 
@@ -289,7 +299,7 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
       emulator.state.maxUsers = emulator.state.licensedCount();
       emulator.state.licenceFull = 'refuse-402';
       try {
-        const full = await rejection(connector.addToGroup(unlicensed.username, 'confluence-users'));
+        const full = await rejection(connector.addToGroup(byName(unlicensed.username), 'confluence-users'));
         assert.ok(full instanceof WriteRefused);
         assert.equal(full.status, 402);
         assert.equal(full.retryable, false);
@@ -300,7 +310,7 @@ for (const version of ['8.4', '8.5', '9.2', '9.3', '9.5', '10.2'] satisfies Emul
       }
       const ldapMember = emulator.state.membersOf('all-employees')[0];
       assert.ok(ldapMember);
-      const readOnly = await rejection(connector.removeFromGroup(ldapMember.username, 'all-employees'));
+      const readOnly = await rejection(connector.removeFromGroup(byName(ldapMember.username), 'all-employees'));
       assert.ok(readOnly instanceof WriteRefused);
       assert.equal(readOnly.status, 403);
       assert.match(readOnly.message, /Confluence refused it \(403\).*read-only/);
@@ -312,8 +322,8 @@ describe('readings Atlassian does not document', () => {
   it('upper-case status words read as the lower-case ones', async () => {
     const emulator = await startConfluenceEmulator({ org: ORG, version: '10.2', statusCase: 'upper', clock: () => NOW });
     try {
-      const users = await collect(connectorFor(emulator).listUsers());
-      assert.ok(users.every((u) => u.status !== 'unknown' && u.statusWord === emulator.state.statusOf(u.username)));
+      const users = await collect(connectorFor(emulator).listAccounts());
+      assert.ok(users.every((u) => u.status !== 'unknown' && u.statusWord === emulator.state.statusOf(u.username ?? '')));
     } finally {
       await emulator.close();
     }
@@ -341,7 +351,7 @@ describe('readings Atlassian does not document', () => {
         await assert.rejects(collect(connector.listGroupMembers(group)), (error: unknown) => error instanceof UnaddressableName && error.value === group);
         const member = emulator.state.membersOf(group)[0];
         assert.ok(member);
-        await assert.rejects(connector.removeFromGroup(member.username, group), UnaddressableName);
+        await assert.rejects(connector.removeFromGroup(byName(member.username), group), UnaddressableName);
       }
       assert.equal(emulator.stats.requests, requests, 'nothing was sent for them');
     } finally {
@@ -378,7 +388,7 @@ describe('probe failures name what to fix', () => {
 
   it('Basic credentials of the administrator work', async () => {
     const { username, password } = emulator.credentials.admin;
-    assert.equal((await connectorFor(emulator, { auth: { username, password } }).probe()).connectedAs, 'admin');
+    assert.equal((await connectorFor(emulator, { auth: { username, password } }).probe()).connectedAs.username, 'admin');
   });
 });
 
@@ -394,7 +404,7 @@ describe('faults: the scan reads survive what a retry can fix and stop on what i
       emulator.resetFaults();
       Object.assign(emulator.faults, { rateLimitEvery: 2, retryAfterSeconds: 3, retryAfterFormat: format });
       const wait = noWait();
-      const users = await collect(connectorFor(emulator, {}, wait.deps).listUsers());
+      const users = await collect(connectorFor(emulator, {}, wait.deps).listAccounts());
       assert.equal(users.length, ORG.users.length);
       assert.ok(wait.sleeps.length >= 2);
       assert.ok(wait.sleeps.every((ms) => ms > 0 && ms <= 3000), `waits ${wait.sleeps.join(',')} follow Retry-After`);
@@ -405,22 +415,22 @@ describe('faults: the scan reads survive what a retry can fix and stop on what i
     emulator.resetFaults();
     Object.assign(emulator.faults, { serverErrorRate: 0.15, dropConnectionEvery: 5 });
     const connector = connectorFor(emulator);
-    assert.equal((await collect(connector.listUsers())).length, ORG.users.length);
+    assert.equal((await collect(connector.listAccounts())).length, ORG.users.length);
     assert.equal((await collect(connector.lastLogins())).length, emulator.state.activeLicensedUsers().length);
     assert.ok(connector.requestCount > Math.ceil(ORG.users.length / PAGE_CAPS.users), 'retries are counted');
 
     emulator.resetFaults();
     emulator.faults.writeErrorEvery = 2;
     const username = writableLicensedPerson(emulator);
-    await connector.addToGroup(username, 'newsletter');
-    await connector.removeFromGroup(username, 'newsletter');
-    assert.ok(!(await connector.readUserState(username))?.groups.includes('newsletter'));
+    await connector.addToGroup(byName(username), 'newsletter');
+    await connector.removeFromGroup(byName(username), 'newsletter');
+    assert.ok(!(await connector.readAccountState(byName(username)))?.groups.includes('newsletter'));
   });
 
   it('paging that ends short of totalCount fails the listing', async () => {
     emulator.resetFaults();
     emulator.faults.shortPaging = { route: 'GET /rest/api/user/list', missing: 3 };
-    const error = await rejection(collect(connectorFor(emulator).listUsers()));
+    const error = await rejection(collect(connectorFor(emulator).listAccounts()));
     assert.equal(error.message, `paging ended at ${ORG.users.length - 3} of ${ORG.users.length} promised`);
     assert.equal(error.retryable, false);
   });

@@ -1,20 +1,25 @@
 /**
- * The Confluence Data Center connector: implements the ConfluenceConnector port over the REST API
+ * The Confluence Data Center connector: implements the InstanceConnector port over the REST API
  * (8.4+), with the permissions API on 9.3+, REST last logins on 10.2+ and the read-only database
- * source below that. Version gates live here; HTTP lives in the client; payload shapes in the mapping.
+ * source below that. Accounts are addressed by user key (the account id) and username; Confluence has one application,
+ * `confluence`, whose individual grant is the global "can use" permission. Version gates live here; HTTP lives in the
+ * client; payload shapes in the mapping.
  */
 
 import { ConnectorError, WriteRefused } from '../../app/connector-error.ts';
 import type {
-  ConfluenceCapabilities,
-  ConfluenceConnector,
+  AccessFacts,
+  AccountState,
   DirectoryFacts,
+  GroupMember,
+  GroupNestingFact,
+  InstanceConnector,
   InstanceProbe,
-  ListedUser,
+  ListedAccount,
   LoginFact,
-} from '../../app/confluence-port.ts';
-import type { UserState } from '../../domain/journal.ts';
-import type { GroupNesting, LicenseUsage, Membership, PermissionGrants } from '../../domain/snapshot.ts';
+} from '../../app/instance-port.ts';
+import type { AccountRef } from '../../domain/account.ts';
+import type { InstanceCapabilities } from '../../domain/instance-capabilities.ts';
 import { ConfluenceDcClient, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
 import { VERSION_ROUTES, readConfluenceVersion, type KnownVersion } from './confluence-dc-version.ts';
 import type { ConfluenceDcConfig } from './confluence-dc-config.ts';
@@ -31,7 +36,6 @@ import {
   mapLicenseCount,
   mapMember,
   mapPerson,
-  toPermissionGrants,
   type UserRef,
   type Version,
 } from './confluence-dc-mapping.ts';
@@ -42,7 +46,7 @@ export interface ConfluenceDcConnectorDeps extends ConfluenceDcClientDeps {
 }
 
 /** The port plus what the benchmark reads. */
-export interface ConfluenceDcConnector extends ConfluenceConnector {
+export interface ConfluenceDcConnector extends InstanceConnector {
   /** HTTP requests sent so far, retries included. */
   readonly requestCount: number;
 }
@@ -58,6 +62,28 @@ const REST_LAST_LOGIN_SINCE: Version = [10, 2, 0];
 const CONVENTIONAL_ADMIN_GROUPS = ['confluence-administrators', 'system-administrators'];
 const USE_PERMISSION = 'application/use';
 const USE = operations([USE_PERMISSION]);
+/** Confluence's one application: its seat is the global "can use" permission. */
+export const CONFLUENCE_APPLICATION = 'confluence';
+
+/** What a Confluence DC instance can do; `permissionsApi` once the version is known to be 9.3 or later. */
+export function confluenceDcCapabilities(lastLogin: ConfluenceDcConfig['lastLogin'], permissionsApi: boolean): InstanceCapabilities {
+  return {
+    productName: 'Confluence',
+    lastLogin,
+    // Members are read over REST, whose member list may include child groups' members (undocumented); the database
+    // source's direct memberships come through readMemberships instead.
+    memberLists: 'maybe-flattened',
+    // Before 9.3 there is no REST view of, and no REST way to change, an individual "can use" grant.
+    directGrants: permissionsApi,
+    revokeTakesOtherPermissions: true,
+    disable: true,
+    // Confluence DC's REST API has no username rename.
+    rename: false,
+    // "The following fields can be updated: email, full name" (10.0.3 spec); only the full name is changed.
+    updateDisplayName: true,
+    updateEmail: false,
+  };
+}
 
 /** `['application/use']` → the permissions API's body `[{targetType, operationKey}]`. */
 function operations(permissions: readonly string[]): { targetType: string; operationKey: string }[] {
@@ -122,18 +148,18 @@ export function createConfluenceDcConnector(
     return problems;
   };
 
-  const usernamesOf = async (refs: readonly UserRef[], signal?: AbortSignal): Promise<string[]> => {
-    const names = await Promise.all(
+  const accountIdsOf = async (refs: readonly UserRef[], signal?: AbortSignal): Promise<string[]> => {
+    const keys = await Promise.all(
       refs.map(async (ref) => {
-        if (ref.username !== null) return ref.username;
-        if (ref.userKey === null) return null;
-        // The permissions API may name a user by key only; the account list is keyed by username.
-        const response = await client.request('GET', '/rest/api/user', { query: { key: ref.userKey }, accept: [404], signal });
+        if (ref.userKey !== null) return ref.userKey;
+        if (ref.username === null) return null;
+        // The permissions API may name a user by username only; accounts are keyed by user key.
+        const response = await client.request('GET', '/rest/api/user', { query: { username: ref.username }, accept: [404], signal });
         if (response.status === 404) return null;
-        return mapped(target('GET', '/rest/api/user'), false, () => mapPerson(response.body))?.username ?? null;
+        return mapped(target('GET', '/rest/api/user'), false, () => mapPerson(response.body))?.accountId ?? null;
       }),
     );
-    return names.filter((name): name is string => name !== null);
+    return sortedUnique(keys.filter((key): key is string => key !== null));
   };
 
   const write = async (method: 'PUT' | 'DELETE', path: string, what: string, body?: unknown, signal?: AbortSignal): Promise<void> => {
@@ -167,12 +193,65 @@ export function createConfluenceDcConnector(
     }
   };
 
-  /** The user key for a username, read over a query parameter (keys go into the permissions routes' paths). */
-  const userKeyOf = async (username: string, signal?: AbortSignal): Promise<string> => {
-    const found = await client.request('GET', '/rest/api/user', { query: { username }, accept: [404], signal });
-    const user = found.status === 404 ? null : mapped(target('GET', '/rest/api/user'), false, () => mapPerson(found.body));
-    if (user === null) throw new ConnectorError(`no user ${username}`, { target: target('GET', '/rest/api/user'), status: 404 });
-    return user.userKey;
+  /** The account as Confluence has it now: by username where given (write paths take the name), else by user key. */
+  const personOf = async (account: AccountRef, signal?: AbortSignal) => {
+    const query = account.username !== null ? { username: account.username, expand: 'status' } : { key: account.accountId, expand: 'status' };
+    const found = await client.request('GET', '/rest/api/user', { query, accept: [404], signal });
+    return found.status === 404 ? null : mapped(target('GET', '/rest/api/user'), false, () => mapPerson(found.body));
+  };
+
+  /** The username write paths take, read by user key where the reference has none. */
+  const usernameOf = async (account: AccountRef, signal?: AbortSignal): Promise<string> => {
+    if (account.username !== null) return account.username;
+    const user = await personOf(account, signal);
+    if (user === null) throw new ConnectorError(`no user with key ${account.accountId}`, { target: target('GET', '/rest/api/user'), status: 404 });
+    return user.username;
+  };
+
+  /** The user key for an account, read over a query parameter (keys go into the permissions routes' paths). */
+  const userKeyOf = async (account: AccountRef, signal?: AbortSignal): Promise<string> => {
+    const user = await personOf(account, signal);
+    if (user === null) throw new ConnectorError(`no user ${account.username ?? account.accountId}`, { target: target('GET', '/rest/api/user'), status: 404 });
+    return user.accountId;
+  };
+
+  const requireConfluence = (application: string, what: string): void => {
+    if (application !== CONFLUENCE_APPLICATION) {
+      throw new ConnectorError(`${what}: Confluence has one application, ${CONFLUENCE_APPLICATION}, not ${JSON.stringify(application)}`, {
+        target: target('PUT', '/rest/api/permissions/user/{user}'),
+      });
+    }
+  };
+
+  /** "can use" and administration grants, from the permissions API (9.3+) or from configured licence groups. */
+  const readGrants = async (signal?: AbortSignal) => {
+    const v = await version(signal);
+    const configured = config.licenseGroups === 'auto' ? null : config.licenseGroups;
+    if (!atLeast(v.parsed, PERMISSIONS_API_SINCE)) {
+      if (configured === null) throw new ConnectorError(licenseGroupsNeeded(v.text), { target: target('GET', '/rest/api/permissions'), fixable: true });
+      return { useGroups: sortedUnique(configured), adminGroups: CONVENTIONAL_ADMIN_GROUPS, useUsers: [], adminUsers: [], source: 'config' };
+    }
+    const path = '/rest/api/permissions';
+    const body = await client.getJson(path, { signal });
+    const classified = mapped(target('GET', path), false, () => classifyGlobalPermissions(body));
+    const [useUsers, adminUsers] = await Promise.all([accountIdsOf(classified.useUsers, signal), accountIdsOf(classified.adminUsers, signal)]);
+    return {
+      useGroups: sortedUnique(configured ?? classified.useGroups),
+      adminGroups: sortedUnique(classified.adminGroups),
+      useUsers,
+      adminUsers,
+      source: configured === null ? 'permissions-api' : 'config',
+    };
+  };
+
+  const readLicense = async (signal?: AbortSignal): Promise<{ used: number | null; max: number | null }> => {
+    const count = async (path: string): Promise<number | null> => {
+      // The licence REST plugin is not part of the documented API; its absence is "not said", not an error.
+      const response = await client.request('GET', path, { accept: [404], signal });
+      return response.status === 404 ? null : mapLicenseCount(response.body);
+    };
+    const [used, max] = await Promise.all([count('/rest/license/1.0/license/userCount'), count('/rest/license/1.0/license/maxUsers')]);
+    return { used, max };
   };
 
   /** The user's individual global permissions as `targetType/operationKey`, sorted (9.3+). */
@@ -194,17 +273,9 @@ export function createConfluenceDcConnector(
   return {
     instance: instanceId,
 
-    get capabilities(): ConfluenceCapabilities {
-      return {
-        lastLogin: config.lastLogin,
-        // Unknown until the version is read (probe does that first); false is the safe reading.
-        permissionsApi: known !== null && atLeast(known.parsed, PERMISSIONS_API_SINCE),
-        disable: true,
-        rename: false,
-        updateProfile: true,
-        // Members are read over REST, whose member list may include child groups' members (undocumented).
-        memberLists: 'maybe-flattened',
-      };
+    get capabilities(): InstanceCapabilities {
+      // Unknown until the version is read (probe does that first); no individual grants is the safe reading.
+      return confluenceDcCapabilities(config.lastLogin, known !== null && atLeast(known.parsed, PERMISSIONS_API_SINCE));
     },
 
     get requestCount(): number {
@@ -216,17 +287,24 @@ export function createConfluenceDcConnector(
       const v = await version(signal);
       await requireUserList(signal);
       const current = await client.getJson('/rest/api/user/current', { probe: true, signal });
-      const connectedAs = mapped(target('GET', '/rest/api/user/current'), true, () => mapCurrentUser(current));
+      const me = mapped(target('GET', '/rest/api/user/current'), true, () => mapCurrentUser(current));
       await confirmAdministrator(client, v.parsed, signal);
       const problems = configProblems(v);
       if (problems.length > 0) {
         throw new ConnectorError(problems.join('; '), { target: target('GET', VERSION_ROUTES[v.source]), fixable: true });
       }
       if (config.lastLogin === 'database') await databaseSource().check(signal);
-      return { version: v.text, versionSource: v.source, connectedAs, baseUrl: client.baseUrl };
+      const accountId = me.userKey ?? (await userKeyOf({ accountId: '', username: me.username }, signal));
+      return {
+        version: v.text,
+        versionSource: v.source,
+        connectedAs: { accountId, username: me.username },
+        baseUrl: client.baseUrl,
+        capabilities: confluenceDcCapabilities(config.lastLogin, atLeast(v.parsed, PERMISSIONS_API_SINCE)),
+      };
     },
 
-    async *listUsers(signal): AsyncIterable<ListedUser> {
+    async *listAccounts(signal): AsyncIterable<ListedAccount> {
       await requireUserList(signal);
       const path = '/rest/api/user/list';
       yield* mapEach(client.paginate(path, { expand: 'status' }, signal), target('GET', path), mapPerson);
@@ -237,41 +315,37 @@ export function createConfluenceDcConnector(
       yield* mapEach(client.paginate(path, {}, signal), target('GET', path), mapGroupName);
     },
 
-    async *listGroupMembers(group, signal): AsyncIterable<Membership> {
+    async *listGroupMembers(group, signal): AsyncIterable<GroupMember> {
       const path = restPath`/rest/api/group/${group}/member`;
       yield* mapEach(client.paginate(path, {}, signal), target('GET', path), (raw) => mapMember(group, raw));
     },
 
-    async *listChildGroups(group, signal): AsyncIterable<GroupNesting> {
+    async *listChildGroups(group, signal): AsyncIterable<GroupNestingFact> {
       const path = restPath`/rest/api/group/${group}/groupmember`;
       yield* mapEach(client.paginate(path, {}, signal), target('GET', path), (raw) => mapChildGroup(group, raw));
     },
 
-    async readGrants(signal): Promise<PermissionGrants> {
-      const v = await version(signal);
-      const configured = config.licenseGroups === 'auto' ? null : config.licenseGroups;
-      if (!atLeast(v.parsed, PERMISSIONS_API_SINCE)) {
-        if (configured === null) throw new ConnectorError(licenseGroupsNeeded(v.text), { target: target('GET', '/rest/api/permissions'), fixable: true });
-        return toPermissionGrants({ useGroups: configured, adminGroups: CONVENTIONAL_ADMIN_GROUPS, useUsers: [], adminUsers: [] }, 'config');
-      }
-      const path = '/rest/api/permissions';
-      const body = await client.getJson(path, { signal });
-      const classified = mapped(target('GET', path), false, () => classifyGlobalPermissions(body));
-      const [useUsers, adminUsers] = await Promise.all([usernamesOf(classified.useUsers, signal), usernamesOf(classified.adminUsers, signal)]);
-      return toPermissionGrants(
-        { useGroups: configured ?? classified.useGroups, adminGroups: classified.adminGroups, useUsers, adminUsers },
-        configured === null ? 'permissions-api' : 'config',
-      );
-    },
-
-    async readLicense(signal): Promise<LicenseUsage> {
-      const count = async (path: string): Promise<number | null> => {
-        // The licence REST plugin is not part of the documented API; its absence is "not said", not an error.
-        const response = await client.request('GET', path, { accept: [404], signal });
-        return response.status === 404 ? null : mapLicenseCount(response.body);
+    async readAccess(signal): Promise<AccessFacts> {
+      const [grants, license] = await Promise.all([readGrants(signal), readLicense(signal)]);
+      return {
+        applications: [
+          {
+            key: CONFLUENCE_APPLICATION,
+            name: 'Confluence',
+            groups: grants.useGroups,
+            users: grants.useUsers,
+            // Nothing over REST says which groups new users are put in.
+            defaultGroups: [],
+            seatsUsed: license.used,
+            seatsMax: license.max,
+            // The licence endpoint's negative "unlimited" count is read as not said (mapLicenseCount).
+            unlimited: false,
+          },
+        ],
+        adminGroups: grants.adminGroups,
+        adminUsers: grants.adminUsers,
+        source: grants.source,
       };
-      const [used, max] = await Promise.all([count('/rest/license/1.0/license/userCount'), count('/rest/license/1.0/license/maxUsers')]);
-      return { used, max };
     },
 
     async *lastLogins(signal): AsyncIterable<LoginFact> {
@@ -314,10 +388,8 @@ export function createConfluenceDcConnector(
       return databaseSource().readDirectories(signal);
     },
 
-    async readUserState(username, signal): Promise<UserState | null> {
-      const found = await client.request('GET', '/rest/api/user', { query: { username, expand: 'status' }, accept: [404], signal });
-      if (found.status === 404) return null;
-      const user = mapped(target('GET', '/rest/api/user'), false, () => mapPerson(found.body));
+    async readAccountState(account, signal): Promise<AccountState | null> {
+      const user = await personOf(account, signal);
       if (user === null) return null;
       const groups: string[] = [];
       const memberOf = '/rest/api/user/memberof';
@@ -327,59 +399,86 @@ export function createConfluenceDcConnector(
       groups.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       let permissions: string[] = [];
       // Before 9.3 there is no REST view of (and no REST way to change) an individual grant.
-      if (atLeast((await version(signal)).parsed, PERMISSIONS_API_SINCE)) permissions = await permissionsOf(user.userKey, signal);
-      const useGrant = permissions.includes(USE_PERMISSION);
-      const otherPermissions = permissions.filter((p) => p !== USE_PERMISSION);
-      return { username: user.username, userKey: user.userKey, status: user.status, displayName: user.displayName, groups, useGrant, otherPermissions };
+      if (atLeast((await version(signal)).parsed, PERMISSIONS_API_SINCE)) permissions = await permissionsOf(user.accountId, signal);
+      return {
+        accountId: user.accountId,
+        username: user.username,
+        status: user.status,
+        displayName: user.displayName,
+        email: user.email,
+        groups,
+        directApplications: permissions.includes(USE_PERMISSION) ? [CONFLUENCE_APPLICATION] : [],
+        otherPermissions: permissions.filter((p) => p !== USE_PERMISSION),
+      };
     },
 
-    async addToGroup(username, group, signal) {
+    async addToGroup(account, group, signal) {
+      const username = await usernameOf(account, signal);
       await write('PUT', restPath`/rest/api/user/${username}/group/${group}`, `adding ${username} to ${group}`, undefined, signal);
     },
 
-    async removeFromGroup(username, group, signal) {
+    async removeFromGroup(account, group, signal) {
+      const username = await usernameOf(account, signal);
       await write('DELETE', restPath`/rest/api/user/${username}/group/${group}`, `removing ${username} from ${group}`, undefined, signal);
     },
 
-    async revokeUseGrant(username, signal, restore = []) {
-      await requirePermissionsApi(`revoking the "can use" grant of ${username}`, signal);
-      const key = await userKeyOf(username, signal);
+    async revokeApplication(account, application, signal, restore = []) {
+      const name = account.username ?? account.accountId;
+      requireConfluence(application, `revoking ${application} of ${name}`);
+      await requirePermissionsApi(`revoking the "can use" grant of ${name}`, signal);
+      const key = await userKeyOf(account, signal);
       // Confluence removes every other individual permission with "can use"; `restore` puts the kept ones back.
-      await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${username}`, USE, signal);
+      await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${name}`, USE, signal);
       if (restore.length > 0) {
         await followUp(
-          () => write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting ${restore.join(', ')} back to ${username}`, operations(restore), signal),
+          () => write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting ${restore.join(', ')} back to ${name}`, operations(restore), signal),
           '"can use" was revoked',
         );
       }
     },
 
-    async grantUse(username, signal, restore = []) {
-      await requirePermissionsApi(`granting "can use" to ${username}`, signal);
-      const key = await userKeyOf(username, signal);
+    async grantApplication(account, application, signal, restore = []) {
+      const name = account.username ?? account.accountId;
+      requireConfluence(application, `granting ${application} to ${name}`);
+      await requirePermissionsApi(`granting "can use" to ${name}`, signal);
+      const key = await userKeyOf(account, signal);
       // The step leaves exactly "can use" + restore: permissions held beyond those go first, with a revoke of "can use".
       const held = await permissionsOf(key, signal);
       const wanted = new Set([USE_PERMISSION, ...restore]);
-      const grant = () => write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting "can use" to ${username}`, operations([...wanted]), signal);
+      const grant = () => write('PUT', restPath`/rest/api/permissions/user/${key}/grant`, `granting "can use" to ${name}`, operations([...wanted]), signal);
       if (held.some((p) => !wanted.has(p))) {
-        await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${username}`, USE, signal);
+        await write('PUT', restPath`/rest/api/permissions/user/${key}/revoke`, `revoking "can use" of ${name}`, USE, signal);
         await followUp(grant, '"can use" and the permissions beyond the journaled set were revoked');
         return;
       }
       await grant();
     },
 
-    async disable(username, signal) {
+    async disable(account, signal) {
+      const username = await usernameOf(account, signal);
       await write('PUT', restPath`/rest/api/admin/user/${username}/disable`, `disabling ${username}`, undefined, signal);
     },
 
-    async enable(username, signal) {
+    async enable(account, signal) {
+      const username = await usernameOf(account, signal);
       await write('PUT', restPath`/rest/api/admin/user/${username}/enable`, `enabling ${username}`, undefined, signal);
     },
 
-    async updateDisplayName(username, displayName, signal) {
+    async rename(account) {
+      // capabilities.rename is false: the planner never plans a rename here.
+      throw new ConnectorError(`renaming ${account.username ?? account.accountId}: Confluence DC's REST API cannot rename users`, {
+        target: target('PUT', '/rest/api/admin/user/{username}'),
+      });
+    },
+
+    async updateProfile(account, changes, signal) {
+      const username = await usernameOf(account, signal);
+      if (changes.email !== undefined) {
+        throw new ConnectorError(`changing ${username}'s e-mail: not supported through Confluence here`, { target: target('PUT', '/rest/api/admin/user/{username}') });
+      }
+      if (changes.displayName === undefined) return;
       // "The following fields can be updated: email, full name" (10.0.3 spec); e-mail is left as it is.
-      await write('PUT', restPath`/rest/api/admin/user/${username}`, `renaming ${username}'s display name`, { fullName: displayName }, signal);
+      await write('PUT', restPath`/rest/api/admin/user/${username}`, `renaming ${username}'s display name`, { fullName: changes.displayName }, signal);
     },
 
     async close() {
@@ -414,6 +513,10 @@ function restLastLoginMissing(version: string): string {
 
 function licenseGroupsNeeded(version: string): string {
   return `Confluence ${version} has no global permissions API (9.3 or later is needed): list the groups that grant "can use" under licenseGroups: in the instance config`;
+}
+
+function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Runs a mapping; a payload that does not fit becomes a ConnectorError naming the request. */

@@ -49,6 +49,7 @@ export function loginQuery(dialect: Dialect, names: Names): string {
   const { t, c } = spelling(dialect, names);
   return `SELECT um.${c('user_mapping', 'lower_username')} AS lower_username,
       um.${c('user_mapping', 'username')} AS username,
+      um.${c('user_mapping', 'user_key')} AS user_key,
       li.${c('logininfo', 'successdate')} AS success_date,
       ua.${c('cwd_user_attribute', 'attribute_value')} AS last_authenticated,
       cu.${c('cwd_user', 'created_date')} AS created_date,
@@ -67,7 +68,7 @@ export function loginQuery(dialect: Dialect, names: Names): string {
 }
 
 /**
- * Direct memberships from cwd_membership (users and child groups of each group), with the username as
+ * Direct memberships from cwd_membership (users and child groups of each group), with the user key and the username as
  * user_mapping spells it (the REST listing's spelling); null when the schema has no cwd_membership.
  */
 export function membershipQuery(dialect: Dialect, names: Names): string | null {
@@ -75,6 +76,7 @@ export function membershipQuery(dialect: Dialect, names: Names): string | null {
   const { t, c } = spelling(dialect, names);
   return `SELECT g.${c('cwd_group', 'group_name')} AS group_name,
       um.${c('user_mapping', 'username')} AS username,
+      um.${c('user_mapping', 'user_key')} AS user_key,
       cg.${c('cwd_group', 'group_name')} AS child_group
     FROM ${t('cwd_membership')} m
     JOIN ${t('cwd_group')} g ON g.${c('cwd_group', 'id')} = m.${c('cwd_membership', 'parent_id')}

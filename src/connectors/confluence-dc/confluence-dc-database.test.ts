@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { ConnectorError } from '../../app/connector-error.ts';
-import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
+import type { DirectoryFacts, LoginFact } from '../../app/instance-port.ts';
 import { createScratchDatabase, testDatabaseUrl, type ScratchDatabase, type TestDatabaseKind } from '../../../test/support/test-databases.ts';
 import { writeConfluenceDatabase } from '../../emulators/confluence-dc/emulator-database.ts';
 import { startConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
@@ -11,7 +11,7 @@ import { EmulatorState } from '../../emulators/confluence-dc/emulator-state.ts';
 import { generateOrganisation, INTERNAL_DIRECTORY, LDAP_DIRECTORY, type OrgSeed } from '../../emulators/confluence-dc/org-generator.ts';
 import { connectReadOnly, createConfluenceDatabaseSource } from './confluence-dc-database.ts';
 import { confluenceDcConfigSchema } from './confluence-dc-config.ts';
-import { createConfluenceDcConnector } from './confluence-dc-connector.ts';
+import { confluenceDcCapabilities, createConfluenceDcConnector } from './confluence-dc-connector.ts';
 
 const NOW = new Date('2025-11-26T08:00:00Z');
 const ORG: OrgSeed = generateOrganisation({ seed: 77, users: 150, now: NOW });
@@ -23,10 +23,10 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-type PlainFact = [string, string | null, string | null, string | null, string | null];
+type PlainFact = [string | null, string, string | null, string | null, string | null, string | null];
 
 function plain(facts: readonly LoginFact[]): PlainFact[] {
-  return facts.map((f) => [f.username, f.lastLogin?.toISOString() ?? null, f.createdAt?.toISOString() ?? null, f.directory, f.email]);
+  return facts.map((f) => [f.accountId, f.username, f.lastLogin?.toISOString() ?? null, f.createdAt?.toISOString() ?? null, f.directory, f.email]);
 }
 
 /** What the database says about the generated organisation: one row per user, in lower-case username order. */
@@ -34,7 +34,7 @@ function expectedFacts(org: OrgSeed): PlainFact[] {
   return [...org.users]
     .sort((a, b) => (a.username.toLowerCase() < b.username.toLowerCase() ? -1 : 1))
     // cwd_user.email_address: the database is where Confluence before 10.2 gives e-mail at all.
-    .map((u) => [u.username, u.lastLogin?.toISOString() ?? null, u.createdAt.toISOString(), u.directory, u.email]);
+    .map((u) => [u.userKey, u.username, u.lastLogin?.toISOString() ?? null, u.createdAt.toISOString(), u.directory, u.email]);
 }
 
 /** The directories and read-only groups exactly as the emulated organisation defines them. */
@@ -393,15 +393,24 @@ describe('connector in database mode (Confluence 9.3 emulator + real database)',
         }),
       );
       t.after(() => connector.close());
-      assert.deepEqual(await connector.probe(), { version: '9.3.1', versionSource: 'server-information', connectedAs: 'admin', baseUrl: emulator.url });
+      assert.deepEqual(await connector.probe(), {
+        version: '9.3.1',
+        versionSource: 'server-information',
+        connectedAs: { accountId: emulator.state.findUser('admin')?.userKey, username: 'admin' },
+        baseUrl: emulator.url,
+        capabilities: confluenceDcCapabilities('database', true),
+      });
       assert.equal(connector.capabilities.lastLogin, 'database');
       assert.deepEqual(plain(await collect(connector.lastLogins())), expectedFacts(ORG));
       assert.deepEqual(await connector.readDirectories?.(), expectedDirectoryFacts(ORG));
       // Direct memberships and nesting as cwd_membership stores them, not the REST member lists (flattened here).
       const stored = await connector.readMemberships?.();
       assert.ok(stored);
-      const key = (m: { group: string; username: string }) => `${m.group} ${m.username}`;
+      const key = (m: { group: string; username: string | null }) => `${m.group} ${m.username ?? ''}`;
       assert.deepEqual(stored.memberships.map(key).sort(), ORG.memberships.map(key).sort());
+      // Each member by its user key, as user_mapping has it.
+      const keyOf = new Map(ORG.users.map((u) => [u.username, u.userKey]));
+      assert.deepEqual(stored.memberships.filter((m) => m.accountId !== keyOf.get(m.username ?? '')), []);
       assert.deepEqual(stored.nesting.map((n) => `${n.parent} ${n.child}`).sort(), ORG.nesting.map((n) => `${n.parent} ${n.child}`).sort());
     });
   }

@@ -13,8 +13,7 @@ import { createConnection as createMysqlConnection } from 'mysql2';
 import { z } from 'zod';
 import { ConnectorError } from '../../app/connector-error.ts';
 import { redactSecrets } from '../../domain/secret-redaction.ts';
-import type { DirectoryFacts, LoginFact } from '../../app/confluence-port.ts';
-import type { GroupNesting, Membership } from '../../domain/snapshot.ts';
+import type { DirectoryFacts, GroupMember, GroupNestingFact, LoginFact } from '../../app/instance-port.ts';
 import {
   deriveDirectories,
   directoriesWithReadOnlyGroups,
@@ -35,7 +34,7 @@ export interface ConfluenceDatabaseSource {
    * Direct memberships and nesting from cwd_membership, each pair once; null when the schema has no cwd_membership
    * (a DBA's reduced copy), so the caller reads the member lists over REST instead.
    */
-  readMemberships(signal?: AbortSignal): Promise<{ memberships: Membership[]; nesting: GroupNesting[] } | null>;
+  readMemberships(signal?: AbortSignal): Promise<{ memberships: GroupMember[]; nesting: GroupNestingFact[] } | null>;
   /** Directories in Confluence's order with active and writable, and the groups whose membership Confluence cannot change. */
   readDirectories(signal?: AbortSignal): Promise<DirectoryFacts>;
   /** Closes any connection still open. */
@@ -78,7 +77,7 @@ const directoryOperationRow = z.object({ directory_id: id, operation_type: z.str
 const mappingOperationRow = z.object({ mapping_id: id, operation_type: z.string() });
 const attributeRow = z.object({ directory_id: id, attribute_value: z.string().nullable() });
 const groupRow = z.object({ group_name: z.string(), directory_id: id, is_local: z.unknown() });
-const membershipRow = z.object({ group_name: z.string(), username: z.string().nullable(), child_group: z.string().nullable() });
+const membershipRow = z.object({ group_name: z.string(), username: z.string().nullable(), user_key: z.string().nullable(), child_group: z.string().nullable() });
 
 /** Creates the source for a postgres:// or mysql:// URL; nothing connects until it is used. */
 export function createConfluenceDatabaseSource(url: string, options: ConfluenceDatabaseOptions): ConfluenceDatabaseSource {
@@ -155,8 +154,8 @@ export function createConfluenceDatabaseSource(url: string, options: ConfluenceD
           finished = true;
           return null;
         }
-        const memberships: Membership[] = [];
-        const nesting: GroupNesting[] = [];
+        const memberships: GroupMember[] = [];
+        const nesting: GroupNestingFact[] = [];
         const seen = new Set<string>();
         for await (const batch of await readOnlyStream(connection, async function* () { yield* connection.stream(sql, batchSize); })) {
           signal?.throwIfAborted();
@@ -165,7 +164,8 @@ export function createConfluenceDatabaseSource(url: string, options: ConfluenceD
             const key = `${row.group_name}\u0000${row.username ?? ''}\u0000${row.child_group ?? ''}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            if (row.username !== null) memberships.push({ group: row.group_name, username: row.username });
+            // user_key is user_mapping's primary key: a row with a username has one.
+            if (row.username !== null && row.user_key !== null) memberships.push({ group: row.group_name, accountId: row.user_key, username: row.username });
             else if (row.child_group !== null) nesting.push({ parent: row.group_name, child: row.child_group });
           }
         }

@@ -13,7 +13,7 @@
  * Confluence (cwd_group.local); its LDAP groups refuse it.
  */
 
-import type { DirectoryFacts } from '../../app/confluence-port.ts';
+import type { DirectoryFacts } from '../../app/instance-port.ts';
 import type { DirectorySnapshot } from '../../domain/snapshot.ts';
 
 /** One cwd_directory row with one of its application mappings (LEFT JOIN: mapping fields null when unmapped). */

@@ -73,7 +73,7 @@ describe('a hostile Confluence', () => {
 
   it('a next link to another origin stops the listing; the other server receives nothing', async () => {
     emulator.faults.replaceNext = { route: USER_LIST, link: `${elsewhere.url}/confluence/rest/api/user/list?start=40&limit=40` };
-    const error = await rejection(collect(connectorFor(emulator).listUsers()));
+    const error = await rejection(collect(connectorFor(emulator).listAccounts()));
     assert.match(error.message, /refusing to follow the paging link ".*127\.0\.0\.1:\d+\/confluence\/rest\/api\/user\/list\?start=40.*": it points to another server/);
     assert.equal(error.target, 'wiki GET /rest/api/user/list');
     assert.deepEqual(elsewhere.requests, []);
@@ -82,7 +82,7 @@ describe('a hostile Confluence', () => {
   it('a protocol-relative or data: next link stops the listing', async () => {
     for (const link of [`//${new URL(elsewhere.url).host}/rest/api/user/list`, 'data:application/json,{"results":[]}', 'javascript:alert(1)']) {
       emulator.faults.replaceNext = { route: USER_LIST, link };
-      const error = await rejection(collect(connectorFor(emulator).listUsers()));
+      const error = await rejection(collect(connectorFor(emulator).listAccounts()));
       assert.match(error.message, /refusing to follow the paging link/, link);
     }
     assert.deepEqual(elsewhere.requests, []);
@@ -90,7 +90,7 @@ describe('a hostile Confluence', () => {
 
   it('a redirect to another port is not followed: it receives no request and no Authorization header', async () => {
     emulator.faults.redirect = { route: USER_LIST, location: `${elsewhere.url}/collect` };
-    const error = await rejection(collect(connectorFor(emulator).listUsers()));
+    const error = await rejection(collect(connectorFor(emulator).listAccounts()));
     assert.equal(error.status, 302);
     assert.match(error.message, /redirect to ".*\/collect": redirects are not followed/);
     assert.equal(pagesAsked(), 1, 'a redirect is not retried either');
@@ -100,7 +100,7 @@ describe('a hostile Confluence', () => {
   it(`a totalCount of 1e12 ends the listing on the first page, with no offsets built (cap ${MAX_TOTAL})`, async () => {
     emulator.faults.lyingTotal = { route: USER_LIST, totalCount: 1e12 };
     const heapBefore = process.memoryUsage().heapUsed;
-    const error = await rejection(collect(connectorFor(emulator).listUsers()));
+    const error = await rejection(collect(connectorFor(emulator).listAccounts()));
     assert.match(error.message, /totalCount 1000000000000 at start=0, which is not a count of up to 10000000: the listing cannot be trusted/);
     assert.equal(pagesAsked(), 1);
     // 1e12 offsets would be terabytes; a generous bound that no honest run comes near.
@@ -110,13 +110,13 @@ describe('a hostile Confluence', () => {
   it('a total that is not a count (negative, fractional, beyond safe integers) ends the listing', async () => {
     for (const totalCount of [-1, 2.5, Number.MAX_SAFE_INTEGER + 2]) {
       emulator.faults.lyingTotal = { route: USER_LIST, totalCount };
-      assert.match((await rejection(collect(connectorFor(emulator).listUsers()))).message, /is not a count/, String(totalCount));
+      assert.match((await rejection(collect(connectorFor(emulator).listAccounts()))).message, /is not a count/, String(totalCount));
     }
   });
 
   it('a total inflated within the cap costs a few pages, not millions, and ends with a clear error', async () => {
     emulator.faults.lyingTotal = { route: USER_LIST, totalCount: MAX_TOTAL - 1 };
-    const error = await rejection(collect(connectorFor(emulator, 4).listUsers()));
+    const error = await rejection(collect(connectorFor(emulator, 4).listAccounts()));
     assert.match(error.message, /paging ended at \d+ of 9999999 promised/);
     // Five real pages, then at most one window of prefetched empty pages.
     assert.ok(pagesAsked() <= Math.ceil(userCount / 40) + 4, `${pagesAsked()} pages`);
@@ -124,14 +124,14 @@ describe('a hostile Confluence', () => {
 
   it('a lying size is ignored: results are counted as they come', async () => {
     emulator.faults.lyingTotal = { route: USER_LIST, totalCount: userCount, size: 5 };
-    assert.equal((await collect(connectorFor(emulator).listUsers())).length, userCount);
+    assert.equal((await collect(connectorFor(emulator).listAccounts())).length, userCount);
   });
 
   it('a next link pointing to its own page ends paging at once', async () => {
     emulator.faults.selfNext = { route: USER_LIST };
     for (const concurrency of [1, 4]) {
       emulator.stats.byRoute.clear();
-      const error = await rejection(collect(connectorFor(emulator, concurrency).listUsers()));
+      const error = await rejection(collect(connectorFor(emulator, concurrency).listAccounts()));
       assert.match(error.message, /Confluence sent the same page twice: the page at start=0 links to start=0/);
       assert.equal(pagesAsked(), 1);
     }
@@ -140,9 +140,9 @@ describe('a hostile Confluence', () => {
   it('a page served twice slips past paging (its start is as asked), so the scan de-duplicates and stays incomplete', async () => {
     emulator.faults.repeatPage = { route: USER_LIST, start: 40 };
     const connector = connectorFor(emulator);
-    const listed = await collect(connector.listUsers());
+    const listed = await collect(connector.listAccounts());
     assert.equal(listed.length, userCount);
-    assert.equal(new Set(listed.map((u) => u.userKey)).size, userCount - 40, 'the connector passes the doubled page on');
+    assert.equal(new Set(listed.map((u) => u.accountId)).size, userCount - 40, 'the connector passes the doubled page on');
 
     const store: Store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-hostile-scan-')), 'seatkeeper.db')}`);
     try {

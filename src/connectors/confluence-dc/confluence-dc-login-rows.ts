@@ -1,7 +1,7 @@
 /** Rows of the login query and how one username's rows (one per directory it exists in) fold into a LoginFact. */
 
 import { z } from 'zod';
-import type { LoginFact } from '../../app/confluence-port.ts';
+import type { LoginFact } from '../../app/instance-port.ts';
 import { readFlag } from './confluence-dc-directories.ts';
 
 const instant = z.union([z.date(), z.string(), z.null()]);
@@ -13,6 +13,8 @@ export const position = z.union([z.number(), z.string(), z.null()]).transform((v
 export const loginRow = z.object({
   lower_username: z.string(),
   username: z.string().nullable(),
+  // user_mapping's primary key: the account id.
+  user_key: z.string().nullable(),
   success_date: instant,
   last_authenticated: z.union([z.string(), z.number(), z.null()]),
   created_date: instant,
@@ -32,10 +34,11 @@ export type LoginRow = z.infer<typeof loginRow>;
  */
 export function foldRows(rows: readonly LoginRow[]): LoginFact[] {
   const facts: LoginFact[] = [];
-  type Current = { key: string; username: string; lastLogin: Date | null; createdAt: Date | null; directory: DirectoryRank | null };
+  type Current = { key: string; accountId: string | null; username: string; lastLogin: Date | null; createdAt: Date | null; directory: DirectoryRank | null };
   // The e-mail of the row Confluence resolves the name to (the chosen directory's account).
   let current: Current | null = null;
   const fact = (c: Current): LoginFact => ({
+    accountId: c.accountId,
     username: c.username,
     lastLogin: c.lastLogin,
     createdAt: c.createdAt,
@@ -45,7 +48,7 @@ export function foldRows(rows: readonly LoginRow[]): LoginFact[] {
   for (const row of rows) {
     if (current === null || current.key !== row.lower_username) {
       if (current !== null) facts.push(fact(current));
-      current = { key: row.lower_username, username: row.username ?? row.lower_username, lastLogin: null, createdAt: null, directory: null };
+      current = { key: row.lower_username, accountId: row.user_key, username: row.username ?? row.lower_username, lastLogin: null, createdAt: null, directory: null };
     }
     current.lastLogin = later(current.lastLogin, later(toDate(row.success_date), fromEpochText(row.last_authenticated)));
     current.createdAt = later(current.createdAt, toDate(row.created_date));

@@ -129,7 +129,7 @@ describe('mapPerson on a synthetic /rest/api/user/list?expand=status page', () =
   it('maps every user with exact values', () => {
     // No e-mail on this route; the documented status words in either case; an undocumented word and a missing status are unknown.
     const user = (username: string, userKey: string, displayName: string, status: string, statusWord: string | null) =>
-      ({ username, userKey, displayName, email: null, status, statusWord, directory: null });
+      ({ accountId: userKey, username, displayName, email: null, status, statusWord, directory: null });
     assert.deepEqual(results('user-list.json').map(mapPerson), [
       user('admin', '8a7f808a8b5c3e2a018b5c3f1e2d0000', 'Confluence Administrator', 'active', 'current'),
       user('jdoe', '8a7f808a8b5c3e2a018b5c3f1e2d0001', 'Jane Doe', 'disabled', 'DEACTIVATED'),
@@ -151,7 +151,10 @@ describe('mapPerson on a synthetic /rest/api/user/list?expand=status page', () =
   });
 
   it('maps group members and child groups', () => {
-    assert.deepEqual(mapMember('staff', { type: 'known', username: 'jdoe', userKey: 'k1' }), { group: 'staff', username: 'jdoe' });
+    assert.deepEqual(mapMember('staff', { type: 'known', username: 'jdoe', userKey: 'k1' }), { group: 'staff', accountId: 'k1', username: 'jdoe' });
+    // A record off the fast path (no type) goes through the full parse, with the same result.
+    assert.deepEqual(mapMember('staff', { username: 'jdoe', userKey: 'k1' }), { group: 'staff', accountId: 'k1', username: 'jdoe' });
+    assert.throws(() => mapMember('staff', { type: 'known', username: 'jdoe' }), /without userKey/);
     assert.deepEqual(mapChildGroup('staff', { type: 'group', name: 'engineering' }), { parent: 'staff', child: 'engineering' });
   });
 });
@@ -279,7 +282,8 @@ describe('versions', () => {
   });
 
   it('reads the current user', () => {
-    assert.equal(mapCurrentUser({ type: 'known', username: 'admin', userKey: 'k' }), 'admin');
+    assert.deepEqual(mapCurrentUser({ type: 'known', username: 'admin', userKey: 'k' }), { username: 'admin', userKey: 'k' });
+    assert.deepEqual(mapCurrentUser({ type: 'known', username: 'admin' }), { username: 'admin', userKey: null });
     assert.throws(() => mapCurrentUser({ type: 'anonymous', username: 'anonymous' }), /anonymous/);
     assert.throws(() => mapCurrentUser({ type: 'anonymous' }), PayloadError);
   });

@@ -5,8 +5,8 @@
  */
 
 import { z } from 'zod';
-import type { AccountStatus, GroupNesting, Membership, PermissionGrants } from '../../domain/snapshot.ts';
-import type { ListedUser, LoginFact } from '../../app/confluence-port.ts';
+import type { AccountStatus, GroupNesting, PermissionGrants } from '../../domain/snapshot.ts';
+import type { GroupMember, ListedAccount, LoginFact } from '../../app/instance-port.ts';
 import { isEpochSentinel, parseLoginInstant } from './confluence-dc-login-time.ts';
 
 /** A payload that does not have the shape Confluence documents; the message names what is wrong. */
@@ -111,17 +111,21 @@ export function isDocumentedStatus(word: string): boolean {
 }
 
 /**
- * One Person from `/rest/api/user/list?expand=status` (or a group's member list) as a ListedUser.
+ * One Person from `/rest/api/user/list?expand=status` (or a group's member list) as a ListedAccount, its user key
+ * as the account id.
  * Returns null for the anonymous pseudo-user; throws PayloadError for a known user without a username
  * or key, so the scan is marked incomplete rather than silently missing an account.
  */
-export function mapPerson(raw: unknown): ListedUser | null {
+export function mapPerson(raw: unknown): ConfluencePerson | null {
   return readPerson(raw)?.user ?? null;
 }
 
+/** A listed account as Confluence sends it: every known user has a username. */
+export type ConfluencePerson = ListedAccount & { readonly username: string };
+
 /** A Person as read, with its `lastLogin` value and whether the key was there at all. */
 interface ReadPerson {
-  readonly user: ListedUser;
+  readonly user: ConfluencePerson;
   readonly lastLogin: unknown;
   readonly hasLastLogin: boolean;
 }
@@ -145,9 +149,9 @@ function readPlainPerson(raw: unknown): ReadPerson | null {
   if (!optionalText(displayName) || !optionalText(email) || !optionalText(directory) || !(status === undefined || typeof status === 'string')) {
     return null;
   }
-  const user: ListedUser = {
+  const user: ConfluencePerson = {
+    accountId: userKey,
     username,
-    userKey,
     displayName: nonEmpty(displayName) ?? username,
     email: nonEmpty(email),
     ...statusOf(status),
@@ -169,9 +173,9 @@ function readPerson(raw: unknown): ReadPerson | null {
     throw new PayloadError(`user record without ${username === null ? 'username' : 'userKey'}: ${JSON.stringify(raw).slice(0, 200)}`);
   }
   const directory = typeof person.directory === 'string' ? person.directory : (person.directory?.name ?? null);
-  const user: ListedUser = {
+  const user: ConfluencePerson = {
+    accountId: userKey,
     username,
-    userKey,
     displayName: nonEmpty(person.displayName) ?? username,
     email: nonEmpty(person.email),
     ...statusOf(person.status),
@@ -181,17 +185,20 @@ function readPerson(raw: unknown): ReadPerson | null {
 }
 
 /**
- * A member Person of a group as a direct Membership; null for the anonymous pseudo-user. Only the username is
+ * A member Person of a group as a GroupMember; null for the anonymous pseudo-user. Only the username and key are
  * needed, and this runs once per membership (250,000 in a large instance), so a well-formed record is read directly
  * and only an unusual one goes through the full Person parse and its errors.
  */
-export function mapMember(group: string, raw: unknown): Membership | null {
+export function mapMember(group: string, raw: unknown): GroupMember | null {
   if (typeof raw === 'object' && raw !== null && 'username' in raw && typeof raw.username === 'string' && raw.username !== '') {
     const type = 'type' in raw ? raw.type : undefined;
-    if (type === 'known' || type === 'user') return { group, username: raw.username };
+    const userKey = 'userKey' in raw ? raw.userKey : undefined;
+    if ((type === 'known' || type === 'user') && typeof userKey === 'string' && userKey !== '') {
+      return { group, accountId: userKey, username: raw.username };
+    }
   }
   const user = mapPerson(raw);
-  return user === null ? null : { group, username: user.username };
+  return user === null ? null : { group, accountId: user.accountId, username: user.username };
 }
 
 /** A Group from `/rest/api/group` (or `/groupmember`) as its name. */
@@ -223,7 +230,7 @@ export function mapActiveUserLogin(raw: unknown): { readonly fact: LoginFact; re
     throw new PayloadError(`unreadable lastLogin ${JSON.stringify(person.lastLogin).slice(0, 80)} for ${person.user.username}`);
   }
   // Which directory a user belongs to is the database's to say; REST never does.
-  const fact: LoginFact = { username: person.user.username, lastLogin, createdAt: null, directory: null, email: person.user.email };
+  const fact: LoginFact = { accountId: person.user.accountId, username: person.user.username, lastLogin, createdAt: null, directory: null, email: person.user.email };
   return { fact, lastLoginSent: person.hasLastLogin };
 }
 
@@ -400,8 +407,8 @@ export function mapPageMetaVersion(html: unknown): { readonly version: string; r
   return version === null ? null : { version: content.trim(), parsed: version };
 }
 
-/** `/rest/api/user/current` → the username Seatkeeper connects as. */
-export function mapCurrentUser(raw: unknown): string {
+/** `/rest/api/user/current` → the username Seatkeeper connects as, and its key where sent (null: look it up). */
+export function mapCurrentUser(raw: unknown): { readonly username: string; readonly userKey: string | null } {
   const parsed = currentUserSchema.safeParse(raw);
   if (!parsed.success) {
     throw new PayloadError('the current user has no username: the credentials were probably not accepted (anonymous session)');
@@ -409,7 +416,7 @@ export function mapCurrentUser(raw: unknown): string {
   if (parsed.data.type?.toLowerCase() === 'anonymous') {
     throw new PayloadError('Confluence treats the request as anonymous: check the token / username and password');
   }
-  return parsed.data.username;
+  return { username: parsed.data.username, userKey: nonEmpty(parsed.data.userKey) };
 }
 
 /** Blank is absent; otherwise the value is kept as sent, since usernames are identities. */

@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnaddressableName } from '../../app/connector-error.ts';
+import type { AccountRef } from '../../domain/account.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../../emulators/confluence-dc/confluence-emulator.ts';
 import { generateOrganisation, INTERNAL_DIRECTORY, type OrgSeed, type UserSeed } from '../../emulators/confluence-dc/org-generator.ts';
 import { startDecodingProxy, type DecodingProxy } from '../../../test/support/decoding-proxy.ts';
@@ -79,11 +80,12 @@ for (const through of ['a reverse proxy that decodes %2F and %2E', 'no proxy'] a
     it('disable, enable, group changes and renames are not possible, and nothing is sent for them', async () => {
       const writesBefore = emulator.stats.writes;
       for (const name of HOSTILE) {
-        await unaddressable(connector.disable(name), name);
-        await unaddressable(connector.enable(name), name);
-        await unaddressable(connector.removeFromGroup(name, 'confluence-users'), name);
-        await unaddressable(connector.addToGroup(name, 'confluence-inactive-users'), name);
-        await unaddressable(connector.updateDisplayName(name, 'Renamed'), name);
+        const account = accountOf(emulator, name);
+        await unaddressable(connector.disable(account), name);
+        await unaddressable(connector.enable(account), name);
+        await unaddressable(connector.removeFromGroup(account, 'confluence-users'), name);
+        await unaddressable(connector.addToGroup(account, 'confluence-inactive-users'), name);
+        await unaddressable(connector.updateProfile(account, { displayName: 'Renamed' }), name);
       }
       assert.equal(emulator.stats.writes, writesBefore, 'no write reached Confluence');
       victimUntouched(emulator);
@@ -91,16 +93,21 @@ for (const through of ['a reverse proxy that decodes %2F and %2E', 'no proxy'] a
 
     it('reads and "can use" revocations go by query parameter and user key, and reach the named account only', async () => {
       for (const name of HOSTILE) {
-        const state = await connector.readUserState(name);
+        const state = await connector.readAccountState(accountOf(emulator, name));
         assert.equal(state?.username, name);
-        assert.equal(state?.userKey, emulator.state.findUser(name)?.userKey);
-        assert.notEqual(state?.userKey, emulator.state.findUser(VICTIM)?.userKey);
-        await connector.revokeUseGrant(name);
+        assert.equal(state?.accountId, emulator.state.findUser(name)?.userKey);
+        assert.notEqual(state?.accountId, emulator.state.findUser(VICTIM)?.userKey);
+        await connector.revokeApplication(accountOf(emulator, name), 'confluence');
         assert.deepEqual(emulator.state.userPermissions(name), [], name);
       }
       victimUntouched(emulator);
     });
   });
+}
+
+/** The account as a plan names it: its user key and username. */
+function accountOf(emulator: RunningConfluenceEmulator, username: string): AccountRef {
+  return { accountId: emulator.state.findUser(username)?.userKey ?? '', username };
 }
 
 describe('the attack the refusal prevents (controls: the proxy and URL parsing really do redirect a path)', () => {

@@ -6,9 +6,11 @@
  */
 
 import { ConnectorError } from '../../app/connector-error.ts';
-import type { VersionSource } from '../../app/confluence-port.ts';
 import type { ConfluenceDcClient } from './confluence-dc-client.ts';
 import { PayloadError, mapApplinksManifest, mapPageMetaVersion, mapServerInformation, type Version } from './confluence-dc-mapping.ts';
+
+/** Where the version was read: `server-information` (9.1+), else routes every version has. */
+export type VersionSource = 'server-information' | 'applinks-manifest' | 'page-meta';
 
 /** The version as read, and where. */
 export interface KnownVersion {

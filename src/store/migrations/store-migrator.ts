@@ -10,6 +10,7 @@ import { instanceFactsMigration } from './0005-instance-facts.ts';
 import { recordSignaturesMigration } from './0006-record-signatures.ts';
 import { rehearsalMigration } from './0007-rehearsal.ts';
 import { alertLifecycleMigration } from './0008-alert-lifecycle.ts';
+import { scanCapabilitiesMigration } from './0009-scan-capabilities.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -22,6 +23,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0006-record-signatures': recordSignaturesMigration,
     '0007-rehearsal': rehearsalMigration,
     '0008-alert-lifecycle': alertLifecycleMigration(dialect),
+    '0009-scan-capabilities': scanCapabilitiesMigration,
   };
 }
 
