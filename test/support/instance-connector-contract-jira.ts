@@ -110,6 +110,7 @@ export function jiraView(state: JiraState): EmulatorView {
       state.applicationRoles().map((role) => ({
         key: role.key,
         name: role.name,
+        groups: role.groups,
         seatsUsed: role.userCount,
         seatsMax: role.numberOfSeats < 0 ? null : role.numberOfSeats,
         unlimited: role.numberOfSeats < 0,

@@ -71,7 +71,7 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
   /** Whether the listing carries lastLoginTime; null until a listing (or probe) has shown it. */
   let listingHasLogin: boolean | null = null;
   /** The accounts of the last complete listing: what per-user login reads go over without listing again. */
-  let lastListing: { key: string; name: string; email: string | null }[] | null = null;
+  let lastListing: { key: string; name: string }[] | null = null;
 
   const databaseSource = (): JiraDatabaseSource => {
     if (database !== null) return database;
@@ -148,7 +148,7 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
   });
 
   /** Login facts from one `GET /rest/api/2/user?key=` per account (UserBean has lastLoginTime; listings do not). */
-  async function* perUserLogins(accounts: readonly { key: string; name: string; email: string | null }[], signal?: AbortSignal): AsyncGenerator<LoginFact> {
+  async function* perUserLogins(accounts: readonly { key: string; name: string }[], signal?: AbortSignal): AsyncGenerator<LoginFact> {
     const path = '/rest/api/2/user';
     if (accounts.length > MAX_PER_USER_LOGIN_READS) {
       throw new ConnectorError(
@@ -225,11 +225,11 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
 
     async *listAccounts(signal): AsyncIterable<ListedAccount> {
       const pages = (await listingRoute(signal)) === 'list' ? client.userListPages(signal) : client.userSearchPages(signal);
-      const listed: { key: string; name: string; email: string | null }[] = [];
+      const listed: { key: string; name: string }[] = [];
       let carried = false;
       for await (const page of pages) {
         for (const user of page) {
-          listed.push({ key: user.key, name: user.name, email: user.emailAddress });
+          listed.push({ key: user.key, name: user.name });
           if (user.lastLoginSent) carried = true;
           yield listedAccount(user);
         }
