@@ -373,6 +373,11 @@ for (const kind of KINDS) {
         assert.deepEqual(sortedText(memberships.memberships.map((m) => `${m.group} ${m.accountId}`)), sortedText(expected));
         assert.deepEqual(sortedText(memberships.nesting.map((n) => `${n.parent} ${n.child}`)), sortedText(ORG.nesting.map((n) => `${n.parent} ${n.child}`)));
         assert.deepEqual(sortedText((await collect(connector.listChildGroups('staff'))).map((n) => n.child)), sortedText(jira.state.childGroupsOf('staff').map((g) => g.name)));
+        // Member lists come from cwd_membership too: direct members, as capabilities.memberLists says.
+        const staff = await collect(connector.listGroupMembers('staff'));
+        assert.deepEqual(sortedText(staff.map((m) => m.accountId)), sortedText(jira.state.membersOf('staff').map((u) => u.key)));
+        assert.notDeepEqual(staff.length, jira.state.flattenedMembersOf('staff').length, 'not the flattened list');
+        await assert.rejects(collect(connector.listGroupMembers('bad\u0000group')), UnaddressableName);
 
         const directories = await connector.readDirectories?.();
         assert.deepEqual(directories?.directories, [

@@ -13,7 +13,7 @@
  *   access source says which.
  */
 
-import { ConnectorError, WriteRefused } from '../../app/connector-error.ts';
+import { ConnectorError, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
 import type {
   AccessFacts,
   AccountState,
@@ -28,7 +28,7 @@ import type {
 } from '../../app/instance-port.ts';
 import { unresolvedAccountId, type AccountRef } from '../../domain/account.ts';
 import type { InstanceCapabilities } from '../../domain/instance-capabilities.ts';
-import { JiraDcClient, type JiraDcClientDeps } from './jira-dc-client.ts';
+import { JiraDcClient, queryNameProblem, type JiraDcClientDeps } from './jira-dc-client.ts';
 import type { JiraDcConfig } from './jira-dc-config.ts';
 import { createJiraDatabaseSource, type JiraDatabaseSource } from './jira-dc-database.ts';
 import { PayloadError, mapUserStreamPage, type JiraApplicationRole, type JiraUser } from './jira-dc-mapping.ts';
@@ -70,6 +70,8 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
   let route: 'list' | 'search' | null = config.userListing === 'auto' ? null : config.userListing;
   /** Whether the listing carries lastLoginTime; null until a listing (or probe) has shown it. */
   let listingHasLogin: boolean | null = null;
+  /** Whether the database has cwd_membership (direct member lists); null until probe or a member read has shown it. */
+  let databaseMemberships: boolean | null = null;
   /** The accounts of the last complete listing: what per-user login reads go over without listing again. */
   let lastListing: { key: string; name: string }[] | null = null;
 
@@ -138,7 +140,7 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
   const capabilities = (): InstanceCapabilities => ({
     productName: 'Jira',
     lastLogin: useDatabase ? 'database' : listingHasLogin === true ? 'rest' : 'rest-per-user',
-    memberLists: useDatabase ? 'direct' : 'maybe-flattened',
+    memberLists: useDatabase && databaseMemberships === true ? 'direct' : 'maybe-flattened',
     directGrants: false,
     revokeTakesOtherPermissions: false,
     disable: true,
@@ -219,7 +221,11 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
           throw error;
         }
       }
-      if (useDatabase) await databaseSource().check(signal);
+      if (useDatabase) {
+        const source = databaseSource();
+        await source.check(signal);
+        databaseMemberships = (await source.readUserGroups(me.name, signal)) !== null;
+      }
       return { version: info.version, versionSource: 'serverInfo', connectedAs: { accountId: me.key, username: me.name }, baseUrl: client.baseUrl, capabilities: capabilities() };
     },
 
@@ -256,6 +262,18 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
     },
 
     async *listGroupMembers(group, signal): AsyncIterable<GroupMember> {
+      if (useDatabase && databaseMemberships !== false) {
+        // The same check as over REST, so a name is refused alike whichever source reads it.
+        const problem = queryNameProblem(group);
+        if (problem !== null) throw new UnaddressableName(group, problem, `${instanceId} database cwd_membership`);
+        const rows = await databaseSource().readGroupMembers(group, signal);
+        databaseMemberships = rows !== null;
+        if (rows !== null) {
+          for (const row of rows) yield { group, accountId: row.userKey ?? unresolvedAccountId(row.username), username: row.username };
+          return;
+        }
+      }
+      // Jira's member list, documented as including the members of subgroups (capabilities.memberLists).
       for await (const page of client.groupMemberPages(group, signal)) {
         for (const user of page) yield { group, accountId: user.key, username: user.name };
       }

@@ -150,3 +150,14 @@ export function userMembershipQuery(dialect: Dialect, names: Names): string | nu
     FROM ${t('cwd_membership')} m
     WHERE m.${c('cwd_membership', 'membership_type')} = 'GROUP_USER' AND lower(m.${c('cwd_membership', 'child_name')}) = ${parameter}`;
 }
+
+/** The direct user members of one lower-case group name with their user keys, the name bound as the one parameter. */
+export function groupMemberQuery(dialect: Dialect, names: Names): string | null {
+  if (!names.has('cwd_membership')) return null;
+  const { t, c } = spelling(dialect, names);
+  const parameter = dialect === 'postgres' ? '$1' : '?';
+  return `SELECT DISTINCT m.${c('cwd_membership', 'child_name')} AS child_name, au.${c('app_user', 'user_key')} AS user_key
+    FROM ${t('cwd_membership')} m
+    LEFT JOIN ${t('app_user')} au ON au.${c('app_user', 'lower_user_name')} = lower(m.${c('cwd_membership', 'child_name')})
+    WHERE m.${c('cwd_membership', 'membership_type')} = 'GROUP_USER' AND lower(m.${c('cwd_membership', 'parent_name')}) = ${parameter}`;
+}

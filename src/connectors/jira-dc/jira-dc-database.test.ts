@@ -136,6 +136,7 @@ for (const kind of KINDS) {
       assert.deepEqual(await source.readAdminGroups(), ['jira-admins'], 'ADMINISTER and SYSTEM_ADMIN only, each group once');
       assert.deepEqual(await source.readUserGroups('FRED'), ['jira-software-users'], 'direct groups only, name compared case-insensitively');
       assert.deepEqual(await source.readUserGroups('bob'), ['developers']);
+      assert.deepEqual(await source.readGroupMembers('JIRA-software-users'), [{ username: 'Fred', userKey: 'JIRAUSER10100' }], 'users only, not the nested group');
       assert.deepEqual(
         (await source.readGroups())?.map((g) => `${g.name} ${g.writable}`).sort(),
         ['developers false', 'jira-admins true', 'jira-software-users true'],
@@ -159,6 +160,7 @@ for (const kind of KINDS) {
       const reduced = createJiraDatabaseSource(db.url, { target: 'jira database' });
       assert.equal(await reduced.readMemberships(), null);
       assert.equal(await reduced.readUserGroups('fred'), null);
+      assert.equal(await reduced.readGroupMembers('jira-software-users'), null);
       assert.equal(await reduced.readAdminGroups(), null, 'no globalpermissionentry: not readable, never "no admins"');
       assert.equal(await reduced.readGroups(), null);
       await execute(kind, db.url, ['DROP TABLE app_user']);

@@ -16,6 +16,7 @@ import {
   REQUIRED,
   adminGroupQuery,
   directoryQuery,
+  groupMemberQuery,
   groupQuery,
   loginQuery,
   membershipQuery,
@@ -85,6 +86,8 @@ export interface JiraDatabaseSource {
   readDirectories(signal?: AbortSignal): Promise<JiraDirectory[]>;
   /** Direct memberships, each row once; null when the schema has no cwd_membership (read them over REST then). */
   readMemberships(signal?: AbortSignal): Promise<JiraMembershipRow[] | null>;
+  /** The direct user members of one group (name and user key, each name once); null without cwd_membership. */
+  readGroupMembers(group: string, signal?: AbortSignal): Promise<{ username: string; userKey: string | null }[] | null>;
   /** The direct groups of one username, sorted; null without cwd_membership. */
   readUserGroups(username: string, signal?: AbortSignal): Promise<string[] | null>;
   /**
@@ -128,6 +131,7 @@ const directoryRow = z.object({ id: z.unknown(), name: z.string(), active: z.unk
 const adminRow = z.object({ permission: z.string(), group_name: text });
 const groupRow = z.object({ group_name: z.string(), local_flag: z.unknown(), directory_type: text, directory_name: text });
 const parentRow = z.object({ parent_name: z.string() });
+const memberRow = z.object({ child_name: z.string(), user_key: text });
 const membershipRow = z.object({ parent_name: z.string(), child_name: z.string(), membership_type: z.string(), directory_name: text, user_key: text });
 const columnRow = z.object({ table_name: z.string(), column_name: z.string() });
 
@@ -213,6 +217,17 @@ export function createJiraDatabaseSource(url: string, options: JiraDatabaseOptio
           }
           return { name: row.name, position: row.position, active: readFlag(row.active), type: row.type };
         });
+      }),
+
+    readGroupMembers: (group, signal) =>
+      withConnection('reading a group\'s members from the Jira database failed', signal, async (connection, names) => {
+        const sql = groupMemberQuery(connection.dialect, names);
+        if (sql === null) return null;
+        const rows = parseRows(memberRow, await connection.query(sql, [group.toLowerCase()]), target);
+        // The same name in two directories is one member to Jira.
+        const seen = new Map<string, { username: string; userKey: string | null }>();
+        for (const row of rows) if (!seen.has(row.child_name.toLowerCase()) || row.user_key !== null) seen.set(row.child_name.toLowerCase(), { username: row.child_name, userKey: row.user_key });
+        return [...seen.values()];
       }),
 
     readUserGroups: (username, signal) =>
