@@ -209,6 +209,11 @@ describe('Jira DC connector over REST', () => {
     const taken = await rejection(connector.rename(ref(person), other.username));
     assert.ok(taken instanceof WriteRefused);
     assert.equal(taken.status, 400);
+    const ldapUser = jira.state.allUsers().find((u) => u.directory === JIRA_LDAP_DIRECTORY && u.active);
+    assert.ok(ldapUser);
+    const ldap = await rejection(connector.disable(ref(ldapUser)));
+    assert.ok(ldap instanceof WriteRefused, 'a user of a read-only directory cannot be deactivated');
+    assert.equal(jira.state.findUserByKey(ldapUser.key)?.active, true);
     assert.equal(jira.state.changes.length, changes);
 
     const role = jira.state.applicationRole('jira-servicedesk');
@@ -263,6 +268,8 @@ describe('Jira DC connector: readings and faults', () => {
       const connector = connectorFor(jira);
       const listed = await collect(connector.listAccounts());
       assert.deepEqual(sortedText(listed.map((a) => a.accountId)), sortedText(ORG.users.map((u) => u.key)));
+      // Forcing user/list where the route is missing fails loudly instead of listing nobody.
+      await rejection(collect(connectorFor(jira, { userListing: 'list' }).listAccounts()));
     } finally {
       await jira.close();
     }
