@@ -188,6 +188,22 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
     }
   }
 
+  /** Every account from user/list or user search; remembers them (and whether they carried lastLoginTime) for lastLogins. */
+  async function* listAccounts(signal?: AbortSignal): AsyncGenerator<ListedAccount> {
+    const pages = (await listingRoute(signal)) === 'list' ? client.userListPages(signal) : client.userSearchPages(signal);
+    const listed: { key: string; name: string }[] = [];
+    let carried = false;
+    for await (const page of pages) {
+      for (const user of page) {
+        listed.push({ key: user.key, name: user.name });
+        if (user.lastLoginSent) carried = true;
+        yield listedAccount(user);
+      }
+    }
+    listingHasLogin = carried;
+    lastListing = listed;
+  }
+
   return {
     instance: instanceId,
 
@@ -229,20 +245,7 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
       return { version: info.version, versionSource: 'serverInfo', connectedAs: { accountId: me.key, username: me.name }, baseUrl: client.baseUrl, capabilities: capabilities() };
     },
 
-    async *listAccounts(signal): AsyncIterable<ListedAccount> {
-      const pages = (await listingRoute(signal)) === 'list' ? client.userListPages(signal) : client.userSearchPages(signal);
-      const listed: { key: string; name: string }[] = [];
-      let carried = false;
-      for await (const page of pages) {
-        for (const user of page) {
-          listed.push({ key: user.key, name: user.name });
-          if (user.lastLoginSent) carried = true;
-          yield listedAccount(user);
-        }
-      }
-      listingHasLogin = carried;
-      lastListing = listed;
-    },
+    listAccounts,
 
     async *listGroups(signal): AsyncIterable<string> {
       if (useDatabase) {
@@ -321,7 +324,7 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
       }
       if (lastListing === null) {
         // Not listed yet by this connector: list once to learn the accounts (and whether the listing has the field).
-        for await (const account of this.listAccounts(signal)) void account;
+        for await (const account of listAccounts(signal)) void account;
       }
       if (listingHasLogin === true) return;
       yield* perUserLogins(lastListing ?? [], signal);
