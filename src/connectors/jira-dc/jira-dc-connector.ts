@@ -29,6 +29,7 @@ import type {
 import { unresolvedAccountId, type AccountRef } from '../../domain/account.ts';
 import type { InstanceCapabilities } from '../../domain/instance-capabilities.ts';
 import { JiraDcClient, queryNameProblem, type JiraDcClientDeps } from './jira-dc-client.ts';
+import { readLoginsPerUser } from './jira-dc-login-reads.ts';
 import type { JiraDcConfig } from './jira-dc-config.ts';
 import { createJiraDatabaseSource, type JiraDatabaseSource } from './jira-dc-database.ts';
 import { PayloadError, mapUserStreamPage, type JiraApplicationRole, type JiraUser } from './jira-dc-mapping.ts';
@@ -54,12 +55,6 @@ export const CONVENTIONAL_ADMIN_GROUPS: readonly string[] = ['jira-administrator
 
 /** The permissions of `mypermissions` that make the connecting account an administrator. */
 const ADMIN_PERMISSIONS = ['ADMINISTER', 'SYSTEM_ADMIN'];
-
-/**
- * Per-user reads (`GET /rest/api/2/user?key=`) for last logins are bounded by this many accounts: beyond it the cost
- * (one request per account) is refused and the database source is asked for instead.
- */
-export const MAX_PER_USER_LOGIN_READS = 50_000;
 
 /** Creates the connector for one configured instance; nothing is contacted until a method is called. */
 export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, deps: JiraDcConnectorDeps = {}): JiraDcConnector {
@@ -148,45 +143,6 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
     updateDisplayName: true,
     updateEmail: true,
   });
-
-  /** Login facts from one `GET /rest/api/2/user?key=` per account (UserBean has lastLoginTime; listings do not). */
-  async function* perUserLogins(accounts: readonly { key: string; name: string }[], signal?: AbortSignal): AsyncGenerator<LoginFact> {
-    const path = '/rest/api/2/user';
-    if (accounts.length > MAX_PER_USER_LOGIN_READS) {
-      throw new ConnectorError(
-        `reading last logins would take one request per account (${accounts.length} > ${MAX_PER_USER_LOGIN_READS}): set lastLogin: database with a read-only database: URL`,
-        { target: target('GET', path), fixable: true },
-      );
-    }
-    // Facts wait until one account shows the field: if none does, the version has no lastLoginTime, and read as
-    // "never logged in" that would make every account reclaimable.
-    let seen = false;
-    const held: LoginFact[] = [];
-    const chunk = Math.max(1, config.concurrency) * 8;
-    for (let start = 0; start < accounts.length; start += chunk) {
-      const batch = accounts.slice(start, start + chunk);
-      // The client's semaphore keeps `concurrency` requests in flight; a batch only bounds what is held in memory.
-      const users = await Promise.all(batch.map((account) => client.user({ key: account.key }, signal)));
-      const ready: LoginFact[] = [];
-      for (const user of users) {
-        if (user === null) continue; // deleted since the listing: no fact, the scan sees it gone next time
-        if (user.lastLoginSent) seen = true;
-        ready.push({ accountId: user.key, username: user.name, lastLogin: user.lastLoginTime, createdAt: null, directory: user.directory, email: user.emailAddress });
-      }
-      if (!seen) {
-        held.push(...ready);
-        continue;
-      }
-      yield* held.splice(0);
-      yield* ready;
-    }
-    if (!seen && held.length > 0) {
-      throw new ConnectorError(
-        `Jira sent no lastLoginTime for any of ${held.length} accounts on ${path}: this version does not have the field; set lastLogin: database with a read-only database: URL`,
-        { target: target('GET', path), fixable: true },
-      );
-    }
-  }
 
   /** Every account from user/list or user search; remembers them (and whether they carried lastLoginTime) for lastLogins. */
   async function* listAccounts(signal?: AbortSignal): AsyncGenerator<ListedAccount> {
@@ -327,7 +283,7 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
         for await (const account of listAccounts(signal)) void account;
       }
       if (listingHasLogin === true) return;
-      yield* perUserLogins(lastListing ?? [], signal);
+      yield* readLoginsPerUser(client, lastListing ?? [], { concurrency: config.concurrency, target: target('GET', '/rest/api/2/user') }, signal);
     },
 
     async readMemberships(signal) {
