@@ -127,6 +127,11 @@ export interface InstanceConnector {
   readMemberships?(signal?: AbortSignal): Promise<{ memberships: GroupMember[]; nesting: GroupNestingFact[] } | null>;
   readDirectories?(signal?: AbortSignal): Promise<DirectoryFacts | null>;
 
+  /**
+   * What `AccountState.groups` holds: `direct` memberships only (the default when absent), or a list that may also name
+   * groups reached through nesting (`maybe-effective`: Jira's `expand=groups` does not document which it sends).
+   */
+  readonly accountStateGroups?: 'direct' | 'maybe-effective';
   /** The account's current state, found by `accountId`; null when it no longer exists. */
   readAccountState(account: AccountRef, signal?: AbortSignal): Promise<AccountState | null>;
   addToGroup(account: AccountRef, group: string, signal?: AbortSignal): Promise<void>;

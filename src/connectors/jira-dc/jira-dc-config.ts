@@ -28,6 +28,13 @@ export const jiraDcConfigSchema = z
     userListing: z.enum(['auto', 'list', 'search']).default('auto'),
     /** The match-all `username` value for `/rest/api/2/user/search` (see DEFAULT_USER_SEARCH_QUERY). */
     userSearchQuery: z.string().min(1, 'userSearchQuery must not be empty').max(50).default(DEFAULT_USER_SEARCH_QUERY),
+    /**
+     * The groups holding the ADMINISTER or SYSTEM_ADMIN global permission. Jira's REST API cannot say which groups
+     * those are (only `mypermissions`, for the caller), so without a database this list is what protects
+     * administrators; absent: the groups Jira creates with them (CONVENTIONAL_ADMIN_GROUPS in jira-dc-connector.ts).
+     * With `lastLogin: database` the groups globalpermissionentry names are protected as well.
+     */
+    adminGroups: z.array(z.string().min(1, 'an admin group name must not be empty')).min(1, 'adminGroups must name at least one group').optional(),
   })
   .check((ctx) => {
     ctx.issues.push(...dataCenterInstanceProblems(ctx.value));

@@ -26,12 +26,20 @@ export const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   cwd_user: ['id', 'directory_id', 'user_name', 'lower_user_name', 'active', 'created_date', 'email_address', 'display_name'],
   app_user: ['user_key', 'lower_user_name'],
   cwd_user_attributes: ['user_id', 'attribute_name', 'attribute_value'],
-  cwd_directory: ['id', 'directory_name', 'active', 'directory_position'],
+  cwd_directory: ['id', 'directory_name', 'active', 'directory_position', 'directory_type'],
 };
 
 /** cwd_membership: without it (a DBA's reduced copy or view) memberships are read over REST instead. */
 export const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
   cwd_membership: ['parent_name', 'child_name', 'membership_type', 'directory_id'],
+  /**
+   * Global permissions granted to groups (`permission` 'ADMINISTER' / 'SYSTEM_ADMIN', `group_id` = the group's name;
+   * 3RD-PARTY: public admin SQL "select group_id from globalpermissionentry where permission = 'ADMINISTER'").
+   * Without it, admin groups are not readable from the database.
+   */
+  globalpermissionentry: ['permission', 'group_id'],
+  /** Groups with their directory and `local` flag (a group made in Jira inside a read-only LDAP directory). */
+  cwd_group: ['group_name', 'directory_id', 'local'],
 };
 
 /** The login attributes read from cwd_user_attributes. */
@@ -89,20 +97,67 @@ export function loginQuery(dialect: Dialect, names: Names): string {
 export function directoryQuery(dialect: Dialect, names: Names): string {
   const { t, c } = spelling(dialect, names);
   return `SELECT ${c('cwd_directory', 'id')} AS id, ${c('cwd_directory', 'directory_name')} AS name,
-      ${c('cwd_directory', 'active')} AS active, ${c('cwd_directory', 'directory_position')} AS position
+      ${c('cwd_directory', 'active')} AS active, ${c('cwd_directory', 'directory_position')} AS position,
+      ${c('cwd_directory', 'directory_type')} AS type
     FROM ${t('cwd_directory')} ORDER BY ${c('cwd_directory', 'directory_position')}`;
 }
 
 /**
  * Direct memberships from cwd_membership by name (GROUP_USER: a user in a group; GROUP_GROUP: a nested group), with
- * the directory each belongs to; null when the schema has no complete cwd_membership.
+ * the directory each belongs to and, for a user, the user key app_user holds for the name; null when the schema has no complete cwd_membership.
  */
 export function membershipQuery(dialect: Dialect, names: Names): string | null {
   if (!names.has('cwd_membership')) return null;
   const { t, c } = spelling(dialect, names);
   return `SELECT m.${c('cwd_membership', 'parent_name')} AS parent_name, m.${c('cwd_membership', 'child_name')} AS child_name,
-      m.${c('cwd_membership', 'membership_type')} AS membership_type, d.${c('cwd_directory', 'directory_name')} AS directory_name
+      m.${c('cwd_membership', 'membership_type')} AS membership_type, d.${c('cwd_directory', 'directory_name')} AS directory_name,
+      au.${c('app_user', 'user_key')} AS user_key
     FROM ${t('cwd_membership')} m
     LEFT JOIN ${t('cwd_directory')} d ON d.${c('cwd_directory', 'id')} = m.${c('cwd_membership', 'directory_id')}
+    LEFT JOIN ${t('app_user')} au ON m.${c('cwd_membership', 'membership_type')} = 'GROUP_USER'
+      AND au.${c('app_user', 'lower_user_name')} = lower(m.${c('cwd_membership', 'child_name')})
     WHERE m.${c('cwd_membership', 'membership_type')} IN ('GROUP_USER', 'GROUP_GROUP')`;
+}
+
+/** The global permissions that make an administrator. */
+export const ADMIN_PERMISSIONS = ['ADMINISTER', 'SYSTEM_ADMIN'] as const;
+
+/** Groups granted ADMINISTER or SYSTEM_ADMIN; null when the schema has no complete globalpermissionentry. */
+export function adminGroupQuery(dialect: Dialect, names: Names): string | null {
+  if (!names.has('globalpermissionentry')) return null;
+  const { t, c } = spelling(dialect, names);
+  return `SELECT ${c('globalpermissionentry', 'permission')} AS permission, ${c('globalpermissionentry', 'group_id')} AS group_name
+    FROM ${t('globalpermissionentry')}
+    WHERE ${c('globalpermissionentry', 'permission')} IN (${ADMIN_PERMISSIONS.map((p) => `'${p}'`).join(', ')})`;
+}
+
+/** Groups with their directory's type and their `local` flag; null without a complete cwd_group. */
+export function groupQuery(dialect: Dialect, names: Names): string | null {
+  if (!names.has('cwd_group')) return null;
+  const { t, c } = spelling(dialect, names);
+  return `SELECT g.${c('cwd_group', 'group_name')} AS group_name, g.${c('cwd_group', 'local')} AS local_flag,
+      d.${c('cwd_directory', 'directory_type')} AS directory_type, d.${c('cwd_directory', 'directory_name')} AS directory_name
+    FROM ${t('cwd_group')} g
+    LEFT JOIN ${t('cwd_directory')} d ON d.${c('cwd_directory', 'id')} = g.${c('cwd_group', 'directory_id')}`;
+}
+
+/** The direct groups of one lower-case username (GROUP_USER rows), the name bound as the one parameter. */
+export function userMembershipQuery(dialect: Dialect, names: Names): string | null {
+  if (!names.has('cwd_membership')) return null;
+  const { t, c } = spelling(dialect, names);
+  const parameter = dialect === 'postgres' ? '$1' : '?';
+  return `SELECT DISTINCT m.${c('cwd_membership', 'parent_name')} AS parent_name
+    FROM ${t('cwd_membership')} m
+    WHERE m.${c('cwd_membership', 'membership_type')} = 'GROUP_USER' AND lower(m.${c('cwd_membership', 'child_name')}) = ${parameter}`;
+}
+
+/** The direct user members of one lower-case group name with their user keys, the name bound as the one parameter. */
+export function groupMemberQuery(dialect: Dialect, names: Names): string | null {
+  if (!names.has('cwd_membership')) return null;
+  const { t, c } = spelling(dialect, names);
+  const parameter = dialect === 'postgres' ? '$1' : '?';
+  return `SELECT DISTINCT m.${c('cwd_membership', 'child_name')} AS child_name, au.${c('app_user', 'user_key')} AS user_key
+    FROM ${t('cwd_membership')} m
+    LEFT JOIN ${t('app_user')} au ON au.${c('app_user', 'lower_user_name')} = lower(m.${c('cwd_membership', 'child_name')})
+    WHERE m.${c('cwd_membership', 'membership_type')} = 'GROUP_USER' AND lower(m.${c('cwd_membership', 'parent_name')}) = ${parameter}`;
 }

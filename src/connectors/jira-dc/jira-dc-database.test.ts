@@ -24,6 +24,8 @@ function schema(kind: TestDatabaseKind, withMembership: boolean): string[] {
   if (withMembership) {
     tables.push(
       `CREATE TABLE cwd_membership (id ${ID} PRIMARY KEY, parent_id ${ID}, child_id ${ID}, membership_type ${TEXT}, group_type ${TEXT}, parent_name ${TEXT}, lower_parent_name ${TEXT}, child_name ${TEXT}, lower_child_name ${TEXT}, directory_id ${ID})`,
+      `CREATE TABLE cwd_group (id ${ID} PRIMARY KEY, group_name ${TEXT}, lower_group_name ${TEXT}, active ${FLAG}, ${kind === 'postgres' ? '"local"' : '`local`'} ${FLAG}, directory_id ${ID})`,
+      `CREATE TABLE globalpermissionentry (id ${ID} PRIMARY KEY, permission ${TEXT}, group_id ${TEXT})`,
     );
   }
   return tables;
@@ -56,12 +58,16 @@ const ROWS = [
      (8, 10100, 1, 'passwordLastChanged', '${T0}')`,
 ];
 
-const MEMBERSHIPS = [
+const MEMBERSHIPS = (kind: TestDatabaseKind): string[] => [
   `INSERT INTO cwd_membership (id, parent_id, child_id, membership_type, parent_name, lower_parent_name, child_name, lower_child_name, directory_id) VALUES
      (1, 1, 10100, 'GROUP_USER', 'jira-software-users', 'jira-software-users', 'Fred', 'fred', 1),
      (2, 2, 3, 'GROUP_GROUP', 'jira-software-users', 'jira-software-users', 'developers', 'developers', 10000),
      (3, 3, 10103, 'GROUP_USER', 'developers', 'developers', 'Bob', 'bob', 10000),
      (4, 4, 10100, 'OTHER', 'x', 'x', 'Fred', 'fred', 1)`,
+  // A group of the LDAP directory made in Jira (local), one synchronised from LDAP, one internal.
+  `INSERT INTO cwd_group (id, group_name, lower_group_name, active, ${kind === 'postgres' ? '"local"' : '`local`'}, directory_id) VALUES
+     (1, 'jira-software-users', 'jira-software-users', 1, 0, 1), (2, 'jira-admins', 'jira-admins', 1, 1, 10000), (3, 'developers', 'developers', 1, 0, 10000)`,
+  `INSERT INTO globalpermissionentry VALUES (1, 'ADMINISTER', 'jira-admins'), (2, 'SYSTEM_ADMIN', 'jira-admins'), (3, 'BROWSE_USERS', 'jira-software-users')`,
 ];
 
 async function execute(kind: TestDatabaseKind, url: string, statements: readonly string[]): Promise<void> {
@@ -88,7 +94,7 @@ async function jiraDatabase(kind: TestDatabaseKind, t: TestContext, withMembersh
   if (server === null) return null;
   const db = await createScratchDatabase(kind, server);
   t.after(() => db.drop());
-  await execute(kind, db.url, [...schema(kind, withMembership), ...ROWS, ...(withMembership ? MEMBERSHIPS : [])]);
+  await execute(kind, db.url, [...schema(kind, withMembership), ...ROWS, ...(withMembership ? MEMBERSHIPS(kind) : [])]);
   return db;
 }
 
@@ -123,22 +129,40 @@ for (const kind of KINDS) {
       if (db === null) return;
       const source = createJiraDatabaseSource(db.url, { target: 'jira database' });
       assert.deepEqual(await source.readDirectories(), [
-        { name: 'Old LDAP', position: -1, active: false },
-        { name: 'Corporate LDAP', position: 0, active: true },
-        { name: 'Jira Internal Directory', position: 1, active: true },
+        { name: 'Old LDAP', position: -1, active: false, type: 'CONNECTOR' },
+        { name: 'Corporate LDAP', position: 0, active: true, type: 'CONNECTOR' },
+        { name: 'Jira Internal Directory', position: 1, active: true, type: 'INTERNAL' },
       ]);
+      assert.deepEqual(await source.readAdminGroups(), ['jira-admins'], 'ADMINISTER and SYSTEM_ADMIN only, each group once');
+      assert.deepEqual(await source.readUserGroups('FRED'), ['jira-software-users'], 'direct groups only, name compared case-insensitively');
+      assert.deepEqual(await source.readUserGroups('bob'), ['developers']);
+      assert.deepEqual(await source.readGroupMembers('JIRA-software-users'), [{ username: 'Fred', userKey: 'JIRAUSER10100' }], 'users only, not the nested group');
+      assert.deepEqual(
+        (await source.readGroups())?.map((g) => `${g.name} ${g.writable}`).sort(),
+        ['developers false', 'jira-admins true', 'jira-software-users true'],
+        'an internal directory\'s group and a local group are writable, a synchronised one is not',
+      );
       const rows = await source.readMemberships();
       await source.close();
       assert.deepEqual(
-        rows?.map((r) => `${r.kind} ${r.group} ${r.member} ${r.directory ?? '-'}`).sort(),
-        ['group jira-software-users developers Corporate LDAP', 'user developers Bob Corporate LDAP', 'user jira-software-users Fred Jira Internal Directory'],
+        rows?.map((r) => `${r.kind} ${r.group} ${r.member} ${r.directory ?? '-'} ${r.userKey ?? '-'}`).sort(),
+        [
+          'group jira-software-users developers Corporate LDAP -',
+          'user developers Bob Corporate LDAP JIRAUSER10102',
+          'user jira-software-users Fred Jira Internal Directory JIRAUSER10100',
+        ],
       );
     });
 
     it('without cwd_membership memberships are null; a database that is not Jira\'s is a fixable error naming what is missing', async (t) => {
       const db = await jiraDatabase(kind, t, false);
       if (db === null) return;
-      assert.equal(await createJiraDatabaseSource(db.url, { target: 'jira database' }).readMemberships(), null);
+      const reduced = createJiraDatabaseSource(db.url, { target: 'jira database' });
+      assert.equal(await reduced.readMemberships(), null);
+      assert.equal(await reduced.readUserGroups('fred'), null);
+      assert.equal(await reduced.readGroupMembers('jira-software-users'), null);
+      assert.equal(await reduced.readAdminGroups(), null, 'no globalpermissionentry: not readable, never "no admins"');
+      assert.equal(await reduced.readGroups(), null);
       await execute(kind, db.url, ['DROP TABLE app_user']);
       const error = await createJiraDatabaseSource(db.url, { target: 'jira database' }).check().then(() => null, (e: unknown) => e);
       assert.ok(error instanceof ConnectorError);

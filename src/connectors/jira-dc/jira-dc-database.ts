@@ -11,7 +11,18 @@ import { ConnectorError } from '../../app/connector-error.ts';
 import { redactSecrets } from '../../domain/secret-redaction.ts';
 import { connectReadOnly, type SqlConnection } from '../confluence-dc/confluence-dc-database.ts';
 import { readFlag } from '../confluence-dc/confluence-dc-directories.ts';
-import { OPTIONAL, REQUIRED, directoryQuery, loginQuery, membershipQuery, type Names } from './jira-dc-database-queries.ts';
+import {
+  OPTIONAL,
+  REQUIRED,
+  adminGroupQuery,
+  directoryQuery,
+  groupMemberQuery,
+  groupQuery,
+  loginQuery,
+  membershipQuery,
+  userMembershipQuery,
+  type Names,
+} from './jira-dc-database-queries.ts';
 
 /** What Jira's database says about one username (all its accounts across directories folded into one). */
 export interface JiraLoginFact {
@@ -43,6 +54,16 @@ export interface JiraDirectory {
   readonly position: number;
   /** null when cwd_directory.active is unreadable. */
   readonly active: boolean | null;
+  /** cwd_directory.directory_type as stored (INTERNAL, CONNECTOR, DELEGATING, CROWD, CUSTOM); null when empty. */
+  readonly type: string | null;
+}
+
+/** A group, its directory and whether Jira can change its membership (an internal directory's, or a local group). */
+export interface JiraGroupRow {
+  readonly name: string;
+  readonly directory: string | null;
+  /** INTERNAL directories and local groups: true; any other directory type: false (the cautious reading). */
+  readonly writable: boolean;
 }
 
 /** A direct membership row: a user (GROUP_USER) or a nested group (GROUP_GROUP) in a group, in one directory. */
@@ -52,6 +73,8 @@ export interface JiraMembershipRow {
   /** The username or the child group's name, as cwd_membership spells it. */
   readonly member: string;
   readonly directory: string | null;
+  /** app_user.user_key of a user member; null for a group member or a name app_user does not know. */
+  readonly userKey: string | null;
 }
 
 /** Reads Jira's login facts, directories and memberships; never writes. */
@@ -63,6 +86,17 @@ export interface JiraDatabaseSource {
   readDirectories(signal?: AbortSignal): Promise<JiraDirectory[]>;
   /** Direct memberships, each row once; null when the schema has no cwd_membership (read them over REST then). */
   readMemberships(signal?: AbortSignal): Promise<JiraMembershipRow[] | null>;
+  /** The direct user members of one group (name and user key, each name once); null without cwd_membership. */
+  readGroupMembers(group: string, signal?: AbortSignal): Promise<{ username: string; userKey: string | null }[] | null>;
+  /** The direct groups of one username, sorted; null without cwd_membership. */
+  readUserGroups(username: string, signal?: AbortSignal): Promise<string[] | null>;
+  /**
+   * Groups holding ADMINISTER or SYSTEM_ADMIN (globalpermissionentry), sorted; null without that table. Throws when a
+   * grant has no group (granted to anyone): every account would then be an administrator, which must not pass as none.
+   */
+  readAdminGroups(signal?: AbortSignal): Promise<string[] | null>;
+  /** Groups with their writability; null without cwd_group. */
+  readGroups(signal?: AbortSignal): Promise<JiraGroupRow[] | null>;
   close(): Promise<void>;
 }
 
@@ -93,8 +127,12 @@ const loginRow = z.object({
   login_count: z.union([z.string(), z.number(), z.null()]),
 });
 type LoginRow = z.infer<typeof loginRow>;
-const directoryRow = z.object({ id: z.unknown(), name: z.string(), active: z.unknown(), position: number });
-const membershipRow = z.object({ parent_name: z.string(), child_name: z.string(), membership_type: z.string(), directory_name: text });
+const directoryRow = z.object({ id: z.unknown(), name: z.string(), active: z.unknown(), position: number, type: text });
+const adminRow = z.object({ permission: z.string(), group_name: text });
+const groupRow = z.object({ group_name: z.string(), local_flag: z.unknown(), directory_type: text, directory_name: text });
+const parentRow = z.object({ parent_name: z.string() });
+const memberRow = z.object({ child_name: z.string(), user_key: text });
+const membershipRow = z.object({ parent_name: z.string(), child_name: z.string(), membership_type: z.string(), directory_name: text, user_key: text });
 const columnRow = z.object({ table_name: z.string(), column_name: z.string() });
 
 /** Creates the source for a postgres:// or mysql:// URL; nothing connects until it is used. */
@@ -177,8 +215,50 @@ export function createJiraDatabaseSource(url: string, options: JiraDatabaseOptio
           if (row.position === null || !Number.isFinite(row.position)) {
             throw new ConnectorError(`directory ${JSON.stringify(row.name)} has no readable directory_position`, { target });
           }
-          return { name: row.name, position: row.position, active: readFlag(row.active) };
+          return { name: row.name, position: row.position, active: readFlag(row.active), type: row.type };
         });
+      }),
+
+    readGroupMembers: (group, signal) =>
+      withConnection('reading a group\'s members from the Jira database failed', signal, async (connection, names) => {
+        const sql = groupMemberQuery(connection.dialect, names);
+        if (sql === null) return null;
+        const rows = parseRows(memberRow, await connection.query(sql, [group.toLowerCase()]), target);
+        // The same name in two directories is one member to Jira.
+        const seen = new Map<string, { username: string; userKey: string | null }>();
+        for (const row of rows) if (!seen.has(row.child_name.toLowerCase()) || row.user_key !== null) seen.set(row.child_name.toLowerCase(), { username: row.child_name, userKey: row.user_key });
+        return [...seen.values()];
+      }),
+
+    readUserGroups: (username, signal) =>
+      withConnection('reading a user\'s groups from the Jira database failed', signal, async (connection, names) => {
+        const sql = userMembershipQuery(connection.dialect, names);
+        if (sql === null) return null;
+        const rows = parseRows(parentRow, await connection.query(sql, [username.toLowerCase()]), target);
+        return [...new Set(rows.map((row) => row.parent_name))].sort(byName);
+      }),
+
+    readAdminGroups: (signal) =>
+      withConnection('reading global permissions from the Jira database failed', signal, async (connection, names) => {
+        const sql = adminGroupQuery(connection.dialect, names);
+        if (sql === null) return null;
+        const rows = parseRows(adminRow, await connection.query(sql, []), target);
+        const open = rows.find((row) => row.group_name === null);
+        if (open !== undefined) {
+          throw new ConnectorError(`${open.permission} is granted without a group (to anyone) in globalpermissionentry: every account would be an administrator`, { target });
+        }
+        return [...new Set(rows.flatMap((row) => (row.group_name === null ? [] : [row.group_name])))].sort(byName);
+      }),
+
+    readGroups: (signal) =>
+      withConnection('reading groups from the Jira database failed', signal, async (connection, names) => {
+        const sql = groupQuery(connection.dialect, names);
+        if (sql === null) return null;
+        return parseRows(groupRow, await connection.query(sql, []), target).map((row) => ({
+          name: row.group_name,
+          directory: row.directory_name,
+          writable: row.directory_type?.toUpperCase() === 'INTERNAL' || readFlag(row.local_flag) === true,
+        }));
       }),
 
     readMemberships: (signal) =>
@@ -194,7 +274,7 @@ export function createJiraDatabaseSource(url: string, options: JiraDatabaseOptio
             const key = `${kind}\u0000${row.parent_name}\u0000${row.child_name}\u0000${row.directory_name ?? ''}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            out.push({ kind, group: row.parent_name, member: row.child_name, directory: row.directory_name });
+            out.push({ kind, group: row.parent_name, member: row.child_name, directory: row.directory_name, userKey: kind === 'user' ? row.user_key : null });
           }
         }
         return out;
@@ -236,6 +316,10 @@ export function foldLoginRows(rows: readonly LoginRow[]): JiraLoginFact[] {
     start = end;
   }
   return facts;
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function byJiraOrder(a: LoginRow, b: LoginRow): number {
