@@ -23,7 +23,7 @@ export async function instanceCheckCommand(ctx: CommandContext, options: { insta
       const outcome = await checkInstance({ instanceId: id, config, unwritableGroups }, { onCircuit: (event) => ctx.note(circuitLine(id, event)) });
       reports.push(outcome.report);
       if (outcome.report.verdict === 'fail') code = Math.max(code, EXIT.failures);
-      if (options.capture !== undefined) writeCaptures(join(options.capture, id), redactCaptures(outcome.baseUrl, outcome.captures));
+      if (options.capture !== undefined) writeCaptures(join(options.capture, id), redactCaptures(outcome.baseUrl, outcome.captures, outcome.vocabulary));
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
       // One unreachable instance does not hide the others' reports; the exit code is the one that error maps to.
