@@ -14,6 +14,7 @@ import type { JiraDcConfig } from './jira-dc-config.ts';
 import { createJiraDatabaseSource } from './jira-dc-database.ts';
 import { mapServerInfo } from './jira-dc-mapping.ts';
 import { JIRA_REDACTION } from './jira-dc-check-vocabulary.ts';
+import { JIRA_CHECKS, jiraRow } from './jira-dc-check-rows.ts';
 import {
   ASKED_MAX_RESULTS, judgeJiraInstance, judgeVersion, lower, rolesOf, tryMap, usersOf,
   type Answer, type DatabaseObservation, type JiraObservation, type ListingRead,
@@ -66,8 +67,9 @@ export async function checkJiraDcInstance(input: JiraDcCheckInput, deps: JiraDcC
   const version = judgeVersion(serverInfo);
   let rows: CheckRow[];
   if (info === null || version.verdict === 'fail') {
-    // Nothing else is read: without Jira's version route the URL is not a Jira Data Center base URL.
-    rows = [version];
+    // Nothing else is read: without Jira's version route the URL is not a Jira Data Center base URL. Every row is
+    // still reported, as skipped, so a report always has the same rows.
+    rows = [version, ...JIRA_CHECKS.ids.slice(1).map((id) => jiraRow(id, 'skip', 'not checked: no Jira Data Center version could be read'))];
   } else {
     const obs = await observe(reader, input, serverInfo);
     rows = judgeJiraInstance(obs.rest, input.config, input.unwritableGroups, judgeMemberships(obs.memberships));
