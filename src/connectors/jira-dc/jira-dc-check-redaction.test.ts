@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactCaptures, type RedactedCapture } from '../../app/capture-redaction.ts';
+import { redactCaptures, type CheckCapture, type RedactedCapture } from '../../app/capture-redaction.ts';
 import { startJiraEmulator, type RunningJiraEmulator } from '../../emulators/jira-dc/jira-emulator.ts';
 import { generateJiraOrganisation } from '../../emulators/jira-dc/jira-org-generator.ts';
 import { leakedIdentities, structureChanges } from '../../../test/support/capture-leaks.ts';
@@ -93,5 +93,31 @@ describe('Jira check captures, redacted', () => {
     assert.ok(picker.groups.every((group) => /^group-\d{4}$/.test(group.name) && group.html === group.name), JSON.stringify(picker.groups.slice(0, 3)));
     const members = redacted.filter((capture) => capture.route.startsWith('/rest/api/2/group/member?'));
     assert.ok(members.length > 0 && members.every((capture) => /^\/rest\/api\/2\/group\/member\?groupname=group-\d{4}&/.test(capture.route)), members[0]?.route);
+  });
+});
+
+// HAND-BUILT from the 10.3 spec's beans (ServerInfo, ApplicationRoleBean, GroupSuggestionsBean, PermissionsJsonBean).
+describe('Jira vocabulary on hand-built payloads', () => {
+  const base = 'https://jira.acme.test/jira';
+  const group = 'R&D "core"';
+  const captures: CheckCapture[] = [
+    { template: '/rest/api/2/serverInfo', names: [], query: {}, status: 200, body: { baseUrl: base, version: '10.3.24', buildNumber: 10030024, deploymentType: 'Server', serverTitle: 'ACME Jira' } },
+    {
+      template: '/rest/api/2/applicationrole', names: [], query: {}, status: 200,
+      body: [{ key: 'jira-software', name: 'Jira Software', groups: [group, 'staff'], defaultGroups: ['staff'], groupDetails: [{ name: 'staff', self: `${base}/rest/api/2/group?groupname=staff` }], numberOfSeats: 50, remainingSeats: 8, userCount: 42, hasUnlimitedSeats: false }],
+    },
+    { template: '/rest/api/2/groups/picker', names: [], query: { query: '', maxResults: 10 }, status: 200, body: { header: 'Showing 2 of 2 matching groups', total: 2, groups: [{ name: group, html: 'R&amp;D &quot;core&quot;', labels: [] }, { name: 'staff', html: 'staff', labels: [] }] } },
+    { template: '/rest/api/2/mypermissions', names: [], query: {}, status: 200, body: { permissions: { ADMINISTER: { id: '0', key: 'ADMINISTER', name: 'Administer Jira', type: 'GLOBAL', havePermission: true } } } },
+  ];
+
+  it('replaces the site title and the groups of roles and the picker, HTML-escaped too, and keeps role keys, names and seats', () => {
+    const [info, roles, picker, permissions] = redactCaptures(base, captures, JIRA_REDACTION);
+    assert.deepEqual(info?.body, { baseUrl: `${JIRA_REDACTED_ORIGIN}/jira`, version: '10.3.24', buildNumber: 10030024, deploymentType: 'Server', serverTitle: 'Jira site' });
+    assert.deepEqual(roles?.body, [{
+      key: 'jira-software', name: 'Jira Software', groups: ['group-0001', 'group-0002'], defaultGroups: ['group-0002'],
+      groupDetails: [{ name: 'group-0002', self: `${JIRA_REDACTED_ORIGIN}/jira/rest/api/2/group?groupname=group-0002` }], numberOfSeats: 50, remainingSeats: 8, userCount: 42, hasUnlimitedSeats: false,
+    }]);
+    assert.deepEqual((picker?.body as { groups: unknown[] }).groups, [{ name: 'group-0001', html: 'group-0001', labels: [] }, { name: 'group-0002', html: 'group-0002', labels: [] }]);
+    assert.deepEqual(permissions?.body, captures[3]?.body);
   });
 });
