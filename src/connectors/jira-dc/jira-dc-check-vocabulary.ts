@@ -30,7 +30,6 @@ export const JIRA_REDACTION: RedactionVocabulary = {
     ['displayName', { user: 'displayName', group: 'group', other: 'displayName' }],
     ['emailAddress', everywhere('email')],
     ['email', everywhere('email')],
-    ['groupname', everywhere('group')],
   ]),
   // An application role's `groups` and `defaultGroups` are lists of group names.
   nameLists: new Map([['groups', 'group'], ['defaultGroups', 'group']]),
