@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { REDACTED_ORIGIN, redactCaptures, type CheckCapture } from './capture-redaction.ts';
+import { redactCaptures as redactWith, type CheckCapture, type RedactedCapture } from './capture-redaction.ts';
+import { CONFLUENCE_REDACTED_ORIGIN as REDACTED_ORIGIN, CONFLUENCE_REDACTION } from '../connectors/confluence-dc/confluence-dc-check-vocabulary.ts';
+
+/** These cases are Confluence's payloads, so they are redacted with its vocabulary. */
+function redactCaptures(baseUrl: string, captures: readonly CheckCapture[]): RedactedCapture[] {
+  return redactWith(baseUrl, captures, CONFLUENCE_REDACTION);
+}
 
 const BASE = 'https://wiki.acme.test:8443/confluence';
 

@@ -1,8 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRow, escapeControl, quote, quoteList, worstVerdict, type CheckVerdict } from './instance-check.ts';
+import { checkCatalogue, escapeControl, quote, quoteList, worstVerdict, type CheckVerdict } from './instance-check.ts';
+
+describe('checkCatalogue', () => {
+  it('keeps the ids in report order and gives each row its title', () => {
+    const catalogue = checkCatalogue([['b-row', 'second title'], ['a-row', 'first title']]);
+    assert.deepEqual(catalogue.ids, ['b-row', 'a-row']);
+    assert.deepEqual(catalogue.row('a-row', 'warn', 'saw'), { id: 'a-row', title: 'first title', verdict: 'warn', saw: 'saw' });
+  });
+});
 
 describe('worstVerdict', () => {
+  const checkRow = checkCatalogue([['writes', 'writes']]).row;
   const table: [CheckVerdict[], string][] = [
     [[], 'pass'],
     [['pass', 'skip'], 'pass'],

@@ -1,7 +1,7 @@
 /**
  * `instance check`: the report of what a live instance showed for each assumption Seatkeeper makes, and the
- * escaping of what it quotes from the instance. Pure: no I/O, no clock. The responses it read are redacted in
- * capture-redaction.ts.
+ * escaping of what it quotes from the instance. Pure: no I/O, no clock. Which rows there are is each product's check's
+ * own (its CheckCatalogue); the responses it read are redacted in capture-redaction.ts.
  */
 
 import { escapeControl } from './text-escape.ts';
@@ -9,39 +9,22 @@ import { escapeControl } from './text-escape.ts';
 /** How one assumption held: `skip` when this version or this instance cannot tell. */
 export type CheckVerdict = 'pass' | 'warn' | 'fail' | 'skip';
 
-/** The assumptions, in the order they are reported. */
-export const CHECK_IDS = [
-  'version-route',
-  'admin-rights',
-  'status-values',
-  'email-presence',
-  'last-login',
-  'total-count',
-  'page-caps',
-  'member-lists',
-  'permission-subjects',
-  'slash-groups',
-  'licence-counts',
-  'writes',
-] as const;
+/** A row's id as its product's check names it (`version-route`, `user-listing`): stable, for scripts reading `--json`. */
+export type CheckId = string;
 
-export type CheckId = (typeof CHECK_IDS)[number];
+/** One product's rows: their ids in report order, each with its title as printed. */
+export interface CheckCatalogue<Id extends CheckId> {
+  readonly ids: readonly Id[];
+  readonly titles: ReadonlyMap<Id, string>;
+  /** A row with its title from the catalogue. */
+  row(id: Id, verdict: CheckVerdict, saw: string): CheckRow;
+}
 
-/** What each row is about, as printed. */
-export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
-  'version-route': 'version route',
-  'admin-rights': 'administrator rights',
-  'status-values': 'status values (expand=status)',
-  'email-presence': 'e-mail on the user lists',
-  'last-login': 'lastLogin on the admin list (10.2+)',
-  'total-count': 'totalCount on paged answers',
-  'page-caps': 'page caps (asked limit=1000)',
-  'member-lists': 'group member lists: direct or flattened',
-  'permission-subjects': 'permission subjects (9.3+)',
-  'slash-groups': 'group names with "/"',
-  'licence-counts': 'licence counts',
-  writes: 'writes (not tested: read-only check)',
-};
+/** The catalogue of one product's check, from `[id, title]` pairs in report order. */
+export function checkCatalogue<const Id extends CheckId>(rows: readonly (readonly [Id, string])[]): CheckCatalogue<Id> {
+  const titles = new Map<Id, string>(rows);
+  return { ids: rows.map(([id]) => id), titles, row: (id, verdict, saw) => ({ id, title: titles.get(id) ?? id, verdict, saw }) };
+}
 
 /** One assumption as the instance showed it; `saw` quotes the instance briefly, control characters escaped. */
 export interface CheckRow {
@@ -61,11 +44,6 @@ export interface InstanceCheckReport {
   readonly rows: readonly CheckRow[];
   /** Why nothing could be checked (unreachable, credentials refused); null otherwise. */
   readonly error: string | null;
-}
-
-/** A row with its title from CHECK_TITLES. */
-export function checkRow(id: CheckId, verdict: CheckVerdict, saw: string): CheckRow {
-  return { id, title: CHECK_TITLES[id], verdict, saw };
 }
 
 /** The report of one instance from its rows. */

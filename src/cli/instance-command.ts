@@ -9,7 +9,7 @@ import { InvalidInput } from '../domain/errors.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 import { escapeControl, unreachableReport, type InstanceCheckReport } from '../app/instance-check.ts';
 import { redactCaptures } from '../app/capture-redaction.ts';
-import { checkInstance, checkableProducts } from '../runtime/instance-registry.ts';
+import { checkInstance, checkableProducts, type Product } from '../runtime/instance-registry.ts';
 
 export async function instanceCheckCommand(ctx: CommandContext, options: { instance?: string; capture?: string }): Promise<number> {
   const ids = options.instance === undefined ? checkableInstances(ctx) : [ctx.runtime.resolveInstance(options.instance)];
@@ -23,7 +23,7 @@ export async function instanceCheckCommand(ctx: CommandContext, options: { insta
       const outcome = await checkInstance({ instanceId: id, config, unwritableGroups }, { onCircuit: (event) => ctx.note(circuitLine(id, event)) });
       reports.push(outcome.report);
       if (outcome.report.verdict === 'fail') code = Math.max(code, EXIT.failures);
-      if (options.capture !== undefined) writeCaptures(join(options.capture, id), redactCaptures(outcome.baseUrl, outcome.captures));
+      if (options.capture !== undefined) writeCaptures(join(options.capture, id), redactCaptures(outcome.baseUrl, outcome.captures, outcome.vocabulary));
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
       // One unreachable instance does not hide the others' reports; the exit code is the one that error maps to.
@@ -33,7 +33,7 @@ export async function instanceCheckCommand(ctx: CommandContext, options: { insta
     }
   }
   if (ctx.json) ctx.printJson({ instances: reports });
-  else ctx.print(reports.flatMap(reportLines));
+  else ctx.print(reports.flatMap((report) => reportLines(report, ctx.runtime.config.instances[report.instance]?.product)));
   return code;
 }
 
@@ -50,8 +50,12 @@ function writeCaptures(dir: string, captures: readonly { file: string; route: st
   for (const { file, route, status, body } of captures) writeFileSync(join(dir, file), `${JSON.stringify({ route, status, body }, null, 2)}\n`);
 }
 
-function reportLines(report: InstanceCheckReport): string[] {
-  const head = `${report.instance}${report.version === null ? '' : ` (Confluence ${escapeControl(report.version)})`}: ${report.verdict.toUpperCase()}`;
+/** How the heading of a report names each product's version. */
+const PRODUCT_TITLES: Readonly<Record<Product, string>> = { 'confluence-dc': 'Confluence' };
+
+function reportLines(report: InstanceCheckReport, product: Product | undefined): string[] {
+  const named = product === undefined ? '' : `${PRODUCT_TITLES[product]} `;
+  const head = `${report.instance}${report.version === null ? '' : ` (${named}${escapeControl(report.version)})`}: ${report.verdict.toUpperCase()}`;
   if (report.error !== null) return [head, `  could not check: ${escapeControl(report.error)}`, ''];
   const width = Math.max(...report.rows.map((row) => row.title.length));
   return [head, ...report.rows.map((row) => `  ${row.verdict.toUpperCase().padEnd(4)}  ${row.title.padEnd(width)}  ${escapeControl(row.saw)}`), ''];

@@ -9,7 +9,7 @@ import type { InstanceConfig } from '../config/config-schema.ts';
 import type { InstanceConnector } from '../app/instance-port.ts';
 import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { InstanceCheckReport } from '../app/instance-check.ts';
-import type { CheckCapture } from '../app/capture-redaction.ts';
+import type { CheckCapture, RedactionVocabulary } from '../app/capture-redaction.ts';
 import type { UnwritableGroup } from '../app/store/unwritable-group-repository-port.ts';
 import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
@@ -29,11 +29,12 @@ export interface ConnectOptions {
   readonly onCircuit?: (event: CircuitEvent) => void;
 }
 
-/** What `instance check` reads: the report, and every response read (unredacted; redactCaptures makes them shareable). */
+/** What `instance check` reads: the report, and every response read (unredacted; redactCaptures with the product's `vocabulary` makes them shareable). */
 export interface InstanceCheckOutcome {
   readonly report: InstanceCheckReport;
   readonly captures: readonly CheckCapture[];
   readonly baseUrl: string;
+  readonly vocabulary: RedactionVocabulary;
 }
 
 /** What `instance check` needs besides the instance: the store's memory of groups the instance refused to change. */

@@ -8,7 +8,7 @@ import { generateOrganisation, type OrgSeed } from '../../src/emulators/confluen
 import { startConfluenceEmulator, type ConfluenceEmulatorOptions, type RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 import { EMULATED_VERSIONS } from '../../src/emulators/confluence-dc/emulator-versions.ts';
 import type { CheckId, InstanceCheckReport } from '../../src/app/instance-check.ts';
-import { ROUTE_WORDS } from '../../src/app/capture-redaction.ts';
+import { CONFLUENCE_ROUTE_WORDS as ROUTE_WORDS } from '../../src/connectors/confluence-dc/confluence-dc-check-vocabulary.ts';
 
 /**
  * `seatkeeper instance check` against every emulated version and every undocumented reading the emulator offers:

@@ -2,7 +2,8 @@
 
 import { z } from 'zod';
 import type { UnwritableGroup } from '../../app/store/unwritable-group-repository-port.ts';
-import { checkRow, escapeControl, quote, quoteList, type CheckRow } from '../../app/instance-check.ts';
+import { escapeControl, quote, quoteList, type CheckRow } from '../../app/instance-check.ts';
+import { checkRow } from './confluence-dc-check-rows.ts';
 import type { ConfluenceDcConfig } from './confluence-dc-config.ts';
 import type { KnownVersion } from './confluence-dc-version.ts';
 import { isEpochSentinel, parseLoginInstant } from './confluence-dc-login-time.ts';

@@ -7,11 +7,13 @@
 import { z } from 'zod';
 import { ConnectorError, UnaddressableName } from '../../app/connector-error.ts';
 import type { UnwritableGroup } from '../../app/store/unwritable-group-repository-port.ts';
-import { CHECK_IDS, checkRow, escapeControl, instanceReport, type CheckRow, type InstanceCheckReport } from '../../app/instance-check.ts';
-import type { CaptureName, CheckCapture } from '../../app/capture-redaction.ts';
+import { escapeControl, instanceReport, type CheckRow, type InstanceCheckReport } from '../../app/instance-check.ts';
+import type { CaptureName, CheckCapture, RedactionVocabulary } from '../../app/capture-redaction.ts';
 import { ConfluenceDcClient, pathProblem, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
 import type { ConfluenceDcConfig } from './confluence-dc-config.ts';
 import { readConfluenceVersion } from './confluence-dc-version.ts';
+import { CONFLUENCE_REDACTION } from './confluence-dc-check-vocabulary.ts';
+import { CONFLUENCE_CHECKS, checkRow } from './confluence-dc-check-rows.ts';
 import { atLeast, type Version } from './confluence-dc-mapping.ts';
 import {
   ADMIN_LIST, ASKED_LIMIT, CURRENT_USER, MEMBER_OF, PERMISSIONS, PERMISSIONS_API_SINCE, REST_LAST_LOGIN_SINCE, USER_LIST,
@@ -28,11 +30,12 @@ export interface ConfluenceDcCheckInput {
   readonly signal?: AbortSignal;
 }
 
-/** The report, and every response read, unredacted (redactCaptures makes them shareable). */
+/** The report, and every response read, unredacted (redactCaptures with `vocabulary` makes them shareable). */
 export interface ConfluenceDcCheckOutcome {
   readonly report: InstanceCheckReport;
   readonly captures: readonly CheckCapture[];
   readonly baseUrl: string;
+  readonly vocabulary: RedactionVocabulary;
 }
 
 const SERVER_INFORMATION = '/rest/api/server-information';
@@ -63,12 +66,12 @@ export async function checkConfluenceDcInstance(input: ConfluenceDcCheckInput, d
   let rows: CheckRow[];
   if (version === null || !atLeast(version.parsed, USER_LIST_SINCE)) {
     const why = version === null ? 'no version could be read' : `Confluence ${escapeControl(version.text)} is older than 8.4`;
-    rows = [judgeVersion(versions), ...CHECK_IDS.slice(1).map((id) => checkRow(id, 'skip', `not checked: ${why}`))];
+    rows = [judgeVersion(versions), ...CONFLUENCE_CHECKS.ids.slice(1).map((id) => checkRow(id, 'skip', `not checked: ${why}`))];
   } else {
     const rest = await observeRest(reader, version.parsed);
     rows = judgeInstance(versions, rest, version, input);
   }
-  return { report: instanceReport(input.instanceId, version?.text ?? null, rows), captures: reader.captures(), baseUrl: client.baseUrl };
+  return { report: instanceReport(input.instanceId, version?.text ?? null, rows), captures: reader.captures(), baseUrl: client.baseUrl, vocabulary: CONFLUENCE_REDACTION };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
 
 import { quote } from '../../app/instance-check.ts';
 import type { CheckRow } from '../../app/instance-check.ts';
-import { jiraRow, lower, n, type Answer } from './jira-dc-check-rules.ts';
+import { lower, n, type Answer } from './jira-dc-check-rules.ts';
+import { jiraRow } from './jira-dc-check-rows.ts';
 
 /** One granting group's member list as read with includeInactiveUsers=true; usernames lower-cased. */
 export interface MemberListRead {
@@ -44,21 +45,25 @@ export interface MembershipObservation {
 export interface GroupReadings {
   readonly memberLists: 'flattened' | 'direct' | null;
   readonly expandGroups: 'effective' | 'direct' | null;
-  /** One sentence per reading told, naming the user and group that told it. */
-  readonly evidence: readonly string[];
+  /** One sentence per observation that told the member-list reading, naming the user and group. */
+  readonly listsEvidence: readonly string[];
+  /** The same for the expand=groups reading. */
+  readonly expandEvidence: readonly string[];
   /** REST showed the two agree (both nesting-aware or both direct) without telling which. */
   readonly agree: boolean;
 }
 
 /** Tells the readings from the lists, the sampled users and (when read) the database. */
 export function groupReadings(obs: MembershipObservation): GroupReadings {
-  const evidence: string[] = [];
+  const listsEvidence: string[] = [];
+  const expandEvidence: string[] = [];
   let memberLists: GroupReadings['memberLists'] = null;
   let expandGroups: GroupReadings['expandGroups'] = null;
   const tell = (lists: 'flattened' | 'direct' | null, expand: 'effective' | 'direct' | null, why: string): void => {
     if (lists !== null && memberLists === null) memberLists = lists;
     if (expand !== null && expandGroups === null) expandGroups = expand;
-    evidence.push(why);
+    if (lists !== null) listsEvidence.push(why);
+    if (expand !== null) expandEvidence.push(why);
   };
   for (const user of obs.users) {
     if (user.groups === null) continue;
@@ -99,7 +104,7 @@ export function groupReadings(obs: MembershipObservation): GroupReadings {
       }
     }
   }
-  return { memberLists, expandGroups, evidence, agree };
+  return { memberLists, expandGroups, listsEvidence, expandEvidence, agree };
 }
 
 function ancestors(groups: ReadonlySet<string>, parentsOf: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
@@ -125,22 +130,26 @@ const SEATKEEPER_EXPAND: Readonly<Record<'effective' | 'direct', string>> = {
   direct: 'the groups named there are direct memberships',
 };
 
-/** Row 8: both readings, with the evidence that told them; SKIP when nothing nested was seen. */
-export function judgeMemberships(obs: MembershipObservation): CheckRow {
-  const title = 'member lists (flattened or direct) and expand=groups (effective or direct)';
+/**
+ * `member-lists` and `groups-expand`: each reading with the evidence that told it; SKIP when nothing nested was seen
+ * that tells it. Direct member lists without the database warn: a REST scan cannot see seats held through child groups.
+ */
+export function judgeMemberships(obs: MembershipObservation): [CheckRow, CheckRow] {
   const read = `${n(obs.lists.length)} granting groups and ${n(obs.users.length)} users' expand=groups read${obs.direct === null ? '' : ', with cwd_membership'}`;
-  if (obs.lists.length === 0 || obs.users.length === 0) return jiraRow('member-lists', title, 'skip', `nothing to compare (${read})`);
-  const readings = groupReadings(obs);
-  const lists = readings.memberLists === null ? 'member lists: cannot tell' : `member lists: ${readings.memberLists} (${SEATKEEPER_LISTS[readings.memberLists]})`;
-  const expand = readings.expandGroups === null ? 'expand=groups: cannot tell' : `expand=groups: ${readings.expandGroups} (${SEATKEEPER_EXPAND[readings.expandGroups]})`;
-  const evidence = readings.evidence.length === 0 ? '' : `; evidence: ${readings.evidence.slice(0, 2).join('; ')}`;
-  // Direct lists without the database hide seats held through child groups from a REST scan: worth a warning.
-  const verdict = readings.memberLists === 'direct' && obs.direct === null ? 'warn' : 'pass';
-  const advice = verdict === 'warn' ? '; set database: to a read-only Jira database URL' : '';
-  if (readings.memberLists !== null && readings.expandGroups !== null) return jiraRow('member-lists', title, verdict, `${lists}; ${expand}${evidence}${advice} (${read})`);
-  if (readings.agree && obs.direct === null) {
-    return jiraRow('member-lists', title, 'skip',
-      `member lists and expand=groups agree for every user compared: both follow nesting (flattened, effective) or both do not (direct, direct); REST alone cannot tell which: configure database: to tell (${read})`);
+  if (obs.lists.length === 0 || obs.users.length === 0) {
+    return [jiraRow('member-lists', 'skip', `nothing to compare (${read})`), jiraRow('groups-expand', 'skip', `nothing to compare (${read})`)];
   }
-  return jiraRow('member-lists', title, readings.evidence.length > 0 ? verdict : 'skip', `${lists}; ${expand}${evidence}${advice} (no nested membership seen that tells the rest; ${read})`);
+  const readings = groupReadings(obs);
+  const evidence = (told: readonly string[]): string => (told.length === 0 ? '' : `; evidence: ${told.slice(0, 2).join('; ')}`);
+  const untold = readings.agree && obs.direct === null
+    ? `member lists and expand=groups agree for every user compared: both follow nesting (flattened, effective) or both do not (direct, direct); REST alone cannot tell which: configure database: to tell (${read})`
+    : `cannot tell: no nested membership seen that tells it (${read})`;
+  let lists: CheckRow;
+  if (readings.memberLists === null) lists = jiraRow('member-lists', 'skip', untold);
+  else if (readings.memberLists === 'direct' && obs.direct === null) {
+    lists = jiraRow('member-lists', 'warn', `direct (${SEATKEEPER_LISTS.direct})${evidence(readings.listsEvidence)}; set database: to a read-only Jira database URL (${read})`);
+  } else lists = jiraRow('member-lists', 'pass', `${readings.memberLists} (${SEATKEEPER_LISTS[readings.memberLists]})${evidence(readings.listsEvidence)} (${read})`);
+  const expand = readings.expandGroups === null ? jiraRow('groups-expand', 'skip', untold)
+    : jiraRow('groups-expand', 'pass', `${readings.expandGroups} (${SEATKEEPER_EXPAND[readings.expandGroups]})${evidence(readings.expandEvidence)} (${read})`);
+  return [lists, expand];
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jiraDcConfigSchema } from './jira-dc-config.ts';
-import { judgeGroupNames, judgeLastLogin, judgeListing, judgeRoles, judgeVersion, type Answer, type ListingRead } from './jira-dc-check-rules.ts';
+import { judgeDatabase, judgeGroupNames, judgeLastLogin, judgeListing, judgeRoles, judgeVersion, type Answer, type ListingRead } from './jira-dc-check-rules.ts';
 import { groupReadings, judgeMemberships, type MembershipObservation } from './jira-dc-check-groups.ts';
 
 // Every payload below is HAND-BUILT from the 10.3 spec's beans (UserBean, ApplicationRoleBean, GroupSuggestionsBean);
@@ -33,7 +33,10 @@ describe('Jira check rules', () => {
     const database = { error: 'cannot connect to the Jira database', directories: [], users: 0, withLastLogin: 0, truncated: false, userMemberships: null, groupMemberships: null };
     const row = judgeLastLogin(searchOf(2), [], ok(user(0)), database, config({ lastLogin: 'database', database: 'postgres://db/jira' }));
     assert.equal(row.verdict, 'fail');
-    assert.match(row.saw, /^lastLogin: database, but database: cannot connect/);
+    assert.match(row.saw, /^lastLogin: database, but the database cannot be read: cannot connect/);
+    // The database's own row: it fails under lastLogin: database, and only warns when REST is the source.
+    assert.deepEqual([judgeDatabase(database, config({ lastLogin: 'database', database: 'postgres://db/jira' })).verdict, judgeDatabase(database, config({ database: 'postgres://db/jira' })).verdict], ['fail', 'warn']);
+    assert.equal(judgeDatabase(null, config()).verdict, 'skip');
   });
 
   it('group names: "/" and spaces are fine; a control character in a granting group fails', () => {
@@ -63,13 +66,18 @@ describe('Jira group readings', () => {
     firstPage: null,
   });
 
-  for (const [lists, expand, onStaffList, expanded] of [
-    ['flattened', 'direct', true, ['engineering']],
-    ['direct', 'effective', false, ['engineering', 'staff']],
+  for (const [lists, expand, onStaffList, expanded, verdicts] of [
+    ['flattened', 'direct', true, ['engineering'], ['pass', 'pass']],
+    // Direct lists without the database hide seats held through child groups from a REST scan.
+    ['direct', 'effective', false, ['engineering', 'staff'], ['warn', 'pass']],
   ] as const) {
-    it(`${lists} lists with ${expand} expand disagree, and REST alone tells both`, () => {
+    it(`${lists} lists with ${expand} expand disagree, and REST alone tells both, each on its own row`, () => {
       const readings = groupReadings(observation(onStaffList, [...expanded], false));
       assert.deepEqual([readings.memberLists, readings.expandGroups], [lists, expand]);
+      const rows = judgeMemberships(observation(onStaffList, [...expanded], false));
+      assert.deepEqual(rows.map((row) => [row.id, row.verdict]), [['member-lists', verdicts[0]], ['groups-expand', verdicts[1]]]);
+      assert.match(rows[0].saw, new RegExp(`^${lists} \\(.*evidence: .*"Ann"`));
+      assert.match(rows[1].saw, new RegExp(`^${expand} \\(.*evidence: .*"Ann"`));
     });
   }
 
@@ -78,9 +86,10 @@ describe('Jira group readings', () => {
     ['direct', 'direct', false, ['engineering']],
   ] as const) {
     it(`${lists} lists with ${expand} expand agree: only cwd_membership tells`, () => {
-      const rest = judgeMemberships(observation(onStaffList, [...expanded], false));
-      assert.equal(rest.verdict, 'skip');
-      assert.match(rest.saw, /REST alone cannot tell which/);
+      for (const rest of judgeMemberships(observation(onStaffList, [...expanded], false))) {
+        assert.equal(rest.verdict, 'skip', rest.id);
+        assert.match(rest.saw, /REST alone cannot tell which/);
+      }
       const readings = groupReadings(observation(onStaffList, [...expanded], true));
       assert.deepEqual([readings.memberLists, readings.expandGroups], [lists, expand]);
     });

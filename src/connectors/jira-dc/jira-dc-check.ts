@@ -7,12 +7,14 @@
 import { ConnectorError } from '../../app/connector-error.ts';
 import type { UnwritableGroup } from '../../app/store/unwritable-group-repository-port.ts';
 import { instanceReport, type CheckRow, type InstanceCheckReport } from '../../app/instance-check.ts';
-import type { CaptureName, CheckCapture } from '../../app/capture-redaction.ts';
+import type { CaptureName, CheckCapture, RedactionVocabulary } from '../../app/capture-redaction.ts';
 import type { QueryParams } from '../http/http-client.ts';
 import { JiraDcClient, queryNameProblem, type JiraDcClientDeps } from './jira-dc-client.ts';
 import type { JiraDcConfig } from './jira-dc-config.ts';
 import { createJiraDatabaseSource } from './jira-dc-database.ts';
 import { mapServerInfo } from './jira-dc-mapping.ts';
+import { JIRA_REDACTION } from './jira-dc-check-vocabulary.ts';
+import { JIRA_CHECKS, jiraRow } from './jira-dc-check-rows.ts';
 import {
   ASKED_MAX_RESULTS, judgeJiraInstance, judgeVersion, lower, rolesOf, tryMap, usersOf,
   type Answer, type DatabaseObservation, type JiraObservation, type ListingRead,
@@ -27,11 +29,12 @@ export interface JiraDcCheckInput {
   readonly signal?: AbortSignal;
 }
 
-/** The report, and every response read, unredacted (redactCaptures makes them shareable). */
+/** The report, and every response read, unredacted (redactCaptures with `vocabulary` makes them shareable). */
 export interface JiraDcCheckOutcome {
   readonly report: InstanceCheckReport;
   readonly captures: readonly CheckCapture[];
   readonly baseUrl: string;
+  readonly vocabulary: RedactionVocabulary;
 }
 
 const SERVER_INFO = '/rest/api/2/serverInfo';
@@ -64,13 +67,14 @@ export async function checkJiraDcInstance(input: JiraDcCheckInput, deps: JiraDcC
   const version = judgeVersion(serverInfo);
   let rows: CheckRow[];
   if (info === null || version.verdict === 'fail') {
-    // Nothing else is read: without Jira's version route the URL is not a Jira Data Center base URL.
-    rows = [version];
+    // Nothing else is read: without Jira's version route the URL is not a Jira Data Center base URL. Every row is
+    // still reported, as skipped, so a report always has the same rows.
+    rows = [version, ...JIRA_CHECKS.ids.slice(1).map((id) => jiraRow(id, 'skip', 'not checked: no Jira Data Center version could be read'))];
   } else {
     const obs = await observe(reader, input, serverInfo);
     rows = judgeJiraInstance(obs.rest, input.config, input.unwritableGroups, judgeMemberships(obs.memberships));
   }
-  return { report: instanceReport(input.instanceId, info?.version ?? null, rows), captures: reader.captures(), baseUrl: client.baseUrl };
+  return { report: instanceReport(input.instanceId, info?.version ?? null, rows), captures: reader.captures(), baseUrl: client.baseUrl, vocabulary: JIRA_REDACTION };
 }
 
 /** GETs through the client and keeps each response, in the order the requests were made. */
