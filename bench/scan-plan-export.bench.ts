@@ -102,6 +102,7 @@ safety: { maxActions: 1000000, maxPercent: 100 }
   const plan = await measure(['--config', config, 'plan', '--no-scan', '--rows', '0']);
   const csvFile = join(dir, 'users.csv');
   const csv = await measure(['--config', config, 'users', '--csv', csvFile]);
+  const csvBytes = statSync(csvFile).size;
 
   // The plan target is the domain's evaluation of the policy over every user of a loaded scan.
   const store = await openStore(`sqlite:${join(dir, 'seatkeeper.db')}`);
@@ -139,7 +140,7 @@ safety: { maxActions: 1000000, maxPercent: 100 }
       seconds: round(csv.seconds),
       peakRssMb: mb(csv.maxRssBytes),
       rows: Number(/^(\d+) users from scan/m.exec(csv.stdout)?.[1] ?? Number.NaN),
-      megabytes: mb(statSync(csvFile).size),
+      megabytes: mb(csvBytes),
     },
   };
 }
