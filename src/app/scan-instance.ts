@@ -174,6 +174,8 @@ export async function scanInstance(deps: {
     const duplicated = duplicates.verdict();
     if (duplicated !== null) throw new Error(duplicated);
     logins.clear();
+    // Merged into the users: a second scan's memory of 100k users need not live through the membership phase.
+    memory.clear();
     progress({ phase: 'users', done: users.length, total: users.length });
     const warnings: string[] = [];
     const statuses = statusVerdict(users.length, unknownStatuses(statusOf));
@@ -195,10 +197,17 @@ export async function scanInstance(deps: {
       progress({ phase: 'memberships', done: groups.length, total: groups.length });
     } else {
       let groupsDone = 0;
+      const listedNames = new Map<string, string>();
+      for (const user of users) listedNames.set(user.username, user.username);
       await mapConcurrent(groups, deps.concurrency, async (group) => {
         try {
-          // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
-          for await (const m of connector.listGroupMembers(group, signal)) memberships.push(m);
+          // Pushed one by one: a spread of a 100k-member group would overflow the argument stack. Each member page
+          // brings its own copy of every name; the listed user's own string is kept instead, so half a million
+          // memberships hold no name of their own.
+          for await (const m of connector.listGroupMembers(group, signal)) {
+            const username = listedNames.get(m.username);
+            memberships.push(username === undefined ? m : { ...m, username });
+          }
           for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
         } catch (error) {
           if (!(error instanceof UnaddressableName)) throw error;
