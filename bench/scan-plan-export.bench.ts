@@ -4,7 +4,10 @@
  * `seatkeeper plan --no-scan`, `seatkeeper users --csv`. Reports wall time and peak RSS per command, HTTP requests
  * against the fewest the page caps allow, the scan's wall time as a ratio to a raw-fetch baseline (the same pages at
  * the same concurrency, JSON parsing only), and the time the domain takes to evaluate the policy (the plan target).
- * Runs the compiled build (dist/), as a production install would. Usage: npm run bench [-- SIZES], e.g. `-- 50000,100000`.
+ * Then three emulated instances of 100,000 users each (the second argument; 0 skips it) scanned by one `seatkeeper scan`
+ * without --instance, all three at once (runs.parallelInstances: 3).
+ * Runs the compiled build (dist/), as a production install would. Usage: npm run bench [-- SIZES [MULTI]], e.g.
+ * `-- 50000,100000 0`.
  */
 
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +19,8 @@ import { openStore } from '../src/store/store-database.ts';
 import { evaluatePolicies } from '../src/domain/planner.ts';
 
 const SIZES = (process.argv[2] ?? '100000,200000').split(',').map(Number);
+const MULTI = Number(process.argv[3] ?? 100_000);
+const MULTI_INSTANCES = 3;
 const CONCURRENCY = 4;
 const compiled = import.meta.url.endsWith('.js');
 const script = (name: string) => fileURLToPath(new URL(`./${name}.${compiled ? 'js' : 'ts'}`, import.meta.url));
@@ -68,9 +73,24 @@ const measure = (args: readonly string[]) => measureScript('measured-cli', args,
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const round = (n: number) => Number(n.toFixed(2));
 
-async function benchConfluence(users: number) {
+interface Emulated {
+  readonly process: ChildProcess;
+  readonly url: string;
+  readonly token: string;
+  readonly users: number;
+  readonly memberships: number;
+  readonly groups: number;
+}
+
+async function startEmulator(users: number): Promise<Emulated> {
   const emulator = fork(script('emulator-process'), [String(users)], { execArgv: [...execArgv, '--max-old-space-size=8192'] });
-  const ready = await ask<{ url: string; token: string; users: number; memberships: number; groups: number }>(emulator, 'ready');
+  const ready = await ask<Omit<Emulated, 'process'>>(emulator, 'ready');
+  return { ...ready, process: emulator };
+}
+
+async function benchConfluence(users: number) {
+  const ready = await startEmulator(users);
+  const emulator = ready.process;
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
   const config = join(dir, 'seatkeeper.yaml');
   writeFileSync(
@@ -102,6 +122,7 @@ safety: { maxActions: 1000000, maxPercent: 100 }
   const plan = await measure(['--config', config, 'plan', '--no-scan', '--rows', '0']);
   const csvFile = join(dir, 'users.csv');
   const csv = await measure(['--config', config, 'users', '--csv', csvFile]);
+  const csvBytes = statSync(csvFile).size;
 
   // The plan target is the domain's evaluation of the policy over every user of a loaded scan.
   const store = await openStore(`sqlite:${join(dir, 'seatkeeper.db')}`);
@@ -118,7 +139,8 @@ safety: { maxActions: 1000000, maxPercent: 100 }
   let rows = 0;
   for (let i = 0; i < 3; i += 1) {
     const start = process.hrtime.bigint();
-    rows = evaluatePolicies({ snapshot, policies: [policy], protection: { users: [], groups: [] }, now: new Date() }).rows.length;
+    // A copy each time: the licence model is kept per snapshot object, and the target includes building it.
+    rows = evaluatePolicies({ snapshot: { ...snapshot }, policies: [policy], protection: { users: [], groups: [] }, now: new Date() }).rows.length;
     evaluations.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
   await store.close();
@@ -139,8 +161,38 @@ safety: { maxActions: 1000000, maxPercent: 100 }
       seconds: round(csv.seconds),
       peakRssMb: mb(csv.maxRssBytes),
       rows: Number(/^(\d+) users from scan/m.exec(csv.stdout)?.[1] ?? Number.NaN),
-      megabytes: mb(statSync(csvFile).size),
+      megabytes: mb(csvBytes),
     },
+  };
+}
+
+/** Several instances in one config, scanned by one `seatkeeper scan` with no --instance, all at once. */
+async function benchInstancesAtOnce(users: number, count: number) {
+  const emulators: Emulated[] = [];
+  // One after another: each generates its organisation on the same cores.
+  for (let i = 0; i < count; i += 1) emulators.push(await startEmulator(users));
+  const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
+  const config = join(dir, 'seatkeeper.yaml');
+  const instances = emulators
+    .map((e, i) => `  bench${i + 1}:\n    product: confluence-dc\n    url: ${e.url}\n    auth: { token: ${e.token} }\n    concurrency: ${CONCURRENCY}\n`)
+    .join('');
+  writeFileSync(config, `store: sqlite:${join(dir, 'seatkeeper.db')}\nruns: { parallelInstances: ${count} }\ninstances:\n${instances}`, { mode: 0o600 });
+  const scan = await measure(['--config', config, 'scan']);
+  let requests = 0;
+  let minimum = 0;
+  for (const e of emulators) {
+    const stats = await ask<{ requests: number; minimum: number }>(e.process, 'stats');
+    requests += stats.requests;
+    minimum += stats.minimum;
+    e.process.send({ kind: 'stop' });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    instances: count,
+    usersEach: emulators[0]?.users ?? 0,
+    membershipsEach: emulators[0]?.memberships ?? 0,
+    scan: { seconds: round(scan.seconds), peakRssMb: mb(scan.maxRssBytes) },
+    requests: { made: requests, minimum, ratio: round(requests / minimum) },
   };
 }
 
@@ -158,5 +210,13 @@ for (const r of results) {
       `  raw-fetch baseline ${r.rawFetch.seconds} s for ${r.rawFetch.requests} GETs → scan/raw ×${r.rawFetch.scanRatio} (target ≤ 1.3)\n` +
       `  plan evaluation ${r.planEvaluation.seconds} s (${r.planEvaluation.rows} rows); \`plan --no-scan\` ${r.planCommand.seconds} s, peak RSS ${r.planCommand.peakRssMb} MB\n` +
       `  \`users --csv\` ${r.csvCommand.seconds} s (${r.csvCommand.rows} rows, ${r.csvCommand.megabytes} MB), peak RSS ${r.csvCommand.peakRssMb} MB`,
+  );
+}
+if (MULTI > 0) {
+  const multi = await benchInstancesAtOnce(MULTI, MULTI_INSTANCES);
+  console.log(JSON.stringify(multi, null, 2));
+  console.log(
+    `${multi.instances} confluence-dc instances of ${multi.usersEach} users (${multi.membershipsEach} memberships each), one \`seatkeeper scan\`, ${multi.instances} at once:\n` +
+      `  scan ${multi.scan.seconds} s, peak RSS ${multi.scan.peakRssMb} MB · requests ${multi.requests.made} vs minimum ${multi.requests.minimum} (×${multi.requests.ratio})`,
   );
 }

@@ -198,6 +198,8 @@ export async function scanInstance(deps: {
     if (duplicated !== null) throw new Error(duplicated);
     logins.clear();
     loginsByName.clear();
+    // Merged into the users: a second scan's memory of 100k users need not live through the membership phase.
+    memory.clear();
     progress({ phase: 'users', done: users.length, total: users.length });
     const warnings: string[] = [];
     const statuses = statusVerdict(users.length, unknownStatuses(statusOf));
@@ -223,10 +225,18 @@ export async function scanInstance(deps: {
       progress({ phase: 'memberships', done: groups.length, total: groups.length });
     } else {
       let groupsDone = 0;
+      const listedNames = new Map<string, string>();
+      for (const user of users) listedNames.set(user.username, user.username);
       await mapConcurrent(groups, deps.concurrency, async (group) => {
         try {
-          // Pushed one by one: a spread of a 100k-member group would overflow the argument stack.
-          for await (const m of connector.listGroupMembers(group, signal)) memberships.push(asMembership(m));
+          // Pushed one by one: a spread of a 100k-member group would overflow the argument stack. Each member page
+          // brings its own copy of every name; the listed user's own string is kept instead, so half a million
+          // memberships hold no name of their own.
+          for await (const m of connector.listGroupMembers(group, signal)) {
+            const membership = asMembership(m);
+            const username = listedNames.get(membership.username);
+            memberships.push(username === undefined ? membership : { group: membership.group, username });
+          }
           for await (const n of connector.listChildGroups(group, signal)) nesting.push(n);
         } catch (error) {
           if (!(error instanceof UnaddressableName)) throw error;

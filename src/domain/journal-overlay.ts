@@ -28,6 +28,8 @@ interface Account {
  * and groups are matched case-insensitively, as Confluence does; entries for users the scan does not know are left out.
  */
 export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly JournalEntry[]): JournalOverlay {
+  // No run since the scan (the usual case): no index of 100k users to build.
+  if (entries.length === 0) return { snapshot, changed: new Map() };
   const usersByLower = new Map(snapshot.users.map((u) => [u.username.toLowerCase(), u]));
   const applied = [...entries]
     .filter((e) => (e.outcome === 'done' || e.outcome === 'already-done') && e.step.kind !== 'confirm-seat-freed')

@@ -31,12 +31,19 @@ export interface LicenceModel {
   readonly licensedCount: number;
 }
 
+/** Models already built, by snapshot object (a snapshot is never changed once made). */
+const models = new WeakMap<InstanceSnapshot, LicenceModel>();
+
 /**
  * Builds the model: group closures are computed once, so a 100k-user snapshot costs one pass over memberships. Names
  * are compared case-insensitively, as Confluence does (domain/names.ts): a grant to `Confluence-Users` covers the
  * members of `confluence-users`.
  */
 export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
+  // One model per snapshot: the scan, its summary and the plan after it ask for the same one, and at 200k users a
+  // second copy of every user's seat is some 100 MB of heap.
+  const built = models.get(snapshot);
+  if (built !== undefined) return built;
   // Keyed by nameKey throughout; display names are kept only in the users' direct memberships.
   const parentsOf = new Map<string, string[]>();
   for (const nest of snapshot.nesting) {
@@ -104,6 +111,7 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   const inactiveDirectories = new NameSet(snapshot.directories.filter((d) => !d.active).map((d) => d.name));
 
   const seats = new Map<string, SeatView>();
+  const sharedSeats = new Map<string, SeatView>();
   const computeSeat = (user: UserSnapshot): SeatView => {
     // One membership per group, however it is spelled.
     const byKey = new Map<string, string>();
@@ -114,7 +122,13 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
     const directoryActive = user.directory === null || !inactiveDirectories.has(user.directory);
     const licensed = user.status === 'active' && directoryActive && (billableGroups.length > 0 || directGrant);
     const admin = adminUsers.has(user.username) || directGroups.some((g) => adminEffectiveKeys.has(nameKey(g)));
-    return { licensed, billableGroups, directGrant, admin, directGroups };
+    // Users with the same groups and standing share one view: a few hundred distinct ones instead of one per user.
+    const key = `${licensed ? 1 : 0}${directGrant ? 1 : 0}${admin ? 1 : 0}${JSON.stringify(directGroups)}`;
+    const shared = sharedSeats.get(key);
+    if (shared !== undefined) return shared;
+    const seat = { licensed, billableGroups, directGrant, admin, directGroups };
+    sharedSeats.set(key, seat);
+    return seat;
   };
   const seatOf = (user: UserSnapshot): SeatView => {
     const cached = seats.get(user.username);
@@ -133,5 +147,7 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   };
   const grantsUse = (group: string): boolean => useEffectiveKeys.has(nameKey(group));
 
-  return { seatOf, inGroup, useEffectiveGroups, grantsUse, licensedCount };
+  const model = { seatOf, inGroup, useEffectiveGroups, grantsUse, licensedCount };
+  models.set(snapshot, model);
+  return model;
 }

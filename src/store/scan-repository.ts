@@ -6,7 +6,7 @@
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
-import type { GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
+import type { AccountStatus, GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
 import type { ScanRecord, ScanRepository, ScanResult, ScanStart, ScanStatus } from '../app/store/scan-repository-port.ts';
 import { LEGACY_CONFLUENCE_CAPABILITIES, type InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { Database, ScansTable } from './store-tables.ts';
@@ -23,6 +23,9 @@ import {
 } from './store-json-schema.ts';
 
 type CountColumn = 'user_count' | 'membership_count' | 'nesting_count';
+
+/** Rows read per statement when a snapshot is loaded. */
+const LOAD_SLICE = 20_000;
 
 // Column order of the hand-compiled inserts (bulk-insert.ts); the tuples below follow it.
 const USER_COLUMNS = [
@@ -145,19 +148,67 @@ export class SqlScanRepository implements ScanRepository {
     const groups = parseStoredJson(groupNamesSchema, requireJson(header.groups_json, what), `groups of ${what}`);
     const readOnlyGroups = parseStoredJson(groupNamesSchema, requireJson(header.read_only_groups_json, what), `read-only groups of ${what}`);
 
-    // Only the columns the snapshot needs, in one array per table: the driver builds the rows in one
-    // synchronous pass, which keeps a 350,000-row snapshot to about a second on SQLite.
-    const [users, memberships, nesting] = await Promise.all([
-      db
+    // Read in slices of `ord` (the primary key's second column), so the driver's rows of one slice are garbage before
+    // the next is read, instead of every raw row of a 200k-user scan living beside the snapshot built from it. Values
+    // that repeat across rows come back as one string or Date each: group names, the users' own names in memberships,
+    // statuses, directories and first-seen instants (most users were first seen by the same scan).
+    const seq = header.seq;
+    const intern = interner<string>();
+    const internStatus = interner<AccountStatus>();
+    const dates = new Map<string, Date>();
+    const sharedDate = (iso: string): Date => {
+      const known = dates.get(iso);
+      if (known !== undefined) return known;
+      const date = fromIso(iso);
+      dates.set(iso, date);
+      return date;
+    };
+    const users: UserSnapshot[] = [];
+    const names = new Map<string, string>();
+    for (let after = -1; ; ) {
+      const rows = await db
         .selectFrom('scan_users')
-        .select(['username', 'user_key', 'display_name', 'email', 'status', 'directory', 'last_login', 'login_known', 'created_at', 'first_seen'])
-        .where('scan_seq', '=', header.seq)
+        .select(['ord', 'username', 'user_key', 'display_name', 'email', 'status', 'directory', 'last_login', 'login_known', 'created_at', 'first_seen'])
+        .where('scan_seq', '=', seq)
+        .where('ord', '>', after)
         .orderBy('ord')
-        .execute(),
-      // Aliased to the domain's field names, the driver's rows are the Membership objects themselves.
-      db.selectFrom('scan_memberships').select(['group_name as group', 'username']).where('scan_seq', '=', header.seq).orderBy('ord').execute(),
-      db.selectFrom('scan_nesting').select(['parent', 'child']).where('scan_seq', '=', header.seq).orderBy('ord').execute(),
-    ]);
+        .limit(LOAD_SLICE)
+        .execute();
+      for (const row of rows) {
+        names.set(row.username, row.username);
+        users.push({
+          username: row.username,
+          userKey: row.user_key,
+          displayName: row.display_name,
+          email: row.email,
+          status: internStatus(row.status),
+          directory: row.directory === null ? null : intern(row.directory),
+          lastLogin: fromIsoOrNull(row.last_login),
+          loginKnown: row.login_known === 1,
+          createdAt: row.created_at === null ? null : sharedDate(row.created_at),
+          firstSeen: sharedDate(row.first_seen),
+        });
+      }
+      if (rows.length < LOAD_SLICE) break;
+      after = rows[rows.length - 1]?.ord ?? after;
+    }
+    dates.clear();
+    const memberships: Membership[] = [];
+    for (let after = -1; ; ) {
+      const rows = await db
+        .selectFrom('scan_memberships')
+        .select(['ord', 'group_name', 'username'])
+        .where('scan_seq', '=', seq)
+        .where('ord', '>', after)
+        .orderBy('ord')
+        .limit(LOAD_SLICE)
+        .execute();
+      for (const row of rows) memberships.push({ group: intern(row.group_name), username: names.get(row.username) ?? row.username });
+      if (rows.length < LOAD_SLICE) break;
+      after = rows[rows.length - 1]?.ord ?? after;
+    }
+    names.clear();
+    const nesting = await db.selectFrom('scan_nesting').select(['parent', 'child']).where('scan_seq', '=', seq).orderBy('ord').execute();
 
     return {
       instance: header.instance,
@@ -167,20 +218,7 @@ export class SqlScanRepository implements ScanRepository {
       connectedAs: header.connected_as,
       lastLoginSource: lastLoginSourceOf(header),
       capabilities: capabilitiesOf(header),
-      users: users.map(
-        (row): UserSnapshot => ({
-          username: row.username,
-          userKey: row.user_key,
-          displayName: row.display_name,
-          email: row.email,
-          status: row.status,
-          directory: row.directory,
-          lastLogin: fromIsoOrNull(row.last_login),
-          loginKnown: row.login_known === 1,
-          createdAt: fromIsoOrNull(row.created_at),
-          firstSeen: fromIso(row.first_seen),
-        }),
-      ),
+      users,
       groups,
       readOnlyGroups,
       memberships,
@@ -247,6 +285,17 @@ function capabilitiesOf(row: Pick<Selectable<ScansTable>, 'id' | 'capabilities_j
 /** The column holds two words; a REST source read one user at a time is told by the capabilities. */
 function lastLoginSourceOf(row: Pick<Selectable<ScansTable>, 'id' | 'capabilities_json' | 'last_login_source'>): InstanceCapabilities['lastLogin'] {
   return row.last_login_source === 'rest' && capabilitiesOf(row).lastLogin === 'rest-per-user' ? 'rest-per-user' : row.last_login_source;
+}
+
+/** One copy of each distinct value: a value seen before comes back as the string first seen. */
+function interner<T extends string>(): (text: T) => T {
+  const known = new Map<T, T>();
+  return (text) => {
+    const first = known.get(text);
+    if (first !== undefined) return first;
+    known.set(text, text);
+    return text;
+  };
 }
 
 function requireJson(text: string | null, what: string): string {
