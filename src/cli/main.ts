@@ -189,7 +189,7 @@ export async function main(
   instance
     .command('check')
     .description('test each assumption Seatkeeper makes against the live instance (GET requests only): PASS / WARN / FAIL per row')
-    .argument('[id]', 'instance id from the config (default: every confluence-dc instance)')
+    .argument('[id]', 'instance id from the config (default: every instance whose product has a check)')
     .option('--capture <dir>', 'write each response read, redacted, to DIR/<instance>/<route>.json')
     .action((id: string | undefined, opts: { capture?: string }) => run((ctx) => instanceCheckCommand(ctx, { instance: id, capture: opts.capture })));
   instance
