@@ -72,8 +72,8 @@ export const instanceRegistry: InstanceRegistry = {
   'confluence-dc': {
     schema: confluenceDcConfigSchema,
     connect: (instanceId, config, options) => createConfluenceDcConnector(instanceId, config, options),
-    // Before the version is read, no individual grants is the safe reading (they need 9.3).
-    capabilities: (config) => confluenceDcCapabilities(config.lastLogin, false),
+    // Before the version is read, the cautious reading: no individual grants (9.3), no profile updates (10.0).
+    capabilities: (config) => confluenceDcCapabilities(config.lastLogin, null),
     check: (input, options) => checkConfluenceDcInstance(input, options),
     vocabulary: CONFLUENCE_REDACTION,
   },
