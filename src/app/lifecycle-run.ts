@@ -105,6 +105,7 @@ export async function settleLifecycle(
       await store.lifecycle.enter(instance, {
         policy: row.policy,
         username: row.username,
+        userKey: row.userKey,
         stage: STAGE_ENTERED[row.stage],
         enteredAt: clock.now(),
         lastLoginAtEntry: dateOrNull(row.reason.lastLogin),

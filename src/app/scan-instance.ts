@@ -91,6 +91,36 @@ export class DuplicateUsers {
   }
 }
 
+/**
+ * Memory looked up by account id first, then by username for memory recorded without one: a renamed account keeps its
+ * first-seen and last login, and a new account re-using an old username is a stranger.
+ */
+export function memoryOfAccounts(recalled: Map<string, UserMemory>): { of(accountId: string, username: string): UserMemory | undefined; clear(): void } {
+  const byKey = new Map<string, UserMemory>();
+  for (const memory of recalled.values()) if (memory.userKey !== null) byKey.set(memory.userKey, memory);
+  return {
+    of(accountId, username) {
+      const keyed = byKey.get(accountId);
+      if (keyed !== undefined) return keyed;
+      const named = recalled.get(username);
+      return named !== undefined && named.userKey === null ? named : undefined;
+    },
+    clear() {
+      byKey.clear();
+      recalled.clear();
+    },
+  };
+}
+
+/** The scan's notes on the renames it saw, control characters escaped. */
+export function renameNotes(followed: { renames: readonly { userKey: string; from: string; to: string }[]; dropped: readonly string[] }): string[] {
+  const notes = followed.renames.map(
+    (r) => `account renamed since it was last seen: ${JSON.stringify(r.from)} is now ${JSON.stringify(r.to)} (user key ${JSON.stringify(r.userKey)}); its memory, lifecycle stages and notices follow it`,
+  );
+  if (followed.dropped.length > 0) notes.push(`kept no more, as another account now has the name: ${followed.dropped.join('; ')}`);
+  return notes;
+}
+
 function later(a: Date | null, b: Date | null): Date | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -162,7 +192,7 @@ export async function scanInstance(deps: {
       loginCount += 1;
       if (loginCount % 5000 === 0) progress({ phase: 'logins', done: loginCount, total: null });
     }
-    const memory = await store.memory.recall(connector.instance);
+    const memory = memoryOfAccounts(await store.memory.recall(connector.instance));
 
     const users: UserSnapshot[] = [];
     const usernameById = new Map<string, string>();
@@ -183,7 +213,7 @@ export async function scanInstance(deps: {
         status: listed.status,
         directory: listed.directory,
       };
-      const merged = mergeUser(account, login, memory.get(username), source, startedAt);
+      const merged = mergeUser(account, login, memory.of(listed.accountId, username), source, startedAt);
       users.push(merged);
       if (listed.status === 'unknown') statusOf.push(listed);
       batch.push(merged);
@@ -280,9 +310,13 @@ export async function scanInstance(deps: {
       readOnlyGroups,
     };
     const model = buildLicenceModel(snapshot);
+    // Renames first: the memory, stages and notices of an account listed under a new name move there before the
+    // scan's own memory is written under it.
+    const followed = await store.accounts.follow(connector.instance, users.map((u) => ({ userKey: u.userKey, username: u.username })));
+    warnings.push(...renameNotes(followed));
     await store.memory.observe(
       connector.instance,
-      users.map((u) => ({ username: u.username, seenAt: startedAt, lastLogin: u.lastLogin, licensed: model.seatOf(u).licensed })),
+      users.map((u) => ({ username: u.username, userKey: u.userKey, seenAt: startedAt, lastLogin: u.lastLogin, licensed: model.seatOf(u).licensed })),
     );
     await store.scans.finish(scanId, {
       finishedAt,

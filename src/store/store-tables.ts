@@ -85,6 +85,8 @@ export interface ScanNestingTable {
 export interface UserMemoryTable {
   instance: string;
   username: string;
+  /** The account id (user key) the memory belongs to; null for rows from before migration 0011 no scan has matched yet. */
+  user_key: string | null;
   first_seen: string;
   last_login: string | null;
   last_licensed_at: string | null;
