@@ -243,10 +243,10 @@ describeEachDialect('store', (fixture) => {
     assert.deepStrictEqual(
       new Map([...all].sort(([a], [b]) => a.localeCompare(b))),
       new Map([
-        ['alice', { username: 'alice', firstSeen: days(0), lastLogin: days(-10), lastLicensedAt: days(0) }],
-        ['bob', { username: 'bob', firstSeen: days(-3), lastLogin: days(-4), lastLicensedAt: days(-3) }],
-        ['carol', { username: 'carol', firstSeen: days(0), lastLogin: days(6), lastLicensedAt: days(6) }],
-        ['dave', { username: 'dave', firstSeen: days(7), lastLogin: null, lastLicensedAt: null }],
+        ['alice', { username: 'alice', userKey: null, firstSeen: days(0), lastLogin: days(-10), lastLicensedAt: days(0) }],
+        ['bob', { username: 'bob', userKey: null, firstSeen: days(-3), lastLogin: days(-4), lastLicensedAt: days(-3) }],
+        ['carol', { username: 'carol', userKey: null, firstSeen: days(0), lastLogin: days(6), lastLicensedAt: days(6) }],
+        ['dave', { username: 'dave', userKey: null, firstSeen: days(7), lastLogin: null, lastLicensedAt: null }],
       ]),
     );
     const some = await store.memory.recall('memory', ['bob', 'dave', 'nobody', 'bob']);
