@@ -17,9 +17,9 @@ interface Listing {
   readonly keyOfName: ReadonlyMap<string, string>;
 }
 
-// A name no account can have (usernames hold no control characters), unique per account id: rows parked here while
+// A name no account can have (usernames hold no control characters; PostgreSQL text refuses NUL), unique per account id: rows parked here while
 // names are swapped, so A → B and B → A in one scan never meet on a key.
-const parked = (userKey: string): string => `\u0000moving\u0000${userKey}`;
+const parked = (userKey: string): string => `\u0001moving\u0001${userKey}`;
 
 /** AccountFollowRepository over Kysely. */
 export class SqlAccountFollowRepository implements AccountFollowRepository {
@@ -69,7 +69,7 @@ async function followMemory(trx: Transaction<Database>, instance: string, listin
           last_licensed_at: later(merged.last_licensed_at, other.last_licensed_at),
         };
       } else {
-        dropped.push(`memory of ${JSON.stringify(other.username)} (user key ${other.user_key}), whose name ${JSON.stringify(to)} now has`);
+        dropped.push(`memory of ${JSON.stringify(other.username)} (user key ${other.user_key}): the name is now user key ${userKey}'s`);
       }
       await trx.deleteFrom('user_memory').where('instance', '=', instance).where('username', '=', other.username).execute();
     }
@@ -107,7 +107,7 @@ async function followStages(trx: Transaction<Database>, instance: string, listin
         keep = false;
         continue;
       }
-      if (other.user_key !== null) dropped.push(`${row.policy} stage of ${JSON.stringify(other.username)} (user key ${other.user_key}), whose name ${JSON.stringify(to)} now has`);
+      if (other.user_key !== null) dropped.push(`${row.policy} stage of ${JSON.stringify(other.username)} (user key ${other.user_key}): the name is now user key ${userKey}'s`);
       await trx.deleteFrom('lifecycle_stages').where('instance', '=', instance).where('policy', '=', other.policy).where('username', '=', other.username).execute();
     }
     if (keep) await where(row.policy, parked(userKey)).set({ username: to }).execute();
