@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import type { AccountStatus, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
+import type { AccountStatus, ApplicationSnapshot, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
 import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary } from '../domain/plan.ts';
 import type { SelectionReason, SkipReason } from '../domain/selection-reason.ts';
 import type { UserState } from '../domain/journal.ts';
@@ -41,6 +41,20 @@ export const instanceCapabilitiesSchema: z.ZodType<InstanceCapabilities> = z.obj
   updateDisplayName: z.boolean(),
   updateEmail: z.boolean(),
 });
+
+/** Each application's grants and seats as stored on a scan header. */
+export const applicationsSchema: z.ZodType<ApplicationSnapshot[]> = z.array(
+  z.object({
+    key: z.string(),
+    name: z.string(),
+    groups: z.array(z.string()),
+    users: z.array(z.string()),
+    defaultGroups: z.array(z.string()),
+    seatsUsed: z.number().nullable(),
+    seatsMax: z.number().nullable(),
+    unlimited: z.boolean(),
+  }),
+);
 
 /** Licence use as stored on a scan header. */
 export const licenseUsageSchema: z.ZodType<LicenseUsage> = z.object({
