@@ -43,6 +43,8 @@ export interface LicenceModel {
   grantsUse(group: string): boolean;
   /** Keys of the applications `group` (any spelling) grants, directly or through nesting, sorted. */
   applicationsOf(group: string): readonly string[];
+  /** Groups granting application `key`, directly or through nesting, as the snapshot spells them, sorted. */
+  groupsGranting(key: string): readonly string[];
   readonly licensedCount: number;
   /** Users holding each application, by key (every application of the snapshot is listed). */
   readonly heldCount: ReadonlyMap<string, number>;
@@ -165,6 +167,7 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   };
   const grantsUse = (group: string): boolean => useEffectiveKeys.has(nameKey(group));
   const applicationsOf = (group: string): readonly string[] => grantedBy.get(nameKey(group)) ?? [];
+  const groupsGranting = (key: string): readonly string[] => [...useEffectiveGroups].filter((g) => applicationsOf(g).includes(key)).sort();
 
-  return { seatOf, inGroup, useEffectiveGroups, grantsUse, applicationsOf, licensedCount, heldCount };
+  return { seatOf, inGroup, useEffectiveGroups, grantsUse, applicationsOf, groupsGranting, licensedCount, heldCount };
 }

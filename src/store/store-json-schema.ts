@@ -75,6 +75,9 @@ const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, 
   'add-group': z.object({ kind: z.literal('add-group'), group: z.string() }),
   'revoke-use-grant': z.object({ kind: z.literal('revoke-use-grant'), restore: z.array(z.string()).optional() }),
   'grant-use': z.object({ kind: z.literal('grant-use'), restore: z.array(z.string()).optional() }),
+  'revoke-application': z.object({ kind: z.literal('revoke-application'), application: z.string(), restore: z.array(z.string()).optional() }),
+  'grant-application': z.object({ kind: z.literal('grant-application'), application: z.string(), restore: z.array(z.string()).optional() }),
+  rename: z.object({ kind: z.literal('rename'), to: z.string() }),
   disable: z.object({ kind: z.literal('disable') }),
   enable: z.object({ kind: z.literal('enable') }),
   'set-display-name': z.object({ kind: z.literal('set-display-name'), displayName: z.string() }),
@@ -93,6 +96,8 @@ export const userStateSchema: z.ZodType<UserState> = z.object({
   displayName: z.string(),
   groups: z.array(z.string()),
   useGrant: z.boolean(),
+  // Journal entries written before applications were recorded have none (read as useGrant says: action-step.ts).
+  directApplications: z.array(z.string()).optional(),
   // Journal entries written before permissions were read have none.
   otherPermissions: z.array(z.string()).default([]),
 });
@@ -118,6 +123,7 @@ const planRowSchema: z.ZodType<PlanRow> = z.object({
   stage: lifecycleActionSchema.optional(),
   // Every field of a row is in the plan's hash: one the schema dropped would make the stored plan look altered.
   freesSeat: z.boolean().optional(),
+  freesApplications: z.array(z.string()).optional(),
 });
 
 const skipReason = enumOf<SkipReason>({
@@ -152,6 +158,7 @@ export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
   policies: z.array(z.string()),
   licensedUsers: z.number(),
   seatGroups: z.array(z.string()).optional(),
+  applications: z.array(z.object({ key: z.string(), name: z.string(), groups: z.array(z.string()), held: z.number(), freed: z.number() })).optional(),
   rows: z.array(planRowSchema),
   summaries: z.array(policySummarySchema),
   lifecycle: planLifecycleSchema.optional(),
