@@ -26,7 +26,7 @@ let connector: InstanceConnector;
 
 before(async () => {
   store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'sk-row-runner-')), 'seatkeeper.db')}`);
-  const org = generateOrganisation({ seed: 11, users: 60, now: new Date() });
+  const org = generateOrganisation({ seed: 11, users: 120, now: new Date() });
   // newsletter sits inside confluence-administrators: its members administer too.
   // And confluence-inactive-users sits inside project phoenix, which a test protects.
   const nesting = [...org.nesting, { parent: 'confluence-administrators', child: 'newsletter' }, { parent: 'project phoenix', child: 'confluence-inactive-users' }];
@@ -209,4 +209,12 @@ test('a step the instance cannot take (as its capabilities say) is not possible 
   ]);
   assert.equal(emulator.stats.writes, writes, 'nothing was sent');
   assert.equal(emulator.state.findUser(user.username)?.active, true);
+});
+
+test('the planned account is found by its key: a name that changed since the plan still reaches the same account', async () => {
+  const user = takeUser();
+  // The plan knew the account under an old name; its key is what identifies it.
+  const row: PlanRow = { ...rowFor(user), username: `${user.username}-before-rename` };
+  assert.deepEqual(await runRow(row), { outcome: 'done', error: null });
+  assert.equal(inGroup(user.username, 'confluence-users'), false);
 });

@@ -4,7 +4,7 @@
  */
 
 import type { AccountState, InstanceConnector } from './instance-port.ts';
-import { unresolvedAccountId, type AccountRef } from '../domain/account.ts';
+import { isUnresolvedAccountId, unresolvedAccountId, type AccountRef } from '../domain/account.ts';
 import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { Store } from './store-port.ts';
 import type { Clock } from './clock.ts';
@@ -104,7 +104,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
 
   let state: UserState | null;
   try {
-    state = await readUserState(connector, accountOf(row), signal);
+    state = await readPlannedAccount(connector, row, signal);
   } catch (error) {
     for (const [seq, step] of pending) {
       const id = await claimOrReuse(ctx, row, seq, step, existing.get(seq), null);
@@ -147,10 +147,12 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       continue;
     }
     try {
-      await sendStep(connector, accountOf(row), step, ctx.application, signal);
+      // Addressed by its id, under the name it has now: a rename since the plan leaves it the same account.
+      const addressed = state?.username ?? row.username;
+      await sendStep(connector, { accountId: accountOf(row).accountId, username: addressed }, step, ctx.application, signal);
       if (state !== null) state = applyStep(step, state);
       // Read back: the write must have reached the planned account, not one a proxy or a rename put behind the name.
-      const changed = await wrongAccountAfterWrite(ctx, row);
+      const changed = await wrongAccountAfterWrite(ctx, row, addressed);
       if (changed !== null) {
         await settle(entryId, 'failed', changed);
         blocked = changed;
@@ -224,6 +226,17 @@ export async function readUserState(connector: InstanceConnector, account: Accou
   return state === null ? null : toUserState(state, account.username ?? account.accountId);
 }
 
+/**
+ * The planned account's state, read by its id. When the id no longer leads to an account, the name is read too: an
+ * account found there is another person's, which the row then says (and never settles anything on).
+ */
+async function readPlannedAccount(connector: InstanceConnector, row: PlanRow, signal?: AbortSignal): Promise<UserState | null> {
+  const account = accountOf(row);
+  const byId = await readUserState(connector, account, signal);
+  if (byId !== null || isUnresolvedAccountId(account.accountId)) return byId;
+  return readUserState(connector, { accountId: unresolvedAccountId(row.username), username: row.username }, signal);
+}
+
 /** Whether the account read is another than the one planned (the planned userKey is known and differs). */
 function otherAccount(row: PlanRow, state: UserState): boolean {
   return row.userKey !== '' && state.userKey !== undefined && state.userKey !== row.userKey;
@@ -251,11 +264,12 @@ function blockedReason(ctx: RowRunnerContext, row: PlanRow, state: UserState | n
 }
 
 /**
- * After a write, reads the user again and says what is wrong when the name now leads to another account than the
- * planned one (or to none); null when it is the planned account. A failed read is not proof of a wrong account: the
- * step went out and the seat check and undo look again.
+ * After a write, reads the planned account again and says what is wrong when it is gone, when another account answers
+ * for it, or when it no longer has the name the write was addressed to (renamed meanwhile: the name may lead to someone
+ * else); null when it is the planned account under that name. A failed read is not proof of a wrong account: the step
+ * went out and the seat check and undo look again.
  */
-async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow): Promise<string | null> {
+async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow, addressed: string): Promise<string | null> {
   if (row.userKey === '') return null;
   let after: UserState | null;
   try {
@@ -264,9 +278,15 @@ async function wrongAccountAfterWrite(ctx: RowRunnerContext, row: PlanRow): Prom
     return null;
   }
   if (after === null) return `read again after the change, ${row.username} does not exist: check by hand which account was changed`;
-  if (!otherAccount(row, after)) return null;
-  return `read again after the change, ${row.username} is another account (userKey ${after.userKey ?? ''}, planned ${row.userKey}): ` +
-    'check by hand which account was changed';
+  if (otherAccount(row, after)) {
+    return `read again after the change, ${row.username} is another account (userKey ${after.userKey ?? ''}, planned ${row.userKey}): ` +
+      'check by hand which account was changed';
+  }
+  if (!sameName(after.username, addressed)) {
+    return `read again after the change, the planned account is now named ${after.username}, not ${addressed} as the change was addressed: ` +
+      'check by hand which account was changed';
+  }
+  return null;
 }
 
 /**

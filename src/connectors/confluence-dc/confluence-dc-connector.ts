@@ -18,7 +18,7 @@ import type {
   ListedAccount,
   LoginFact,
 } from '../../app/instance-port.ts';
-import type { AccountRef } from '../../domain/account.ts';
+import { isUnresolvedAccountId, type AccountRef } from '../../domain/account.ts';
 import type { InstanceCapabilities } from '../../domain/instance-capabilities.ts';
 import { ConfluenceDcClient, restPath, type ConfluenceDcClientDeps } from './confluence-dc-client.ts';
 import { VERSION_ROUTES, readConfluenceVersion, type KnownVersion } from './confluence-dc-version.ts';
@@ -193,9 +193,13 @@ export function createConfluenceDcConnector(
     }
   };
 
-  /** The account as Confluence has it now: by username where given (write paths take the name), else by user key. */
+  /**
+   * The account as Confluence has it now: by user key, which a rename leaves as it is; by username where the key is not
+   * known (an account id from before account ids, see domain/account.ts).
+   */
   const personOf = async (account: AccountRef, signal?: AbortSignal) => {
-    const query = account.username !== null ? { username: account.username, expand: 'status' } : { key: account.accountId, expand: 'status' };
+    const byKey = account.accountId !== '' && !isUnresolvedAccountId(account.accountId);
+    const query = byKey || account.username === null ? { key: account.accountId, expand: 'status' } : { username: account.username, expand: 'status' };
     const found = await client.request('GET', '/rest/api/user', { query, accept: [404], signal });
     return found.status === 404 ? null : mapped(target('GET', '/rest/api/user'), false, () => mapPerson(found.body));
   };
