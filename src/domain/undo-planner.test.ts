@@ -333,3 +333,21 @@ test('a forged journal row cannot make undo add anyone to an administrators\' gr
     });
   }
 });
+
+test('undo of a rename: renamed back to the name before, unless another account has taken that name since', () => {
+  const run = journal([BOB], [
+    ['run_r', '2026-11-26', 'bob', { kind: 'disable' }],
+    ['run_r', '2026-11-26', 'bob', { kind: 'rename', to: 'bob_inactive_20261126' }],
+  ]);
+  const now = new Map([['bob', run.states.get('bob') ?? null]]);
+  const { changes } = netChanges(run.entries, { kind: 'run', runId: 'run_r' });
+  const free = undoRows({ changes, current: now, identities: IDS, admin: NO_ADMIN, force: false, takenNames: new Map([['bob_inactive_20261126', 'key-bob']]) });
+  assert.deepEqual(free.rows[0]?.steps, [{ kind: 'rename', to: 'bob' }, { kind: 'enable' }]);
+  assert.deepEqual(free.held, []);
+  // Someone else is "BOB" now (names compare case-insensitively): forced or not, the name is not taken from them.
+  for (const force of [false, true]) {
+    const taken = undoRows({ changes, current: now, identities: IDS, admin: NO_ADMIN, force, takenNames: new Map([['bob', 'key-new-bob']]) });
+    assert.deepEqual(taken.rows[0]?.steps, [{ kind: 'enable' }]);
+    assert.deepEqual(taken.held, [{ username: 'bob', text: 'rename back to "bob" not possible: another account (key key-new-bob) has that username now; rename one of them by hand' }]);
+  }
+});

@@ -287,6 +287,11 @@ export function undoRows(input: {
   identities: ReadonlyMap<string, UndoIdentity>;
   admin: AdminGroups;
   force: boolean;
+  /**
+   * Usernames held now (lower-cased) → the key of the account holding each, for undoing renames: a name another
+   * account has taken since is never renamed back to, forced or not. Absent: no rename is undone without a read.
+   */
+  takenNames?: ReadonlyMap<string, string>;
 }): UndoRows {
   const byUser = new Map<string, FieldChange[]>();
   for (const change of input.changes) {
@@ -318,7 +323,15 @@ export function undoRows(input: {
       notes.push(...drift);
     }
     const changes: FieldChange[] = [];
+    const identity = input.identities.get(username);
     for (const change of all) {
+      if (change.undo.kind === 'rename') {
+        const holder = input.takenNames?.get(change.undo.to.toLowerCase());
+        if (holder !== undefined && holder !== (identity?.userKey ?? '')) {
+          held.push({ username, text: `rename back to "${change.undo.to}" not possible: another account (key ${holder}) has that username now; rename one of them by hand` });
+          continue;
+        }
+      }
       const reason = adminReason(change.undo, input.admin);
       if (reason === null) changes.push(change);
       else if (input.force) {
@@ -329,7 +342,6 @@ export function undoRows(input: {
     if (changes.length === 0) continue;
     for (const change of changes) if (change.note !== null) notes.push(change.note);
     const newest = changes[0];
-    const identity = input.identities.get(username);
     rows.push({
       username,
       userKey: identity?.userKey ?? '',
