@@ -24,7 +24,7 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   'no-seat': 'hold no seat (disabled or unlicensed)',
   'unknown-status': 'account status unreadable',
   'already-selected': 'taken by an earlier policy',
-  'seat-in-read-only-group': 'seated through a group Confluence cannot change (read-only; change them in the directory)',
+  'seat-in-read-only-group': 'seated through a group the instance cannot change (read-only; change them in the directory)',
 };
 
 const SKIP_ORDER: readonly SkipReason[] = [
@@ -45,7 +45,7 @@ export function scanLines(scan: ScanRecord, licensed: number | null): string[] {
   const lines = [`Scan ${scan.id} of ${scan.instance}: ${scan.status}${scan.error ? ` (${escapeControl(scan.error)})` : ''}`];
   lines.push(`  users ${n(scan.userCount)} · memberships ${n(scan.membershipCount)} · last logins from ${scan.lastLoginSource}`);
   const seats = scan.license.max !== null ? ` of ${n(scan.license.max)} seats` : '';
-  const reported = scan.license.used !== null ? ` (Confluence reports ${n(scan.license.used)} in use)` : '';
+  const reported = scan.license.used !== null ? ` (${scan.capabilities.productName} reports ${n(scan.license.used)} in use)` : '';
   if (licensed !== null) lines.push(`  licensed users ${n(licensed)}${seats}${reported}`);
   if (seconds !== null) lines.push(`  took ${seconds.toFixed(1)} s`);
   for (const warning of scan.warnings) lines.push(`  note: ${escapeControl(warning)}`);
@@ -91,10 +91,11 @@ export function planLines(input: {
         (skips.length > 0 ? `; left alone among matches: ${skips.join(', ')}` : ''),
     );
     if ((summary.unknownEmail ?? 0) > 0) {
-      lines.push(`    ${n(summary.unknownEmail ?? 0)} users left out by the e-mail rule because Confluence gave no address for them`);
+      lines.push(`    ${n(summary.unknownEmail ?? 0)} users left out by the e-mail rule because ${scan.capabilities.productName} gave no address for them`);
     }
     if (summary.notYetDue.neverLoggedIn > 0) {
-      const since = scan.lastLoginSource === 'rest' ? 'the day Seatkeeper first saw them (Confluence REST gives no creation date)' : 'their creation';
+      // Only the database gives creation dates (neither product's REST listing does); without one, the first sighting.
+      const since = scan.lastLoginSource === 'database' ? 'their creation' : `the day Seatkeeper first saw them (${scan.capabilities.productName} REST gives no creation date)`;
       lines.push(`    ${n(summary.notYetDue.neverLoggedIn)} seat holders never logged in but are not due yet: counted from ${since}`);
     }
   }
@@ -179,7 +180,7 @@ export function runLines(report: RunReport, input: { seats?: SeatCount; cli?: st
   } else if (report.stoppedBecause !== undefined) {
     lines.push(`  stopped: ${report.stoppedBecause}; rows not started wait for \`seatkeeper resume ${report.runId}\` (see \`seatkeeper alerts\`)`);
   }
-  // Names and Confluence's own words come from outside: escaped, so they cannot rewrite the terminal.
+  // Names and the instance's own words come from outside: escaped, so they cannot rewrite the terminal.
   for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${escapeControl(`${f.username}: ${f.step}: ${f.error}`)}`);
   if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
   for (const p of report.notPossible.slice(0, 20)) lines.push(`  not possible: ${escapeControl(`${p.username}: ${p.step}: ${p.reason.replace(/^not possible: /, '')}`)}`);
