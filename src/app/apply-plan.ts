@@ -213,6 +213,7 @@ export async function runRows(
     adminGroups,
     protectedGroups,
     ...(plan.plan.seatGroups === undefined ? {} : { seatGroups: new NameSet(plan.plan.seatGroups) }),
+    ...(plan.plan.applications === undefined ? {} : { applicationGroups: new Map(plan.plan.applications.map((a) => [a.key, { name: a.name, groups: a.groups }])) }),
     ...(signal === undefined ? {} : { signal }),
     onSettled: (outcome, error) => {
       if (stopped !== null) return;

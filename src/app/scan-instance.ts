@@ -7,7 +7,7 @@ import type { ScanRecord } from './store/scan-repository-port.ts';
 import type { Store } from './store-port.ts';
 import type { UserMemory } from './store/user-memory-repository-port.ts';
 import type { Clock } from './clock.ts';
-import type { GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
+import type { ApplicationSnapshot, GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
 import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';
 import { mapConcurrent } from './map-concurrent.ts';
@@ -286,7 +286,7 @@ export async function scanInstance(deps: {
 
     const facts = (await connector.readDirectories?.(signal)) ?? null;
     const access = await connector.readAccess(signal);
-    const { grants, license } = grantsOf(access, (id) => usernameById.get(id) ?? null);
+    const { grants, license, applications } = grantsOf(access, (id) => usernameById.get(id) ?? null);
     const unreadableVerdict = unreadableGroupsVerdict(unreadable, grants, nesting, deps.mustRead ?? []);
     if (unreadableVerdict.error !== null) throw new Error(unreadableVerdict.error);
     if (unreadableVerdict.warning !== null) warnings.push(unreadableVerdict.warning);
@@ -304,6 +304,7 @@ export async function scanInstance(deps: {
       groups: [...groups].sort(),
       memberships,
       nesting,
+      applications,
       grants,
       license,
       directories: facts?.directories ?? [],
@@ -324,6 +325,7 @@ export async function scanInstance(deps: {
       error: null,
       grants,
       license,
+      applications,
       directories: snapshot.directories,
       groups: snapshot.groups,
       readOnlyGroups: snapshot.readOnlyGroups,
@@ -338,6 +340,7 @@ export async function scanInstance(deps: {
       error: reason,
       grants: { useGroups: [], useUsers: [], adminGroups: [], adminUsers: [], source: 'config' },
       license: { used: null, max: null },
+      applications: [],
       directories: [],
       groups: [],
       readOnlyGroups: [],
@@ -348,10 +351,14 @@ export async function scanInstance(deps: {
 }
 
 /**
- * The access facts in the snapshot's terms: one use grant over every application (Confluence has one) and its seats,
- * users by username. An account id no listed user has is left out: no user of the snapshot holds it.
+ * The access facts in the snapshot's terms: each application with its grants and seats, the grants of every application
+ * together, and the seats of the only one where there is one; users by username. An account id no listed user has is
+ * left out: no user of the snapshot holds it.
  */
-export function grantsOf(access: AccessFacts, usernameOf: (accountId: string) => string | null): { grants: PermissionGrants; license: LicenseUsage } {
+export function grantsOf(
+  access: AccessFacts,
+  usernameOf: (accountId: string) => string | null,
+): { grants: PermissionGrants; license: LicenseUsage; applications: ApplicationSnapshot[] } {
   const names = (ids: readonly string[]): string[] => [...new Set(ids.flatMap((id) => usernameOf(id) ?? []))].sort();
   const [only] = access.applications;
   return {
@@ -363,6 +370,18 @@ export function grantsOf(access: AccessFacts, usernameOf: (accountId: string) =>
       source: access.source === 'permissions-api' ? 'permissions-api' : 'config',
     },
     license: access.applications.length === 1 && only !== undefined ? { used: only.seatsUsed, max: only.seatsMax } : { used: null, max: null },
+    applications: [...access.applications]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((a) => ({
+        key: a.key,
+        name: a.name,
+        groups: [...new Set(a.groups)].sort(),
+        users: names(a.users),
+        defaultGroups: [...new Set(a.defaultGroups)].sort(),
+        seatsUsed: a.seatsUsed,
+        seatsMax: a.seatsMax,
+        unlimited: a.unlimited,
+      })),
   };
 }
 

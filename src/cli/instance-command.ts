@@ -51,7 +51,7 @@ function writeCaptures(dir: string, captures: readonly { file: string; route: st
 }
 
 /** How the heading of a report names each product's version. */
-const PRODUCT_TITLES: Readonly<Record<Product, string>> = { 'confluence-dc': 'Confluence' };
+const PRODUCT_TITLES: Readonly<Record<Product, string>> = { 'confluence-dc': 'Confluence', 'jira-dc': 'Jira' };
 
 function reportLines(report: InstanceCheckReport, product: Product | undefined): string[] {
   const named = product === undefined ? '' : `${PRODUCT_TITLES[product]} `;

@@ -166,11 +166,11 @@ export async function main(
 
   program
     .command('demo')
-    .description('start an emulated Confluence with a generated organisation, scan and plan it, and keep it running')
+    .description('start an emulated Confluence and an emulated Jira with generated organisations, scan and plan both, and keep them running')
     .addOption(new Option('--users <n>', 'users in the generated organisation').argParser(wholeNumber).default(2000))
     .option('--dir <path>', 'where the demo writes its config and SQLite store', '.demo')
-    .addOption(new Option('--port <n>', 'emulator port (0 = any free port)').argParser(wholeNumber).default(8090))
-    .option('--exit', 'stop the emulator after the summary instead of keeping it running', false)
+    .addOption(new Option('--port <n>', 'Confluence emulator port, Jira\'s the next one (0 = any free ports)').argParser(wholeNumber).default(8090))
+    .option('--exit', 'stop the emulators after the summary instead of keeping them running', false)
     .action(async (opts: { users: number; dir: string; port: number; exit: boolean }) => {
       code = await demoCommand(opts, output, main);
     });
@@ -189,7 +189,7 @@ export async function main(
   instance
     .command('check')
     .description('test each assumption Seatkeeper makes against the live instance (GET requests only): PASS / WARN / FAIL per row')
-    .argument('[id]', 'instance id from the config (default: every confluence-dc instance)')
+    .argument('[id]', 'instance id from the config (default: every instance whose product has a check)')
     .option('--capture <dir>', 'write each response read, redacted, to DIR/<instance>/<route>.json')
     .action((id: string | undefined, opts: { capture?: string }) => run((ctx) => instanceCheckCommand(ctx, { instance: id, capture: opts.capture })));
   instance

@@ -24,7 +24,7 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   'no-seat': 'hold no seat (disabled or unlicensed)',
   'unknown-status': 'account status unreadable',
   'already-selected': 'taken by an earlier policy',
-  'seat-in-read-only-group': 'seated through a group Confluence cannot change (read-only; change them in the directory)',
+  'seat-in-read-only-group': 'seated through a group the instance cannot change (read-only; change them in the directory)',
 };
 
 const SKIP_ORDER: readonly SkipReason[] = [
@@ -45,7 +45,7 @@ export function scanLines(scan: ScanRecord, licensed: number | null): string[] {
   const lines = [`Scan ${scan.id} of ${scan.instance}: ${scan.status}${scan.error ? ` (${escapeControl(scan.error)})` : ''}`];
   lines.push(`  users ${n(scan.userCount)} · memberships ${n(scan.membershipCount)} · last logins from ${scan.lastLoginSource}`);
   const seats = scan.license.max !== null ? ` of ${n(scan.license.max)} seats` : '';
-  const reported = scan.license.used !== null ? ` (Confluence reports ${n(scan.license.used)} in use)` : '';
+  const reported = scan.license.used !== null ? ` (${scan.capabilities.productName} reports ${n(scan.license.used)} in use)` : '';
   if (licensed !== null) lines.push(`  licensed users ${n(licensed)}${seats}${reported}`);
   if (seconds !== null) lines.push(`  took ${seconds.toFixed(1)} s`);
   for (const warning of scan.warnings) lines.push(`  note: ${escapeControl(warning)}`);
@@ -74,7 +74,11 @@ export function planLines(input: {
   const max = scan.license.max !== null ? ` of ${n(scan.license.max)}` : '';
   const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
   lines.push(`  licensed users ${n(plan.licensedUsers)}${max} seats; one run may change at most ${n(limit)} users (safety.${guard})`);
-  if (plan.kind === 'policy') lines.push(`  ${seatLine(planSeats(plan, scan.license.max), 'this plan')}`);
+  if (plan.kind === 'policy') {
+    const seats = planSeats(plan, scan.license.max);
+    lines.push(`  ${seatLine(seats, 'this plan')}`);
+    for (const line of applicationSeatLines(seats)) lines.push(`  ${line}`);
+  }
   for (const summary of plan.summaries) {
     const skips = SKIP_ORDER.filter((reason) => summary.skipped[reason] > 0).map(
       (reason) => `${n(summary.skipped[reason])} ${SKIP_WORDS[reason]}`,
@@ -87,10 +91,11 @@ export function planLines(input: {
         (skips.length > 0 ? `; left alone among matches: ${skips.join(', ')}` : ''),
     );
     if ((summary.unknownEmail ?? 0) > 0) {
-      lines.push(`    ${n(summary.unknownEmail ?? 0)} users left out by the e-mail rule because Confluence gave no address for them`);
+      lines.push(`    ${n(summary.unknownEmail ?? 0)} users left out by the e-mail rule because ${scan.capabilities.productName} gave no address for them`);
     }
     if (summary.notYetDue.neverLoggedIn > 0) {
-      const since = scan.lastLoginSource === 'rest' ? 'the day Seatkeeper first saw them (Confluence REST gives no creation date)' : 'their creation';
+      // Only the database gives creation dates (neither product's REST listing does); without one, the first sighting.
+      const since = scan.lastLoginSource === 'database' ? 'their creation' : `the day Seatkeeper first saw them (${scan.capabilities.productName} REST gives no creation date)`;
       lines.push(`    ${n(summary.notYetDue.neverLoggedIn)} seat holders never logged in but are not due yet: counted from ${since}`);
     }
   }
@@ -133,6 +138,11 @@ export function seatLine(seats: SeatCount, after: 'this plan' | 'this run'): str
   return `Seats: ${n(seats.used)} used${of} → ${n(seats.after)} after ${after} (${n(seats.freed)} freed${how})`;
 }
 
+/** "Seats of Jira Service Management: 40 → 31", one per application where the instance has several. */
+export function applicationSeatLines(seats: SeatCount): string[] {
+  return (seats.applications ?? []).map((a) => `Seats of ${escapeControl(a.name)}: ${n(a.used)} → ${n(a.after)}`);
+}
+
 /** The table of `seatkeeper plans`. */
 export function planListLines(plans: readonly PlanListing[], input: { cli: string; instance: string | undefined; limit: number }): string[] {
   if (plans.length === 0) return [`No plans${input.instance === undefined ? '' : ` for ${input.instance}`} yet. Make one with: ${input.cli} plan`];
@@ -145,6 +155,8 @@ export function planListLines(plans: readonly PlanListing[], input: { cli: strin
         `${p.createdAt.slice(0, 16).replace('T', ' ')}  ${(p.createdBy ?? '—').padEnd(12)}  ${run}`,
     );
     lines.push(`${''.padEnd(22)} policies: ${policies}`);
+    const perApplication = applicationSeatLines(p.seats);
+    if (perApplication.length > 0) lines.push(`${''.padEnd(22)} ${perApplication.join(' · ')}`);
   }
   if (plans.length === input.limit) lines.push(`  the newest ${n(input.limit)} are shown (--limit N for more)`);
   lines.push(`Apply one with: ${input.cli} apply --plan ID (plans waiting-approval first: ${input.cli} approve ID)`);
@@ -158,14 +170,17 @@ export function runLines(report: RunReport, input: { seats?: SeatCount; cli?: st
     `Run ${report.runId} of plan ${report.planId}: ${report.status}`,
     `  users changed ${n(report.usersChanged)} · steps done ${n(counts.done)}, already done ${n(counts['already-done'])}, failed ${n(counts.failed)}, skipped ${n(counts.skipped)}`,
   ];
-  if (input.seats !== undefined) lines.push(`  ${seatLine(input.seats, 'this run')}`);
+  if (input.seats !== undefined) {
+    lines.push(`  ${seatLine(input.seats, 'this run')}`);
+    for (const line of applicationSeatLines(input.seats)) lines.push(`  ${line}`);
+  }
   if (report.interrupted === true) {
     lines.push('  interrupted: the users in flight were finished and the lease given up; nothing else was started');
     lines.push(`  go on with: ${cli} resume ${report.runId}`);
   } else if (report.stoppedBecause !== undefined) {
     lines.push(`  stopped: ${report.stoppedBecause}; rows not started wait for \`seatkeeper resume ${report.runId}\` (see \`seatkeeper alerts\`)`);
   }
-  // Names and Confluence's own words come from outside: escaped, so they cannot rewrite the terminal.
+  // Names and the instance's own words come from outside: escaped, so they cannot rewrite the terminal.
   for (const f of report.failures.slice(0, 20)) lines.push(`  failed: ${escapeControl(`${f.username}: ${f.step}: ${f.error}`)}`);
   if (report.failures.length > 20) lines.push(`  … and ${n(report.failures.length - 20)} more failures`);
   for (const p of report.notPossible.slice(0, 20)) lines.push(`  not possible: ${escapeControl(`${p.username}: ${p.step}: ${p.reason.replace(/^not possible: /, '')}`)}`);

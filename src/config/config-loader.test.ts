@@ -158,3 +158,68 @@ test('a loaded config has no inherited entries: a policy, instance or directory 
   }
   assert.deepEqual(Object.keys(config.policies), ['p']);
 });
+
+const BOTH_PRODUCTS = `
+instances:
+  wiki:
+    product: confluence-dc
+    url: https://confluence.example.com
+    auth: { token: \${CONFLUENCE_TOKEN} }
+    licenseGroups: [confluence-users]
+  tracker:
+    product: jira-dc
+    url: https://jira.example.com
+    auth: { username: seatkeeper, password: \${JIRA_PASSWORD} }
+    userListing: search
+    adminGroups: [jira-administrators, jira-ops]
+policies:
+  wiki-inactive: { instance: wiki, select: { inactiveDays: 90 } }
+  tracker-inactive: { instance: tracker, select: { inactiveDays: 120 } }
+`;
+
+test('a Confluence and a Jira instance side by side load, each with its own keys and defaults', () => {
+  const config = loadConfig(write(BOTH_PRODUCTS), { CONFLUENCE_TOKEN: 'pat-1', JIRA_PASSWORD: 'jira-secret' });
+  const wiki = config.instances.wiki!;
+  const tracker = config.instances.tracker!;
+  assert.equal(wiki.product, 'confluence-dc');
+  assert.equal(tracker.product, 'jira-dc');
+  if (wiki.product !== 'confluence-dc' || tracker.product !== 'jira-dc') return;
+  assert.deepEqual(wiki.licenseGroups, ['confluence-users']);
+  assert.deepEqual(tracker.auth, { username: 'seatkeeper', password: 'jira-secret' });
+  assert.equal(tracker.userListing, 'search');
+  assert.equal(tracker.userSearchQuery, '.');
+  assert.deepEqual(tracker.adminGroups, ['jira-administrators', 'jira-ops']);
+  assert.equal(tracker.pageSize, 1000);
+  assert.deepEqual(Object.keys(config.policies).map((id) => config.policies[id]!.instance), ['wiki', 'tracker']);
+  const shown = JSON.stringify(redactConfig(config));
+  assert.equal(shown.includes('jira-secret'), false);
+  assert.equal(shown.includes('pat-1'), false);
+});
+
+test('Jira keys are checked with their paths, and neither product takes the other\'s keys', () => {
+  const bad = {
+    instances: {
+      tracker: { product: 'jira-dc', url: 'https://jira.example.com', auth: { token: 't' }, userListing: 'sometimes', userSearchQuery: '', adminGroups: [], licenseGroups: 'auto' },
+      probe: { product: 'jira-dc', url: 'https://jira2.example.com', auth: { token: 't' }, userSearchQuery: 'a\u0007b', adminGroups: [''] },
+      wiki: { product: 'confluence-dc', url: 'https://wiki.example.com', auth: { token: 't' }, userListing: 'list' },
+      cloud: { product: 'jira-cloud', url: 'https://x.atlassian.net', auth: { token: 't' } },
+    },
+  };
+  assert.throws(
+    () => parseConfig(bad, {}, 'seatkeeper.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInput);
+      assert.deepEqual([...error.problems].sort(), [
+        'instances.cloud.product: product must be confluence-dc or jira-dc (Confluence Cloud and Jira Cloud come later)',
+        'instances.probe.adminGroups.0: an admin group name must not be empty',
+        'instances.probe.userSearchQuery: userSearchQuery must not contain control characters',
+        'instances.tracker.adminGroups: adminGroups must name at least one group',
+        'instances.tracker.userListing: Invalid option: expected one of "auto"|"list"|"search"',
+        'instances.tracker.userSearchQuery: userSearchQuery must not be empty',
+        'instances.tracker: jira-dc instances have no key "licenseGroups" (a confluence-dc key)',
+        'instances.wiki: confluence-dc instances have no key "userListing" (a jira-dc key)',
+      ]);
+      return true;
+    },
+  );
+});

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type SeatkeeperConfig } from './config-schema.ts';
+import { productsWithKey } from './connector-schemas.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -38,9 +39,34 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string
   return value;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, document: unknown): string {
   const path = issue.path.map(String).join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys' && issue.path.length === 2 && issue.path[0] === 'instances') {
+    return `${path}: ${unknownInstanceKeys(issue.keys, productAt(document, String(issue.path[1])))}`;
+  }
   return `${path}: ${issue.message}`;
+}
+
+/**
+ * Keys an instance's product does not have, saying which product has each: a Confluence key such as licenseGroups
+ * under a Jira instance is named as Confluence's, so no one reads it as applied to Jira.
+ */
+function unknownInstanceKeys(keys: readonly string[], product: string): string {
+  const phrases = keys.map((key) => {
+    const owners = productsWithKey(key);
+    return owners.length === 0 ? `"${key}"` : `"${key}" (a ${owners.join(' and ')} key)`;
+  });
+  return `${product} instances have no key ${phrases.join(', ')}`;
+}
+
+/** The `product:` written for one instance of the parsed document, as text. */
+function productAt(document: unknown, id: string): string {
+  if (typeof document !== 'object' || document === null || !('instances' in document)) return 'this product\'s';
+  const instances = document.instances;
+  if (typeof instances !== 'object' || instances === null || !Object.hasOwn(instances, id)) return 'this product\'s';
+  const instance: unknown = Object.getOwnPropertyDescriptor(instances, id)?.value;
+  if (typeof instance !== 'object' || instance === null || !('product' in instance) || typeof instance.product !== 'string') return 'this product\'s';
+  return instance.product;
 }
 
 /** Validates an already parsed document; throws InvalidInput listing every problem. */
@@ -51,7 +77,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv, source: s
   const unset = new Set(problems.map((p) => p.slice(0, p.indexOf(': environment variable'))));
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {
-    problems.push(...result.error.issues.filter((i) => !unset.has(i.path.map(String).join('.'))).map(describeIssue));
+    problems.push(...result.error.issues.filter((i) => !unset.has(i.path.map(String).join('.'))).map((issue) => describeIssue(issue, interpolated)));
   }
   if (problems.length > 0 || !result.success) {
     throw new InvalidInput(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);

@@ -7,13 +7,14 @@
 
 import { z } from 'zod';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
+import { jiraDcConfigSchema } from '../connectors/jira-dc/jira-dc-config.ts';
 import { httpDirectoryConfigSchema } from '../connectors/directories/http/http-directory-config.ts';
 
 /** One schema per product, each with a literal `product`. */
-export const INSTANCE_SCHEMAS = [confluenceDcConfigSchema] as const;
+export const INSTANCE_SCHEMAS = [confluenceDcConfigSchema, jiraDcConfigSchema] as const;
 
 /** Products on the way, named where a config asks for one that is not here yet. */
-export const PRODUCTS_TO_COME = 'Confluence Cloud and Jira come later';
+export const PRODUCTS_TO_COME = 'Confluence Cloud and Jira Cloud come later';
 
 /** Directory kinds the config accepts (their settings unchecked) but no connector reads yet. */
 export const PENDING_DIRECTORY_KINDS = ['ldap', 'okta', 'entra', 'google', 'scim', 'crowd'] as const;
@@ -26,6 +27,11 @@ export const DIRECTORY_SCHEMAS = [httpDirectoryConfigSchema, pendingDirectorySch
 
 /** The products an instance may be, from INSTANCE_SCHEMAS. */
 export const PRODUCTS: readonly string[] = INSTANCE_SCHEMAS.map((schema) => schema.shape.product.value);
+
+/** The products whose instances have this key (e.g. licenseGroups: confluence-dc only). */
+export function productsWithKey(key: string): string[] {
+  return INSTANCE_SCHEMAS.filter((schema) => Object.hasOwn(schema.shape, key)).map((schema) => schema.shape.product.value);
+}
 
 /** The directory kinds with a connector, from DIRECTORY_SCHEMAS. */
 export const CONNECTED_DIRECTORY_KINDS: readonly string[] = DIRECTORY_SCHEMAS.flatMap((schema) =>

@@ -15,6 +15,11 @@ import type { CircuitEvent } from '../connectors/circuit-breaker.ts';
 import { confluenceDcConfigSchema } from '../connectors/confluence-dc/confluence-dc-config.ts';
 import { confluenceDcCapabilities, createConfluenceDcConnector } from '../connectors/confluence-dc/confluence-dc-connector.ts';
 import { checkConfluenceDcInstance } from '../connectors/confluence-dc/confluence-dc-check.ts';
+import { CONFLUENCE_REDACTION } from '../connectors/confluence-dc/confluence-dc-check-vocabulary.ts';
+import { jiraDcConfigSchema } from '../connectors/jira-dc/jira-dc-config.ts';
+import { createJiraDcConnector } from '../connectors/jira-dc/jira-dc-connector.ts';
+import { checkJiraDcInstance } from '../connectors/jira-dc/jira-dc-check.ts';
+import { JIRA_REDACTION } from '../connectors/jira-dc/jira-dc-check-vocabulary.ts';
 import { InvalidInput } from '../domain/errors.ts';
 
 /** A product's name, as `product:` says it. */
@@ -55,6 +60,8 @@ export interface InstanceEntry<P extends Product> {
   readonly capabilities: (config: InstanceConfigOf<P>) => InstanceCapabilities;
   /** Tests each assumption against a live instance with reads only; absent where the product has no check yet. */
   readonly check?: (input: InstanceCheckInput<P>, options: ConnectOptions) => Promise<InstanceCheckOutcome>;
+  /** The product's words for capture redaction: which route words, keys and values are kept, and the stand-in origin. */
+  readonly vocabulary: RedactionVocabulary;
 }
 
 /** The registry's type: one entry per product, so a product in the config schema without an entry does not compile. */
@@ -65,9 +72,20 @@ export const instanceRegistry: InstanceRegistry = {
   'confluence-dc': {
     schema: confluenceDcConfigSchema,
     connect: (instanceId, config, options) => createConfluenceDcConnector(instanceId, config, options),
-    // Before the version is read, no individual grants is the safe reading (they need 9.3).
-    capabilities: (config) => confluenceDcCapabilities(config.lastLogin, false),
+    // Before the version is read, the cautious reading: no individual grants (9.3), no profile updates (10.0).
+    capabilities: (config) => confluenceDcCapabilities(config.lastLogin, null),
     check: (input, options) => checkConfluenceDcInstance(input, options),
+    vocabulary: CONFLUENCE_REDACTION,
+  },
+  'jira-dc': {
+    schema: jiraDcConfigSchema,
+    connect: (instanceId, config, options) => createJiraDcConnector(instanceId, config, options),
+    // The connector's own reading before probe: nothing is contacted to build it, and it is the cautious one (per-user
+    // login reads until a listing shows lastLoginTime, member lists that may be flattened until the database shows
+    // cwd_membership), so the registry cannot drift from what a connector says.
+    capabilities: (config) => createJiraDcConnector('capabilities', config).capabilities,
+    check: (input, options) => checkJiraDcInstance(input, options),
+    vocabulary: JIRA_REDACTION,
   },
 };
 

@@ -7,13 +7,16 @@ import { configSchema } from '../config/config-schema.ts';
 import { systemClock } from '../app/clock.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { openRuntime } from './runtime.ts';
-import { instanceRegistry, connectInstance } from './instance-registry.ts';
+import { instanceRegistry, instanceEntry, connectInstance, checkableProducts } from './instance-registry.ts';
 import { connectDirectory } from './directory-registry.ts';
 
 function configIn(dir: string) {
   return configSchema.parse({
     store: `sqlite:${join(dir, 'seatkeeper.db')}`,
-    instances: { wiki: { product: 'confluence-dc', url: 'http://127.0.0.1:9/confluence', auth: { token: 't' }, concurrency: 3 } },
+    instances: {
+      wiki: { product: 'confluence-dc', url: 'http://127.0.0.1:9/confluence', auth: { token: 't' }, concurrency: 3 },
+      tracker: { product: 'jira-dc', url: 'http://127.0.0.1:9/jira', auth: { token: 't' } },
+    },
     directories: { hr: { kind: 'http', url: 'http://127.0.0.1:9/people' }, okta: { kind: 'okta', domain: 'example.okta.com' } },
     policies: { inactive: { instance: 'wiki', select: { inactiveDays: 90 } }, 'okta-leavers': { instance: 'wiki', select: { orgStatus: ['disabled'], via: 'okta' } } },
   });
@@ -36,15 +39,25 @@ test('openRuntime reads the record key on the first use only: opening and readin
   }
 });
 
-test('the instance registry\'s default capabilities are what a Confluence DC connector says before it has read the version', async () => {
-  const config = configIn(mkdtempSync(join(tmpdir(), 'sk-runtime-'))).instances['wiki'];
-  assert.ok(config !== undefined);
-  const connector = connectInstance('wiki', config);
-  try {
-    assert.deepStrictEqual(instanceRegistry[config.product].capabilities(config), connector.capabilities);
-  } finally {
-    await connector.close();
+test('the instance registry\'s default capabilities are what each product\'s connector says before it has read the instance', async () => {
+  const config = configIn(mkdtempSync(join(tmpdir(), 'sk-runtime-')));
+  const seen: string[] = [];
+  for (const [id, settings] of Object.entries(config.instances)) {
+    const connector = connectInstance(id, settings);
+    try {
+      assert.deepStrictEqual(instanceEntry(settings.product).capabilities(settings), connector.capabilities);
+      seen.push(`${settings.product}:${connector.capabilities.productName}`);
+    } finally {
+      await connector.close();
+    }
   }
+  assert.deepStrictEqual(seen, ['confluence-dc:Confluence', 'jira-dc:Jira']);
+});
+
+test('every product of the config schema has a registry entry with a check and a redaction vocabulary of its own', () => {
+  assert.deepStrictEqual(Object.keys(instanceRegistry), ['confluence-dc', 'jira-dc']);
+  assert.deepStrictEqual(checkableProducts(), ['confluence-dc', 'jira-dc']);
+  assert.notEqual(instanceRegistry['jira-dc'].vocabulary.origin, instanceRegistry['confluence-dc'].vocabulary.origin);
 });
 
 test('the directory registry connects http directories and refuses a kind the config accepts but no connector reads yet', () => {

@@ -35,6 +35,8 @@ export interface ScansTable {
   warnings_json: string | null;
   /** JSON InstanceCapabilities read by the probe; null for scans stored before they were recorded (migration 0009). */
   capabilities_json: string | null;
+  /** JSON ApplicationSnapshot[]; null while running and for scans stored before they were recorded (migration 0010). */
+  applications_json: string | null;
   /** 1 when a rehearsal wrote it (SEATKEEPER_REHEARSAL=1); such records are apart from real ones. */
   rehearsal: Generated<0 | 1>;
 }

@@ -14,17 +14,19 @@ function capture(text: string, pattern: RegExp, what: string): RegExpExecArray {
   return found;
 }
 
-test('demo --exit: emulator, config, scan, plan summary and rows with reasons, and a config that checks out', async () => {
+test('demo --exit: both emulators, one config, a scan and a plan of each, rows with reasons, and a config that checks out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sk-e2e-demo-'));
   const demo = await runCli(['demo', '--exit', '--users', '400', '--port', '0', '--dir', dir]);
   assert.equal(demo.code, 0, demo.stdout + demo.stderr);
   const out = demo.stdout;
 
   const url = capture(out, /^Emulated Confluence Data Center 10\.2 with 400 generated users at (http:\/\/127\.0\.0\.1:\d+\/confluence)$/m, 'the emulator URL')[1];
+  const jiraUrl = capture(out, /^Emulated Jira Data Center 10\.3\.\d+ with 400 generated users at (http:\/\/127\.0\.0\.1:\d+\/jira)$/m, 'the Jira emulator URL')[1];
   const configFile = join(dir, 'seatkeeper.yaml');
   assert.match(out, new RegExp(`^Config written to ${configFile.replaceAll('.', '\\.')}$`, 'm'));
   assert.ok(existsSync(configFile));
-  assert.ok(readFileSync(configFile, 'utf8').includes(`url: ${url}`), 'the config points at the emulator');
+  assert.ok(readFileSync(configFile, 'utf8').includes(`url: ${url}`), 'the config points at the Confluence emulator');
+  assert.ok(readFileSync(configFile, 'utf8').includes(`url: ${jiraUrl}`), 'the config points at the Jira emulator');
   assert.equal(statSync(configFile).mode & 0o777, 0o600, 'the config holds the emulator token: its owner alone reads it');
 
   const scanId = capture(out, /^Scan (scan_\w+) of demo: complete$/m, 'the scan summary')[1];
@@ -56,16 +58,36 @@ test('demo --exit: emulator, config, scan, plan summary and rows with reasons, a
     const gap = Math.floor((Date.now() - Date.parse(`${date ?? ''}T00:00:00Z`)) / DAY_MS);
     assert.ok(Math.abs(gap - Number(days)) <= 1, `${line}: ${date} is not ${days} days ago`);
   }
+  // The Jira instance was scanned and planned by the same `plan` (no --instance plans every instance).
+  const jiraScanId = capture(out, /^Scan (scan_\w+) of jira: complete$/m, 'the Jira scan summary')[1];
+  assert.match(out, /^ {2}users 400 · memberships [\d,]+ · last logins from rest-per-user$/m);
+  const jiraPlan = capture(out, /^Plan (plan_\w+) for jira \(scan (scan_\w+) of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m, 'the Jira plan header');
+  assert.equal(jiraPlan[2], jiraScanId, 'the Jira plan is built on the Jira scan just taken');
+  const jiraPolicy = capture(out, /^ {2}policy jira-inactive: selects ([\d,]+) \(inactive ([\d,]+), never logged in ([\d,]+)\)/m, 'the Jira policy summary');
+  assert.ok(Number(jiraPolicy[1]) > 0, 'the Jira organisation has users to reclaim');
+  const jiraRows = [...out.matchAll(/^ {2}[\w.-]+ +jira-inactive +last login \d{4}-\d{2}-\d{2}, (\d+) days ago > 180\n {25}→ ([^\n]+)$/gm)];
+  assert.equal(jiraRows.length, Math.min(10, Number(jiraPolicy[2])), 'the first Jira rows are printed, each with its reason');
+  for (const [line, , steps] of jiraRows) assert.match(steps ?? '', /add to jira-inactive-users$/, line);
+  assert.ok(out.includes(`Apply with: npx seatkeeper --config ${configFile} apply --plan ${jiraPlan[1]}\n`), 'the Jira plan has its apply hint');
+  const stored = await openStore(`sqlite:${join(dir, 'seatkeeper.db')}`);
+  try {
+    assert.equal((await stored.plans.latest('demo'))?.id, plan[1]);
+    assert.equal((await stored.plans.latest('jira'))?.id, jiraPlan[1]);
+  } finally {
+    await stored.close();
+  }
+
   // The hint must work as printed, from any folder of the checkout: it names the demo's config, and `npx` finds the CLI.
   assert.ok(out.includes(`Apply with: npx seatkeeper --config ${configFile} apply --plan ${plan[1]}\n`), 'the apply hint names npx and the config');
   assert.doesNotMatch(out, /(^|[^x] )seatkeeper --config/m, 'every hint says npx seatkeeper');
 
   // --exit stops the emulator; the store the demo wrote stays usable and the config is valid.
-  await assert.rejects(fetch(`${url}/rest/api/server-information`), 'the emulator is still listening after --exit');
+  await assert.rejects(fetch(`${url}/rest/api/server-information`), 'the Confluence emulator is still listening after --exit');
+  await assert.rejects(fetch(`${jiraUrl}/rest/api/2/serverInfo`), 'the Jira emulator is still listening after --exit');
   const check = await runCli(['--config', configFile, 'config', 'check']);
   assert.equal(check.code, 0, check.stderr);
   assert.equal(check.stdout, `${configFile} is valid\n`);
-  const users = await runCli(['--config', configFile, '--json', 'users', '--inactive-days', '180', '--licensed']);
+  const users = await runCli(['--config', configFile, '--json', 'users', '--instance', 'demo', '--inactive-days', '180', '--licensed']);
   assert.equal(users.code, 0, users.stderr);
   const listed = JSON.parse(users.stdout) as { scanId: string; count: number };
   assert.equal(listed.scanId, scanId);

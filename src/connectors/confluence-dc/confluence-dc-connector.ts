@@ -54,6 +54,8 @@ export interface ConfluenceDcConnector extends InstanceConnector {
 const USER_LIST_SINCE: Version = [8, 4, 0];
 const PERMISSIONS_API_SINCE: Version = [9, 3, 0];
 const REST_LAST_LOGIN_SINCE: Version = [10, 2, 0];
+/** `PUT /rest/api/admin/user/{username}` (display name): in the 10.0.3 spec; no older spec is published. */
+const PROFILE_UPDATE_SINCE: Version = [10, 0, 0];
 /**
  * Before 9.3 nothing over REST says which groups administer Confluence, so the two group names
  * Confluence installs by default are protected by convention. Administrators granted individually
@@ -65,22 +67,27 @@ const USE = operations([USE_PERMISSION]);
 /** Confluence's one application: its seat is the global "can use" permission. */
 export const CONFLUENCE_APPLICATION = 'confluence';
 
-/** What a Confluence DC instance can do; `permissionsApi` once the version is known to be 9.3 or later. */
-export function confluenceDcCapabilities(lastLogin: ConfluenceDcConfig['lastLogin'], permissionsApi: boolean): InstanceCapabilities {
+/**
+ * What a Confluence DC instance can do, for its version once read (null before: the cautious reading, what every
+ * supported version can do).
+ */
+export function confluenceDcCapabilities(lastLogin: ConfluenceDcConfig['lastLogin'], version: Version | null): InstanceCapabilities {
+  const since = (threshold: Version): boolean => version !== null && atLeast(version, threshold);
   return {
     productName: 'Confluence',
     lastLogin,
-    // Members are read over REST, whose member list may include child groups' members (undocumented); the database
-    // source's direct memberships come through readMemberships instead.
-    memberLists: 'maybe-flattened',
+    // REST member lists may include child groups' members (undocumented); the database source's readMemberships gives
+    // cwd_membership's direct memberships, and the scan reads those instead of any member list.
+    memberLists: lastLogin === 'database' ? 'direct' : 'maybe-flattened',
     // Before 9.3 there is no REST view of, and no REST way to change, an individual "can use" grant.
-    directGrants: permissionsApi,
+    directGrants: since(PERMISSIONS_API_SINCE),
     revokeTakesOtherPermissions: true,
     disable: true,
     // Confluence DC's REST API has no username rename.
     rename: false,
-    // "The following fields can be updated: email, full name" (10.0.3 spec); only the full name is changed.
-    updateDisplayName: true,
+    // "The following fields can be updated: email, full name" (10.0.3 spec; the first version with the route is not
+    // published, older ones answer 404): only the full name is changed, and only from 10.0 on.
+    updateDisplayName: since(PROFILE_UPDATE_SINCE),
     updateEmail: false,
   };
 }
@@ -278,8 +285,8 @@ export function createConfluenceDcConnector(
     instance: instanceId,
 
     get capabilities(): InstanceCapabilities {
-      // Unknown until the version is read (probe does that first); no individual grants is the safe reading.
-      return confluenceDcCapabilities(config.lastLogin, known !== null && atLeast(known.parsed, PERMISSIONS_API_SINCE));
+      // Unknown until the version is read (probe does that first); until then, the cautious reading.
+      return confluenceDcCapabilities(config.lastLogin, known?.parsed ?? null);
     },
 
     get requestCount(): number {
@@ -304,7 +311,7 @@ export function createConfluenceDcConnector(
         versionSource: v.source,
         connectedAs: { accountId, username: me.username },
         baseUrl: client.baseUrl,
-        capabilities: confluenceDcCapabilities(config.lastLogin, atLeast(v.parsed, PERMISSIONS_API_SINCE)),
+        capabilities: confluenceDcCapabilities(config.lastLogin, v.parsed),
       };
     },
 
@@ -481,6 +488,11 @@ export function createConfluenceDcConnector(
         throw new ConnectorError(`changing ${username}'s e-mail: not supported through Confluence here`, { target: target('PUT', '/rest/api/admin/user/{username}') });
       }
       if (changes.displayName === undefined) return;
+      const v = await version(signal);
+      if (!atLeast(v.parsed, PROFILE_UPDATE_SINCE)) {
+        // capabilities.updateDisplayName is false here: refused before anything is sent, not a 404 from a missing route.
+        throw new ConnectorError(`changing ${username}'s display name needs Confluence 10.0 or later; this is ${v.text}`, { target: target('PUT', '/rest/api/admin/user/{username}') });
+      }
       // "The following fields can be updated: email, full name" (10.0.3 spec); e-mail is left as it is.
       await write('PUT', restPath`/rest/api/admin/user/${username}`, `renaming ${username}'s display name`, { fullName: changes.displayName }, signal);
     },

@@ -398,7 +398,7 @@ describe('connector in database mode (Confluence 9.3 emulator + real database)',
         versionSource: 'server-information',
         connectedAs: { accountId: emulator.state.findUser('admin')?.userKey, username: 'admin' },
         baseUrl: emulator.url,
-        capabilities: confluenceDcCapabilities('database', true),
+        capabilities: confluenceDcCapabilities('database', [9, 3, 1]),
       });
       assert.equal(connector.capabilities.lastLogin, 'database');
       assert.deepEqual(plain(await collect(connector.lastLogins())), expectedFacts(ORG));

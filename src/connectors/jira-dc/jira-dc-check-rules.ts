@@ -331,7 +331,8 @@ export function judgeWrites(unwritable: readonly UnwritableGroup[]): CheckRow {
   const routes = [
     'POST/DELETE /rest/api/2/group/user?groupname= (memberships)',
     'POST/DELETE /rest/api/2/user/application (application access)',
-    'PUT /rest/api/2/user?key= (deactivate, rename, display name, e-mail)',
+    // The user key goes in the query; written without `key=`, which the CLI's secret redaction reads as an API key.
+    'PUT /rest/api/2/user by user key (deactivate, rename, display name, e-mail)',
   ];
   const remembered = unwritable.length === 0 ? 'no group is remembered as not writable'
     : `remembered as not writable: ${unwritable.slice(0, 10).map((g) => `${quote(g.group, 40)} (since ${escapeControl(g.refusedAt.slice(0, 10))}: ${quote(g.message, 120)})`).join(', ')}${unwritable.length > 10 ? ` and ${n(unwritable.length - 10)} more` : ''}`;
