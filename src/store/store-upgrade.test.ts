@@ -200,8 +200,8 @@ describe('store 0008 upgraded in place', () => {
     const deps = () => ({ store: rehearsal, connector, clock: fixedClock(new Date(pendingSavedAt.getTime() + 60_000)), concurrency: 2, key: rehearsalKey });
 
     test('an undo of the partly undone run plans the three users not undone yet, and none of ERIN.KOVACS', async () => {
-      // Grace.Hopper's "can use" comes back as a grant of the application (the inverse of the revoke since migration
-      // 0010's applications); the two other permissions Confluence removed with it are not given back by any step.
+      // Grace.Hopper's "can use" comes back as a grant of the application (the revoke's inverse since scans know
+      // applications), with the two permissions Confluence removed along with it, as the prior state kept them.
       const undo = await planUndo(deps(), { instance: FIXTURE_INSTANCE, scope: { kind: 'run', runId: FIXTURE_RECORDS.appliedRun }, force: false, actor: 'ops-admin', protectedGroups: [] });
       assert.deepEqual(undo.drifted, []);
       assert.deepEqual(
@@ -212,6 +212,8 @@ describe('store 0008 upgraded in place', () => {
           ['henry', FIXTURE_USERS['henry'], 'enable, remove-group confluence-inactive-users, add-group confluence-users'],
         ],
       );
+      const grant = undo.plan?.rows.find((r) => r.username === 'Grace.Hopper')?.steps.find((s) => s.kind === 'grant-application');
+      assert.deepEqual(grant, { kind: 'grant-application', application: 'confluence', restore: ['personal_space/create', 'space/create'] });
     });
 
     test('the pending plan applies: ERIN.KOVACS, ivan and ursula lose their seat and are disabled', async () => {
