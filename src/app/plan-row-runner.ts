@@ -152,7 +152,8 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       await sendStep(connector, { accountId: accountOf(row).accountId, username: addressed }, step, ctx.application, signal);
       if (state !== null) state = applyStep(step, state);
       // Read back: the write must have reached the planned account, not one a proxy or a rename put behind the name.
-      const changed = await wrongAccountAfterWrite(ctx, row, addressed);
+      // A rename's own write leaves the account under its new name.
+      const changed = await wrongAccountAfterWrite(ctx, row, step.kind === 'rename' ? step.to : addressed);
       if (changed !== null) {
         await settle(entryId, 'failed', changed);
         blocked = changed;

@@ -110,7 +110,10 @@ export function evaluatePolicies(input: {
       const { steps, notes, freed, freedApplications } = stepsFor(policy, user, seat, isWritable, readOnlyGroups, snapshot.capabilities, lookup);
       const possible = !(steps.length === 0 && notes.some((n) => n.startsWith('not possible')));
       let renamedTo: string | null = null;
-      if (policy.actions.rename !== null && possible) {
+      if (policy.actions.rename !== null && possible && !isWritable && snapshot.capabilities.rename) {
+        // The directory owns the username as it owns the account flag.
+        notes.push(`rename not possible: directory "${user.directory ?? 'unknown'}" is read-only; the username stays`);
+      } else if (policy.actions.rename !== null && possible) {
         const rename = plannedRename(policy.actions.rename, user.username, now, usernames, snapshot.capabilities);
         // Planned last: the other steps address the account by the name it has.
         if (rename.step !== null && rename.step.kind === 'rename') {
