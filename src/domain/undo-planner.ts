@@ -7,6 +7,7 @@ import type { ActionStep, Plan, PlanRow } from './plan.ts';
 import type { JournalEntry, UserState } from './journal.ts';
 import { applyStep, currentStep, describeStep, directApplicationsOf, inverseOf } from './action-step.ts';
 import { hashPlan } from './plan-hash.ts';
+import { LEGACY_APPLICATION_KEY } from './applications.ts';
 import type { GroupNesting, PermissionGrants } from './snapshot.ts';
 import { includesName, nameKey } from './names.ts';
 
@@ -41,7 +42,7 @@ function fieldOf(stored: ActionStep): Field {
       // One field per application with the other individual permissions: revoking "can use" removes them too. A
       // journal's legacy "can use" is the `confluence` application (currentStep), so old and new entries share it.
       const { application } = step;
-      const label = stored.kind === 'revoke-use-grant' || stored.kind === 'grant-use' ? 'individual "can use"' : `individual ${application}`;
+      const label = application === LEGACY_APPLICATION_KEY ? 'individual "can use"' : `individual ${application}`;
       return { key: `${APPLICATION_FIELD}${application}`, label, application, read: (s) => usePermissions(s, application) };
     }
     case 'disable':
