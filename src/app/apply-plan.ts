@@ -213,6 +213,10 @@ export async function runRows(
     adminGroups,
     protectedGroups,
     ...(plan.plan.seatGroups === undefined ? {} : { seatGroups: new NameSet(plan.plan.seatGroups) }),
+    // With one application, its groups are the seat groups, and the check reads as it always has.
+    ...(plan.plan.applications === undefined || plan.plan.applications.length < 2
+      ? {}
+      : { applicationGroups: new Map(plan.plan.applications.map((a) => [a.key, { name: a.name, groups: a.groups }])) }),
     ...(signal === undefined ? {} : { signal }),
     onSettled: (outcome, error) => {
       if (stopped !== null) return;

@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import type { Notifier } from './notifier-port.ts';
 import type { Plan } from '../domain/plan.ts';
 import { STAGE_ENTERED, type PlannedNotice } from '../domain/lifecycle.ts';
+import type { UserMemory } from './store/user-memory-repository-port.ts';
 import { keepAccessLink, renderNotice, type NoticeTemplates } from '../domain/notice-template.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { noticeAddressProblem } from '../domain/notice-address.ts';
@@ -105,6 +106,7 @@ export async function settleLifecycle(
       await store.lifecycle.enter(instance, {
         policy: row.policy,
         username: row.username,
+        userKey: row.userKey,
         stage: STAGE_ENTERED[row.stage],
         enteredAt: clock.now(),
         lastLoginAtEntry: dateOrNull(row.reason.lastLogin),
@@ -128,10 +130,16 @@ async function sendNotices(
   const failures: { username: string; error: string }[] = [];
   let entered = 0;
   let unusable: string | null = null;
+  // A notice names the user, not the account: the account id comes from the memory of the scan the plan was made
+  // from, so the stage and the notice follow the account if it is renamed before the next scan.
+  const planned = plan.lifecycle?.notices ?? [];
+  const remembered = planned.length === 0 ? new Map<string, UserMemory>() : await store.memory.recall(plan.instance, planned.map((n) => n.username));
+  const userKeyOf = (notice: PlannedNotice): string | null => remembered.get(notice.username)?.userKey ?? null;
   const enterNoticed = async (notice: PlannedNotice, at: Date) => {
     await store.lifecycle.enter(plan.instance, {
       policy: notice.policy,
       username: notice.username,
+      userKey: userKeyOf(notice),
       stage: 'noticed',
       enteredAt: at,
       lastLoginAtEntry: dateOrNull(notice.lastLogin),
@@ -159,6 +167,7 @@ async function sendNotices(
       instance: plan.instance,
       policy: notice.policy,
       username: notice.username,
+      userKey: userKeyOf(notice),
       stage: notice.stage,
       inactiveSince: new Date(notice.inactiveSince),
       recipient: notice.email,

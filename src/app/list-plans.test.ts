@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluatePolicies } from '../domain/planner.ts';
 import type { InactiveUsersPolicy, OrgStatus } from '../domain/policy.ts';
-import { planSeats, rowFreesSeat } from './list-plans.ts';
+import { planSeats, rowFreesSeat, runSeats } from './list-plans.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
 
 const stale = { lastLogin: daysAgo(400) };
@@ -35,4 +35,32 @@ test('seats freed: only rows whose steps end a seat the user holds', () => {
   const byDeactivation = evaluatePolicies({ snapshot: ORG, policies: [leavers('none', true)], protection: { users: [], groups: [] }, now: NOW, orgStatuses: statuses });
   assert.deepEqual(freed(byDeactivation), { seated: true, twice: true, unseated: false });
   assert.deepEqual(planSeats(byDeactivation, 100), { used: 2, max: 100, freed: 2, after: 0 });
+});
+
+test('seats per application: counted where the instance has several', () => {
+  const app = (key: string, name: string, groups: string[]) => ({ key, name, groups, users: [], defaultGroups: [], seatsUsed: null, seatsMax: null, unlimited: false });
+  const jira = snapshot({
+    users: [user('agent', stale), user('dev', stale), user('fresh')],
+    memberships: { 'jira-servicedesk-users': ['agent', 'fresh'], 'jira-software-users': ['agent', 'dev', 'fresh'] },
+    applications: [app('jira-servicedesk', 'Jira Service Management', ['jira-servicedesk-users']), app('jira-software', 'Jira Software', ['jira-software-users'])],
+  });
+  const policy: InactiveUsersPolicy = {
+    id: 'agents',
+    instance: 'wiki',
+    application: 'jira-servicedesk',
+    select: { inactiveDays: 90, neverLoggedInDays: null, directories: [], group: null },
+    exclude: { users: [], groups: [] },
+    actions: { removeGroups: 'license', addGroups: [], deactivate: false, rename: null },
+  };
+  const plan = evaluatePolicies({ snapshot: jira, policies: [policy], protection: { users: [], groups: [] }, now: NOW });
+  const seats = planSeats(plan, null);
+  assert.deepEqual(seats.applications, [
+    { key: 'jira-servicedesk', name: 'Jira Service Management', used: 2, freed: 1, after: 1 },
+    { key: 'jira-software', name: 'Jira Software', used: 3, freed: 0, after: 3 },
+  ]);
+  // A run that carried nothing out frees nothing of either.
+  assert.deepEqual(runSeats(plan, null, []).applications?.map((a) => a.after), [2, 3]);
+  // One application (Confluence): no per-application lines, the seat line says it all.
+  const single = evaluatePolicies({ snapshot: ORG, policies: [{ ...policy, application: null }], protection: { users: [], groups: [] }, now: NOW });
+  assert.equal(planSeats(single, 100).applications, undefined);
 });

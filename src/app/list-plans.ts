@@ -23,6 +23,7 @@ export function rowFreesSeat(plan: Pick<Plan, 'seatGroups'>, row: PlanRow): bool
     (step) =>
       step.kind === 'disable' ||
       step.kind === 'revoke-use-grant' ||
+      step.kind === 'revoke-application' ||
       (step.kind === 'remove-group' && (seatGroups === null || seatGroups.has(step.group))),
   );
 }
@@ -34,12 +35,34 @@ export interface SeatCount {
   readonly max: number | null;
   readonly freed: number;
   readonly after: number;
+  /** Per application, where the instance has several (a single application's seats are the line above). */
+  readonly applications?: readonly ApplicationSeatCount[];
+}
+
+/** One application's seats: users holding it when the plan was made, and after the plan or run. */
+export interface ApplicationSeatCount {
+  readonly key: string;
+  readonly name: string;
+  readonly used: number;
+  readonly freed: number;
+  readonly after: number;
+}
+
+/** Per application, `freed` counted by `frees` (rows, or rows a run carried out); absent for one application or none. */
+function applicationSeats(plan: Plan, rows: readonly PlanRow[]): { applications?: ApplicationSeatCount[] } {
+  if (plan.applications === undefined || plan.applications.length < 2) return {};
+  return {
+    applications: plan.applications.map((a) => {
+      const freed = rows.filter((row) => rowFreesSeat(plan, row) && (row.freesApplications ?? []).includes(a.key)).length;
+      return { key: a.key, name: a.name, used: a.held, freed, after: Math.max(0, a.held - freed) };
+    }),
+  };
 }
 
 /** What the plan leaves: seats used at its scan, minus the rows that free one. */
 export function planSeats(plan: Plan, max: number | null): SeatCount {
   const freed = plan.rows.filter((row) => rowFreesSeat(plan, row)).length;
-  return { used: plan.licensedUsers, max, freed, after: Math.max(0, plan.licensedUsers - freed) };
+  return { used: plan.licensedUsers, max, freed, after: Math.max(0, plan.licensedUsers - freed), ...applicationSeats(plan, plan.rows) };
 }
 
 /**
@@ -51,15 +74,19 @@ export function runSeats(plan: Plan, max: number | null, entries: readonly Journ
   const byUser = new Map<string, JournalEntry[]>();
   for (const entry of entries) byUser.set(entry.username, [...(byUser.get(entry.username) ?? []), entry]);
   let freed = 0;
+  const carried: PlanRow[] = [];
   for (const row of plan.rows) {
     if (!rowFreesSeat(plan, row)) continue;
     const mine = byUser.get(row.username) ?? [];
     const settled = new Set(mine.filter((e) => e.outcome === 'done' || e.outcome === 'already-done').map((e) => e.seq));
     const allSteps = row.steps.every((_, seq) => settled.has(seq));
     const checkFailed = mine.some((e) => e.seq === row.steps.length && e.outcome !== 'done' && e.outcome !== 'already-done');
-    if (allSteps && !checkFailed) freed += 1;
+    if (allSteps && !checkFailed) {
+      freed += 1;
+      carried.push(row);
+    }
   }
-  return { used: plan.licensedUsers, max, freed, after: Math.max(0, plan.licensedUsers - freed) };
+  return { used: plan.licensedUsers, max, freed, after: Math.max(0, plan.licensedUsers - freed), ...applicationSeats(plan, carried) };
 }
 
 /** One line of `seatkeeper plans`. */

@@ -32,7 +32,7 @@ async function scanned(instance: string): Promise<void> {
   await store.scans.addUsers(scanId, snap.users);
   await store.scans.addMemberships(scanId, snap.memberships);
   await store.scans.finish(scanId, {
-    finishedAt: at(0.5), status: 'complete', error: null, grants: snap.grants, license: snap.license, directories: [], groups: snap.groups, readOnlyGroups: [], warnings: [],
+    finishedAt: at(0.5), status: 'complete', error: null, grants: snap.grants, license: snap.license, applications: snap.applications, directories: [], groups: snap.groups, readOnlyGroups: [], warnings: [],
   });
 }
 

@@ -53,6 +53,7 @@ async function storeScan(store: Store, snap: InstanceSnapshot, status: 'complete
     warnings: [],
     grants: snap.grants,
     license: snap.license,
+    applications: snap.applications,
     directories: snap.directories,
     groups: snap.groups,
     readOnlyGroups: snap.readOnlyGroups,

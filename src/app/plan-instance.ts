@@ -15,6 +15,7 @@ import { GuardTripped, NotFound } from '../domain/errors.ts';
 import { raiseGuardAlert, resolvePlanAlerts, resolveScanAlerts } from './guard-alerts.ts';
 import { holdOf, screenPlan, waitingMessage } from './plan-guards.ts';
 import { recordPolicyChangers } from './approve-plan.ts';
+import { lifecycleOfAccounts } from './lifecycle-accounts.ts';
 
 export interface PlanOutcome {
   readonly planId: string;
@@ -66,7 +67,7 @@ export async function planInstance(
   await requireSaneScan(store, scan, input.limits, clock.now());
   const snapshot = input.snapshot ?? (await store.scans.loadSnapshot(scan.id));
   // Where each user stands in each policy's lifecycle; only read when a policy has one.
-  const lifecycle = input.policies.some((p) => p.lifecycle) ? await store.lifecycle.records(input.instance) : [];
+  const lifecycle = input.policies.some((p) => p.lifecycle) ? lifecycleOfAccounts(await store.lifecycle.records(input.instance), snapshot.users) : [];
   const orgStatuses = await readOrgStatuses(deps.directories ?? new Map(), input.policies, snapshot);
   const plan = evaluatePolicies({ snapshot, policies: input.policies, protection: input.protection, now: clock.now(), lifecycle, orgStatuses });
   const policyChangedBy = await recordPolicyChangers(store, { instance: input.instance, policies: input.policies, actor: input.actor, now: clock.now() });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { openStore } from '../store/store-database.ts';
 import type { Store } from './store-port.ts';
 import type { Plan, PlanRow } from '../domain/plan.ts';
-import { hashPlan } from '../domain/plan-hash.ts';
+import { hashPlan, verifyPlanHash } from '../domain/plan-hash.ts';
+import { inverseOf } from '../domain/action-step.ts';
 import { systemClock } from './clock.ts';
 import { readAdminGroups, readNestedGroups, runPlanRow, type RowRunnerContext } from './plan-row-runner.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../emulators/confluence-dc/confluence-emulator.ts';
@@ -217,4 +218,27 @@ test('the planned account is found by its key: a name that changed since the pla
   const row: PlanRow = { ...rowFor(user), username: `${user.username}-before-rename` };
   assert.deepEqual(await runRow(row), { outcome: 'done', error: null });
   assert.equal(inGroup(user.username, 'confluence-users'), false);
+});
+
+test('a plan stored with the old step kinds (revoke-use-grant) reads back unaltered, runs, and its undo (grant of confluence) puts the grant back', async () => {
+  const user = takeUser();
+  emulator.state.grantPermission(user.username, 'application/use');
+  const legacy: PlanRow = { ...rowFor(user), steps: [{ kind: 'revoke-use-grant' }] };
+  const body: Omit<Plan, 'hash'> = { kind: 'policy', undoOf: [], instance: 'wiki', scanId: 'scan_row', createdAt: new Date().toISOString(), policies: ['p'], licensedUsers: 1, rows: [legacy], summaries: [] };
+  const stored = await store.plans.get(await store.plans.save({ ...body, hash: hashPlan(body) }, 'planned'));
+  // Kept as stored, so its hash still holds.
+  assert.deepEqual(stored?.plan.rows[0]?.steps, [{ kind: 'revoke-use-grant' }]);
+  assert.ok(stored !== null && verifyPlanHash(stored.plan));
+
+  assert.deepEqual(await runRow(legacy), { outcome: 'done', error: null });
+  assert.equal(emulator.state.userPermissions(user.username).includes('application/use'), false);
+  const [entry] = (await store.journal.listRuns('wiki')).slice(0, 1);
+  assert.ok(entry);
+  const journaled = (await store.journal.entries(entry.id))[0];
+  assert.ok(journaled?.prior);
+  assert.equal(journaled.step.kind, 'revoke-use-grant');
+  const undo = inverseOf(journaled.step, journaled.prior);
+  assert.deepEqual(undo, { kind: 'grant-application', application: 'confluence' });
+  assert.deepEqual(await runRow({ ...legacy, steps: [undo] }), { outcome: 'done', error: null });
+  assert.equal(emulator.state.userPermissions(user.username).includes('application/use'), true);
 });

@@ -11,7 +11,7 @@ import type { Clock } from './clock.ts';
 import type { ActionStep, PlanRow } from '../domain/plan.ts';
 import type { JournalEntry, StepOutcome, UserState } from '../domain/journal.ts';
 import type { Protection } from '../domain/policy.ts';
-import { applyStep } from '../domain/action-step.ts';
+import { applyStep, directApplicationsOf } from '../domain/action-step.ts';
 import { decideStep } from '../domain/step-reconciliation.ts';
 import { UnaddressableName, WriteRefused } from './connector-error.ts';
 import { NameSet, sameName } from '../domain/names.ts';
@@ -65,6 +65,11 @@ export interface RowRunnerContext {
    * one of them (or still granted individually) is reported as failed, never counted freed. Absent: no check.
    */
   readonly seatGroups?: NameSet;
+  /**
+   * Per application key, its name and the groups granting it (the plan's `applications`): a row that frees only some
+   * applications is checked against their groups alone. Absent: `seatGroups` for every row.
+   */
+  readonly applicationGroups?: ReadonlyMap<string, { readonly name: string; readonly groups: readonly string[] }>;
   readonly signal?: AbortSignal;
   onSettled(outcome: SettledOutcome, error?: unknown): void;
 }
@@ -147,7 +152,8 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       await sendStep(connector, { accountId: accountOf(row).accountId, username: addressed }, step, ctx.application, signal);
       if (state !== null) state = applyStep(step, state);
       // Read back: the write must have reached the planned account, not one a proxy or a rename put behind the name.
-      const changed = await wrongAccountAfterWrite(ctx, row, addressed);
+      // A rename's own write leaves the account under its new name.
+      const changed = await wrongAccountAfterWrite(ctx, row, step.kind === 'rename' ? step.to : addressed);
       if (changed !== null) {
         await settle(entryId, 'failed', changed);
         blocked = changed;
@@ -179,7 +185,11 @@ export function unableReason(capabilities: InstanceCapabilities, step: ActionSte
   switch (step.kind) {
     case 'revoke-use-grant':
     case 'grant-use':
+    case 'revoke-application':
+    case 'grant-application':
       return capabilities.directGrants ? null : `${product} has no individual grants to change over its API here`;
+    case 'rename':
+      return capabilities.rename ? null : `${product}'s API cannot rename users`;
     case 'disable':
     case 'enable':
       return capabilities.disable ? null : `${product} cannot deactivate or reactivate accounts over its API here`;
@@ -206,6 +216,7 @@ export function toUserState(state: AccountState, username: string): UserState {
     displayName: state.displayName,
     groups: state.groups,
     useGrant: state.directApplications.length > 0,
+    directApplications: [...state.directApplications].sort(),
     otherPermissions: state.otherPermissions,
   };
 }
@@ -360,7 +371,11 @@ async function verifySeatFreed(
   const seatGroups = ctx.seatGroups;
   if (seatGroups === undefined || row.reason.rule === 'undo') return;
   if (earlier !== undefined && isFinal(earlier)) return;
-  const freesSeat = row.steps.some((step) => step.kind === 'revoke-use-grant' || (step.kind === 'remove-group' && seatGroups.has(step.group)));
+  // A row planned per application frees those applications' seats: groups of an application it keeps may stay.
+  const targets = row.freesApplications === undefined ? null : ctx.applicationGroups;
+  const freed = (row.freesApplications ?? []).map((key) => ({ key, groups: targets?.get(key)?.groups ?? [], name: targets?.get(key)?.name ?? key }));
+  const checked = targets === null || targets === undefined ? seatGroups : new NameSet(freed.flatMap((a) => a.groups));
+  const freesSeat = row.steps.some((step) => step.kind === 'revoke-use-grant' || step.kind === 'revoke-application' || (step.kind === 'remove-group' && checked.has(step.group)));
   if (!freesSeat) return;
   // Only a row whose every step went through is checked: a failed or skipped one is reported already.
   for (let seq = 0; seq < row.steps.length; seq += 1) {
@@ -374,10 +389,12 @@ async function verifySeatFreed(
     after = await readUserState(ctx.connector, accountOf(row), ctx.signal);
     // Gone or deactivated holds no seat; an unreadable status proves nothing either way, so it does not confirm.
     const seated = after !== null && after.status !== 'disabled' ? after : null;
-    const still = seated === null ? [] : seated.groups.filter((g) => seatGroups.has(g));
-    const granted = seated?.useGrant === true;
+    const still = seated === null ? [] : seated.groups.filter((g) => checked.has(g));
+    const granted =
+      seated !== null && (targets === null || targets === undefined ? seated.useGrant : freed.some((a) => directApplicationsOf(seated).includes(a.key)));
     const via = [...still.map((g) => `group ${g}`), ...(granted ? ['an individual grant'] : [])].join(', ');
-    if (via !== '') problem = `the seat was not freed: read again, ${row.username} still holds "can use" through ${via}`;
+    const what = targets === null || targets === undefined ? '"can use"' : freed.map((a) => a.name).join(', ');
+    if (via !== '') problem = `the seat was not freed: read again, ${row.username} still holds ${what} through ${via}`;
     else if (after !== null && after.status === 'unknown') problem = `the seat could not be confirmed freed: ${row.username}'s account status was unreadable`;
     else problem = null;
   } catch (error) {
@@ -409,7 +426,7 @@ async function claimOrReuse(
   return { entryId: entry.id, prior: entry.prior ?? state, maybeSent: entry.outcome !== 'skipped' };
 }
 
-/** The one place a step becomes a connector call; `application` is the one a use-grant step is about. */
+/** The one place a step becomes a connector call; `application` is the one a legacy use-grant step is about. */
 export async function sendStep(connector: InstanceConnector, account: AccountRef, step: ActionStep, application: string, signal?: AbortSignal): Promise<void> {
   switch (step.kind) {
     case 'remove-group':
@@ -420,6 +437,12 @@ export async function sendStep(connector: InstanceConnector, account: AccountRef
       return connector.revokeApplication(account, application, signal, step.restore);
     case 'grant-use':
       return connector.grantApplication(account, application, signal, step.restore);
+    case 'revoke-application':
+      return connector.revokeApplication(account, step.application, signal, step.restore);
+    case 'grant-application':
+      return connector.grantApplication(account, step.application, signal, step.restore);
+    case 'rename':
+      return connector.rename(account, step.to, signal);
     case 'disable':
       return connector.disable(account, signal);
     case 'enable':

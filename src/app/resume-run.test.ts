@@ -62,6 +62,7 @@ async function scanOf(instance: string): Promise<string> {
     warnings: [],
     grants: snap.grants,
     license: snap.license,
+    applications: snap.applications,
     directories: snap.directories,
     groups: snap.groups,
     readOnlyGroups: snap.readOnlyGroups,

@@ -7,7 +7,7 @@ import type { ScanRecord } from './store/scan-repository-port.ts';
 import type { Store } from './store-port.ts';
 import type { UserMemory } from './store/user-memory-repository-port.ts';
 import type { Clock } from './clock.ts';
-import type { GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
+import type { ApplicationSnapshot, GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
 import type { InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import { buildLicenceModel } from '../domain/licence-model.ts';
 import { mapConcurrent } from './map-concurrent.ts';
@@ -91,6 +91,36 @@ export class DuplicateUsers {
   }
 }
 
+/**
+ * Memory looked up by account id first, then by username for memory recorded without one: a renamed account keeps its
+ * first-seen and last login, and a new account re-using an old username is a stranger.
+ */
+export function memoryOfAccounts(recalled: Map<string, UserMemory>): { of(accountId: string, username: string): UserMemory | undefined; clear(): void } {
+  const byKey = new Map<string, UserMemory>();
+  for (const memory of recalled.values()) if (memory.userKey !== null) byKey.set(memory.userKey, memory);
+  return {
+    of(accountId, username) {
+      const keyed = byKey.get(accountId);
+      if (keyed !== undefined) return keyed;
+      const named = recalled.get(username);
+      return named !== undefined && named.userKey === null ? named : undefined;
+    },
+    clear() {
+      byKey.clear();
+      recalled.clear();
+    },
+  };
+}
+
+/** The scan's notes on the renames it saw, control characters escaped. */
+export function renameNotes(followed: { renames: readonly { userKey: string; from: string; to: string }[]; dropped: readonly string[] }): string[] {
+  const notes = followed.renames.map(
+    (r) => `account renamed since it was last seen: ${JSON.stringify(r.from)} is now ${JSON.stringify(r.to)} (user key ${JSON.stringify(r.userKey)}); its memory, lifecycle stages and notices follow it`,
+  );
+  if (followed.dropped.length > 0) notes.push(`kept no more, as another account now has the name: ${followed.dropped.join('; ')}`);
+  return notes;
+}
+
 function later(a: Date | null, b: Date | null): Date | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -162,7 +192,7 @@ export async function scanInstance(deps: {
       loginCount += 1;
       if (loginCount % 5000 === 0) progress({ phase: 'logins', done: loginCount, total: null });
     }
-    const memory = await store.memory.recall(connector.instance);
+    const memory = memoryOfAccounts(await store.memory.recall(connector.instance));
 
     const users: UserSnapshot[] = [];
     const usernameById = new Map<string, string>();
@@ -183,7 +213,7 @@ export async function scanInstance(deps: {
         status: listed.status,
         directory: listed.directory,
       };
-      const merged = mergeUser(account, login, memory.get(username), source, startedAt);
+      const merged = mergeUser(account, login, memory.of(listed.accountId, username), source, startedAt);
       users.push(merged);
       if (listed.status === 'unknown') statusOf.push(listed);
       batch.push(merged);
@@ -256,7 +286,7 @@ export async function scanInstance(deps: {
 
     const facts = (await connector.readDirectories?.(signal)) ?? null;
     const access = await connector.readAccess(signal);
-    const { grants, license } = grantsOf(access, (id) => usernameById.get(id) ?? null);
+    const { grants, license, applications } = grantsOf(access, (id) => usernameById.get(id) ?? null);
     const unreadableVerdict = unreadableGroupsVerdict(unreadable, grants, nesting, deps.mustRead ?? []);
     if (unreadableVerdict.error !== null) throw new Error(unreadableVerdict.error);
     if (unreadableVerdict.warning !== null) warnings.push(unreadableVerdict.warning);
@@ -274,15 +304,20 @@ export async function scanInstance(deps: {
       groups: [...groups].sort(),
       memberships,
       nesting,
+      applications,
       grants,
       license,
       directories: facts?.directories ?? [],
       readOnlyGroups,
     };
     const model = buildLicenceModel(snapshot);
+    // Renames first: the memory, stages and notices of an account listed under a new name move there before the
+    // scan's own memory is written under it.
+    const followed = await store.accounts.follow(connector.instance, users.map((u) => ({ userKey: u.userKey, username: u.username })));
+    warnings.push(...renameNotes(followed));
     await store.memory.observe(
       connector.instance,
-      users.map((u) => ({ username: u.username, seenAt: startedAt, lastLogin: u.lastLogin, licensed: model.seatOf(u).licensed })),
+      users.map((u) => ({ username: u.username, userKey: u.userKey, seenAt: startedAt, lastLogin: u.lastLogin, licensed: model.seatOf(u).licensed })),
     );
     await store.scans.finish(scanId, {
       finishedAt,
@@ -290,6 +325,7 @@ export async function scanInstance(deps: {
       error: null,
       grants,
       license,
+      applications,
       directories: snapshot.directories,
       groups: snapshot.groups,
       readOnlyGroups: snapshot.readOnlyGroups,
@@ -304,6 +340,7 @@ export async function scanInstance(deps: {
       error: reason,
       grants: { useGroups: [], useUsers: [], adminGroups: [], adminUsers: [], source: 'config' },
       license: { used: null, max: null },
+      applications: [],
       directories: [],
       groups: [],
       readOnlyGroups: [],
@@ -314,10 +351,14 @@ export async function scanInstance(deps: {
 }
 
 /**
- * The access facts in the snapshot's terms: one use grant over every application (Confluence has one) and its seats,
- * users by username. An account id no listed user has is left out: no user of the snapshot holds it.
+ * The access facts in the snapshot's terms: each application with its grants and seats, the grants of every application
+ * together, and the seats of the only one where there is one; users by username. An account id no listed user has is
+ * left out: no user of the snapshot holds it.
  */
-export function grantsOf(access: AccessFacts, usernameOf: (accountId: string) => string | null): { grants: PermissionGrants; license: LicenseUsage } {
+export function grantsOf(
+  access: AccessFacts,
+  usernameOf: (accountId: string) => string | null,
+): { grants: PermissionGrants; license: LicenseUsage; applications: ApplicationSnapshot[] } {
   const names = (ids: readonly string[]): string[] => [...new Set(ids.flatMap((id) => usernameOf(id) ?? []))].sort();
   const [only] = access.applications;
   return {
@@ -329,6 +370,18 @@ export function grantsOf(access: AccessFacts, usernameOf: (accountId: string) =>
       source: access.source === 'permissions-api' ? 'permissions-api' : 'config',
     },
     license: access.applications.length === 1 && only !== undefined ? { used: only.seatsUsed, max: only.seatsMax } : { used: null, max: null },
+    applications: [...access.applications]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((a) => ({
+        key: a.key,
+        name: a.name,
+        groups: [...new Set(a.groups)].sort(),
+        users: names(a.users),
+        defaultGroups: [...new Set(a.defaultGroups)].sort(),
+        seatsUsed: a.seatsUsed,
+        seatsMax: a.seatsMax,
+        unlimited: a.unlimited,
+      })),
   };
 }
 

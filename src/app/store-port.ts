@@ -11,6 +11,7 @@ import type { NoticeJournalRepository } from './store/notice-journal-repository-
 import type { LifecycleRepository } from './store/lifecycle-repository-port.ts';
 import type { LeaseRepository } from './store/lease-repository-port.ts';
 import type { UnwritableGroupRepository } from './store/unwritable-group-repository-port.ts';
+import type { AccountFollowRepository } from './store/account-follow-repository-port.ts';
 
 /** Everything the use cases need from the store. */
 export interface Store {
@@ -25,6 +26,8 @@ export interface Store {
   readonly schedules: ScheduleRepository;
   readonly leases: LeaseRepository;
   readonly unwritableGroups: UnwritableGroupRepository;
+  /** Moves what Seatkeeper remembers of a user along when the account is renamed. */
+  readonly accounts: AccountFollowRepository;
   /**
    * True when opened for a rehearsal (SEATKEEPER_REHEARSAL=1): scans, plans and runs are then written as rehearsal
    * and only rehearsal ones are read; a store opened for real sees only real ones. Each is a world of its own.

@@ -128,6 +128,23 @@ async function adminGroupsNow(deps: UndoDeps, instance: string, protectedGroups:
   return adminGroupsOf({ grants, nesting: snapshot?.nesting ?? [], protectedGroups });
 }
 
+/**
+ * Usernames held now, lower-cased, with the key of the holder: the newest complete scan's accounts, overlaid by the
+ * accounts just read (a renamed account holds its new name, not the old one).
+ */
+async function takenNamesNow(deps: UndoDeps, instance: string, current: ReadonlyMap<string, UserState | null>): Promise<Map<string, string>> {
+  const scan = await deps.store.scans.latest(instance, { status: 'complete' });
+  const taken = new Map<string, string>();
+  const readKeys = new Set([...current.values()].flatMap((s) => (s?.userKey === undefined ? [] : [s.userKey])));
+  if (scan !== null) {
+    for (const user of (await deps.store.scans.loadSnapshot(scan.id)).users) {
+      if (!readKeys.has(user.userKey)) taken.set(user.username.toLowerCase(), user.userKey);
+    }
+  }
+  for (const state of current.values()) if (state !== null) taken.set(state.username.toLowerCase(), state.userKey ?? '');
+  return taken;
+}
+
 /** Builds and stores the undo plan: changes nothing in Confluence (it only reads each user's current state and grants). */
 export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<UndoPlanned> {
   const { store, connector, clock, signal } = deps;
@@ -144,16 +161,19 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   if (changes.length === 0) return nothing;
 
   const usernames = [...new Set(changes.map((c) => c.username))];
-  const current = new Map<string, UserState | null>();
-  await mapConcurrent(usernames, deps.concurrency, async (username) => {
-    current.set(username, await readUserState(connector, { accountId: unresolvedAccountId(username), username }, signal));
-  });
   const runIds = [...new Set(changes.flatMap((c) => c.runIds))];
   const identities = await identitiesOf(store, deps.key, runIds, new Set(usernames));
+  const current = new Map<string, UserState | null>();
+  await mapConcurrent(usernames, deps.concurrency, async (username) => {
+    // By the key the plan recorded where it has one: a renamed account is no longer found by the name it was planned by.
+    const userKey = identities.get(username)?.userKey ?? '';
+    current.set(username, await readUserState(connector, { accountId: userKey === '' ? unresolvedAccountId(username) : userKey, username }, signal));
+  });
+  const takenNames = changes.some((c) => c.undo.kind === 'rename') ? await takenNamesNow(deps, instance, current) : undefined;
   // Only a group addition needs to know the administrators' groups; a scan of 100k users is not loaded for less.
   const addsGroups = changes.some((c) => c.undo.kind === 'add-group');
   const admin = addsGroups ? await adminGroupsNow(deps, instance, input.protectedGroups) : adminGroupsOf({ grants: [], nesting: [], protectedGroups: [] });
-  const { rows, drifted, held } = undoRows({ changes, current, identities, admin, force });
+  const { rows, drifted, held } = undoRows({ changes, current, identities, admin, force, ...(takenNames === undefined ? {} : { takenNames }) });
   if (rows.length === 0) return { ...nothing, drifted, held };
   const latestScan = await store.scans.latest(instance);
   // The plan undoes the runs of the users it kept: a run whose only users were left out is not put back by it.

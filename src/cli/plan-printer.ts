@@ -74,7 +74,11 @@ export function planLines(input: {
   const max = scan.license.max !== null ? ` of ${n(scan.license.max)}` : '';
   const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
   lines.push(`  licensed users ${n(plan.licensedUsers)}${max} seats; one run may change at most ${n(limit)} users (safety.${guard})`);
-  if (plan.kind === 'policy') lines.push(`  ${seatLine(planSeats(plan, scan.license.max), 'this plan')}`);
+  if (plan.kind === 'policy') {
+    const seats = planSeats(plan, scan.license.max);
+    lines.push(`  ${seatLine(seats, 'this plan')}`);
+    for (const line of applicationSeatLines(seats)) lines.push(`  ${line}`);
+  }
   for (const summary of plan.summaries) {
     const skips = SKIP_ORDER.filter((reason) => summary.skipped[reason] > 0).map(
       (reason) => `${n(summary.skipped[reason])} ${SKIP_WORDS[reason]}`,
@@ -134,6 +138,11 @@ export function seatLine(seats: SeatCount, after: 'this plan' | 'this run'): str
   return `Seats: ${n(seats.used)} used${of} → ${n(seats.after)} after ${after} (${n(seats.freed)} freed${how})`;
 }
 
+/** "Seats of Jira Service Management: 40 → 31", one per application where the instance has several. */
+export function applicationSeatLines(seats: SeatCount): string[] {
+  return (seats.applications ?? []).map((a) => `Seats of ${escapeControl(a.name)}: ${n(a.used)} → ${n(a.after)}`);
+}
+
 /** The table of `seatkeeper plans`. */
 export function planListLines(plans: readonly PlanListing[], input: { cli: string; instance: string | undefined; limit: number }): string[] {
   if (plans.length === 0) return [`No plans${input.instance === undefined ? '' : ` for ${input.instance}`} yet. Make one with: ${input.cli} plan`];
@@ -146,6 +155,8 @@ export function planListLines(plans: readonly PlanListing[], input: { cli: strin
         `${p.createdAt.slice(0, 16).replace('T', ' ')}  ${(p.createdBy ?? '—').padEnd(12)}  ${run}`,
     );
     lines.push(`${''.padEnd(22)} policies: ${policies}`);
+    const perApplication = applicationSeatLines(p.seats);
+    if (perApplication.length > 0) lines.push(`${''.padEnd(22)} ${perApplication.join(' · ')}`);
   }
   if (plans.length === input.limit) lines.push(`  the newest ${n(input.limit)} are shown (--limit N for more)`);
   lines.push(`Apply one with: ${input.cli} apply --plan ID (plans waiting-approval first: ${input.cli} approve ID)`);
@@ -159,7 +170,10 @@ export function runLines(report: RunReport, input: { seats?: SeatCount; cli?: st
     `Run ${report.runId} of plan ${report.planId}: ${report.status}`,
     `  users changed ${n(report.usersChanged)} · steps done ${n(counts.done)}, already done ${n(counts['already-done'])}, failed ${n(counts.failed)}, skipped ${n(counts.skipped)}`,
   ];
-  if (input.seats !== undefined) lines.push(`  ${seatLine(input.seats, 'this run')}`);
+  if (input.seats !== undefined) {
+    lines.push(`  ${seatLine(input.seats, 'this run')}`);
+    for (const line of applicationSeatLines(input.seats)) lines.push(`  ${line}`);
+  }
   if (report.interrupted === true) {
     lines.push('  interrupted: the users in flight were finished and the lease given up; nothing else was started');
     lines.push(`  go on with: ${cli} resume ${report.runId}`);

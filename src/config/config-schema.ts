@@ -19,6 +19,8 @@ const directorySchema = z.discriminatedUnion('kind', DIRECTORY_SCHEMAS);
 
 const policySchema = z.strictObject({
   instance: id,
+  /** The one application whose seats the policy frees (e.g. jira-software); absent = every application of the instance. */
+  application: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'application is an application key such as jira-software or jira-servicedesk').optional(),
   select: z.strictObject({
     inactiveDays: z.number().int().min(1).optional(),
     neverLoggedInDays: z.number().int().min(0).optional(),

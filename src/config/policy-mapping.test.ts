@@ -64,3 +64,21 @@ test('resolveInstance: the one named, else the only one; several give the choice
   });
   assert.equal(limitsOf(config).maxActions, 7);
 });
+
+test('application: the key of the one application a policy frees; absent is every application, and a malformed key is a config problem', () => {
+  const withApp = configSchema.parse({
+    instances: { jira: { product: 'jira-dc', url: 'https://jira.example.com', auth: { token: 't' } } },
+    policies: {
+      agents: { instance: 'jira', application: 'jira-servicedesk', select: { inactiveDays: 90 } },
+      everyone: { instance: 'jira', select: { inactiveDays: 90 } },
+    },
+  });
+  const { policies } = policiesOf(withApp, 'jira');
+  assert.deepStrictEqual(policies.map((p) => [p.id, p.application]), [['agents', 'jira-servicedesk'], ['everyone', null]]);
+  const bad = configSchema.safeParse({
+    instances: { jira: { product: 'jira-dc', url: 'https://jira.example.com', auth: { token: 't' } } },
+    policies: { agents: { instance: 'jira', application: 'Jira Service Management', select: { inactiveDays: 90 } } },
+  });
+  assert.equal(bad.success, false);
+  assert.match(JSON.stringify(bad.error?.issues), /application is an application key such as jira-software or jira-servicedesk/);
+});

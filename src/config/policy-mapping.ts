@@ -24,6 +24,7 @@ export function toDomainPolicy(id: string, policy: PolicyConfig): InactiveUsersP
   return {
     id,
     instance: policy.instance,
+    application: policy.application ?? null,
     select: {
       inactiveDays: policy.select.inactiveDays ?? null,
       neverLoggedInDays: policy.select.neverLoggedInDays ?? null,

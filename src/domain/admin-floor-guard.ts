@@ -41,7 +41,10 @@ function simulate(state: SimulatedUser, step: ActionStep, adminGroups: ReadonlyS
     // "Can use" grants and display names have no bearing on administration.
     case 'revoke-use-grant':
     case 'grant-use':
+    case 'revoke-application':
+    case 'grant-application':
     case 'set-display-name':
+    case 'rename':
     case 'confirm-seat-freed':
       return;
   }

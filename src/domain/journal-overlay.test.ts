@@ -35,11 +35,11 @@ test('the journal since the scan is laid over it: seats, groups, flags and names
     return { status: u.status, displayName: u.displayName, ...model.seatOf(u) };
   };
   assert.deepEqual(seat('alice'), {
-    status: 'disabled', displayName: 'ALICE', licensed: false, billableGroups: [], directGrant: false, admin: false, directGroups: ['Confluence-Inactive-Users', 'engineering'],
+    status: 'disabled', displayName: 'ALICE', licensed: false, applications: [], billableGroups: [], directGrant: false, admin: false, directGroups: ['Confluence-Inactive-Users', 'engineering'],
   });
   // The failed removal changed nothing: bob keeps the group, and with it his seat.
   assert.deepEqual(seat('bob'), {
-    status: 'active', displayName: 'BOB', licensed: true, billableGroups: ['confluence-users'], directGrant: false, admin: false, directGroups: ['confluence-users'],
+    status: 'active', displayName: 'BOB', licensed: true, applications: [{ key: 'confluence', groups: ['confluence-users'], directGrant: false }], billableGroups: ['confluence-users'], directGrant: false, admin: false, directGroups: ['confluence-users'],
   });
   assert.equal(seat('carol').displayName, 'Carol (inactive)');
   assert.deepEqual(new Map(changed), new Map([

@@ -5,7 +5,7 @@
 
 import type { InstanceSnapshot, Membership, UserSnapshot } from './snapshot.ts';
 import type { JournalEntry } from './journal.ts';
-import { describeStep } from './action-step.ts';
+import { currentStep, describeStep } from './action-step.ts';
 
 /** The snapshot with the journal's steps applied, and per username (as the snapshot spells it) what they changed. */
 export interface JournalOverlay {
@@ -19,7 +19,8 @@ interface Account {
   displayName: string;
   /** Lower-cased name → the spelling to show. */
   groups: Map<string, string>;
-  useGrant: boolean;
+  /** Applications held individually. */
+  direct: Set<string>;
 }
 
 /**
@@ -41,14 +42,15 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
   for (const group of [...snapshot.groups, ...snapshot.memberships.map((m) => m.group)]) {
     if (!spelling.has(group.toLowerCase())) spelling.set(group.toLowerCase(), group);
   }
-  const useUsers = new Set(snapshot.grants.useUsers.map((u) => u.toLowerCase()));
+  const directOf = (key: string): Set<string> =>
+    new Set(snapshot.applications.filter((a) => a.users.some((u) => u.toLowerCase() === key)).map((a) => a.key));
   // Keyed by lower-cased username, like every lookup below.
   const accounts = new Map<string, Account>();
   for (const entry of applied) {
     const key = entry.username.toLowerCase();
     const user = usersByLower.get(key);
     if (user === undefined || accounts.has(key)) continue;
-    accounts.set(key, { username: user.username, status: user.status, displayName: user.displayName, groups: new Map(), useGrant: useUsers.has(key) });
+    accounts.set(key, { username: user.username, status: user.status, displayName: user.displayName, groups: new Map(), direct: directOf(key) });
   }
   for (const { group, username } of snapshot.memberships) accounts.get(username.toLowerCase())?.groups.set(group.toLowerCase(), group);
 
@@ -56,7 +58,7 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
   for (const entry of applied) {
     const account = accounts.get(entry.username.toLowerCase());
     if (account === undefined) continue;
-    const { step } = entry;
+    const step = currentStep(entry.step);
     switch (step.kind) {
       case 'remove-group':
         account.groups.delete(step.group.toLowerCase());
@@ -64,11 +66,14 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
       case 'add-group':
         account.groups.set(step.group.toLowerCase(), spelling.get(step.group.toLowerCase()) ?? step.group);
         break;
-      case 'revoke-use-grant':
-        account.useGrant = false;
+      case 'revoke-application':
+        account.direct.delete(step.application);
         break;
-      case 'grant-use':
-        account.useGrant = true;
+      case 'grant-application':
+        account.direct.add(step.application);
+        break;
+      case 'rename':
+        // Shown in what changed; the overlay keeps matching the account by the name the scan knows it by.
         break;
       case 'disable':
         account.status = 'disabled';
@@ -82,19 +87,25 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
       case 'confirm-seat-freed':
         continue;
     }
-    changed.set(account.username, [...(changed.get(account.username) ?? []), describeStep(step)]);
+    changed.set(account.username, [...(changed.get(account.username) ?? []), describeStep(entry.step)]);
   }
 
   const memberships: Membership[] = snapshot.memberships.filter((m) => !accounts.has(m.username.toLowerCase()));
   for (const account of accounts.values()) for (const group of account.groups.values()) memberships.push({ group, username: account.username });
-  const grantedUse = snapshot.grants.useUsers.filter((u) => !accounts.has(u.toLowerCase()));
-  for (const account of accounts.values()) if (account.useGrant) grantedUse.push(account.username);
+  const applications = snapshot.applications.map((a) => ({
+    ...a,
+    users: [
+      ...a.users.filter((u) => !accounts.has(u.toLowerCase())),
+      ...[...accounts.values()].filter((account) => account.direct.has(a.key)).map((account) => account.username),
+    ],
+  }));
+  const grantedUse = [...new Set(applications.flatMap((a) => a.users))];
   const users = snapshot.users.map((u) => {
     const account = accounts.get(u.username.toLowerCase());
     return account === undefined ? u : { ...u, status: account.status, displayName: account.displayName };
   });
   return {
-    snapshot: { ...snapshot, users, memberships, grants: { ...snapshot.grants, useUsers: grantedUse } },
+    snapshot: { ...snapshot, users, memberships, applications, grants: { ...snapshot.grants, useUsers: grantedUse } },
     changed,
   };
 }

@@ -15,8 +15,13 @@ export interface UserState {
   readonly displayName: string;
   /** Direct group memberships, sorted. */
   readonly groups: readonly string[];
-  /** Whether the user holds "can use" individually. */
+  /** Whether the user holds some application individually. */
   readonly useGrant: boolean;
+  /**
+   * Keys of the applications the user holds individually, sorted; absent in entries journaled before applications were
+   * recorded, which read `useGrant` as Confluence's one application (action-step.ts directApplicationsOf).
+   */
+  readonly directApplications?: readonly string[];
   /**
    * Other global permissions the user holds individually (`targetType/operationKey`, e.g. `space/create`), sorted.
    * Confluence removes them all when "can use" is revoked, so undo of a revoke grants them back.

@@ -73,3 +73,58 @@ test('licence model: administration through a nested group makes an administrato
   });
   assert.equal(buildLicenceModel(snap).seatOf(snap.users[0]!).admin, true);
 });
+
+test('licence model per application: what each user holds and through which direct membership or grant', () => {
+  const app = (key: string, groups: string[], users: string[] = []) => ({
+    key,
+    name: key,
+    groups,
+    users,
+    defaultGroups: [],
+    seatsUsed: null,
+    seatsMax: null,
+    unlimited: false,
+  });
+  const snap = snapshot({
+    users: [user('agent'), user('dev'), user('both'), user('granted'), user('off', { status: 'disabled' }), user('none')],
+    memberships: {
+      'jira-servicedesk-users': ['agent'],
+      'jira-software-users': ['dev'],
+      'support-team': ['both'],
+      'jira-servicedesk-users-2': ['off'],
+      staff: ['none'],
+    },
+    nesting: [
+      ['jira-servicedesk-users', 'support-team'],
+      ['jira-software-users', 'support-team'],
+      ['jira-servicedesk-users', 'jira-servicedesk-users-2'],
+    ],
+    applications: [
+      app('jira-software', ['Jira-Software-Users'], ['granted']),
+      app('jira-servicedesk', ['jira-servicedesk-users']),
+    ],
+  });
+  const model = buildLicenceModel(snap);
+  const held = (name: string) => {
+    const seat = model.seatOf(snap.users.find((u) => u.username === name) ?? user(name));
+    return { licensed: seat.licensed, applications: seat.applications };
+  };
+  assert.deepStrictEqual(held('agent'), { licensed: true, applications: [{ key: 'jira-servicedesk', groups: ['jira-servicedesk-users'], directGrant: false }] });
+  // Group names compare case-insensitively: the grant to Jira-Software-Users covers jira-software-users.
+  assert.deepStrictEqual(held('dev'), { licensed: true, applications: [{ key: 'jira-software', groups: ['jira-software-users'], directGrant: false }] });
+  // One nested membership may grant two applications.
+  assert.deepStrictEqual(held('both'), {
+    licensed: true,
+    applications: [
+      { key: 'jira-servicedesk', groups: ['support-team'], directGrant: false },
+      { key: 'jira-software', groups: ['support-team'], directGrant: false },
+    ],
+  });
+  assert.deepStrictEqual(held('granted'), { licensed: true, applications: [{ key: 'jira-software', groups: [], directGrant: true }] });
+  assert.deepStrictEqual(held('off'), { licensed: false, applications: [] });
+  assert.deepStrictEqual(held('none'), { licensed: false, applications: [] });
+  assert.deepStrictEqual(model.applicationsOf('SUPPORT-TEAM'), ['jira-servicedesk', 'jira-software']);
+  assert.deepStrictEqual(model.applicationsOf('staff'), []);
+  assert.deepStrictEqual([...model.heldCount], [['jira-servicedesk', 2], ['jira-software', 3]]);
+  assert.equal(model.licensedCount, 4);
+});

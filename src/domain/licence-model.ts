@@ -1,17 +1,30 @@
 /**
- * Confluence's licence model: a user holds a seat when the account is active, its directory is active, and it
- * has "can use" individually or through a group, nested groups included. Also who is an administrator.
+ * The licence model, per application: a user holds an application when the account is active, its directory is active,
+ * and the application is granted to the user individually or to a group the user is in, nested groups included. A user
+ * is licensed when holding any application. Also who is an administrator.
  */
 
 import type { InstanceSnapshot, UserSnapshot } from './snapshot.ts';
 import { nameKey, NameSet } from './names.ts';
 
+/** One application a user holds, and how. */
+export interface HeldApplication {
+  readonly key: string;
+  /** Direct memberships granting it, sorted (a user granted it through a nested group is listed in the child group). */
+  readonly groups: readonly string[];
+  /** Held individually. */
+  readonly directGrant: boolean;
+}
+
 /** How one user stands towards the licence. */
 export interface SeatView {
+  /** Holds any application. */
   readonly licensed: boolean;
-  /** Direct memberships that give the seat (a user seated through a nested group is listed in the child group). */
+  /** The applications held, sorted by key; empty when the account or its directory is off. */
+  readonly applications: readonly HeldApplication[];
+  /** Direct memberships that grant any application (a user seated through a nested group is listed in the child group). */
   readonly billableGroups: readonly string[];
-  /** The user holds "can use" individually. */
+  /** The user holds some application individually. */
   readonly directGrant: boolean;
   /** Holds system or Confluence administration, through any group or individually. */
   readonly admin: boolean;
@@ -28,7 +41,13 @@ export interface LicenceModel {
   readonly useEffectiveGroups: ReadonlySet<string>;
   /** Whether `group` (any spelling) gives "can use", directly or through nesting. */
   grantsUse(group: string): boolean;
+  /** Keys of the applications `group` (any spelling) grants, directly or through nesting, sorted. */
+  applicationsOf(group: string): readonly string[];
+  /** Groups granting application `key`, directly or through nesting, as the snapshot spells them, sorted. */
+  groupsGranting(key: string): readonly string[];
   readonly licensedCount: number;
+  /** Users holding each application, by key (every application of the snapshot is listed). */
+  readonly heldCount: ReadonlyMap<string, number>;
 }
 
 /** Models already built, by snapshot object (a snapshot is never changed once made). */
@@ -73,9 +92,9 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
     return seen;
   };
 
-  const useGroups = new Set(snapshot.grants.useGroups.map(nameKey));
+  const applications = [...snapshot.applications].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const appGroups = applications.map((a) => ({ key: a.key, groups: new Set(a.groups.map(nameKey)), users: new NameSet(a.users) }));
   const adminGroups = new Set(snapshot.grants.adminGroups.map(nameKey));
-  const useUsers = new NameSet(snapshot.grants.useUsers);
   const adminUsers = new NameSet(snapshot.grants.adminUsers);
   const intersects = (groups: ReadonlySet<string>, targets: ReadonlySet<string>): boolean => {
     for (const g of groups) if (targets.has(g)) return true;
@@ -92,11 +111,15 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   const useEffectiveGroups = new Set<string>();
   const useEffectiveKeys = new Set<string>();
   const adminEffectiveKeys = new Set<string>();
+  // Group key → keys of the applications it grants (sorted, as `applications` is).
+  const grantedBy = new Map<string, string[]>();
   for (const g of allGroups) {
     const up = closure(nameKey(g));
-    if (intersects(up, useGroups)) {
+    const granted = appGroups.filter((a) => intersects(up, a.groups)).map((a) => a.key);
+    if (granted.length > 0) {
       useEffectiveGroups.add(g);
       useEffectiveKeys.add(nameKey(g));
+      grantedBy.set(nameKey(g), granted);
     }
     if (intersects(up, adminGroups)) adminEffectiveKeys.add(nameKey(g));
   }
@@ -118,15 +141,22 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
     for (const g of directGroupsOf.get(nameKey(user.username)) ?? []) if (!byKey.has(nameKey(g))) byKey.set(nameKey(g), g);
     const directGroups = [...byKey.values()].sort();
     const billableGroups = directGroups.filter((g) => useEffectiveKeys.has(nameKey(g)));
-    const directGrant = useUsers.has(user.username);
+    const held: HeldApplication[] = [];
+    for (const app of appGroups) {
+      const groups = billableGroups.filter((g) => (grantedBy.get(nameKey(g)) ?? []).includes(app.key));
+      const direct = app.users.has(user.username);
+      if (groups.length > 0 || direct) held.push({ key: app.key, groups, directGrant: direct });
+    }
+    const directGrant = held.some((a) => a.directGrant);
     const directoryActive = user.directory === null || !inactiveDirectories.has(user.directory);
-    const licensed = user.status === 'active' && directoryActive && (billableGroups.length > 0 || directGrant);
+    const licensed = user.status === 'active' && directoryActive && held.length > 0;
     const admin = adminUsers.has(user.username) || directGroups.some((g) => adminEffectiveKeys.has(nameKey(g)));
+    const applications = licensed ? held : [];
     // Users with the same groups and standing share one view: a few hundred distinct ones instead of one per user.
-    const key = `${licensed ? 1 : 0}${directGrant ? 1 : 0}${admin ? 1 : 0}${JSON.stringify(directGroups)}`;
+    const key = `${licensed ? 1 : 0}${directGrant ? 1 : 0}${admin ? 1 : 0}${JSON.stringify(directGroups)}${JSON.stringify(applications)}`;
     const shared = sharedSeats.get(key);
     if (shared !== undefined) return shared;
-    const seat = { licensed, billableGroups, directGrant, admin, directGroups };
+    const seat = { licensed, applications, billableGroups, directGrant, admin, directGroups };
     sharedSeats.set(key, seat);
     return seat;
   };
@@ -139,15 +169,22 @@ export function buildLicenceModel(snapshot: InstanceSnapshot): LicenceModel {
   };
 
   let licensedCount = 0;
-  for (const user of snapshot.users) if (seatOf(user).licensed) licensedCount += 1;
+  const heldCount = new Map<string, number>(applications.map((a) => [a.key, 0]));
+  for (const user of snapshot.users) {
+    const seat = seatOf(user);
+    if (seat.licensed) licensedCount += 1;
+    for (const app of seat.applications) heldCount.set(app.key, (heldCount.get(app.key) ?? 0) + 1);
+  }
 
   const inGroup = (seat: SeatView, group: string): boolean => {
     const key = nameKey(group);
     return seat.directGroups.some((g) => closure(nameKey(g)).has(key));
   };
   const grantsUse = (group: string): boolean => useEffectiveKeys.has(nameKey(group));
+  const applicationsOf = (group: string): readonly string[] => grantedBy.get(nameKey(group)) ?? [];
+  const groupsGranting = (key: string): readonly string[] => [...useEffectiveGroups].filter((g) => applicationsOf(g).includes(key)).sort();
 
-  const model = { seatOf, inGroup, useEffectiveGroups, grantsUse, licensedCount };
+  const model = { seatOf, inGroup, useEffectiveGroups, grantsUse, applicationsOf, groupsGranting, licensedCount, heldCount };
   models.set(snapshot, model);
   return model;
 }

@@ -8,7 +8,7 @@ import type { ActionStep, PlanRow, PolicySummary } from './plan.ts';
 import type { LicenceModel } from './licence-model.ts';
 import { skipReason, type InactiveUsersPolicy, type Protection } from './policy.ts';
 import { noSkips } from './selection-reason.ts';
-import { stepsFor } from './policy-steps.ts';
+import { applicationLookup, stepsFor } from './policy-steps.ts';
 import { nameKey, NameSet, sameName } from './names.ts';
 import {
   decideStage,
@@ -109,7 +109,7 @@ export function planLifecyclePolicy(
     const notes = [...decision.notes];
     const action: LifecycleAction = decision.action;
     if (action === 'notice' || action === 'unlicense') {
-      const planned = stepsFor(policy, user, seat, writable, readOnlyGroups, snapshot.capabilities);
+      const planned = stepsFor(policy, user, seat, writable, readOnlyGroups, snapshot.capabilities, applicationLookup(snapshot.applications, model));
       // A seat the actions cannot free is not warned about or half-handled: the plan counts it instead.
       if (!planned.freed) {
         if (seat.billableGroups.some((g) => readOnlyGroups.has(g))) skipped['seat-in-read-only-group'] += 1;

@@ -8,12 +8,22 @@ export type ActionStep =
   | { readonly kind: 'remove-group'; readonly group: string }
   | { readonly kind: 'add-group'; readonly group: string }
   /**
-   * Confluence removes every individual global permission with "can use"; `restore` lists the ones granted back right
-   * after (the undo of a grant-use, so the permissions the user held before it survive).
+   * Takes the individual grant of `application` away. Where the instance removes the other individual permissions with
+   * it (capabilities.revokeTakesOtherPermissions), `restore` lists the ones granted back right after (the undo of a
+   * grant, so the permissions the user held before it survive).
+   */
+  | { readonly kind: 'revoke-application'; readonly application: string; readonly restore?: readonly string[] }
+  /** Grants `application` individually, leaving exactly `restore` as other individual permissions (the undo of a revoke). */
+  | { readonly kind: 'grant-application'; readonly application: string; readonly restore?: readonly string[] }
+  /**
+   * The two steps as plans and journals stored before applications were recorded spell them: the individual grant of the
+   * only application, `confluence`. Read, applied and undone as revoke-application/grant-application of it (legacyStep);
+   * never planned. Kept as stored, so the plan's hash and the journal's signatures still hold.
    */
   | { readonly kind: 'revoke-use-grant'; readonly restore?: readonly string[] }
-  /** Leaves the user with "can use" and exactly `restore` as other individual permissions (the undo of a revoke). */
   | { readonly kind: 'grant-use'; readonly restore?: readonly string[] }
+  /** A username rename; the account keeps its id. Planned last, only where the instance can rename. */
+  | { readonly kind: 'rename'; readonly to: string }
   | { readonly kind: 'disable' }
   | { readonly kind: 'enable' }
   /** The portable alternative to a username rename: e.g. "Alice Smith (inactive)". */
@@ -42,8 +52,22 @@ export interface PlanRow {
    * plans made before it was recorded (list-plans.ts then judges from the steps).
    */
   readonly freesSeat?: boolean;
+  /** Keys of the applications the row ends every way the user holds, sorted; absent in plans made before applications. */
+  readonly freesApplications?: readonly string[];
   /** The lifecycle stage the row carries out (policies with a lifecycle): recorded once every step is done. */
   readonly stage?: LifecycleAction;
+}
+
+/** One application's seats before a plan and after it, as the plan counts them. */
+export interface ApplicationSeats {
+  readonly key: string;
+  readonly name: string;
+  /** Groups granting it when the plan was made, directly or through nesting, sorted: what a run checks a freed seat against. */
+  readonly groups: readonly string[];
+  /** Users holding it in the scan. */
+  readonly held: number;
+  /** Of those, the ones whose rows end every way they hold it. */
+  readonly freed: number;
 }
 
 /** Users a policy looked at but does not act on, counted by reason. */
@@ -82,6 +106,8 @@ export interface Plan {
    * a seat, the run re-reads the user and reports one still in any of them (or still granted) instead of counting it freed.
    */
   readonly seatGroups?: readonly string[];
+  /** Seats per application (policy plans made since applications were recorded; absent in older ones and undo plans). */
+  readonly applications?: readonly ApplicationSeats[];
   readonly rows: readonly PlanRow[];
   readonly summaries: readonly PolicySummary[];
   /** Notices to e-mail and lifecycle records to clear; present when a policy has a lifecycle (lifecycle.ts). */

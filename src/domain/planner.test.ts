@@ -64,7 +64,7 @@ test('inactive-users policy: exact plan rows, reasons and steps', () => {
   const rows = plan.rows.map((r) => [r.username, r.reason.text, r.steps, r.notes]);
   const tracking = { kind: 'add-group', group: 'confluence-inactive-users' };
   assert.deepEqual(rows, [
-    ['granted', 'last login 2026-01-30, 300 days ago > 90', [{ kind: 'revoke-use-grant' }, tracking], []],
+    ['granted', 'last login 2026-01-30, 300 days ago > 90', [{ kind: 'revoke-application', application: 'confluence' }, tracking], []],
     ['ldap', 'last login 2025-10-22, 400 days ago > 90', [{ kind: 'remove-group', group: 'confluence-users' }, tracking], []],
     ['nested', 'last login 2026-05-10, 200 days ago > 90', [{ kind: 'remove-group', group: 'engineering' }, tracking], []],
     ['never', 'never logged in, created 2026-10-12, 45 days ago > 30', [{ kind: 'remove-group', group: 'confluence-users' }, tracking], []],
@@ -111,7 +111,7 @@ test('scope, removal modes and deactivation, table-driven', async (t) => {
       name: 'remove all groups',
       policy: policy({ select: { inactiveDays: 250, neverLoggedInDays: null }, actions: { removeGroups: 'all', addGroups: [] }, exclude: { users: ['svc-backup', 'contractor', 'ldap'] } }),
       expected: [
-        ['granted', [{ kind: 'remove-group', group: 'newsletter' }, { kind: 'revoke-use-grant' }], []],
+        ['granted', [{ kind: 'remove-group', group: 'newsletter' }, { kind: 'revoke-application', application: 'confluence' }], []],
         ['stale', [{ kind: 'remove-group', group: 'confluence-users' }, { kind: 'remove-group', group: 'newsletter' }], []],
       ],
     },
@@ -337,5 +337,5 @@ test('only steps the instance can take are planned; what it cannot do is said in
       true,
     ],
   ]);
-  assert.ok(plan.rows.every((r) => r.steps.every((s) => s.kind !== 'disable' && s.kind !== 'revoke-use-grant')));
+  assert.ok(plan.rows.every((r) => r.steps.every((s) => s.kind !== 'disable' && s.kind !== 'revoke-application')));
 });

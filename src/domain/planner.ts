@@ -2,9 +2,9 @@
 
 import type { InstanceSnapshot } from './snapshot.ts';
 import type { InstanceCapabilities } from './instance-capabilities.ts';
-import type { Plan, PlanRow, PolicySummary } from './plan.ts';
+import type { ActionStep, Plan, PlanRow, PolicySummary } from './plan.ts';
 import { noSkips } from './selection-reason.ts';
-import { stepsFor } from './policy-steps.ts';
+import { applicationLookup, stepsFor } from './policy-steps.ts';
 import { buildLicenceModel } from './licence-model.ts';
 import { matchOrgStatus, matchRule, policyProblems, skipReason, type InactiveUsersPolicy, type OrgStatus, type Protection } from './policy.ts';
 import { hashPlan } from './plan-hash.ts';
@@ -15,16 +15,24 @@ import type { LifecycleRecord } from './lifecycle.ts';
 import { lifecyclePartOf, planLifecyclePolicy, type LifecyclePolicyPlan } from './lifecycle-planner.ts';
 
 /**
- * What a rename would give, said on the row: no rename step is planned (where the instance cannot rename, or until
- * Seatkeeper plans renames), so the plan shows the name, whether it would collide or break the username rules, and
- * that the username stays (no step is skipped silently).
+ * The rename a policy's pattern asks for: a `rename` step where the instance can rename and the new name is usable and
+ * free (no user has it, case-insensitively, and no rename planned before it in this plan takes it), else a note that
+ * says what the name would be and why the username stays (no step is skipped silently). Where the instance cannot
+ * rename, the policy's display-name fallback stands, as the note says.
  */
-function renameNote(pattern: string, username: string, now: Date, usernames: NameSet, capabilities: InstanceCapabilities): string {
+export function plannedRename(
+  pattern: string,
+  username: string,
+  now: Date,
+  usernames: NameSet,
+  capabilities: InstanceCapabilities,
+): { step: ActionStep | null; note: string | null } {
   const to = renderRename(pattern, username, now);
   const problems = [...usernameProblems(to), ...(usernames.has(to) ? ['it is taken by another user'] : [])];
+  if (capabilities.rename && problems.length === 0) return { step: { kind: 'rename', to }, note: null };
   const flaws = problems.length > 0 ? ` (and that name is not usable: ${problems.join(', ')})` : '';
-  const why = capabilities.rename ? 'Seatkeeper does not plan renames yet' : `${capabilities.productName}'s API cannot rename users`;
-  return `rename to "${to}"${flaws} not possible: ${why}; the username stays`;
+  if (capabilities.rename) return { step: null, note: `rename to "${to}" not possible: that name is not usable: ${problems.join(', ')}; the username stays` };
+  return { step: null, note: `rename to "${to}"${flaws} not possible: ${capabilities.productName}'s API cannot rename users; the username stays` };
 }
 
 /** Evaluates every policy of one instance, in order; a user is acted on by the first policy that selects them. */
@@ -53,6 +61,8 @@ export function evaluatePolicies(input: {
   const users = [...snapshot.users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 
   const lifecycleParts: LifecyclePolicyPlan[] = [];
+  const lookup = applicationLookup(snapshot.applications, model);
+  const freedCount = new Map<string, number>();
   for (const policy of policies) {
     if (policy.lifecycle) {
       const context = { snapshot, model, protection, now, users, taken, records: input.lifecycle ?? [] };
@@ -82,9 +92,13 @@ export function evaluatePolicies(input: {
         continue;
       }
       const seat = model.seatOf(user);
-      const skip = taken.has(user.username)
+      const target = policy.application ?? null;
+      const baseSkip = taken.has(user.username)
         ? 'already-selected'
         : skipReason(policy, user, seat, { connectedAs: snapshot.connectedAs, protection, inGroup: model.inGroup });
+      // A policy for one application reclaims that application's seats only: a user without it holds none of its seats.
+      const lacksTarget = target !== null && policy.select.orgStatus === undefined && !seat.applications.some((a) => a.key === target);
+      const skip = baseSkip ?? (lacksTarget ? 'no-seat' : null);
       if (skip !== null) {
         skipped[skip] += 1;
         // An e-mail rule cannot judge a user whose address Confluence did not give: left out, and said.
@@ -93,15 +107,30 @@ export function evaluatePolicies(input: {
       }
       // An unknown directory is treated as writable only when the snapshot lists no directories at all.
       const isWritable = user.directory === null ? snapshot.directories.length === 0 : (writable.get(nameKey(user.directory)) ?? false);
-      const { steps, notes, freed } = stepsFor(policy, user, seat, isWritable, readOnlyGroups, snapshot.capabilities);
-      if (policy.actions.rename !== null) notes.push(renameNote(policy.actions.rename, user.username, now, usernames, snapshot.capabilities));
+      const { steps, notes, freed, freedApplications } = stepsFor(policy, user, seat, isWritable, readOnlyGroups, snapshot.capabilities, lookup);
+      const possible = !(steps.length === 0 && notes.some((n) => n.startsWith('not possible')));
+      let renamedTo: string | null = null;
+      if (policy.actions.rename !== null && possible && !isWritable && snapshot.capabilities.rename) {
+        // The directory owns the username as it owns the account flag.
+        notes.push(`rename not possible: directory "${user.directory ?? 'unknown'}" is read-only; the username stays`);
+      } else if (policy.actions.rename !== null && possible) {
+        const rename = plannedRename(policy.actions.rename, user.username, now, usernames, snapshot.capabilities);
+        // Planned last: the other steps address the account by the name it has.
+        if (rename.step !== null && rename.step.kind === 'rename') {
+          steps.push(rename.step);
+          renamedTo = rename.step.to;
+        }
+        if (rename.note !== null) notes.push(rename.note);
+      }
       // A seat that only the directory can take back is not half-handled here (no tracking group on a seated user).
       if (!freed && seat.billableGroups.some((g) => readOnlyGroups.has(g))) {
         skipped['seat-in-read-only-group'] += 1;
         continue;
       }
-      if (steps.length === 0) continue;
+      if (steps.length === 0 && possible) continue;
       taken.add(user.username);
+      // A later row's rename must not take the name this one takes.
+      if (renamedTo !== null) usernames.add(renamedTo);
       if (reason.rule === 'inactive') inactive += 1;
       else if (reason.rule === 'org-status') leavers += 1;
       else neverLoggedIn += 1;
@@ -115,7 +144,9 @@ export function evaluatePolicies(input: {
         steps,
         notes,
         freesSeat: seat.licensed && freed,
+        freesApplications: seat.licensed ? freedApplications : [],
       });
+      if (seat.licensed) for (const key of freedApplications) freedCount.set(key, (freedCount.get(key) ?? 0) + 1);
     }
     summaries.push({
       policy: policy.id,
@@ -136,6 +167,13 @@ export function evaluatePolicies(input: {
     policies: policies.map((p) => p.id),
     licensedUsers: model.licensedCount,
     seatGroups: [...model.useEffectiveGroups].sort(),
+    applications: snapshot.applications.map((a) => ({
+      key: a.key,
+      name: a.name,
+      groups: [...model.groupsGranting(a.key)],
+      held: model.heldCount.get(a.key) ?? 0,
+      freed: freedCount.get(a.key) ?? 0,
+    })),
     rows,
     summaries,
     ...lifecyclePartOf(lifecycleParts),

@@ -11,6 +11,8 @@ import type { LifecycleSettings } from './lifecycle-settings.ts';
 export interface InactiveUsersPolicy {
   readonly id: string;
   readonly instance: string;
+  /** The one application whose seats the policy frees (its key, e.g. `jira-servicedesk`); absent or null = every one. */
+  readonly application?: string | null;
   readonly select: {
     /** Last login older than this many days. */
     readonly inactiveDays: number | null;
@@ -167,6 +169,14 @@ export function policyProblems(policy: InactiveUsersPolicy, snapshot: InstanceSn
     problems.push(
       `policies.${policy.id}: a directories scope or exclusion needs each user's directory, which Confluence's REST API does not give; ` +
         `set lastLogin: database with a read-only database: URL on instance ${policy.instance}, or remove the directories`,
+    );
+  }
+  const application = policy.application ?? null;
+  if (application !== null && !snapshot.applications.some((a) => a.key === application)) {
+    const has = snapshot.applications.map((a) => `${a.key} (${a.name})`).join(', ');
+    problems.push(
+      `policies.${policy.id}.application: instance ${policy.instance} has no application "${application}"; ` +
+        (has === '' ? 'it reported none' : `it has ${has}`),
     );
   }
   if (policy.actions.rename !== null) {

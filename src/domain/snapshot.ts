@@ -48,11 +48,33 @@ export interface GroupNesting {
   readonly child: string;
 }
 
+/**
+ * One application of the instance and who holds it: the unit of a licence (Confluence has one, `confluence`; Jira one
+ * per application role).
+ */
+export interface ApplicationSnapshot {
+  /** As the product keys it: `confluence`, `jira-software`, `jira-servicedesk`, … */
+  readonly key: string;
+  /** For people: "Jira Service Management". */
+  readonly name: string;
+  /** Groups granting the application to their members directly (nested groups included by the licence model). */
+  readonly groups: readonly string[];
+  /** Usernames holding the application individually. */
+  readonly users: readonly string[];
+  /** Groups new users of the application are put in. */
+  readonly defaultGroups: readonly string[];
+  /** Seats in use as the product counts them; null when it did not say. */
+  readonly seatsUsed: number | null;
+  /** Licensed seats; null when unknown or unlimited. */
+  readonly seatsMax: number | null;
+  readonly unlimited: boolean;
+}
+
 /** Global permissions that matter to licensing and protection. */
 export interface PermissionGrants {
-  /** Groups holding "can use" (application/use) directly. */
+  /** Groups granting any application directly (every application's together; per application: `applications`). */
   readonly useGroups: readonly string[];
-  /** Usernames holding "can use" individually. */
+  /** Usernames holding any application individually. */
   readonly useUsers: readonly string[];
   /** Groups holding system or Confluence administration. */
   readonly adminGroups: readonly string[];
@@ -84,7 +106,10 @@ export interface InstanceSnapshot {
   readonly readOnlyGroups: readonly string[];
   readonly memberships: readonly Membership[];
   readonly nesting: readonly GroupNesting[];
+  /** Every application of the instance, sorted by key: what the licence model reads. */
+  readonly applications: readonly ApplicationSnapshot[];
   readonly grants: PermissionGrants;
+  /** Seats of the instance's only application; nulls where it has several (see `applications`). */
   readonly license: LicenseUsage;
   readonly directories: readonly DirectorySnapshot[];
 }

@@ -76,7 +76,7 @@ test('undo of a run: only done steps, inverted, in reverse order, one row per us
     row('alice', 'undo of run run_a (remove from confluence-users, revoke individual "can use", add to confluence-inactive-users, deactivate on 2026-11-26)', '2026-11-26', [
       { kind: 'enable' },
       { kind: 'remove-group', group: 'confluence-inactive-users' },
-      { kind: 'grant-use' },
+      { kind: 'grant-application', application: 'confluence' },
       { kind: 'add-group', group: 'confluence-users' },
     ]),
     row('bob', 'undo of run run_a (remove from confluence-users on 2026-11-26)', '2026-11-26', [{ kind: 'add-group', group: 'confluence-users' }]),
@@ -207,7 +207,7 @@ test('drift: a field the undo touches, changed by hand since the run, leaves the
       name: 'taken out of the tracking group, reactivated and granted again: all of it the undo target',
       entries: RUN_A.entries,
       runId: 'run_a',
-      now: { ...left, groups: ['engineering'], status: 'active', useGrant: true },
+      now: { ...left, groups: ['engineering'], status: 'active', useGrant: true, directApplications: ['confluence'] },
       notes: [back('account'), back('confluence-inactive-users'), back('individual "can use"')],
       drifted: [],
     },
@@ -298,7 +298,7 @@ test('a forged journal row cannot make undo add anyone to an administrators\' gr
     nesting: [],
     protectedGroups: [],
   });
-  const grantBack = { kind: 'grant-use', restore: ['SYSTEM/administer'] } as const;
+  const grantBack = { kind: 'grant-application', application: 'confluence', restore: ['SYSTEM/administer'] } as const;
   const toAdmins = { kind: 'add-group', group: 'Confluence-Administrators' } as const;
   const toUsers = { kind: 'add-group', group: 'confluence-users' } as const;
   const cases: { name: string; admin: AdminGroups; force: boolean; steps: ActionStep[] | undefined; held: string[] }[] = [
@@ -331,5 +331,23 @@ test('a forged journal row cannot make undo add anyone to an administrators\' gr
       assert.ok(got.held.every((h) => h.username === 'bob'));
       if (c.force) assert.ok(bob?.notes.some((n) => n.includes('included because the undo is forced')));
     });
+  }
+});
+
+test('undo of a rename: renamed back to the name before, unless another account has taken that name since', () => {
+  const run = journal([BOB], [
+    ['run_r', '2026-11-26', 'bob', { kind: 'disable' }],
+    ['run_r', '2026-11-26', 'bob', { kind: 'rename', to: 'bob_inactive_20261126' }],
+  ]);
+  const now = new Map([['bob', run.states.get('bob') ?? null]]);
+  const { changes } = netChanges(run.entries, { kind: 'run', runId: 'run_r' });
+  const free = undoRows({ changes, current: now, identities: IDS, admin: NO_ADMIN, force: false, takenNames: new Map([['bob_inactive_20261126', 'key-bob']]) });
+  assert.deepEqual(free.rows[0]?.steps, [{ kind: 'rename', to: 'bob' }, { kind: 'enable' }]);
+  assert.deepEqual(free.held, []);
+  // Someone else is "BOB" now (names compare case-insensitively): forced or not, the name is not taken from them.
+  for (const force of [false, true]) {
+    const taken = undoRows({ changes, current: now, identities: IDS, admin: NO_ADMIN, force, takenNames: new Map([['bob', 'key-new-bob']]) });
+    assert.deepEqual(taken.rows[0]?.steps, [{ kind: 'enable' }]);
+    assert.deepEqual(taken.held, [{ username: 'bob', text: 'rename back to "bob" not possible: another account (key key-new-bob) has that username now; rename one of them by hand' }]);
   }
 });

@@ -5,8 +5,9 @@
 
 import type { ActionStep, Plan, PlanRow } from './plan.ts';
 import type { JournalEntry, UserState } from './journal.ts';
-import { applyStep, describeStep, inverseOf } from './action-step.ts';
+import { applyStep, currentStep, describeStep, directApplicationsOf, inverseOf } from './action-step.ts';
 import { hashPlan } from './plan-hash.ts';
+import { LEGACY_APPLICATION_KEY } from './applications.ts';
 import type { GroupNesting, PermissionGrants } from './snapshot.ts';
 import { includesName, nameKey } from './names.ts';
 
@@ -19,10 +20,16 @@ type FieldValue = string | boolean;
 interface Field {
   readonly key: string;
   readonly label: string;
+  /** The application whose individual grant the field is. */
+  readonly application?: string;
   read(state: UserState): FieldValue;
 }
 
-function fieldOf(step: ActionStep): Field {
+/** Field keys of individual application grants start with this. */
+const APPLICATION_FIELD = 'application:';
+
+function fieldOf(stored: ActionStep): Field {
+  const step = currentStep(stored);
   switch (step.kind) {
     case 'remove-group':
     case 'add-group': {
@@ -30,15 +37,21 @@ function fieldOf(step: ActionStep): Field {
       // One field per group whatever its spelling: the config may spell a tracking group otherwise than Confluence.
       return { key: `group:${nameKey(group)}`, label: group, read: (s) => includesName(s.groups, group) };
     }
-    case 'revoke-use-grant':
-    case 'grant-use':
-      // One field with the other individual permissions: revoking "can use" removes them too.
-      return { key: 'use-grant', label: 'individual "can use"', read: usePermissions };
+    case 'revoke-application':
+    case 'grant-application': {
+      // One field per application with the other individual permissions: revoking "can use" removes them too. A
+      // journal's legacy "can use" is the `confluence` application (currentStep), so old and new entries share it.
+      const { application } = step;
+      const label = application === LEGACY_APPLICATION_KEY ? 'individual "can use"' : `individual ${application}`;
+      return { key: `${APPLICATION_FIELD}${application}`, label, application, read: (s) => usePermissions(s, application) };
+    }
     case 'disable':
     case 'enable':
       return { key: 'status', label: 'account', read: (s) => s.status };
     case 'set-display-name':
       return { key: 'display-name', label: 'display name', read: (s) => s.displayName };
+    case 'rename':
+      return { key: 'username', label: 'username', read: (s) => s.username };
     case 'confirm-seat-freed':
       // A check changes nothing, so it has no net change to put back.
       return { key: 'seat-check', label: 'seat check', read: () => true };
@@ -46,15 +59,18 @@ function fieldOf(step: ActionStep): Field {
 }
 
 /** The individual grant as one value: a boolean when no other individual permission is held, else a text naming them. */
-function usePermissions(state: UserState): FieldValue {
-  if (state.otherPermissions.length === 0) return state.useGrant;
-  return `${state.useGrant ? 'granted' : 'not granted'} with ${state.otherPermissions.join(', ')}`;
+function usePermissions(state: UserState, application: string): FieldValue {
+  const held = directApplicationsOf(state).includes(application);
+  if (state.otherPermissions.length === 0) return held;
+  return `${held ? 'granted' : 'not granted'} with ${state.otherPermissions.join(', ')}`;
 }
 
-/** The step that puts the individual permissions back as `before` held them. */
-function restoreUsePermissions(before: UserState): ActionStep {
+/** The step that puts the individual grant of `application` and the other permissions back as `before` held them. */
+function restoreUsePermissions(before: UserState, application: string): ActionStep {
   const restore = before.otherPermissions.length > 0 ? { restore: [...before.otherPermissions] } : {};
-  return before.useGrant ? { kind: 'grant-use', ...restore } : { kind: 'revoke-use-grant', ...restore };
+  return directApplicationsOf(before).includes(application)
+    ? { kind: 'grant-application', application, ...restore }
+    : { kind: 'revoke-application', application, ...restore };
 }
 
 /** A journal entry that changed the target: only `done` steps were Seatkeeper's doing, and only they are undone. */
@@ -147,7 +163,7 @@ export function netChanges(entries: readonly JournalEntry[], scope: UndoScope): 
     }
     // inverseOf(last step) restores `before`: each field is two-valued for these steps, and a display name is put
     // back to the name before the first change in the scope, not the one before the last.
-    const undo = field.key === 'use-grant' ? restoreUsePermissions(first.prior) : inverseOf(last.step, first.prior);
+    const undo = field.application !== undefined ? restoreUsePermissions(first.prior, field.application) : inverseOf(last.step, first.prior);
     changes.push({
       username,
       field: field.key,
@@ -171,8 +187,10 @@ function driftText(change: FieldChange, now: FieldValue): string {
     const how = now === 'active' ? 'reactivated' : now === 'disabled' ? 'deactivated' : 'unreadable now, perhaps changed';
     return `account: ${how} ${since}`;
   }
-  if (typeof now === 'string' && change.field === 'use-grant') return `${change.label}: now ${now} ${since}`;
-  const what = change.field === 'use-grant' ? (now === true ? 'granted back' : 'revoked') : now === true ? 'added back' : 'removed';
+  if (change.field === 'username') return `username: changed to "${String(now)}" ${since}`;
+  const grant = change.field.startsWith(APPLICATION_FIELD);
+  if (typeof now === 'string' && grant) return `${change.label}: now ${now} ${since}`;
+  const what = grant ? (now === true ? 'granted back' : 'revoked') : now === true ? 'added back' : 'removed';
   return `${change.label}: ${what} ${since}`;
 }
 
@@ -236,7 +254,7 @@ function adminReason(step: ActionStep, admin: AdminGroups): string | null {
     if (admin.unknown) return 'no scan or live read says which groups grant administration';
     return admin.reasons.get(step.group.toLowerCase()) ?? null;
   }
-  if (step.kind === 'grant-use' || step.kind === 'revoke-use-grant') {
+  if (step.kind === 'grant-application' || step.kind === 'revoke-application' || step.kind === 'grant-use' || step.kind === 'revoke-use-grant') {
     const granted = (step.restore ?? []).filter((p) => ADMIN_PERMISSIONS.has(p.toLowerCase()));
     return granted.length > 0 ? `it grants ${granted.join(', ')} individually` : null;
   }
@@ -270,6 +288,11 @@ export function undoRows(input: {
   identities: ReadonlyMap<string, UndoIdentity>;
   admin: AdminGroups;
   force: boolean;
+  /**
+   * Usernames held now (lower-cased) → the key of the account holding each, for undoing renames: a name another
+   * account has taken since is never renamed back to, forced or not. Absent: no rename is undone without a read.
+   */
+  takenNames?: ReadonlyMap<string, string>;
 }): UndoRows {
   const byUser = new Map<string, FieldChange[]>();
   for (const change of input.changes) {
@@ -301,7 +324,15 @@ export function undoRows(input: {
       notes.push(...drift);
     }
     const changes: FieldChange[] = [];
+    const identity = input.identities.get(username);
     for (const change of all) {
+      if (change.undo.kind === 'rename') {
+        const holder = input.takenNames?.get(change.undo.to.toLowerCase());
+        if (holder !== undefined && holder !== (identity?.userKey ?? '')) {
+          held.push({ username, text: `rename back to "${change.undo.to}" not possible: another account (key ${holder}) has that username now; rename one of them by hand` });
+          continue;
+        }
+      }
       const reason = adminReason(change.undo, input.admin);
       if (reason === null) changes.push(change);
       else if (input.force) {
@@ -312,7 +343,6 @@ export function undoRows(input: {
     if (changes.length === 0) continue;
     for (const change of changes) if (change.note !== null) notes.push(change.note);
     const newest = changes[0];
-    const identity = input.identities.get(username);
     rows.push({
       username,
       userKey: identity?.userKey ?? '',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describeEachDialect } from '../../test/support/dialect-fixture.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import type { Plan } from '../domain/plan.ts';
-import type { LifecycleRecord } from '../domain/lifecycle.ts';
+import type { AccountLifecycleRecord } from '../app/store/lifecycle-repository-port.ts';
 import type { Store } from '../app/store-port.ts';
 import { Conflict } from '../domain/errors.ts';
 
@@ -89,17 +89,17 @@ describeEachDialect('lifecycle store', (fixture) => {
   });
 
   test('entering a stage: a new stage replaces the old, the same stage keeps its first entry time, clear only the record seen', async () => {
-    const noticed: LifecycleRecord = { policy: 'staged', username: 'alice', stage: 'noticed', enteredAt: days(0), lastLoginAtEntry: days(-80) };
+    const noticed: AccountLifecycleRecord = { policy: 'staged', username: 'alice', userKey: null, stage: 'noticed', enteredAt: days(0), lastLoginAtEntry: days(-80) };
     await store.lifecycle.enter('lc-a', noticed);
     await store.lifecycle.enter('lc-a', { ...noticed, enteredAt: days(1) });
     await store.lifecycle.enter('lc-a', { policy: 'other', username: 'alice', stage: 'unlicensed', enteredAt: days(2), lastLoginAtEntry: null });
     await store.lifecycle.enter('lc-b', { ...noticed, username: 'zed' });
     assert.deepEqual(await store.lifecycle.records('lc-a'), [
-      { policy: 'other', username: 'alice', stage: 'unlicensed', enteredAt: days(2), lastLoginAtEntry: null },
+      { policy: 'other', username: 'alice', userKey: null, stage: 'unlicensed', enteredAt: days(2), lastLoginAtEntry: null },
       noticed,
     ]);
 
-    const unlicensed: LifecycleRecord = { ...noticed, stage: 'unlicensed', enteredAt: days(14) };
+    const unlicensed: AccountLifecycleRecord = { ...noticed, stage: 'unlicensed', enteredAt: days(14) };
     await store.lifecycle.enter('lc-a', unlicensed);
     assert.deepEqual((await store.lifecycle.records('lc-a')).find((r) => r.policy === 'staged'), unlicensed);
 

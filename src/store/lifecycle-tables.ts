@@ -8,6 +8,8 @@ export interface LifecycleStagesTable {
   instance: string;
   policy: string;
   username: string;
+  /** The account id (migration 0011); null until a scan matches a row from before it. */
+  user_key: string | null;
   stage: LifecycleStage;
   entered_at: string;
   last_login_at_entry: string | null;
@@ -19,6 +21,8 @@ export interface NoticeJournalTable {
   instance: string;
   policy: string;
   username: string;
+  /** The account id (migration 0011); null until a scan matches the username. */
+  user_key: string | null;
   stage: PlannedNotice['stage'];
   inactive_since: string;
   recipient: string;

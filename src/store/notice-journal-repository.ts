@@ -21,7 +21,7 @@ export class SqlNoticeJournalRepository implements NoticeJournalRepository {
     const { db } = this.context;
     // A rehearsal claims under its own instance key (rehearsal-instance.ts): its notices never count as sent for real.
     const key = { instance: modeInstance(this.context, input.instance), policy: input.policy, username: input.username, stage: input.stage, inactive_since: toIso(input.inactiveSince) };
-    const fresh = { recipient: input.recipient, token_hash: input.tokenHash, run_id: input.runId, claimed_at: toIso(input.at) };
+    const fresh = { user_key: input.userKey ?? null, recipient: input.recipient, token_hash: input.tokenHash, run_id: input.runId, claimed_at: toIso(input.at) };
     // The unique key decides, race-free across processes: whoever inserts the row sends the notice.
     const inserted = await db
       .insertInto('notice_journal')
@@ -109,6 +109,7 @@ function toEntry(row: Selectable<NoticeJournalTable>): NoticeEntry {
     instance: plainInstance(row.instance),
     policy: row.policy,
     username: row.username,
+    userKey: row.user_key,
     stage: row.stage,
     inactiveSince: row.inactive_since,
     recipient: row.recipient,

@@ -8,7 +8,7 @@ import { openStore } from './store-database.ts';
 import { hashPlan } from '../domain/plan-hash.ts';
 import { Conflict, NotFound } from '../domain/errors.ts';
 import type { Plan } from '../domain/plan.ts';
-import type { LifecycleRecord } from '../domain/lifecycle.ts';
+import type { AccountLifecycleRecord } from '../app/store/lifecycle-repository-port.ts';
 import type { Store } from '../app/store-port.ts';
 
 const realDay = new Date('2026-02-01T09:00:00.000Z');
@@ -61,23 +61,23 @@ describeEachDialect('rehearsal apart in memory, lifecycle, notices, schedules an
       { username: 'ann', seenAt: yearBack, lastLogin: yearBack, licensed: true },
       { username: 'bob', seenAt: yearBack, lastLogin: null, licensed: false },
     ]);
-    assert.deepStrictEqual([...(await real.memory.recall('mem')).values()], [{ username: 'ann', firstSeen: realDay, lastLogin: null, lastLicensedAt: realDay }]);
+    assert.deepStrictEqual([...(await real.memory.recall('mem')).values()], [{ username: 'ann', userKey: null, firstSeen: realDay, lastLogin: null, lastLicensedAt: realDay }]);
     assert.deepStrictEqual([...(await real.memory.recall('mem', ['ann', 'bob'])).keys()], ['ann']);
 
     // A later real scan leaves the rehearsal's memory as the rehearsal wrote it.
     await real.memory.observe('mem', [{ username: 'ann', seenAt: monthAhead, lastLogin: monthAhead, licensed: true }]);
     const rehearsed = await rehearsal.memory.recall('mem');
-    assert.deepStrictEqual(rehearsed.get('ann'), { username: 'ann', firstSeen: yearBack, lastLogin: yearBack, lastLicensedAt: yearBack });
-    assert.deepStrictEqual(rehearsed.get('bob'), { username: 'bob', firstSeen: yearBack, lastLogin: null, lastLicensedAt: null });
-    assert.deepStrictEqual((await real.memory.recall('mem')).get('ann'), { username: 'ann', firstSeen: realDay, lastLogin: monthAhead, lastLicensedAt: monthAhead });
+    assert.deepStrictEqual(rehearsed.get('ann'), { username: 'ann', userKey: null, firstSeen: yearBack, lastLogin: yearBack, lastLicensedAt: yearBack });
+    assert.deepStrictEqual(rehearsed.get('bob'), { username: 'bob', userKey: null, firstSeen: yearBack, lastLogin: null, lastLicensedAt: null });
+    assert.deepStrictEqual((await real.memory.recall('mem')).get('ann'), { username: 'ann', userKey: null, firstSeen: realDay, lastLogin: monthAhead, lastLicensedAt: monthAhead });
   });
 
   test('lifecycle stages: a rehearsed "noticed" is not a real stage, and neither mode clears the other\'s record', async () => {
-    const noticed: LifecycleRecord = { policy: 'staged', username: 'ann', stage: 'noticed', enteredAt: monthAhead, lastLoginAtEntry: yearBack };
+    const noticed: AccountLifecycleRecord = { policy: 'staged', username: 'ann', userKey: null, stage: 'noticed', enteredAt: monthAhead, lastLoginAtEntry: yearBack };
     await rehearsal.lifecycle.enter('lc', noticed);
     assert.deepStrictEqual(await real.lifecycle.records('lc'), []);
 
-    const unlicensed: LifecycleRecord = { policy: 'staged', username: 'ann', stage: 'unlicensed', enteredAt: realDay, lastLoginAtEntry: null };
+    const unlicensed: AccountLifecycleRecord = { policy: 'staged', username: 'ann', userKey: null, stage: 'unlicensed', enteredAt: realDay, lastLoginAtEntry: null };
     await real.lifecycle.enter('lc', unlicensed);
     assert.deepStrictEqual(await real.lifecycle.records('lc'), [unlicensed]);
     assert.deepStrictEqual(await rehearsal.lifecycle.records('lc'), [noticed]);

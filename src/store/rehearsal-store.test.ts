@@ -51,6 +51,7 @@ async function scanOf(store: Store, instance: string, startedAt: Date): Promise<
     warnings: [],
     grants: { useGroups: ['confluence-users'], useUsers: [], adminGroups: [], adminUsers: [], source: 'permissions-api' },
     license: { used: 1, max: 10 },
+    applications: [],
     readOnlyGroups: [],
     directories: [],
     groups: ['confluence-users'],

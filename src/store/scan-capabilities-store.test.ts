@@ -12,6 +12,10 @@ const finished: ScanResult = {
   error: null,
   grants: { useGroups: ['jira-software-users'], useUsers: [], adminGroups: ['jira-administrators'], adminUsers: [], source: 'config' },
   license: { used: 0, max: 10 },
+  applications: [
+    { key: 'jira-servicedesk', name: 'Jira Service Management', groups: ['jira-servicedesk-users'], users: [], defaultGroups: ['jira-servicedesk-users'], seatsUsed: 0, seatsMax: 5, unlimited: false },
+    { key: 'jira-software', name: 'Jira Software', groups: ['jira-software-users'], users: [], defaultGroups: ['jira-software-users'], seatsUsed: 0, seatsMax: 10, unlimited: false },
+  ],
   directories: [],
   groups: ['jira-administrators', 'jira-software-users'],
   readOnlyGroups: [],
@@ -37,6 +41,32 @@ describeEachDialect('scan capabilities', (fixture) => {
     await store.scans.finish(id, finished);
     const snapshot = await store.scans.loadSnapshot(id);
     assert.deepStrictEqual([snapshot.capabilities, snapshot.lastLoginSource], [capabilities, 'rest-per-user']);
+    assert.deepStrictEqual(snapshot.applications, finished.applications);
+    assert.deepStrictEqual((await store.scans.get(id))?.applications, finished.applications);
+  });
+
+  test('a scan stored before applications were recorded reads as one confluence application from its grants', async () => {
+    const { store, execute } = fixture();
+    const id = await store.scans.start({ instance: 'apps-legacy', startedAt, connectedAs: 'svc', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
+    await store.scans.finish(id, {
+      ...finished,
+      grants: { useGroups: ['confluence-users', 'wiki-access'], useUsers: ['bob'], adminGroups: [], adminUsers: [], source: 'permissions-api' },
+      license: { used: 7, max: 50 },
+    });
+    // As migration 0010 leaves a scan written before it.
+    await execute('update scans set applications_json = null where id = $1', [id]);
+    const confluence = {
+      key: 'confluence',
+      name: 'Confluence',
+      groups: ['confluence-users', 'wiki-access'],
+      users: ['bob'],
+      defaultGroups: [],
+      seatsUsed: 7,
+      seatsMax: 50,
+      unlimited: false,
+    };
+    assert.deepStrictEqual((await store.scans.loadSnapshot(id)).applications, [confluence]);
+    assert.deepStrictEqual((await store.scans.get(id))?.applications, [confluence]);
   });
 
   test('a scan stored before capabilities were recorded reads as Confluence DC of the time', async () => {

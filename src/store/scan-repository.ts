@@ -6,17 +6,19 @@
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
-import type { AccountStatus, GroupNesting, InstanceSnapshot, Membership, UserSnapshot } from '../domain/snapshot.ts';
+import type { AccountStatus, ApplicationSnapshot, GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../domain/snapshot.ts';
 import type { ScanRecord, ScanRepository, ScanResult, ScanStart, ScanStatus } from '../app/store/scan-repository-port.ts';
 import { LEGACY_CONFLUENCE_CAPABILITIES, type InstanceCapabilities } from '../domain/instance-capabilities.ts';
 import type { Database, ScansTable } from './store-tables.ts';
 import type { StoreContext } from './store-context.ts';
 import { chunk, fromIso, fromIsoOrNull, newId, toIso, toIsoOrNull } from './store-codec.ts';
 import { bulkInsert } from './bulk-insert.ts';
+import { legacyApplication } from '../domain/applications.ts';
 import {
   directoriesSchema,
   groupNamesSchema,
   instanceCapabilitiesSchema,
+  applicationsSchema,
   licenseUsageSchema,
   parseStoredJson,
   permissionGrantsSchema,
@@ -58,6 +60,7 @@ export class SqlScanRepository implements ScanRepository {
         groups_json: null,
         warnings_json: null,
         capabilities_json: JSON.stringify(input.capabilities),
+        applications_json: null,
         rehearsal: this.context.rehearsal,
       })
       .execute();
@@ -110,6 +113,7 @@ export class SqlScanRepository implements ScanRepository {
         error: result.error,
         grants_json: JSON.stringify(result.grants),
         license_json: JSON.stringify(result.license),
+        applications_json: JSON.stringify(result.applications),
         directories_json: JSON.stringify(result.directories),
         read_only_groups_json: JSON.stringify(result.readOnlyGroups),
         groups_json: JSON.stringify(result.groups),
@@ -144,6 +148,7 @@ export class SqlScanRepository implements ScanRepository {
     const what = `scan ${scanId}`;
     const grants = parseStoredJson(permissionGrantsSchema, requireJson(header.grants_json, what), `grants of ${what}`);
     const license = parseStoredJson(licenseUsageSchema, requireJson(header.license_json, what), `licence of ${what}`);
+    const applications = applicationsOf(header, grants, license);
     const directories = parseStoredJson(directoriesSchema, requireJson(header.directories_json, what), `directories of ${what}`);
     const groups = parseStoredJson(groupNamesSchema, requireJson(header.groups_json, what), `groups of ${what}`);
     const readOnlyGroups = parseStoredJson(groupNamesSchema, requireJson(header.read_only_groups_json, what), `read-only groups of ${what}`);
@@ -223,6 +228,7 @@ export class SqlScanRepository implements ScanRepository {
       readOnlyGroups,
       memberships,
       nesting,
+      applications,
       grants,
       license,
       directories,
@@ -303,8 +309,23 @@ function requireJson(text: string | null, what: string): string {
   return text;
 }
 
+/**
+ * A scan's applications; one stored before they were recorded (migration 0010) was a Confluence scan, read as its one
+ * `confluence` application from the stored grants. A running scan has none yet.
+ */
+function applicationsOf(
+  row: Pick<Selectable<ScansTable>, 'id' | 'applications_json'>,
+  grants: PermissionGrants | null,
+  license: LicenseUsage,
+): ApplicationSnapshot[] {
+  if (row.applications_json !== null) return parseStoredJson(applicationsSchema, row.applications_json, `applications of scan ${row.id}`);
+  return grants === null ? [] : [legacyApplication(grants, license)];
+}
+
 function toRecord(row: Selectable<ScansTable>): ScanRecord {
   const what = `scan ${row.id}`;
+  const license: LicenseUsage = row.license_json === null ? { used: null, max: null } : parseStoredJson(licenseUsageSchema, row.license_json, `licence of ${what}`);
+  const grants = row.grants_json === null ? null : parseStoredJson(permissionGrantsSchema, row.grants_json, `grants of ${what}`);
   return {
     id: row.id,
     instance: row.instance,
@@ -318,7 +339,8 @@ function toRecord(row: Selectable<ScansTable>): ScanRecord {
     lastLoginSource: lastLoginSourceOf(row),
     capabilities: capabilitiesOf(row),
     // A running scan has not read the licence yet.
-    license: row.license_json === null ? { used: null, max: null } : parseStoredJson(licenseUsageSchema, row.license_json, `licence of ${what}`),
+    license,
+    applications: applicationsOf(row, grants, license),
     // Scans written before warnings were kept have none.
     warnings: row.warnings_json === null ? [] : parseStoredJson(groupNamesSchema, row.warnings_json, `warnings of ${what}`),
   };

@@ -23,6 +23,7 @@ import { SqlAlertRepository } from './alert-repository.ts';
 import { SqlLeaseRepository } from './lease-repository.ts';
 import { SqlScheduleRepository } from './schedule-repository.ts';
 import { SqlUnwritableGroupRepository } from './unwritable-group-repository.ts';
+import { SqlAccountFollowRepository } from './account-follow-repository.ts';
 
 /** How a store is opened. */
 export interface StoreOptions {
@@ -101,6 +102,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     schedules: new SqlScheduleRepository(context),
     leases: new SqlLeaseRepository(context),
     unwritableGroups: new SqlUnwritableGroupRepository(context),
+    accounts: new SqlAccountFollowRepository(context),
     rehearsal: rehearsal === 1,
     now: () => context.now(),
     close: () => context.db.destroy(),

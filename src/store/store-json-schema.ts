@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import type { AccountStatus, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
+import type { AccountStatus, ApplicationSnapshot, DirectorySnapshot, LicenseUsage, PermissionGrants } from '../domain/snapshot.ts';
 import type { ActionKind, ActionStep, Plan, PlanRow, PolicySummary } from '../domain/plan.ts';
 import type { SelectionReason, SkipReason } from '../domain/selection-reason.ts';
 import type { UserState } from '../domain/journal.ts';
@@ -42,6 +42,20 @@ export const instanceCapabilitiesSchema: z.ZodType<InstanceCapabilities> = z.obj
   updateEmail: z.boolean(),
 });
 
+/** Each application's grants and seats as stored on a scan header. */
+export const applicationsSchema: z.ZodType<ApplicationSnapshot[]> = z.array(
+  z.object({
+    key: z.string(),
+    name: z.string(),
+    groups: z.array(z.string()),
+    users: z.array(z.string()),
+    defaultGroups: z.array(z.string()),
+    seatsUsed: z.number().nullable(),
+    seatsMax: z.number().nullable(),
+    unlimited: z.boolean(),
+  }),
+);
+
 /** Licence use as stored on a scan header. */
 export const licenseUsageSchema: z.ZodType<LicenseUsage> = z.object({
   used: z.number().nullable(),
@@ -61,6 +75,9 @@ const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, 
   'add-group': z.object({ kind: z.literal('add-group'), group: z.string() }),
   'revoke-use-grant': z.object({ kind: z.literal('revoke-use-grant'), restore: z.array(z.string()).optional() }),
   'grant-use': z.object({ kind: z.literal('grant-use'), restore: z.array(z.string()).optional() }),
+  'revoke-application': z.object({ kind: z.literal('revoke-application'), application: z.string(), restore: z.array(z.string()).optional() }),
+  'grant-application': z.object({ kind: z.literal('grant-application'), application: z.string(), restore: z.array(z.string()).optional() }),
+  rename: z.object({ kind: z.literal('rename'), to: z.string() }),
   disable: z.object({ kind: z.literal('disable') }),
   enable: z.object({ kind: z.literal('enable') }),
   'set-display-name': z.object({ kind: z.literal('set-display-name'), displayName: z.string() }),
@@ -79,6 +96,8 @@ export const userStateSchema: z.ZodType<UserState> = z.object({
   displayName: z.string(),
   groups: z.array(z.string()),
   useGrant: z.boolean(),
+  // Journal entries written before applications were recorded have none (read as useGrant says: action-step.ts).
+  directApplications: z.array(z.string()).optional(),
   // Journal entries written before permissions were read have none.
   otherPermissions: z.array(z.string()).default([]),
 });
@@ -104,6 +123,7 @@ const planRowSchema: z.ZodType<PlanRow> = z.object({
   stage: lifecycleActionSchema.optional(),
   // Every field of a row is in the plan's hash: one the schema dropped would make the stored plan look altered.
   freesSeat: z.boolean().optional(),
+  freesApplications: z.array(z.string()).optional(),
 });
 
 const skipReason = enumOf<SkipReason>({
@@ -138,6 +158,7 @@ export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
   policies: z.array(z.string()),
   licensedUsers: z.number(),
   seatGroups: z.array(z.string()).optional(),
+  applications: z.array(z.object({ key: z.string(), name: z.string(), groups: z.array(z.string()), held: z.number(), freed: z.number() })).optional(),
   rows: z.array(planRowSchema),
   summaries: z.array(policySummarySchema),
   lifecycle: planLifecycleSchema.optional(),

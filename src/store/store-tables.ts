@@ -35,6 +35,8 @@ export interface ScansTable {
   warnings_json: string | null;
   /** JSON InstanceCapabilities read by the probe; null for scans stored before they were recorded (migration 0009). */
   capabilities_json: string | null;
+  /** JSON ApplicationSnapshot[]; null while running and for scans stored before they were recorded (migration 0010). */
+  applications_json: string | null;
   /** 1 when a rehearsal wrote it (SEATKEEPER_REHEARSAL=1); such records are apart from real ones. */
   rehearsal: Generated<0 | 1>;
 }
@@ -85,6 +87,8 @@ export interface ScanNestingTable {
 export interface UserMemoryTable {
   instance: string;
   username: string;
+  /** The account id (user key) the memory belongs to; null for rows from before migration 0011 no scan has matched yet. */
+  user_key: string | null;
   first_seen: string;
   last_login: string | null;
   last_licensed_at: string | null;

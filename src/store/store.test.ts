@@ -46,6 +46,9 @@ const result: ScanResult = {
   warnings: ['groups not read over REST (they grant no seat; their memberships are left alone): "a/b" (the name contains "/")'],
   grants: { useGroups: ['confluence-users'], useUsers: ['bob'], adminGroups: ['confluence-administrators'], adminUsers: [], source: 'permissions-api' },
   license: { used: 3, max: 500 },
+  applications: [
+    { key: 'confluence', name: 'Confluence', groups: ['confluence-users'], users: ['bob'], defaultGroups: [], seatsUsed: 3, seatsMax: 500, unlimited: false },
+  ],
   readOnlyGroups: ['all-employees', 'wiki-access'],
   directories: [
     { name: 'Confluence Internal Directory', order: 0, active: true, writable: true },
@@ -154,6 +157,7 @@ describeEachDialect('store', (fixture) => {
       groups: result.groups,
       memberships,
       nesting,
+      applications: result.applications,
       grants: result.grants,
       license: result.license,
       directories: result.directories,
@@ -172,6 +176,7 @@ describeEachDialect('store', (fixture) => {
       lastLoginSource: 'database',
       capabilities,
       license: { used: 3, max: 500 },
+      applications: result.applications,
       warnings: result.warnings,
     });
   });
@@ -243,10 +248,10 @@ describeEachDialect('store', (fixture) => {
     assert.deepStrictEqual(
       new Map([...all].sort(([a], [b]) => a.localeCompare(b))),
       new Map([
-        ['alice', { username: 'alice', firstSeen: days(0), lastLogin: days(-10), lastLicensedAt: days(0) }],
-        ['bob', { username: 'bob', firstSeen: days(-3), lastLogin: days(-4), lastLicensedAt: days(-3) }],
-        ['carol', { username: 'carol', firstSeen: days(0), lastLogin: days(6), lastLicensedAt: days(6) }],
-        ['dave', { username: 'dave', firstSeen: days(7), lastLogin: null, lastLicensedAt: null }],
+        ['alice', { username: 'alice', userKey: null, firstSeen: days(0), lastLogin: days(-10), lastLicensedAt: days(0) }],
+        ['bob', { username: 'bob', userKey: null, firstSeen: days(-3), lastLogin: days(-4), lastLicensedAt: days(-3) }],
+        ['carol', { username: 'carol', userKey: null, firstSeen: days(0), lastLogin: days(6), lastLicensedAt: days(6) }],
+        ['dave', { username: 'dave', userKey: null, firstSeen: days(7), lastLogin: null, lastLicensedAt: null }],
       ]),
     );
     const some = await store.memory.recall('memory', ['bob', 'dave', 'nobody', 'bob']);

@@ -77,7 +77,7 @@ async function withApplied(check: (ctx: Applied) => Promise<void>): Promise<void
     assert.equal(planned.code, 0, planned.stderr);
     const { planId, plan } = JSON.parse(planned.stdout) as PlanJson;
     const kinds = new Set<string>(plan.rows.flatMap((r) => r.steps.map((s) => s.kind)));
-    for (const kind of ['remove-group', 'revoke-use-grant', 'add-group', 'disable']) assert.ok(kinds.has(kind), `the plan has no ${kind} step`);
+    for (const kind of ['remove-group', 'revoke-application', 'add-group', 'disable']) assert.ok(kinds.has(kind), `the plan has no ${kind} step`);
     const apply = await runCli(['--config', config, '--json', 'apply', '--plan', planId], env);
     assert.equal(apply.code, 0, apply.stdout.slice(-2000) + apply.stderr);
     const report = JSON.parse(apply.stdout) as ReportJson;
@@ -134,7 +134,7 @@ test('undo --run restores users, groups, grants, active flags and the licence co
 test('undo --user restores that user only; a second undo --user finds nothing to undo', async () => {
   await withApplied(async (ctx) => {
     const { emulator, env, config } = ctx;
-    const name = ctx.plan.rows.find((r) => r.steps.some((s) => s.kind === 'revoke-use-grant'))?.username ?? '';
+    const name = ctx.plan.rows.find((r) => r.steps.some((s) => s.kind === 'revoke-application'))?.username ?? '';
     assert.notEqual(name, '');
     const undo = await runCli(['--config', config, 'undo', '--user', name], env);
     assert.equal(undo.code, 0, undo.stdout + undo.stderr);
@@ -153,7 +153,7 @@ test('undo --user restores that user only; a second undo --user finds nothing to
 test('drift: a user changed by hand since the run is left out and named (exit 3), the others are undone; a hand change to the undo target is no drift; --force includes the rest', async () => {
   await withApplied(async (ctx) => {
     const { emulator, env, config } = ctx;
-    const drifter = ctx.plan.rows.find((r) => r.steps.some((s) => s.kind === 'revoke-use-grant'));
+    const drifter = ctx.plan.rows.find((r) => r.steps.some((s) => s.kind === 'revoke-application'));
     const handBack = ctx.plan.rows.find((r) => r.username !== drifter?.username && r.steps.some((s) => s.kind === 'disable') && r.steps.some((s) => s.kind === 'remove-group'));
     assert.ok(drifter && handBack);
     const group = handBack.steps.find((s) => s.kind === 'remove-group');

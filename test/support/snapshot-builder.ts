@@ -1,7 +1,8 @@
 /** Builds small instance snapshots for domain tests, with every field explicit and defaults that read well. */
 
 import { LEGACY_CONFLUENCE_CAPABILITIES, type InstanceCapabilities } from '../../src/domain/instance-capabilities.ts';
-import type { InstanceSnapshot, UserSnapshot, PermissionGrants, DirectorySnapshot } from '../../src/domain/snapshot.ts';
+import type { ApplicationSnapshot, InstanceSnapshot, UserSnapshot, PermissionGrants, DirectorySnapshot } from '../../src/domain/snapshot.ts';
+import { legacyApplication } from '../../src/domain/applications.ts';
 
 export const NOW = new Date('2026-11-26T12:00:00Z');
 
@@ -41,6 +42,8 @@ export function snapshot(input: {
   readOnlyGroups?: string[];
   connectedAs?: string;
   capabilities?: InstanceCapabilities;
+  /** Absent: one `confluence` application from `grants`. */
+  applications?: readonly ApplicationSnapshot[];
 }): InstanceSnapshot {
   const memberships = Object.entries(input.memberships).flatMap(([group, users]) => users.map((username) => ({ group, username })));
   const nesting = (input.nesting ?? []).map(([parent, child]) => ({ parent, child }));
@@ -50,6 +53,15 @@ export function snapshot(input: {
     groups.add(n.parent);
     groups.add(n.child);
   }
+  const grants = {
+    useGroups: ['confluence-users'],
+    useUsers: [],
+    adminGroups: ['confluence-administrators'],
+    adminUsers: [],
+    source: 'permissions-api' as const,
+    ...input.grants,
+  };
+  const license = { used: null, max: 100 };
   return {
     instance: 'wiki',
     scanId: 'scan_test',
@@ -62,15 +74,9 @@ export function snapshot(input: {
     readOnlyGroups: input.readOnlyGroups ?? [],
     memberships,
     nesting,
-    grants: {
-      useGroups: ['confluence-users'],
-      useUsers: [],
-      adminGroups: ['confluence-administrators'],
-      adminUsers: [],
-      source: 'permissions-api',
-      ...input.grants,
-    },
-    license: { used: null, max: 100 },
+    applications: input.applications ?? [legacyApplication(grants, license)],
+    grants,
+    license,
     directories: input.directories ?? DIRECTORIES,
   };
 }

@@ -8,6 +8,8 @@ export interface NoticeEntry {
   readonly instance: string;
   readonly policy: string;
   readonly username: string;
+  /** The account the notice went to; null for a notice from before that was kept that no scan has matched yet. */
+  readonly userKey: string | null;
   /** The stage the notice announces. */
   readonly stage: PlannedNotice['stage'];
   /** The period of inactivity it warns about (ISO-8601): a user who came back and left again is warned again. */
@@ -36,6 +38,8 @@ export interface NoticeJournalRepository {
     instance: string;
     policy: string;
     username: string;
+    /** The account id, when the caller knows it; a scan fills it in otherwise. */
+    userKey?: string | null;
     stage: PlannedNotice['stage'];
     inactiveSince: Date;
     recipient: string;

@@ -1,7 +1,7 @@
 /** The store's port for scans. */
 
 import type { InstanceCapabilities } from '../../domain/instance-capabilities.ts';
-import type { DirectorySnapshot, GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../../domain/snapshot.ts';
+import type { ApplicationSnapshot, DirectorySnapshot, GroupNesting, InstanceSnapshot, LicenseUsage, Membership, PermissionGrants, UserSnapshot } from '../../domain/snapshot.ts';
 
 /** Where a scan stands: `incomplete` scans are never acted on. */
 export type ScanStatus = 'running' | 'complete' | 'incomplete';
@@ -22,6 +22,8 @@ export interface ScanRecord {
   /** What the instance could do, as its connector read it (scans stored before they were recorded: Confluence DC's then). */
   readonly capabilities: InstanceCapabilities;
   readonly license: LicenseUsage;
+  /** Each application's seats and grants (a scan stored before they were recorded: one `confluence` from its grants). */
+  readonly applications: readonly ApplicationSnapshot[];
   /** What the scan noticed but could stand on, e.g. unknown status words under the 1 % bar, groups unreadable over REST. */
   readonly warnings: readonly string[];
 }
@@ -42,6 +44,7 @@ export interface ScanResult {
   readonly error: string | null;
   readonly grants: PermissionGrants;
   readonly license: LicenseUsage;
+  readonly applications: readonly ApplicationSnapshot[];
   readonly directories: readonly DirectorySnapshot[];
   readonly groups: readonly string[];
   /** Groups whose membership cannot be changed through the instance (read-only directory). */

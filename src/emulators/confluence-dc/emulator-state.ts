@@ -251,6 +251,31 @@ export class EmulatorState {
     this.activeListCache = null;
   }
 
+  /**
+   * Simulates an administrator renaming the account in Confluence's administration console (a test control, not a
+   * REST write, so not recorded in `changes`): the user key, groups, permissions and logins stay with the account.
+   */
+  renameUser(username: string, newName: string): void {
+    const user = this.users.get(username.toLowerCase());
+    if (user === undefined) throw new RangeError(`no user ${username}`);
+    const lower = newName.toLowerCase();
+    if (lower !== user.lower && this.users.has(lower)) throw new RangeError(`a user ${newName} exists`);
+    const groups = [...this.graph.groupsOf(user.lower)];
+    for (const group of groups) this.graph.remove(group, user);
+    const grants = this.userGrants.get(user.lower);
+    this.userGrants.delete(user.lower);
+    this.seatHolders.delete(user.lower);
+    this.users.delete(user.lower);
+    user.username = newName;
+    user.lower = lower;
+    this.users.set(lower, user);
+    for (const group of groups) this.graph.add(group, user);
+    if (grants !== undefined) this.userGrants.set(lower, grants);
+    this.sortedUsers.sort((a, b) => compare(a.lower, b.lower));
+    this.refreshSeat(user);
+    this.activeListCache = null;
+  }
+
   addMembership(username: string, groupName: string): WriteOutcome {
     const found = this.userAndGroup(username, groupName);
     if ('refused' in found) return found.refused;

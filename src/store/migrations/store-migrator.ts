@@ -11,6 +11,8 @@ import { recordSignaturesMigration } from './0006-record-signatures.ts';
 import { rehearsalMigration } from './0007-rehearsal.ts';
 import { alertLifecycleMigration } from './0008-alert-lifecycle.ts';
 import { scanCapabilitiesMigration } from './0009-scan-capabilities.ts';
+import { scanApplicationsMigration } from './0010-scan-applications.ts';
+import { accountKeysMigration } from './0011-account-keys.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -24,6 +26,8 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0007-rehearsal': rehearsalMigration,
     '0008-alert-lifecycle': alertLifecycleMigration(dialect),
     '0009-scan-capabilities': scanCapabilitiesMigration,
+    '0010-scan-applications': scanApplicationsMigration,
+    '0011-account-keys': accountKeysMigration,
   };
 }
 
