@@ -3,7 +3,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { StorePostgresDialect } from './postgres-store-dialect.ts';
 import pg from 'pg';
 import { InvalidInput } from '../domain/errors.ts';
 import type { Store } from '../app/store-port.ts';
@@ -165,7 +166,7 @@ function openPostgres(connectionString: string, rehearsal: 0 | 1): Omit<StoreCon
   // An idle client that loses its server emits 'error' on the pool, which would end the process if
   // unhandled; the pool drops that client and the next query reports the problem to its caller.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new StorePostgresDialect({ pool }) });
   return { db, dialect: 'postgres', maxParameters: 65_535, rehearsal, now: () => postgresNow(db) };
 }
 
