@@ -57,5 +57,22 @@ export class UnaddressableName extends ConnectorError {
  * permission or a secure-administrator-session rule; Confluence does not document which. The message quotes it.
  */
 export class WriteRefused extends ConnectorError {
-  override readonly name = 'WriteRefused';
+  override readonly name: string = 'WriteRefused';
+}
+
+/**
+ * A removal refused because the user is in the group only through a nested group (Jira over REST cannot list child
+ * groups, so a scan may take such a member for a direct one). The group itself may well be writable: a run reports the
+ * row as not possible with the reason and does not remember the group as refused.
+ */
+export class NotDirectMember extends WriteRefused {
+  override readonly name = 'NotDirectMember';
+
+  constructor(
+    message: string,
+    readonly group: string,
+    options: { target: string; status?: number | null; said?: string | null; cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

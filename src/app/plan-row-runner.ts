@@ -13,7 +13,7 @@ import type { JournalEntry, StepOutcome, UserState } from '../domain/journal.ts'
 import type { Protection } from '../domain/policy.ts';
 import { applyStep, directApplicationsOf } from '../domain/action-step.ts';
 import { decideStep } from '../domain/step-reconciliation.ts';
-import { UnaddressableName, WriteRefused } from './connector-error.ts';
+import { NotDirectMember, UnaddressableName, WriteRefused } from './connector-error.ts';
 import { NameSet, sameName } from '../domain/names.ts';
 import { GuardTripped } from '../domain/errors.ts';
 
@@ -347,6 +347,8 @@ async function notPossibleReason(ctx: RowRunnerContext, step: ActionStep, error:
   // Its message starts with the same words.
   if (error instanceof UnaddressableName) return error.message;
   if (!(error instanceof WriteRefused)) return null;
+  // Not a refusal of the group: the membership is held through a nested group, which the step cannot remove.
+  if (error instanceof NotDirectMember) return `${NOT_POSSIBLE}${error.message}`;
   // Only a refused removal, answered 403 or 400, marks the group: that is how a read-only directory's group answers,
   // whereas a refused add (a full licence, a tracking group) says nothing about removing members.
   if (step.kind === 'remove-group' && (error.status === 403 || error.status === 400)) {

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectorError, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
+import { ConnectorError, NotDirectMember, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
 import { startJiraEmulator, type RunningJiraEmulator } from '../../emulators/jira-dc/jira-emulator.ts';
 import { writeJiraDatabase } from '../../emulators/jira-dc/jira-database.ts';
 import { generateJiraOrganisation, JIRA_INTERNAL_DIRECTORY, JIRA_LDAP_DIRECTORY, type JiraOrgSeed } from '../../emulators/jira-dc/jira-org-generator.ts';
@@ -233,7 +233,9 @@ describe('Jira DC connector over REST', () => {
     const nested = jira.state.membersOf('engineering').find((u) => !jira.state.groupsOf(u.username).some((g) => g.name === 'staff'));
     assert.ok(nested);
     const throughNesting = await rejection(connector.removeFromGroup(ref(nested), 'staff'));
-    assert.ok(throughNesting instanceof WriteRefused);
+    assert.ok(throughNesting instanceof NotDirectMember, 'told apart from a refused group');
+    assert.equal(throughNesting.group, 'staff');
+    assert.ok(!(readOnly instanceof NotDirectMember), 'a read-only group is a refusal of the group');
     assert.equal(jira.state.changes.length, changes);
   });
 

@@ -13,7 +13,7 @@
  *   access source says which.
  */
 
-import { ConnectorError, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
+import { ConnectorError, NotDirectMember, UnaddressableName, WriteRefused } from '../../app/connector-error.ts';
 import type {
   AccessFacts,
   AccountState,
@@ -127,7 +127,16 @@ export function createJiraDcConnector(instanceId: string, config: JiraDcConfig, 
       if (!(error instanceof WriteRefused) || error.status !== 400) throw error;
       const after = await current(account, what, signal);
       if (holds(after.groups, group) === wanted) return;
-      // Still a member after a refused removal: with effective `expand=groups` that is membership through a nested group.
+      // Still a member after a refused removal: with effective `expand=groups` that is membership through a nested group,
+      // unless Jira's answer says otherwise (a read-only directory answers 403 in the documented case).
+      if (!wanted && holds(after.groups, group) === true) {
+        throw new NotDirectMember(
+          `${what}: Jira refused it (400) and still lists ${group} among the user's groups: the user is in ${group} through a group nested in it, ` +
+            'which over REST looks like a direct membership (configure database: so scans read direct memberships)',
+          group,
+          { target: error.target, status: error.status, said: error.said, cause: error },
+        );
+      }
       throw error;
     }
   };
