@@ -220,6 +220,14 @@ test('the planned account is found by its key: a name that changed since the pla
   assert.equal(inGroup(user.username, 'confluence-users'), false);
 });
 
+test('protection judges the name the account has now: an account renamed since the plan to a protected name is left alone', async () => {
+  const user = takeUser();
+  // Planned under its old name; renamed since to a break-glass name.
+  const row: PlanRow = { ...rowFor(user), username: `${user.username}-before-rename` };
+  assert.deepEqual(await runRow(row, { users: [user.username.toUpperCase()], groups: [] }), { outcome: 'skipped', error: 'the user is protected now' });
+  assert.equal(inGroup(user.username, 'confluence-users'), true);
+});
+
 test('a plan stored with the old step kinds (revoke-use-grant) reads back unaltered, runs, and its undo (grant of confluence) puts the grant back', async () => {
   const user = takeUser();
   emulator.state.grantPermission(user.username, 'application/use');

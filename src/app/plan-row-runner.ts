@@ -252,9 +252,11 @@ function blockedReason(ctx: RowRunnerContext, row: PlanRow, state: UserState | n
   if (otherAccount(row, state)) {
     return `${row.username} is now another account (userKey ${state.userKey ?? ''}, planned ${row.userKey}): left alone; plan again`;
   }
-  if (sameName(row.username, ctx.connectedAs)) return 'the account Seatkeeper connects as is never changed';
+  // The account may carry another name than the plan's by now (a rename since): both names are judged.
+  if (sameName(row.username, ctx.connectedAs) || sameName(state.username, ctx.connectedAs)) return 'the account Seatkeeper connects as is never changed';
   const protectedGroups = ctx.protectedGroups ?? new NameSet(ctx.protection.groups);
-  if (state.groups.some((g) => protectedGroups.has(g)) || new NameSet(ctx.protection.users).has(row.username)) {
+  const protectedUsers = new NameSet(ctx.protection.users);
+  if (state.groups.some((g) => protectedGroups.has(g)) || protectedUsers.has(row.username) || protectedUsers.has(state.username)) {
     return 'the user is protected now';
   }
   const adminGroup = state.groups.find((g) => ctx.adminGroups?.has(g) === true);

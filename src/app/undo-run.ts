@@ -145,6 +145,32 @@ async function takenNamesNow(deps: UndoDeps, instance: string, current: Readonly
   return taken;
 }
 
+/**
+ * The entries of one account per username. A name can pass from one account to another (a rename frees it, a new hire
+ * takes it): undoing a run ignores later changes made to another account under the same name, and undoing a user's
+ * changes is refused when the journal holds changes to two accounts under that name, since they cannot be put back
+ * into one account. Accounts are told apart by the user key each change read before it was made.
+ */
+export function oneAccountPerName(entries: readonly SignedJournalEntry[], scope: UndoScope): SignedJournalEntry[] {
+  const keyOf = (entry: SignedJournalEntry): string => entry.prior?.userKey ?? '';
+  if (scope.kind === 'user') {
+    const keys = [...new Set(entries.map(keyOf).filter((key) => key !== ''))];
+    if (keys.length > 1) {
+      throw new InvalidInput(
+        `the journal holds changes to ${keys.length} accounts that had the name ${escapeControl(scope.username)} at different times (user keys ${keys.join(', ')}): ` +
+          'they cannot be undone as one user; undo each of their runs on its own',
+      );
+    }
+    return [...entries];
+  }
+  const own = new Map<string, string>();
+  for (const entry of entries) if (entry.runId === scope.runId && keyOf(entry) !== '') own.set(entry.username.toLowerCase(), keyOf(entry));
+  return entries.filter((entry) => {
+    const key = own.get(entry.username.toLowerCase());
+    return entry.runId === scope.runId || key === undefined || keyOf(entry) === '' || keyOf(entry) === key;
+  });
+}
+
 /** Builds and stores the undo plan: changes nothing in Confluence (it only reads each user's current state and grants). */
 export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<UndoPlanned> {
   const { store, connector, clock, signal } = deps;
@@ -156,7 +182,7 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   }
   // The journal says what to put back: an entry inserted or altered in the database must not steer an undo.
   verifyJournalEntries(deps.key, entries);
-  const { changes, leftAlone } = netChanges(entries, scope);
+  const { changes, leftAlone } = netChanges(oneAccountPerName(entries, scope), scope);
   const nothing = { instance, planId: null, plan: null, drifted: [], leftAlone, held: [], forced: force };
   if (changes.length === 0) return nothing;
 

@@ -223,3 +223,31 @@ test('Jira keys are checked with their paths, and neither product takes the othe
     },
   );
 });
+
+test('a policy for one application may remove only the groups that grant it, and may not deactivate', () => {
+  const config = (actions: string) => `
+instances:
+  tracker:
+    product: jira-dc
+    url: https://jira.example.com
+    auth: { token: secret }
+policies:
+  agents:
+    instance: tracker
+    application: jira-servicedesk
+    select: { inactiveDays: 90 }
+    actions: ${actions}
+`;
+  assert.doesNotThrow(() => loadConfig(write(config('{ removeGroups: license }')), {}));
+  for (const [actions, expected] of [
+    ['{ removeGroups: all }', 'policies.agents.actions.removeGroups: a policy with application: jira-servicedesk frees only that application\'s seats: removeGroups must be license (the groups that grant it), not "all"'],
+    ['{ removeGroups: [jira-users] }', 'policies.agents.actions.removeGroups: a policy with application: jira-servicedesk frees only that application\'s seats: removeGroups must be license (the groups that grant it), not ["jira-users"]'],
+    ['{ removeGroups: license, deactivate: true }', 'policies.agents.actions.deactivate: a policy with application: jira-servicedesk frees only that application\'s seats, but deactivate takes every application: drop one of them'],
+  ] as const) {
+    assert.throws(
+      () => loadConfig(write(config(actions)), {}),
+      (error: unknown) => error instanceof InvalidInput && error.problems.includes(expected),
+      actions,
+    );
+  }
+});

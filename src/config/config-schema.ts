@@ -135,6 +135,26 @@ export const configSchema = z
           message: 'set inactiveDays, neverLoggedInDays or orgStatus, or the policy selects nobody',
         });
       }
+      // One application's seats: only the groups that grant it may go (removeGroups: license, checked per group against the
+      // applications the user keeps); a list or `all` could take a group that also grants another application, and a
+      // deactivated account holds no application at all.
+      if (typeof policy.application === 'string') {
+        const actions = policy.actions ?? {};
+        if (actions.removeGroups !== undefined && actions.removeGroups !== 'license') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policies', policyId, 'actions', 'removeGroups'],
+            message: `a policy with application: ${policy.application} frees only that application's seats: removeGroups must be license (the groups that grant it), not ${JSON.stringify(actions.removeGroups)}`,
+          });
+        }
+        if (actions.deactivate === true) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policies', policyId, 'actions', 'deactivate'],
+            message: `a policy with application: ${policy.application} frees only that application's seats, but deactivate takes every application: drop one of them`,
+          });
+        }
+      }
       if (select.orgStatus !== undefined && select.via === undefined) {
         ctx.addIssue({ code: 'custom', path: ['policies', policyId, 'select', 'via'], message: 'orgStatus needs via: <directory id>' });
       }
