@@ -6,8 +6,13 @@
  * the same concurrency, JSON parsing only), and the time the domain takes to evaluate the policy (the plan target).
  * Then three emulated instances of 100,000 users each (the second argument; 0 skips it) scanned by one `seatkeeper scan`
  * without --instance, all three at once (runs.parallelInstances: 3).
- * Runs the compiled build (dist/), as a production install would. Usage: npm run bench [-- SIZES [MULTI]], e.g.
- * `-- 50000,100000 0`.
+ * The same three commands against an emulated Jira DC 10.3 of each size (its own process too), configured as a large
+ * Jira is: `lastLogin: database`, reading last logins, memberships and nesting from the Jira database (here the
+ * emulator's database mirror in a scratch schema on PostgreSQL, BENCH_JIRA_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test, created and dropped by the run). Over REST alone Jira's last logins take
+ * one GET per account, which the connector refuses above 50,000 accounts.
+ * Runs the compiled build (dist/), as a production install would. Usage: npm run bench [-- SIZES [MULTI [CASES]]],
+ * CASES a comma list of `confluence` and `jira` (default both), e.g. `-- 50000,100000 0` or `-- 100000 0 jira`.
  */
 
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -15,11 +20,15 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { openStore } from '../src/store/store-database.ts';
 import { evaluatePolicies } from '../src/domain/planner.ts';
 
 const SIZES = (process.argv[2] ?? '100000,200000').split(',').map(Number);
 const MULTI = Number(process.argv[3] ?? 100_000);
+const CASES = new Set((process.argv[4] ?? 'confluence,jira').split(','));
+for (const c of CASES) if (c !== 'confluence' && c !== 'jira') throw new Error(`unknown case ${c}: use confluence and/or jira`);
+const JIRA_DATABASE = process.env.BENCH_JIRA_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MULTI_INSTANCES = 3;
 const CONCURRENCY = 4;
 const compiled = import.meta.url.endsWith('.js');
@@ -82,39 +91,73 @@ interface Emulated {
   readonly groups: number;
 }
 
-async function startEmulator(users: number): Promise<Emulated> {
-  const emulator = fork(script('emulator-process'), [String(users)], { execArgv: [...execArgv, '--max-old-space-size=8192'] });
+async function startEmulator(users: number, product: Product = 'confluence-dc', databaseUrl = ''): Promise<Emulated> {
+  const name = product === 'jira-dc' ? 'jira-emulator-process' : 'emulator-process';
+  const emulator = fork(script(name), [String(users), databaseUrl], { execArgv: [...execArgv, '--max-old-space-size=8192'] });
+  // A failed command must not leave the emulator running.
+  process.once('exit', () => emulator.kill());
   const ready = await ask<Omit<Emulated, 'process'>>(emulator, 'ready');
   return { ...ready, process: emulator };
 }
 
-async function benchConfluence(users: number) {
-  const ready = await startEmulator(users);
+type Product = 'confluence-dc' | 'jira-dc';
+
+/** A PostgreSQL schema of its own for one Jira run: the URL that points at it, and how to drop it. */
+async function scratchSchema(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `sk_bench_${process.pid}_${Date.now()}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE SCHEMA "${name}"`);
+  const url = new URL(serverUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return { url: url.toString(), drop: () => run(`DROP SCHEMA IF EXISTS "${name}" CASCADE`) };
+}
+
+async function benchJira(users: number) {
+  const schema = await scratchSchema(JIRA_DATABASE);
+  try {
+    return await benchInstance(users, 'jira-dc', schema.url);
+  } finally {
+    await schema.drop();
+  }
+}
+
+async function benchInstance(users: number, product: Product, databaseUrl = '') {
+  const ready = await startEmulator(users, product, databaseUrl);
   const emulator = ready.process;
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
   const config = join(dir, 'seatkeeper.yaml');
+  const jira = product === 'jira-dc';
+  const inactiveGroup = jira ? 'jira-inactive-users' : 'confluence-inactive-users';
   writeFileSync(
     config,
     `store: sqlite:${join(dir, 'seatkeeper.db')}
 instances:
   bench:
-    product: confluence-dc
+    product: ${product}
     url: ${ready.url}
     auth: { token: ${ready.token} }
     concurrency: ${CONCURRENCY}
-policies:
+${jira ? `    lastLogin: database\n    database: ${JSON.stringify(databaseUrl)}\n` : ''}policies:
   inactive-users:
     instance: bench
     select: { inactiveDays: 90, neverLoggedInDays: 30 }
     exclude: { users: [svc-backup] }
-    actions: { removeGroups: license, addGroups: [confluence-inactive-users] }
-safety: { maxActions: 1000000, maxPercent: 100 }
+    actions: { removeGroups: license, addGroups: [${inactiveGroup}] }
+safety: { maxActions: 1000000, maxPercent: 100${jira ? ', minAdmins: 1' : ''} }
 `,
     { mode: 0o600 },
   );
 
   const scan = await measure(['--config', config, 'scan']);
-  const stats = await ask<{ requests: number; minimum: number; reads: string[] }>(emulator, 'stats');
+  const stats = await ask<{ requests: number; minimum: number; reads: string[]; byRoute?: Record<string, number> }>(emulator, 'stats');
   const origin = new URL(ready.url).origin;
   const readsFile = join(dir, 'reads.json');
   writeFileSync(readsFile, JSON.stringify({ origin, token: ready.token, concurrency: CONCURRENCY, paths: stats.reads }));
@@ -133,7 +176,7 @@ safety: { maxActions: 1000000, maxPercent: 100 }
     instance: 'bench',
     select: { inactiveDays: 90, neverLoggedInDays: 30, directories: [], group: null },
     exclude: { users: ['svc-backup'], groups: [] },
-    actions: { removeGroups: 'license' as const, addGroups: ['confluence-inactive-users'], deactivate: false, rename: null },
+    actions: { removeGroups: 'license' as const, addGroups: [inactiveGroup], deactivate: false, rename: null },
   };
   const evaluations: number[] = [];
   let rows = 0;
@@ -148,12 +191,13 @@ safety: { maxActions: 1000000, maxPercent: 100 }
   rmSync(dir, { recursive: true, force: true });
 
   return {
-    product: 'confluence-dc',
+    product,
+    lastLogin: jira ? 'database' : 'rest',
     users: ready.users,
     memberships: ready.memberships,
     groups: ready.groups,
     scan: { seconds: round(scan.seconds), peakRssMb: mb(scan.maxRssBytes) },
-    requests: { made: stats.requests, minimum: stats.minimum, ratio: round(stats.requests / stats.minimum) },
+    requests: { made: stats.requests, minimum: stats.minimum, ratio: round(stats.requests / stats.minimum), byRoute: stats.byRoute },
     rawFetch: { seconds: round(baseline.seconds), requests: stats.reads.length, scanRatio: round(scan.seconds / baseline.seconds) },
     planCommand: { seconds: round(plan.seconds), peakRssMb: mb(plan.maxRssBytes) },
     planEvaluation: { seconds: round(Math.min(...evaluations)), rows },
@@ -198,21 +242,24 @@ async function benchInstancesAtOnce(users: number, count: number) {
 
 const results = [];
 for (const users of SIZES) {
-  const result = await benchConfluence(users);
-  results.push(result);
-  console.log(JSON.stringify(result, null, 2));
+  const cases = [...(CASES.has('confluence') ? [() => benchInstance(users, 'confluence-dc')] : []), ...(CASES.has('jira') ? [() => benchJira(users)] : [])];
+  for (const run of cases) {
+    const result = await run();
+    results.push(result);
+    console.log(JSON.stringify(result, null, 2));
+  }
 }
 console.log(`heap limit: ${process.env.BENCH_HEAP_MB ?? 'node default'}`);
 for (const r of results) {
   console.log(
-    `${r.product} ${r.users} users, ${r.memberships} memberships:\n` +
+    `${r.product} ${r.users} users, ${r.memberships} memberships, last logins from ${r.lastLogin}:\n` +
       `  scan ${r.scan.seconds} s, peak RSS ${r.scan.peakRssMb} MB · requests ${r.requests.made} vs minimum ${r.requests.minimum} (×${r.requests.ratio})\n` +
       `  raw-fetch baseline ${r.rawFetch.seconds} s for ${r.rawFetch.requests} GETs → scan/raw ×${r.rawFetch.scanRatio} (target ≤ 1.3)\n` +
       `  plan evaluation ${r.planEvaluation.seconds} s (${r.planEvaluation.rows} rows); \`plan --no-scan\` ${r.planCommand.seconds} s, peak RSS ${r.planCommand.peakRssMb} MB\n` +
       `  \`users --csv\` ${r.csvCommand.seconds} s (${r.csvCommand.rows} rows, ${r.csvCommand.megabytes} MB), peak RSS ${r.csvCommand.peakRssMb} MB`,
   );
 }
-if (MULTI > 0) {
+if (MULTI > 0 && CASES.has('confluence')) {
   const multi = await benchInstancesAtOnce(MULTI, MULTI_INSTANCES);
   console.log(JSON.stringify(multi, null, 2));
   console.log(

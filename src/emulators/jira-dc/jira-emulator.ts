@@ -32,6 +32,8 @@ export interface JiraEmulatorOptions {
   readonly clock?: () => Date;
   /** Serve an existing state instead of building one from `org`. */
   readonly state?: JiraState;
+  /** Keep the path and query of every GET request in `stats.reads` (the benchmark replays them as its raw-fetch baseline). */
+  readonly recordReads?: boolean;
 }
 
 /** Request counters; `writes` counts authorised requests to write routes, whatever their outcome. */
@@ -39,6 +41,8 @@ export interface JiraEmulatorStats {
   requests: number;
   byRoute: Map<string, number>;
   writes: number;
+  /** Path and query of each GET request in arrival order, when the emulator was started with `recordReads`. */
+  reads: string[];
 }
 
 /** A started emulator. */
@@ -69,7 +73,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions): Promise<R
   if (options.readings?.licenceFull !== undefined) state.licenceFull = options.readings.licenceFull;
   const faults: EmulatorFaults = { ...noFaults(), ...options.faults };
   const injector = new FaultInjector(faults, options.faultSeed ?? options.org.seed);
-  const stats: JiraEmulatorStats = { requests: 0, byRoute: new Map(), writes: 0 };
+  const stats: JiraEmulatorStats = { requests: 0, byRoute: new Map(), writes: 0, reads: [] };
   const routes = JIRA_ROUTES.filter((r) => readings.userListRoute === 'present' || r.template !== '/rest/api/2/user/list');
   // An explicit pageCaps value wins over the reading (tests of paging use small caps).
   const pageCaps: JiraPageCaps = {
@@ -89,6 +93,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions): Promise<R
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests += 1;
+    if (options.recordReads === true && req.method === 'GET') stats.reads.push(req.url ?? '/');
     const rawBody = await readBody(req);
     if (faults.latencyMs > 0) await delay(faults.latencyMs);
     const early = injector.beforeRoute();
