@@ -9,7 +9,7 @@ import type { RunReport } from '../app/apply-plan.ts';
 import type { PendingPolicy } from '../config/policy-mapping.ts';
 import { lifecyclePlanLines, lifecycleRunLines } from './lifecycle-printer.ts';
 import { describeStep } from '../domain/action-step.ts';
-import { effectiveLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
+import { limitBaseOf, planLimit, type GuardVerdict, type SafetyLimits } from '../domain/safety-guard.ts';
 import { planSeats, type PlanListing, type SeatCount } from '../app/list-plans.ts';
 
 const n = (value: number): string => value.toLocaleString('en-US');
@@ -72,8 +72,9 @@ export function planLines(input: {
   const lines: string[] = [];
   lines.push(`Plan ${input.planId} for ${plan.instance} (scan ${scan.id} of ${scan.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
   const max = scan.license.max !== null ? ` of ${n(scan.license.max)}` : '';
-  const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
-  lines.push(`  licensed users ${n(plan.licensedUsers)}${max} seats; one run may change at most ${n(limit)} users (safety.${guard})`);
+  const { limit, guard } = planLimit(plan, limits);
+  const base = plan.limitBase === undefined ? '' : ` (${n(limitBaseOf(plan).users)} ${limitBaseOf(plan).words})`;
+  lines.push(`  licensed users ${n(plan.licensedUsers)}${max} seats; one run may change at most ${n(limit)}${base} users (safety.${guard})`);
   if (plan.kind === 'policy') {
     const seats = planSeats(plan, scan.license.max);
     lines.push(`  ${seatLine(seats, 'this plan')}`);

@@ -86,6 +86,13 @@ export interface PolicySummary {
   readonly unknownEmail?: number;
 }
 
+/** The users a plan's relative limit counts: those holding one application. */
+export interface LimitBase {
+  readonly application: string;
+  readonly name: string;
+  readonly users: number;
+}
+
 /** A plan as evaluated; immutable once hashed. */
 export interface Plan {
   /**
@@ -101,6 +108,12 @@ export interface Plan {
   readonly createdAt: string;
   readonly policies: readonly string[];
   readonly licensedUsers: number;
+  /**
+   * What safety.maxPercent is a percentage of when every policy of the plan frees one application only: the users
+   * holding that application (a Service Management policy is limited by the agents, not by every Jira user). Absent:
+   * the licensed users.
+   */
+  readonly limitBase?: LimitBase;
   /**
    * Groups that gave "can use" when the plan was made (directly or through nesting), sorted: after a row meant to free
    * a seat, the run re-reads the user and reports one still in any of them (or still granted) instead of counting it freed.

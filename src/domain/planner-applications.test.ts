@@ -7,6 +7,7 @@ import type { ApplicationSnapshot } from './snapshot.ts';
 import type { InstanceCapabilities } from './instance-capabilities.ts';
 import { InvalidInput } from './errors.ts';
 import { verifyPlanHash } from './plan-hash.ts';
+import { checkPlanLimits, planLimit } from './safety-guard.ts';
 import { NOW, daysAgo, snapshot, user } from '../../test/support/snapshot-builder.ts';
 
 const MULTI: InstanceCapabilities = {
@@ -133,4 +134,28 @@ test('rename where the instance cannot: no step, the note says so from its capab
   const dev = result.rows.find((r) => r.username === 'dev');
   assert.deepEqual(dev?.steps, [{ kind: 'remove-group', group: 'jira-software-users' }]);
   assert.deepEqual(dev?.notes, ['rename to "dev_inactive_20261126" not possible: Tracker\'s API cannot rename users; the username stays']);
+});
+
+test('safety.maxPercent of a policy for one application counts the holders of that application, not every licensed user', () => {
+  const one = plan([policy({ application: 'jira-servicedesk' })]);
+  // ORG: 4 licensed users, 3 hold Service Management (agent, fresh, shared through support-team).
+  assert.deepEqual([one.licensedUsers, one.limitBase], [4, { application: 'jira-servicedesk', name: 'Jira Service Management', users: 3 }]);
+  const limits = { maxActions: 500, maxPercent: 50 };
+  // Two rows: 50 % of 4 licensed users would allow both; 50 % of 3 agents allows one.
+  const row = one.rows.find((r) => r.username === 'agent');
+  assert.ok(row);
+  const two = { ...one, rows: [row, { ...row, username: 'fresh' }] };
+  assert.equal(checkPlanLimits({ ...two, limitBase: undefined }, limits).ok, true);
+  const verdict = checkPlanLimits(two, limits);
+  assert.equal(verdict.ok, false);
+  assert.match(verdict.ok ? '' : verdict.message, /50 % of 3 users holding Jira Service Management = 1\./);
+  assert.equal(planLimit(one, limits).limit, 1);
+  assert.equal(planLimit({ licensedUsers: 4 }, { maxActions: 500, maxPercent: 50 }).limit, 2);
+});
+
+test('a plan of policies for different applications, or for every application, is limited by every licensed user', () => {
+  assert.equal(plan([policy()]).limitBase, undefined);
+  const mixed = plan([policy({ application: 'jira-servicedesk' }), policy({ id: 'devs', application: 'jira-software' })]);
+  assert.equal(mixed.limitBase, undefined);
+  assert.ok(verifyPlanHash(mixed));
 });

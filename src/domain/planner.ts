@@ -2,7 +2,7 @@
 
 import type { InstanceSnapshot } from './snapshot.ts';
 import type { InstanceCapabilities } from './instance-capabilities.ts';
-import type { ActionStep, Plan, PlanRow, PolicySummary } from './plan.ts';
+import type { ActionStep, LimitBase, Plan, PlanRow, PolicySummary } from './plan.ts';
 import { noSkips } from './selection-reason.ts';
 import { applicationLookup, stepsFor } from './policy-steps.ts';
 import { buildLicenceModel } from './licence-model.ts';
@@ -13,6 +13,7 @@ import { renderRename, usernameProblems } from './rename-pattern.ts';
 import { nameKey, NameSet } from './names.ts';
 import type { LifecycleRecord } from './lifecycle.ts';
 import { lifecyclePartOf, planLifecyclePolicy, type LifecyclePolicyPlan } from './lifecycle-planner.ts';
+import { applicationName } from './applications.ts';
 
 /**
  * The rename a policy's pattern asks for: a `rename` step where the instance can rename and the new name is usable and
@@ -166,6 +167,7 @@ export function evaluatePolicies(input: {
     createdAt: now.toISOString(),
     policies: policies.map((p) => p.id),
     licensedUsers: model.licensedCount,
+    ...limitBasePart(policies, snapshot, model.heldCount),
     seatGroups: [...model.useEffectiveGroups].sort(),
     applications: snapshot.applications.map((a) => ({
       key: a.key,
@@ -179,4 +181,16 @@ export function evaluatePolicies(input: {
     ...lifecyclePartOf(lifecycleParts),
   };
   return { ...body, hash: hashPlan(body) };
+}
+
+/** A plan whose policies all free one and the same application is limited by that application's holders. */
+function limitBasePart(
+  policies: readonly InactiveUsersPolicy[],
+  snapshot: InstanceSnapshot,
+  held: ReadonlyMap<string, number>,
+): { limitBase?: LimitBase } {
+  const keys = new Set(policies.map((p) => p.application ?? null));
+  const [only] = [...keys];
+  if (keys.size !== 1 || only === null || only === undefined) return {};
+  return { limitBase: { application: only, name: applicationName(snapshot.applications, only), users: held.get(only) ?? 0 } };
 }

@@ -30,15 +30,27 @@ export function effectiveLimit(limits: ActionLimits, licensedUsers: number): { l
   return relative < limits.maxActions ? { limit: relative, guard: 'maxPercent' } : { limit: limits.maxActions, guard: 'maxActions' };
 }
 
+/** The users safety.maxPercent counts for a plan, and how to name them: one application's holders, or every licensed user. */
+export function limitBaseOf(plan: Pick<Plan, 'licensedUsers' | 'limitBase'>): { users: number; words: string } {
+  if (plan.limitBase === undefined) return { users: plan.licensedUsers, words: 'licensed users' };
+  return { users: plan.limitBase.users, words: `users holding ${plan.limitBase.name}` };
+}
+
+/** The stricter limit for a plan, counted against its limit base (limitBaseOf). */
+export function planLimit(plan: Pick<Plan, 'licensedUsers' | 'limitBase'>, limits: ActionLimits): { limit: number; guard: 'maxActions' | 'maxPercent' } {
+  return effectiveLimit(limits, limitBaseOf(plan).users);
+}
+
 /** Refuses a plan that changes more users than the stricter limit allows. */
-export function checkPlanLimits(plan: Pick<Plan, 'rows' | 'licensedUsers'>, limits: ActionLimits): GuardVerdict {
+export function checkPlanLimits(plan: Pick<Plan, 'rows' | 'licensedUsers' | 'limitBase'>, limits: ActionLimits): GuardVerdict {
   const count = plan.rows.length;
-  const { limit, guard } = effectiveLimit(limits, plan.licensedUsers);
+  const base = limitBaseOf(plan);
+  const { limit, guard } = effectiveLimit(limits, base.users);
   if (count <= limit) return { ok: true };
   const rule =
     guard === 'maxActions'
       ? `safety.maxActions allows ${limit}`
-      : `safety.maxPercent allows ${limits.maxPercent} % of ${plan.licensedUsers} licensed users = ${limit}`;
+      : `safety.maxPercent allows ${limits.maxPercent} % of ${base.users} ${base.words} = ${limit}`;
   return {
     ok: false,
     guard: `safety.${guard}`,

@@ -157,6 +157,7 @@ export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
   createdAt: z.string(),
   policies: z.array(z.string()),
   licensedUsers: z.number(),
+  limitBase: z.object({ application: z.string(), name: z.string(), users: z.number() }).optional(),
   seatGroups: z.array(z.string()).optional(),
   applications: z.array(z.object({ key: z.string(), name: z.string(), groups: z.array(z.string()), held: z.number(), freed: z.number() })).optional(),
   rows: z.array(planRowSchema),
