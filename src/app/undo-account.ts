@@ -82,11 +82,10 @@ export function checkAccountEntries(entries: readonly SignedJournalEntry[], acco
 }
 
 /**
- * One account's entries under one username, its oldest entry's (the name the first change found), so the undo has one
- * row for the account however often it was renamed in between; the entries' signatures must be checked before.
+ * One account's entries under one username, the one asked for (it leads to this account), so the undo has one row for
+ * the account however often it was renamed in between, and never shows it under a name another account holds now.
+ * The entries' signatures must be checked before: this rewrites what they say.
  */
-export function underOneName(entries: readonly SignedJournalEntry[]): { username: string | null; entries: SignedJournalEntry[] } {
-  const first = [...entries].sort((a, b) => a.id - b.id)[0];
-  if (first === undefined) return { username: null, entries: [] };
-  return { username: first.username, entries: entries.map((entry) => (entry.username === first.username ? entry : { ...entry, username: first.username })) };
+export function underOneName(entries: readonly SignedJournalEntry[], username: string): SignedJournalEntry[] {
+  return entries.map((entry) => (entry.username === username ? entry : { ...entry, username }));
 }

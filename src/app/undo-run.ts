@@ -196,8 +196,7 @@ export function oneAccountPerName(entries: readonly SignedJournalEntry[], scope:
 function oneAccount(entries: readonly SignedJournalEntry[], scope: UndoScope, account: UndoAccount | null): { inScope: SignedJournalEntry[]; netScope: UndoScope } {
   if (account === null || account.userKey === null) return { inScope: oneAccountPerName(entries, scope), netScope: scope };
   checkAccountEntries(entries, account);
-  const one = underOneName(entries);
-  return { inScope: one.entries, netScope: { kind: 'user', username: one.username ?? account.username } };
+  return { inScope: underOneName(entries, account.username), netScope: { kind: 'user', username: account.username } };
 }
 
 function nonEmpty(text: string | undefined): string | null {
