@@ -1,8 +1,9 @@
 // A store made by the CLI at schema 0008 (test/fixtures/store-0008) opened with the current code: it migrates to the
 // newest schema in place and nothing is lost. Every row of every table the fixture had is still there with the values
 // it had, signatures verify, the migrated user memory, stages and notices carry the account ids the fixture's scans
-// know, the journal entries the ids of their plan rows (and an undo of one user finds them by it), an undo of the partly undone run plans what it should, and the pending plan still applies — against the
-// Confluence emulator seeded with the users, groups and grants of the scan the plan was made from.
+// know, the journal entries the ids of their plan rows (and an undo of one user finds them by it), an undo of the
+// partly undone run plans what it should, and the pending plan still applies — against the Confluence emulator
+// seeded with the users, groups and grants of the scan the plan was made from.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
