@@ -20,6 +20,7 @@ import type { Protection } from '../domain/policy.ts';
 import type { Store } from './store-port.ts';
 import type { RecordKey } from '../domain/record-signature.ts';
 import { InvalidInput } from '../domain/errors.ts';
+import { UntrustedRecord } from './record-signing.ts';
 
 const INSTANCE = 'jira';
 const NOW = new Date();
@@ -33,6 +34,8 @@ describeEachDialect('undo of one user follows the account across a rename and a 
   let store: Store;
   let key: RecordKey;
   const clock = fixedClock(NOW);
+  /** The two accounts of the first test, and the name both held. */
+  let accounts: { alice: string; other: string; reusedName: string } | undefined;
   const deps = () => ({ store, connector, clock, concurrency: 2, key });
 
   before(async () => {
@@ -91,6 +94,9 @@ describeEachDialect('undo of one user follows the account across a rename and a 
     const byNewName = await undoOf(newName);
     assert.deepEqual([byNewName.account?.userKey, byNewName.account?.foundBy], [alice.key, 'journal']);
     assert.deepEqual(rowsOf(byNewName), aliceUndo);
+    // Names compare case-insensitively; the account is named as the scan lists it.
+    const shouted = await undoOf(oldName.toUpperCase());
+    assert.deepEqual([shouted.account?.username, shouted.account?.userKey, rowsOf(shouted)], [oldName, alice.key, aliceUndo]);
     const byOldName = await undoOf(oldName);
     assert.deepEqual([byOldName.account?.userKey, byOldName.account?.foundBy], [alice.key, 'scan']);
     assert.deepEqual(rowsOf(byOldName), aliceUndo);
@@ -121,6 +127,7 @@ describeEachDialect('undo of one user follows the account across a rename and a 
     assert.ok(jira.state.groupsOf(newName).some((g) => g.name === aliceGroup), 'alice is back in her group');
     assert.ok(!jira.state.groupsOf(oldName).some((g) => g.name === otherGroup), 'the new holder of the name was not touched');
     assert.equal(jira.state.findUserByKey(alice.key)?.username, newName);
+    accounts = { alice: alice.key, other: other.key, reusedName: oldName };
     const otherRun = await undoRun(deps(), { instance: INSTANCE, scope: { kind: 'user', username: oldName }, force: false, actor: 'ops', limits, protection });
     assert.equal(otherRun.report?.status, 'done');
     assert.ok(jira.state.groupsOf(oldName).some((g) => g.name === otherGroup), 'the new holder is back in its group');
@@ -144,6 +151,18 @@ describeEachDialect('undo of one user follows the account across a rename and a 
     await assert.rejects(undoOf(oldName), (error: unknown) => {
       assert.ok(error instanceof InvalidInput);
       assert.match(error.message, new RegExp(`2 accounts that had the name ${oldName.replace(/\./g, '\\.')} at different times \\(user keys ${holder.key}, ${renamed.key}\\)`));
+      return true;
+    });
+  });
+
+  test('an entry whose unsigned account column was altered in the database is refused, not undone on another account', async () => {
+    assert.ok(accounts !== undefined, 'the first test ran');
+    const { execute } = fixture();
+    // Someone with write access files alice's entries under the account that holds her old name now.
+    await execute('update journal_entries set user_key = $1 where user_key = $2', [accounts.other, accounts.alice]);
+    await assert.rejects(undoOf(accounts.reusedName), (error: unknown) => {
+      assert.ok(error instanceof UntrustedRecord, String(error));
+      assert.match(error.message, new RegExp(`is recorded for account ${accounts?.other ?? ''} but its signed prior state is of account ${accounts?.alice ?? ''}`));
       return true;
     });
   });

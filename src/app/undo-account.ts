@@ -22,7 +22,7 @@ export type UndoAccountSource = 'scan' | 'memory' | 'journal' | 'none';
 
 /** The account an undo of one user is about. */
 export interface UndoAccount extends JournalAccount {
-  /** The name asked for. */
+  /** The name asked for, spelled as the newest scan lists it when it does (names compare case-insensitively). */
   readonly username: string;
   readonly foundBy: UndoAccountSource;
 }
@@ -33,7 +33,8 @@ type AccountStores = Pick<Store, 'scans' | 'memory' | 'journal'>;
 export async function resolveUndoAccount(store: AccountStores, instance: string, username: string): Promise<UndoAccount> {
   const scan = await store.scans.latest(instance, { status: 'complete' });
   const listed = scan === null ? null : await store.scans.accountNamed(scan.id, username);
-  if (listed !== null) return { username, userKey: listed.userKey, foundBy: 'scan' };
+  // Spelled as the scan lists it: keyless entries, matched by name, carry the spelling of the plans made from scans.
+  if (listed !== null) return { username: listed.username, userKey: listed.userKey, foundBy: 'scan' };
   const remembered = (await store.memory.recall(instance, [username])).get(username)?.userKey ?? null;
   if (remembered !== null && remembered !== '') return { username, userKey: remembered, foundBy: 'memory' };
   const holders = await store.journal.holdersOfName(instance, username);

@@ -250,7 +250,8 @@ export class SqlJournalRepository implements JournalRepository {
     const note = (userKey: string | null, id: number): void => {
       if (userKey !== null && id > (newest.get(userKey) ?? 0)) newest.set(userKey, id);
     };
-    // lower() folds ASCII only on SQLite, so the exact spelling is asked for too.
+    // Only when neither a scan nor user memory knows the name (undo-account.ts), so no index of its own: a scan of the
+    // instance's journal. lower() folds ASCII only on SQLite, so the exact spelling is asked for too.
     const named = await base()
       .select(['journal_entries.id as id', 'journal_entries.user_key as userKey', 'journal_entries.username as username'])
       .where((eb) => eb.or([eb('journal_entries.username', '=', username), eb(eb.fn('lower', ['journal_entries.username']), '=', lower)]))
