@@ -422,7 +422,7 @@ async function claimOrReuse(
   state: UserState | null,
 ): Promise<{ entryId: number; prior: UserState | null; maybeSent: boolean }> {
   if (entry === undefined) {
-    const entryId = await ctx.store.journal.claim({ runId: ctx.runId, username: row.username, seq, step, prior: state, at: ctx.clock.now() });
+    const entryId = await ctx.store.journal.claim({ runId: ctx.runId, username: row.username, userKey: row.userKey, seq, step, prior: state, at: ctx.clock.now() });
     return { entryId, prior: state, maybeSent: false };
   }
   if (entry.outcome !== 'claimed') await ctx.store.journal.reclaim(entry.id, ctx.clock.now());

@@ -20,6 +20,7 @@ function entry(runId: string, username: string, userKey: string, group: string):
     error: null,
     at: '2026-12-01T00:00:00.000Z',
     signature: null,
+    userKey: userKey === '' ? null : userKey,
   };
 }
 

@@ -31,6 +31,7 @@ import { readUserState } from './plan-row-runner.ts';
 import { unresolvedAccountId } from '../domain/account.ts';
 import { verifyJournalEntries, verifyPlanRecord, verifyRunRecord } from './record-signing.ts';
 import type { RecordKey } from '../domain/record-signature.ts';
+import { accountEntries, checkAccountEntries, resolveUndoAccount, underOneName, type UndoAccount } from './undo-account.ts';
 
 /** What `planUndo` found and stored. */
 export interface UndoPlanned {
@@ -38,6 +39,8 @@ export interface UndoPlanned {
   /** `null` with `plan: null` when Seatkeeper's net effect in the scope is nothing. */
   readonly planId: string | null;
   readonly plan: Plan | null;
+  /** For an undo of one user: the account the username was resolved to, and how. */
+  readonly account?: UndoAccount;
   /** Users changed by hand since Seatkeeper's change to a field the undo touches, and what changed; sorted. Unforced, they are left out. */
   readonly drifted: readonly DriftedUser[];
   /** Changes in the scope that are not undone, and why. */
@@ -78,9 +81,15 @@ export async function instanceOfRun(store: Store, runId: string, requested?: str
   return run.instance;
 }
 
-/** The journal entries the net change needs, in journal order: the run's and any later run's for its users, or the user's. */
-async function scopeEntries(store: Store, instance: string, scope: UndoScope): Promise<SignedJournalEntry[]> {
-  if (scope.kind === 'user') return store.journal.entriesForUser(instance, scope.username);
+/**
+ * The journal entries the net change needs, in journal order: the run's and any later run's for its users, or the
+ * account's that holds the username (undo-account.ts), with that account.
+ */
+async function scopeEntries(store: Store, instance: string, scope: UndoScope): Promise<{ entries: SignedJournalEntry[]; account: UndoAccount | null }> {
+  if (scope.kind === 'user') {
+    const account = await resolveUndoAccount(store, instance, scope.username);
+    return { entries: await accountEntries(store, instance, account), account };
+  }
   const run = await store.journal.getRun(scope.runId);
   if (run === null) throw new NotFound(`no run ${scope.runId}`);
   const own = await store.journal.entries(run.id);
@@ -91,11 +100,14 @@ async function scopeEntries(store: Store, instance: string, scope: UndoScope): P
   for (const other of later) {
     for (const entry of await store.journal.entries(other.id)) if (users.has(entry.username)) entries.push(entry);
   }
-  return entries.sort((a, b) => a.id - b.id);
+  return { entries: entries.sort((a, b) => a.id - b.id), account: null };
 }
 
-/** userKey and directory of each user, from the plan rows of the runs being undone. */
-async function identitiesOf(store: Store, key: RecordKey, runIds: readonly string[], usernames: ReadonlySet<string>): Promise<Map<string, UndoIdentity>> {
+/**
+ * userKey and directory of each user, from the plan rows of the runs being undone: the row of the account the user's
+ * changes read (`wanted`: username → that key, null when unknown), found by key under any name, else by username.
+ */
+async function identitiesOf(store: Store, key: RecordKey, runIds: readonly string[], wanted: ReadonlyMap<string, string | null>): Promise<Map<string, UndoIdentity>> {
   const identities = new Map<string, UndoIdentity>();
   for (const runId of runIds) {
     const run = await store.journal.getRun(runId);
@@ -103,8 +115,14 @@ async function identitiesOf(store: Store, key: RecordKey, runIds: readonly strin
     const stored = run === null ? null : await store.plans.get(run.planId);
     // The plan names the account (userKey) the undo must reach: believed only when Seatkeeper signed it.
     if (stored !== null) verifyPlanRecord(key, stored);
-    for (const row of stored?.plan.rows ?? []) {
-      if (usernames.has(row.username) && !identities.has(row.username)) identities.set(row.username, { userKey: row.userKey, directory: row.directory });
+    const rows = stored?.plan.rows ?? [];
+    const byKey = new Map(rows.filter((row) => row.userKey !== '').map((row) => [row.userKey, row]));
+    const byName = new Map(rows.map((row) => [row.username, row]));
+    for (const [username, userKey] of wanted) {
+      if (identities.has(username)) continue;
+      const named = byName.get(username);
+      const row = (userKey === null ? undefined : byKey.get(userKey)) ?? (named !== undefined && (userKey === null || named.userKey === '' || named.userKey === userKey) ? named : undefined);
+      if (row !== undefined) identities.set(username, { userKey: row.userKey, directory: row.directory });
     }
   }
   return identities;
@@ -171,24 +189,41 @@ export function oneAccountPerName(entries: readonly SignedJournalEntry[], scope:
   });
 }
 
+/**
+ * The entries the net change is taken over, and its scope. An account found by key: its entries checked against what
+ * they signed and put under one name, so one row undoes it however it was renamed. Else by name, one account per name.
+ */
+function oneAccount(entries: readonly SignedJournalEntry[], scope: UndoScope, account: UndoAccount | null): { inScope: SignedJournalEntry[]; netScope: UndoScope } {
+  if (account === null || account.userKey === null) return { inScope: oneAccountPerName(entries, scope), netScope: scope };
+  checkAccountEntries(entries, account);
+  return { inScope: underOneName(entries, account.username), netScope: { kind: 'user', username: account.username } };
+}
+
+function nonEmpty(text: string | undefined): string | null {
+  return text === undefined || text === '' ? null : text;
+}
+
 /** Builds and stores the undo plan: changes nothing in Confluence (it only reads each user's current state and grants). */
 export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<UndoPlanned> {
   const { store, connector, clock, signal } = deps;
   const { instance, scope, force } = input;
   if (scope.kind === 'run') await instanceOfRun(store, scope.runId, instance);
-  const entries = await scopeEntries(store, instance, scope);
-  if (scope.kind === 'user' && entries.length === 0) {
-    throw new NotFound(`Seatkeeper never changed ${escapeControl(scope.username)} on instance ${instance}: its journal has no step for that username`);
-  }
+  const { entries, account } = await scopeEntries(store, instance, scope);
   // The journal says what to put back: an entry inserted or altered in the database must not steer an undo.
   verifyJournalEntries(deps.key, entries);
-  const { changes, leftAlone } = netChanges(oneAccountPerName(entries, scope), scope);
-  const nothing = { instance, planId: null, plan: null, drifted: [], leftAlone, held: [], forced: force };
+  const { inScope, netScope } = oneAccount(entries, scope, account);
+  const { changes, leftAlone } = netChanges(inScope, netScope);
+  const accountOut = account === null ? {} : { account };
+  const nothing = { instance, ...accountOut, planId: null, plan: null, drifted: [], leftAlone, held: [], forced: force };
   if (changes.length === 0) return nothing;
 
   const usernames = [...new Set(changes.map((c) => c.username))];
   const runIds = [...new Set(changes.flatMap((c) => c.runIds))];
-  const identities = await identitiesOf(store, deps.key, runIds, new Set(usernames));
+  // The account each user's changes read (signed prior state), else the one the name was resolved to.
+  const wanted = new Map<string, string | null>();
+  for (const change of changes) if (!wanted.has(change.username)) wanted.set(change.username, nonEmpty(change.last.prior.userKey) ?? account?.userKey ?? null);
+  const identities = await identitiesOf(store, deps.key, runIds, wanted);
+  for (const [username, userKey] of wanted) if (!identities.has(username) && userKey !== null) identities.set(username, { userKey, directory: null });
   const current = new Map<string, UserState | null>();
   await mapConcurrent(usernames, deps.concurrency, async (username) => {
     // By the key the plan recorded where it has one: a renamed account is no longer found by the name it was planned by.
@@ -206,7 +241,7 @@ export async function planUndo(deps: UndoDeps, input: UndoRequest): Promise<Undo
   const kept = new Set(rows.map((r) => r.username));
   const plan = undoPlan({ instance, scanId: latestScan?.id ?? '', now: clock.now(), rows, changes: changes.filter((c) => kept.has(c.username)) });
   const planId = await store.plans.save(plan, 'planned', { createdBy: input.actor, hold: null });
-  return { instance, planId, plan, drifted, leftAlone, held, forced: force };
+  return { instance, ...accountOut, planId, plan, drifted, leftAlone, held, forced: force };
 }
 
 /** Plans the undo and, unless there is nothing to do, runs it like any plan; drifted users and held steps stay out. */

@@ -3,6 +3,7 @@
 import { progressFor, type CommandContext } from './command-context.ts';
 import type { UndoScope } from '../domain/undo-planner.ts';
 import { instanceOfRun, undoRun, type UndoPlanned } from '../app/undo-run.ts';
+import type { UndoAccountSource } from '../app/undo-account.ts';
 import { describeStep } from '../domain/action-step.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { escapeControl } from '../app/instance-check.ts';
@@ -18,6 +19,14 @@ export interface UndoOptions {
 }
 
 const n = (value: number): string => value.toLocaleString('en-US');
+
+/** How `undo --user` found the account, as the admin reads it. */
+const FOUND_BY: Readonly<Record<UndoAccountSource, string>> = {
+  scan: 'the newest scan lists it under that name',
+  memory: "Seatkeeper's memory of users has it under that name",
+  journal: 'the journal changed it under that name, or renamed it to it',
+  none: 'nothing knows the name',
+};
 
 /** Users and steps the undo left out, and why, with the flag that includes them; the output ends with these. */
 function leftOutLines(outcome: UndoPlanned, rows: number): string[] {
@@ -41,6 +50,8 @@ function leftOutLines(outcome: UndoPlanned, rows: number): string[] {
 export function undoPlanLines(outcome: UndoPlanned, scope: UndoScope, rows: number): string[] {
   const what = scope.kind === 'run' ? `run ${scope.runId}` : `user ${escapeControl(scope.username)} on ${outcome.instance}`;
   const lines: string[] = [];
+  const { account } = outcome;
+  if (account !== undefined && account.userKey !== null) lines.push(`User ${escapeControl(account.username)} is account ${escapeControl(account.userKey)} (${FOUND_BY[account.foundBy]}): its changes under every name it had.`);
   const { plan } = outcome;
   const leftOut = (!outcome.forced && outcome.drifted.length > 0) || outcome.held.length > 0;
   if (plan === null || outcome.planId === null) {

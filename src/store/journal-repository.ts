@@ -8,7 +8,7 @@ import type { Selectable } from 'kysely';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 import type { RunStatus, StepOutcome, UserState } from '../domain/journal.ts';
 import type { ActionStep } from '../domain/plan.ts';
-import type { JournalRepository, SignedJournalEntry, SignedRunRecord } from '../app/store/journal-repository-port.ts';
+import type { JournalAccount, JournalNameHolder, JournalRepository, SignedJournalEntry, SignedRunRecord } from '../app/store/journal-repository-port.ts';
 import { signJournalEntry, signRun, type JournalEntrySignedFields } from '../domain/record-signature.ts';
 import type { JournalEntriesTable, RunsTable } from './store-tables.ts';
 import type { StoreContext } from './store-context.ts';
@@ -84,7 +84,7 @@ export class SqlJournalRepository implements JournalRepository {
     return row === undefined ? null : toRunRecord(row);
   }
 
-  async claim(input: { runId: string; username: string; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number> {
+  async claim(input: { runId: string; username: string; userKey?: string | null; seq: number; step: ActionStep; prior: UserState | null; at: Date }): Promise<number> {
     const { db } = this.context;
     const run = await db.selectFrom('runs').select('status').where('id', '=', input.runId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
     if (run === undefined) throw new NotFound(`Run ${input.runId} does not exist.`);
@@ -102,6 +102,8 @@ export class SqlJournalRepository implements JournalRepository {
         error: null,
         claimed_at: toIso(input.at),
         settled_at: null,
+        // Not signed: the signature covers a fixed set of fields, which entries from before the column still verify by.
+        user_key: accountKeyOf(input.userKey ?? null, input.prior),
         signature: key === null ? null : signJournalEntry(key, signedFieldsOf(input)),
       })
       .returning('id')
@@ -218,6 +220,70 @@ export class SqlJournalRepository implements JournalRepository {
       .execute();
     return rows.map(toEntry);
   }
+
+  async entriesForAccount(instance: string, account: JournalAccount): Promise<SignedJournalEntry[]> {
+    const { userKey, username } = account;
+    if (userKey === null) return this.entriesForUser(instance, username);
+    const base = () =>
+      this.context.db
+        .selectFrom('journal_entries')
+        .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
+        .selectAll('journal_entries')
+        .where('runs.instance', '=', instance)
+        .where('runs.rehearsal', '=', this.context.rehearsal);
+    // Two statements, each on its own index (journal_entries_account, journal_entries_user), rather than one OR.
+    const byKey = await base().where('journal_entries.user_key', '=', userKey).execute();
+    const byName = await base().where('journal_entries.user_key', 'is', null).where('journal_entries.username', '=', username).execute();
+    return [...byKey, ...byName].sort((a, b) => a.id - b.id).map(toEntry);
+  }
+
+  async holdersOfName(instance: string, username: string): Promise<JournalNameHolder[]> {
+    const lower = username.toLowerCase();
+    const base = () =>
+      this.context.db
+        .selectFrom('journal_entries')
+        .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
+        .where('runs.instance', '=', instance)
+        .where('runs.rehearsal', '=', this.context.rehearsal)
+        .where('journal_entries.user_key', 'is not', null);
+    const newest = new Map<string, number>();
+    const note = (userKey: string | null, id: number): void => {
+      if (userKey !== null && id > (newest.get(userKey) ?? 0)) newest.set(userKey, id);
+    };
+    // Only when neither a scan nor user memory knows the name (undo-account.ts), so no index of its own: a scan of the
+    // instance's journal. lower() folds ASCII only on SQLite, so the exact spelling is asked for too.
+    const named = await base()
+      .select(['journal_entries.id as id', 'journal_entries.user_key as userKey', 'journal_entries.username as username'])
+      .where((eb) => eb.or([eb('journal_entries.username', '=', username), eb(eb.fn('lower', ['journal_entries.username']), '=', lower)]))
+      .execute();
+    for (const row of named) if (row.username.toLowerCase() === lower) note(row.userKey, row.id);
+    // Renames are few; their target is inside the step's JSON, written by JSON.stringify as `"kind":"rename"`.
+    const renames = await base()
+      .select(['journal_entries.id as id', 'journal_entries.user_key as userKey', 'journal_entries.step_json as stepJson'])
+      .where('journal_entries.outcome', '=', 'done')
+      .where('journal_entries.step_json', 'like', '%"kind":"rename"%')
+      .execute();
+    for (const row of renames) {
+      const step = actionStepSchema.safeParse(parseOrNull(row.stepJson));
+      if (step.success && step.data.kind === 'rename' && step.data.to.toLowerCase() === lower) note(row.userKey, row.id);
+    }
+    return [...newest].map(([userKey, lastEntryId]) => ({ userKey, lastEntryId })).sort((a, b) => b.lastEntryId - a.lastEntryId);
+  }
+}
+
+/** The account an entry is about: the plan row's key, else the one its prior state read, else none. */
+function accountKeyOf(planned: string | null, prior: UserState | null): string | null {
+  if (planned !== null && planned !== '') return planned;
+  const read = prior?.userKey;
+  return read === undefined || read === '' ? null : read;
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -260,5 +326,6 @@ function toEntry(row: Selectable<JournalEntriesTable>): SignedJournalEntry {
     // The time of the latest change to the entry: settled, or else claimed.
     at: row.settled_at ?? row.claimed_at,
     signature: row.signature,
+    userKey: row.user_key,
   };
 }

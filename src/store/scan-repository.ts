@@ -140,6 +140,23 @@ export class SqlScanRepository implements ScanRepository {
     return this.newest(instance, limit);
   }
 
+  async accountNamed(scanId: string, username: string): Promise<{ username: string; userKey: string } | null> {
+    const { db } = this.context;
+    const header = await db.selectFrom('scans').select('seq').where('id', '=', scanId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();
+    if (header === undefined) return null;
+    // lower() folds ASCII only on SQLite: the final comparison is JavaScript's, over the rows either spelling finds.
+    const rows = await db
+      .selectFrom('scan_users')
+      .select(['username', 'user_key'])
+      .where('scan_seq', '=', header.seq)
+      .where((eb) => eb.or([eb('username', '=', username), eb(eb.fn('lower', ['username']), '=', username.toLowerCase())]))
+      .orderBy('ord')
+      .execute();
+    const exact = rows.find((row) => row.username === username);
+    const found = exact ?? rows.find((row) => row.username.toLowerCase() === username.toLowerCase());
+    return found === undefined ? null : { username: found.username, userKey: found.user_key };
+  }
+
   async loadSnapshot(scanId: string): Promise<InstanceSnapshot> {
     const { db } = this.context;
     const header = await db.selectFrom('scans').selectAll().where('id', '=', scanId).where('rehearsal', '=', this.context.rehearsal).executeTakeFirst();

@@ -147,6 +147,8 @@ export interface JournalEntriesTable {
   claimed_at: string;
   settled_at: string | null;
   signature: string | null;
+  /** The account the entry is about (migration 0012); null for entries from before that named no key. Not signed. */
+  user_key: string | null;
 }
 
 /** A policy's schedule. */

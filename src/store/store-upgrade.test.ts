@@ -1,8 +1,9 @@
 // A store made by the CLI at schema 0008 (test/fixtures/store-0008) opened with the current code: it migrates to the
 // newest schema in place and nothing is lost. Every row of every table the fixture had is still there with the values
 // it had, signatures verify, the migrated user memory, stages and notices carry the account ids the fixture's scans
-// know, an undo of the partly undone run plans what it should, and the pending plan still applies — against the
-// Confluence emulator seeded with the users, groups and grants of the scan the plan was made from.
+// know, the journal entries the ids of their plan rows (and an undo of one user finds them by it), an undo of the
+// partly undone run plans what it should, and the pending plan still applies — against the Confluence emulator
+// seeded with the users, groups and grants of the scan the plan was made from.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -198,7 +199,7 @@ function upgradeSuite(dialect: string, upgrade: (copy: ReturnType<typeof copyFix
       const names = upgraded.migrations;
       assert.deepEqual(names, Object.keys(storeMigrations('sqlite')).sort());
       assert.deepEqual(names.slice(0, FIXTURE_MIGRATIONS.length), FIXTURE_MIGRATIONS);
-      assert.ok(names.includes('0010-scan-applications') && names.includes('0011-account-keys'), names.join(', '));
+      assert.ok(names.includes('0010-scan-applications') && names.includes('0011-account-keys') && names.includes('0012-journal-accounts'), names.join(', '));
       assert.deepEqual(Object.fromEntries([...before0008].map(([t, r]) => [t, r.length])), FIXTURE_TABLE_COUNTS);
       for (const [table, rows] of before0008) {
         const now = migrated.get(table);
@@ -219,6 +220,10 @@ function upgradeSuite(dialect: string, upgrade: (copy: ReturnType<typeof copyFix
         }
       }
       assert.equal(migrated.get('user_memory')?.length, 48);
+      // Every journal entry of the fixture was written for a plan row naming its account: migration 0012 gives it that key.
+      const journal = migrated.get('journal_entries') ?? [];
+      assert.equal(journal.length, FIXTURE_TABLE_COUNTS['journal_entries']);
+      for (const row of journal) assert.equal(row['user_key'], FIXTURE_USERS[String(row['username'])], `journal entry ${String(row['id'])} of ${String(row['username'])}`);
       assert.deepEqual(Object.fromEntries((migrated.get('lifecycle_stages') ?? []).map((s) => [s['username'], s['stage']])), FIXTURE_LIFECYCLE.stages);
     });
 
@@ -298,6 +303,18 @@ function upgradeSuite(dialect: string, upgrade: (copy: ReturnType<typeof copyFix
         assert.deepEqual(grant, { kind: 'grant-application', application: 'confluence', restore: ['personal_space/create', 'space/create'] });
       });
 
+      test('an undo of one user finds the account by its key in the migrated journal, and only what is still in effect', async () => {
+        const dave = await planUndo(deps(), { instance: FIXTURE_INSTANCE, scope: { kind: 'user', username: 'Dave.Miller' }, force: false, actor: 'ops-admin', protectedGroups: [] });
+        assert.deepEqual([dave.account?.userKey, dave.account?.foundBy], [FIXTURE_USERS['Dave.Miller'], 'scan']);
+        assert.deepEqual(
+          dave.plan?.rows.map((r) => [r.username, r.userKey, r.steps.map((s) => ('group' in s ? `${s.kind} ${s.group}` : s.kind)).join(', ')]),
+          [['Dave.Miller', FIXTURE_USERS['Dave.Miller'], 'enable, remove-group confluence-inactive-users, add-group confluence-users']],
+        );
+        // ERIN.KOVACS's change and its undo are both hers: nothing is left to put back.
+        const erin = await planUndo(deps(), { instance: FIXTURE_INSTANCE, scope: { kind: 'user', username: 'ERIN.KOVACS' }, force: false, actor: 'ops-admin', protectedGroups: [] });
+        assert.deepEqual([erin.account?.userKey, erin.plan], [FIXTURE_USERS['ERIN.KOVACS'], null]);
+      });
+
       test('the pending plan applies: ERIN.KOVACS, ivan and ursula lose their seat and are disabled', async () => {
         assert.equal(emulator.state.holdsSeat('ivan'), true);
         const report = await applyPlan(deps(), { planId: FIXTURE_RECORDS.pendingPlan, limits: upgraded.limits, protection: { users: [], groups: [] } });
@@ -307,7 +324,11 @@ function upgradeSuite(dialect: string, upgrade: (copy: ReturnType<typeof copyFix
           assert.equal(emulator.state.findUser(username)?.active, false, username);
           assert.ok(emulator.state.groupsOf(username).some((g) => g.name === 'confluence-inactive-users'), username);
         }
-        verifyJournalEntries(rehearsalKey, await rehearsal.journal.entries(report.runId));
+        const written = await rehearsal.journal.entries(report.runId);
+        verifyJournalEntries(rehearsalKey, written);
+        // Entries written after the upgrade record the account of the plan row they carry out.
+        assert.deepEqual(written.filter((e) => e.userKey !== FIXTURE_USERS[e.username]).map((e) => [e.id, e.username, e.userKey]), []);
+        assert.ok(written.length >= 9, `${written.length} entries`);
       });
     });
   });

@@ -317,7 +317,7 @@ describeEachDialect('store', (fixture) => {
       status: 'running',
       signature: signRun(key, { id: first.id, planId, instance: 'journal' }),
     });
-    const a = await store.journal.claim({ runId: first.id, username: 'carol', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, prior, at: days(0) });
+    const a = await store.journal.claim({ runId: first.id, username: 'carol', userKey: 'key-carol', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, prior, at: days(0) });
     const b = await store.journal.claim({ runId: first.id, username: 'dave', seq: 1, step: { kind: 'disable' }, prior: null, at: days(0) });
     await store.journal.settle(a, 'done', null, days(1));
     await store.journal.settle(b, 'failed', 'HTTP 500', days(1));
@@ -345,6 +345,7 @@ describeEachDialect('store', (fixture) => {
         error: null,
         at: days(1).toISOString(),
         signature: signJournalEntry(key, { runId: first.id, username: 'carol', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, prior }),
+        userKey: 'key-carol',
       },
       {
         id: b,
@@ -357,6 +358,8 @@ describeEachDialect('store', (fixture) => {
         error: 'HTTP 500',
         at: days(1).toISOString(),
         signature: signJournalEntry(key, { runId: first.id, username: 'dave', seq: 1, step: { kind: 'disable' }, prior: null }),
+        // Neither the plan row nor a prior state named an account.
+        userKey: null,
       },
     ]);
     const carol = await store.journal.entriesForUser('journal', 'carol');

@@ -139,6 +139,9 @@ test('undo --user restores that user only; a second undo --user finds nothing to
     const undo = await runCli(['--config', config, 'undo', '--user', name], env);
     assert.equal(undo.code, 0, undo.stdout + undo.stderr);
     assert.match(undo.stdout, new RegExp(`${name} +undo of run ${ctx.applyRun} \\(remove from `));
+    // The name is the account the newest scan lists under it: its changes are found by that account's key.
+    const userKey = ctx.plan.rows.find((r) => r.username === name)?.userKey ?? '';
+    assert.match(undo.stdout, new RegExp(`User ${name} is account ${userKey} \\(the newest scan lists it under that name\\)`));
     const now = dump(emulator);
     for (const [username, line] of now) assert.equal(line, username === name ? ctx.before.get(username) : ctx.after.get(username), username);
     assert.deepEqual(new Set(emulator.state.changes.slice(ctx.applyChanges).map((c) => c.username)), new Set([name]));

@@ -68,4 +68,9 @@ export interface ScanRepository {
   recent(instance: string, limit: number): Promise<ScanRecord[]>;
   /** Loads the whole snapshot of a finished scan. */
   loadSnapshot(scanId: string): Promise<InstanceSnapshot>;
+  /**
+   * The account a scan lists under a username, compared case-insensitively (the exact spelling first); null when it
+   * lists none. For one name, without loading the snapshot.
+   */
+  accountNamed(scanId: string, username: string): Promise<{ readonly username: string; readonly userKey: string } | null>;
 }
