@@ -58,8 +58,10 @@ test('a run whose lease cannot be renewed (the store keeps failing) stops itself
   // The real store, with renewals failing as if its database had become unreachable.
   const failing: Store = { ...store, leases: { ...store.leases, take: (i) => store.leases.take(i), release: (i, h) => store.leases.release(i, h), current: (i) => store.leases.current(i), renew: async () => Promise.reject(new Error('connection terminated')) } };
   const seen: { reason: unknown; lease: RunLease | null; at: number } = { reason: null, lease: null, at: 0 };
-  await withRunLease({ store: failing, lease: { holder: 'p1', ttlMs: 1500, heartbeatMs: 300 } }, 'wiki-3', async (signal) => {
-    for (let i = 0; i < 300 && !signal.aborted; i += 1) await sleep(10);
+  // It stops after ttl − heartbeat of silence (5 s here), checked once a beat: the 1 s left before expiry is the margin a
+  // loaded machine's late timers get, so this test does not depend on how busy the machine is.
+  await withRunLease({ store: failing, lease: { holder: 'p1', ttlMs: 6000, heartbeatMs: 1000 } }, 'wiki-3', async (signal) => {
+    for (let i = 0; i < 2000 && !signal.aborted; i += 1) await sleep(10);
     seen.at = Date.now();
     seen.reason = signal.reason;
     seen.lease = await store.leases.current('wiki-3');
