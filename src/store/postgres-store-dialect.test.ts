@@ -34,7 +34,8 @@ test('PostgreSQL introspection reads the store schema only, and survives another
       await admin.query(`drop schema "${other.name}" cascade`);
       return new PostgresIntrospector(trx).getTables({ withInternalKyselyTables: true });
     });
-    await assert.rejects(kysely, new RegExp(`schema "${other.name}" does not exist`), 'the failure the store avoids is real');
+    // (Tests beside this one create and drop schemas too: Kysely's may trip over one of theirs first.)
+    await assert.rejects(kysely, /schema "[^"]+" does not exist/, 'the failure the store avoids is real');
     const after = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
       await sql`select 1`.execute(trx);
       const third = await createScratchDatabase('postgres', serverUrl);
