@@ -50,6 +50,9 @@ function fieldOf(stored: ActionStep): Field {
       return { key: 'status', label: 'account', read: (s) => s.status };
     case 'set-display-name':
       return { key: 'display-name', label: 'display name', read: (s) => s.displayName };
+    case 'set-email':
+      // An entry journaled before e-mail was recorded reads as the empty address.
+      return { key: 'email', label: 'e-mail', read: (s) => s.email ?? '' };
     case 'rename':
       return { key: 'username', label: 'username', read: (s) => s.username };
     case 'confirm-seat-freed':
