@@ -16,6 +16,7 @@ import { InvalidInput, NotFound } from '../domain/errors.ts';
 import { requireSaneScan } from './plan-instance.ts';
 import { holdOf, screenPlan, waitingMessage } from './plan-guards.ts';
 import { raiseGuardAlert, resolvePlanAlerts } from './guard-alerts.ts';
+import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
 
 /** What `planUserChanges` found: a verdict per request and the stored plan, unless nothing was planned (and why). */
 export interface UserChangesOutcome {
@@ -76,6 +77,27 @@ export async function planUserChanges(deps: { store: Store; clock: Clock }, inpu
     await raiseGuardAlert(store, { instance: plan.instance, scanId: plan.scanId, guard: hold.guard, message }, clock.now());
   }
   return { ...base, planned: { planId, plan, scan, verdict, status }, notPlanned: null };
+}
+
+/** The plan of the requests and its run; `report` is null when nothing was planned, a guard holds the plan, or interrupted. */
+export interface UserChangesApplied extends UserChangesOutcome {
+  readonly report: RunReport | null;
+}
+
+/**
+ * Plans the requests and applies the plan at once when every guard lets it (the `--yes` path): the same plan, checks,
+ * journal and undo as planning and applying one after the other. A plan held for approval is returned unapplied.
+ */
+export async function planAndApplyUserChanges(
+  deps: RunDeps & { readonly onPlanned?: (outcome: UserChangesOutcome) => void },
+  input: UserChangesInput,
+): Promise<UserChangesApplied> {
+  const outcome = await planUserChanges(deps, input);
+  deps.onPlanned?.(outcome);
+  const planned = outcome.planned;
+  if (planned === null || !planned.verdict.ok || deps.interrupt?.aborted === true) return { ...outcome, report: null };
+  const report = await applyPlan(deps, { planId: planned.planId, limits: input.limits, protection: input.protection });
+  return { ...outcome, report };
 }
 
 /**

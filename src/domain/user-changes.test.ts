@@ -46,6 +46,8 @@ test('each request is planned as exactly the steps it asks for, in the fixed ord
     { name: 'rename to a taken name', request: { username: 'bob', renameTo: 'alice' }, capabilities: JIRA_LIKE, refused: ['rename to "alice" not possible: that name is not usable: it is taken by another user'] },
     { name: 'rename to an unusable name', request: { username: 'bob', renameTo: 'Bob X' }, capabilities: JIRA_LIKE, refused: ['rename to "Bob X" not possible: that name is not usable: it has upper-case letters, it has whitespace or one of \\ , + < > \' "'] },
     { name: 'e-mail where possible', request: { username: 'bob', email: 'bob@new.example' }, capabilities: JIRA_LIKE, steps: [{ kind: 'set-email', email: 'bob@new.example' }] },
+    { name: 'not one address', request: { username: 'bob', email: 'a@x.example, b@y.example' }, capabilities: JIRA_LIKE, refused: ['the e-mail address "a@x.example, b@y.example" is a list of addresses (it contains "," or ";")'] },
+    { name: 'display name with a line break', request: { username: 'bob', displayName: 'Bob\nAdmin' }, refused: ['the display name is empty or holds control characters'] },
     { name: 'unknown group', request: { username: 'bob', addGroups: ['nope'] }, refused: ['no group nope in scan scan_test'] },
     { name: 'administrator', request: { username: 'root', removeGroups: 'all' }, refused: ['the user is an administrator, and administrators are protected'] },
     { name: 'connecting account', request: { username: 'admin', deactivate: true }, refused: ['it is the account Seatkeeper connects as, which is never changed'] },

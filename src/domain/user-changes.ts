@@ -11,6 +11,7 @@ import { describeStep } from './action-step.ts';
 import { unableReason } from './step-capability.ts';
 import { usernameProblems } from './rename-pattern.ts';
 import { hashPlan } from './plan-hash.ts';
+import { noticeAddressProblem } from './notice-address.ts';
 import { includesName, nameKey, NameSet } from './names.ts';
 
 /** One user's requested changes; each field left out is left alone. */
@@ -47,9 +48,9 @@ export interface CheckedChanges {
   readonly rows: readonly PlanRow[];
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// One @, something either side, no whitespace: the product checks the rest.
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+// A display name is shown in every listing and notice: no line breaks, no terminal or bidi controls.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /** Groups that give administration: the granting ones and every group nested inside them. */
 function adminGroupsOf(snapshot: InstanceSnapshot): NameSet {
@@ -153,7 +154,9 @@ function checkRequest(ctx: CheckContext, request: UserChangeRequest, user: UserS
     else want({ kind: 'set-display-name', displayName: request.displayName }, false);
   }
   if (request.email !== undefined) {
-    if (!EMAIL.test(request.email) || CONTROL.test(request.email)) reasons.push(`"${request.email}" is not an e-mail address`);
+    // The address notices go to later: only a bare addr-spec, as notice-address.ts accepts it.
+    const problem = noticeAddressProblem(request.email);
+    if (problem !== null) reasons.push(`the e-mail address ${JSON.stringify(request.email)} ${problem}`);
     else if (request.email === user.email) notes.push('e-mail already as asked');
     else want({ kind: 'set-email', email: request.email }, true);
   }
