@@ -80,6 +80,9 @@ test('a row says who asked for what; a protected group and a user asked for twic
   const { rows } = check([{ username: 'alice', removeGroups: ['team-a'] }]);
   assert.equal(rows[0]?.reason.text, 'requested by ops: remove from team-a');
   assert.equal(rows[0]?.reason.rule, 'requested');
+  assert.equal(rows[0]?.freesSeat, false, 'alice keeps her seat through confluence-users');
+  const freed = check([{ username: 'alice', removeGroups: 'all' }, { username: 'bob', deactivate: true }, { username: 'dave', addGroups: ['team-b'] }]);
+  assert.deepEqual(freed.rows.map((r) => [r.username, r.freesSeat]), [['alice', true], ['bob', true], ['dave', false]]);
   const guarded = checkUserChanges({ snapshot: base(), requests: [{ username: 'bob', deactivate: true }], protection: { users: [], groups: ['confluence-users'] }, requestedBy: 'ops' });
   assert.deepEqual(guarded.verdicts[0]?.reasons, ['the user is protected: member of protected group confluence-users']);
   const twice = check([{ username: 'bob', deactivate: true }, { username: 'BOB', displayName: 'B' }]);

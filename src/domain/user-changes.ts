@@ -77,6 +77,15 @@ function protectionReason(user: UserSnapshot, seat: SeatView, snapshot: Instance
   return null;
 }
 
+/** Whether the steps end every way the user holds a seat: deactivated, or out of every granting group without a grant. */
+function freesSeat(model: LicenceModel, seat: SeatView, steps: readonly ActionStep[]): boolean {
+  if (!seat.licensed) return false;
+  if (steps.some((s) => s.kind === 'disable')) return true;
+  const removed = new NameSet(steps.flatMap((s) => (s.kind === 'remove-group' ? [s.group] : [])));
+  const added = steps.flatMap((s) => (s.kind === 'add-group' ? [s.group] : []));
+  return !seat.directGrant && seat.billableGroups.every((g) => removed.has(g)) && !added.some((g) => model.grantsUse(g));
+}
+
 /** Everything the checks of one request read, built once for the whole list. */
 interface CheckContext {
   readonly snapshot: InstanceSnapshot;
@@ -234,6 +243,7 @@ export function checkUserChanges(input: {
       },
       steps,
       notes,
+      freesSeat: freesSeat(model, model.seatOf(user), steps),
     });
   });
   return { verdicts, rows };
