@@ -39,7 +39,7 @@ export interface UserChangeOptions {
   readonly rows: number;
 }
 
-/** The one request the flags describe, or null when no change flag is given. */
+/** The one request the flags describe. */
 function flagRequest(username: string, o: UserChangeOptions): UserChangeRequest {
   if (o.removeAllGroups === true && (o.removeGroup ?? []).length > 0) {
     throw new InvalidInput('--remove-all-groups and --remove-group ask two things', ['give one of them']);
@@ -125,6 +125,12 @@ export async function userChangeCommand(ctx: CommandContext, options: UserChange
       }
       const hold = holdOf(outcome.planned.verdict);
       if (hold !== null) throw heldPlanError(outcome.planned.planId, outcome.planned.status, hold);
+      if (ctx.json) {
+        // The verdicts with the run, in one document.
+        ctx.printJson(outcome);
+        if (outcome.report === null || outcome.report.interrupted === true) return EXIT.interrupted;
+        return outcome.report.status === 'done' ? EXIT.done : EXIT.failures;
+      }
       if (outcome.report === null) {
         ctx.print([`Interrupted before anything was applied. Plan ${outcome.planned.planId} is stored: apply it with ${ctx.cli} apply --plan ${outcome.planned.planId}`]);
         return EXIT.interrupted;

@@ -101,7 +101,8 @@ interface CheckContext {
 
 /** Checks one request; the steps run in the order: reactivate, group changes, profile, deactivate, rename last. */
 function checkRequest(ctx: CheckContext, request: UserChangeRequest, user: UserSnapshot): { reasons: string[]; notes: string[]; steps: ActionStep[] } {
-  const { snapshot, capabilities } = { snapshot: ctx.snapshot, capabilities: ctx.snapshot.capabilities };
+  const { snapshot } = ctx;
+  const { capabilities } = snapshot;
   const reasons: string[] = [];
   const notes: string[] = [];
   const steps: ActionStep[] = [];
