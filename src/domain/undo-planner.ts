@@ -336,6 +336,11 @@ export function undoRows(input: {
           continue;
         }
       }
+      // A user who had no address: an empty one is not a value to send (the product may refuse or keep it), so it is said.
+      if (change.undo.kind === 'set-email' && change.undo.email === '') {
+        held.push({ username, text: `e-mail back to none not possible: ${username} had no address before run ${change.last.runId}; Seatkeeper does not clear addresses, clear it by hand if that is intended` });
+        continue;
+      }
       const reason = adminReason(change.undo, input.admin);
       if (reason === null) changes.push(change);
       else if (input.force) {
