@@ -3,9 +3,12 @@
 // back; a refused row refuses the whole file unless --valid-only. Judged by the emulator's state and change record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, setup, writeConfig } from './cli-harness.ts';
+import { NOW, runCli, setup, writeConfig } from './cli-harness.ts';
+import { startJiraEmulator } from '../../src/emulators/jira-dc/jira-emulator.ts';
+import { generateJiraOrganisation } from '../../src/emulators/jira-dc/jira-org-generator.ts';
 import type { RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
 
 const groupNames = (emulator: RunningConfluenceEmulator, username: string): string[] => emulator.state.groupsOf(username).map((g) => g.name).sort();
@@ -94,5 +97,42 @@ test('user change --file: one refused row plans nothing and says why per row; --
     assert.deepEqual(emulator.state.changes.map((c) => `${c.kind} ${c.username}`), [`disable ${alice}`]);
   } finally {
     await emulator.close();
+  }
+});
+
+test('user change --email-domain on Jira: refused whole for the administrator; --valid-only --yes moves the rest; undo --run moves them back', async () => {
+  const jira = await startJiraEmulator({ org: generateJiraOrganisation({ seed: 3, users: 30, now: NOW }) });
+  const dir = mkdtempSync(join(tmpdir(), 'sk-e2e-user-jira-'));
+  const env = { JIRA_TOKEN: jira.credentials.admin.token };
+  try {
+    const config = join(dir, 'seatkeeper.yaml');
+    writeFileSync(
+      config,
+      `store: sqlite:${join(dir, 'seatkeeper.db')}\ninstances:\n  tracker:\n    product: jira-dc\n    url: ${jira.url}\n    auth: { token: \${JIRA_TOKEN} }\n` +
+        // Only one account administers the generated Jira; the guard's default of two would refuse every plan.
+        'policies: {}\nsafety: { maxActions: 500, maxPercent: 100, minAdmins: 1 }\n',
+    );
+    assert.equal((await runCli(['--config', config, 'scan'], env)).code, 0);
+    const before = new Map(jira.state.allUsers().map((u) => [u.username, u.email]));
+    const refused = await runCli(['--config', config, 'user', 'change', '--email-domain', 'example.com=new.example'], env);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stdout, /refused +#\d+ +admin +it is the account Seatkeeper connects as, which is never changed/);
+    assert.equal(jira.state.changes.length, 0);
+
+    const moved = await runCli(['--config', config, '--json', 'user', 'change', '--email-domain', 'example.com=new.example', '--valid-only', '--yes'], env);
+    assert.equal(moved.code, 0, moved.stderr);
+    const outcome = JSON.parse(moved.stdout) as PlannedJson & { report: { runId: string; status: string } };
+    assert.equal(outcome.report.status, 'done');
+    const planned = outcome.verdicts.filter((v) => v.status === 'ok').map((v) => v.username);
+    assert.ok(planned.length > 0);
+    for (const user of jira.state.allUsers()) {
+      const old = before.get(user.username) ?? '';
+      assert.equal(user.email, planned.includes(user.username) ? old.replace(/@example\.com$/, '@new.example') : old, user.username);
+    }
+    const undone = await runCli(['--config', config, 'undo', '--run', outcome.report.runId], env);
+    assert.equal(undone.code, 0, undone.stdout + undone.stderr);
+    assert.deepEqual(new Map(jira.state.allUsers().map((u) => [u.username, u.email])), before);
+  } finally {
+    await jira.close();
   }
 });
