@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../store/store-database.ts';
 import type { Store } from './store-port.ts';
-import { listUsers } from './list-users.ts';
+import { listDeactivatedUsers, listInactiveUsers, listNeverLoggedInUsers, listUsers } from './list-users.ts';
 import { evaluatePolicies } from '../domain/planner.ts';
 import type { ActionStep } from '../domain/plan.ts';
 import { InvalidInput } from '../domain/errors.ts';
-import { snapshot, user } from '../../test/support/snapshot-builder.ts';
+import { daysAgo, NOW, snapshot, user } from '../../test/support/snapshot-builder.ts';
 import { LEGACY_CONFLUENCE_CAPABILITIES } from '../domain/instance-capabilities.ts';
 
 const T0 = new Date('2026-11-26T12:00:00Z');
@@ -80,4 +80,29 @@ test('an unknown group names the likely ones; a directory over REST says why it 
   await assert.rejects(listUsers({ store, now: T0 }, { instance: 'typo', filter: { directory: 'Corporate LDAP' } }), /knows no user's directory, so no user can match one/);
   const sales = await listUsers({ store, now: T0 }, { instance: 'typo', filter: { group: 'sales; emea' } });
   assert.deepEqual([...sales.rows].map((r) => r.username), ['ann']);
+});
+
+test('the three listings of the app it replaces: deactivated, active never logged in created before N days, active inactive N days', async () => {
+  const users = [
+    user('fresh', { lastLogin: null, createdAt: daysAgo(10) }),
+    user('old-never', { lastLogin: null, createdAt: daysAgo(100) }),
+    user('seen-never', { lastLogin: null, createdAt: null, firstSeen: daysAgo(50) }),
+    user('gone-never', { lastLogin: null, createdAt: daysAgo(100), status: 'disabled' }),
+    user('unknown-logins', { lastLogin: null, loginKnown: false, createdAt: daysAgo(100) }),
+    user('idle', { lastLogin: daysAgo(200) }),
+    user('gone-idle', { lastLogin: daysAgo(200), status: 'disabled' }),
+    user('busy', { lastLogin: daysAgo(2) }),
+  ];
+  const snap = snapshot({ users, memberships: {} });
+  const scanId = await store.scans.start({ instance: 'reports', startedAt: NOW, connectedAs: 'admin', lastLoginSource: 'rest', capabilities: LEGACY_CONFLUENCE_CAPABILITIES });
+  await store.scans.addUsers(scanId, snap.users);
+  await store.scans.finish(scanId, {
+    finishedAt: NOW, status: 'complete', error: null, grants: snap.grants, license: snap.license, applications: snap.applications, directories: [], groups: snap.groups, readOnlyGroups: [], warnings: [],
+  });
+  const names = async (listing: Promise<{ rows: Iterable<{ username: string }> }>): Promise<string[]> => [...(await listing).rows].map((r) => r.username);
+  const deps = { store, now: NOW };
+  assert.deepEqual(await names(listDeactivatedUsers(deps, { instance: 'reports' })), ['gone-idle', 'gone-never']);
+  assert.deepEqual(await names(listNeverLoggedInUsers(deps, { instance: 'reports', createdBeforeDays: 30 })), ['old-never', 'seen-never']);
+  assert.deepEqual(await names(listNeverLoggedInUsers(deps, { instance: 'reports', createdBeforeDays: 60 })), ['old-never']);
+  assert.deepEqual(await names(listInactiveUsers(deps, { instance: 'reports', days: 90 })), ['fresh', 'idle', 'old-never', 'seen-never']);
 });

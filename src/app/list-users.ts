@@ -21,6 +21,10 @@ export interface UserFilter {
   /** Member of this group, directly or through nesting; compared case-insensitively. */
   readonly group?: string;
   readonly licensed?: boolean;
+  /** The account's status now (as the journal leaves it): `disabled` lists the deactivated users. */
+  readonly status?: AccountStatus;
+  /** Created (or, where the source gives no creation date, first seen by Seatkeeper) more than this many days ago. */
+  readonly createdBeforeDays?: number;
 }
 
 export interface UserRow {
@@ -144,6 +148,8 @@ export async function listUsers(
       if (filter.inactiveDays !== undefined && days === null && !user.loginKnown) continue;
       if (directory !== undefined && user.directory?.toLowerCase() !== directory) continue;
       if (group !== undefined && !model.inGroup(seat, group)) continue;
+      if (filter.status !== undefined && user.status !== filter.status) continue;
+      if (filter.createdBeforeDays !== undefined && daysBetween(user.createdAt ?? user.firstSeen, deps.now) <= filter.createdBeforeDays) continue;
       yield {
         username: user.username,
         displayName: user.displayName,
@@ -161,4 +167,24 @@ export async function listUsers(
     }
   }
   return { scanId: scan.id, scannedAt: scan.startedAt, runsSinceScan: since.runIds, rows: rows() };
+}
+
+type ListDeps = Parameters<typeof listUsers>[0];
+
+/** Use case: the deactivated users of the newest complete scan (as the journal leaves them). */
+export function listDeactivatedUsers(deps: ListDeps, input: { instance: string }): Promise<UserListing> {
+  return listUsers(deps, { instance: input.instance, filter: { status: 'disabled' } });
+}
+
+/**
+ * Use case: active users who never logged in and were created more than `createdBeforeDays` days ago (first seen by
+ * Seatkeeper, where the source gives no creation date). Users whose logins no source could read are not listed.
+ */
+export function listNeverLoggedInUsers(deps: ListDeps, input: { instance: string; createdBeforeDays: number }): Promise<UserListing> {
+  return listUsers(deps, { instance: input.instance, filter: { status: 'active', neverLoggedIn: true, createdBeforeDays: input.createdBeforeDays } });
+}
+
+/** Use case: active users whose last login is more than `days` days ago, or who never logged in. */
+export function listInactiveUsers(deps: ListDeps, input: { instance: string; days: number }): Promise<UserListing> {
+  return listUsers(deps, { instance: input.instance, filter: { status: 'active', inactiveDays: input.days } });
 }

@@ -16,6 +16,7 @@ import { decideStep } from '../domain/step-reconciliation.ts';
 import { NotDirectMember, UnaddressableName, WriteRefused } from './connector-error.ts';
 import { NameSet, sameName } from '../domain/names.ts';
 import { GuardTripped } from '../domain/errors.ts';
+import { unableReason } from '../domain/step-capability.ts';
 
 /** How a step can end. */
 export type SettledOutcome = Exclude<StepOutcome, 'planned' | 'claimed'>;
@@ -140,6 +141,7 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
       blocked = EARLIER_STEP_NOT_POSSIBLE;
       continue;
     }
+    // A plan made on an older scan, or an undo, may hold a step the instance (as read when the run started) cannot do.
     const unable = unableReason(ctx.capabilities, step);
     if (unable !== null) {
       await settle(entryId, 'skipped', `${NOT_POSSIBLE}${unable}`);
@@ -176,32 +178,6 @@ export async function runPlanRow(ctx: RowRunnerContext, row: PlanRow, existing: 
   await verifySeatFreed(ctx, row, settled, check);
 }
 
-/**
- * Why the instance cannot take the step over its API, or null: a plan made on an older scan, or an undo, may hold a step
- * the instance (as read when the run started) cannot do.
- */
-export function unableReason(capabilities: InstanceCapabilities, step: ActionStep): string | null {
-  const product = capabilities.productName;
-  switch (step.kind) {
-    case 'revoke-use-grant':
-    case 'grant-use':
-    case 'revoke-application':
-    case 'grant-application':
-      return capabilities.directGrants ? null : `${product} has no individual grants to change over its API here`;
-    case 'rename':
-      return capabilities.rename ? null : `${product}'s API cannot rename users`;
-    case 'disable':
-    case 'enable':
-      return capabilities.disable ? null : `${product} cannot deactivate or reactivate accounts over its API here`;
-    case 'set-display-name':
-      return capabilities.updateDisplayName ? null : `${product} cannot change display names over its API here`;
-    case 'remove-group':
-    case 'add-group':
-    case 'confirm-seat-freed':
-      return null;
-  }
-}
-
 /** The account a row is about; a row planned without a user key stands for its username until a scan resolves it. */
 export function accountOf(row: Pick<PlanRow, 'username' | 'userKey'>): AccountRef {
   return { accountId: row.userKey === '' ? unresolvedAccountId(row.username) : row.userKey, username: row.username };
@@ -214,6 +190,7 @@ export function toUserState(state: AccountState, username: string): UserState {
     userKey: state.accountId,
     status: state.status,
     displayName: state.displayName,
+    email: state.email,
     groups: state.groups,
     useGrant: state.directApplications.length > 0,
     directApplications: [...state.directApplications].sort(),
@@ -453,6 +430,8 @@ export async function sendStep(connector: InstanceConnector, account: AccountRef
       return connector.enable(account, signal);
     case 'set-display-name':
       return connector.updateProfile(account, { displayName: step.displayName }, signal);
+    case 'set-email':
+      return connector.updateProfile(account, { email: step.email }, signal);
     case 'confirm-seat-freed':
       // A check, carried out by the runner's re-read; nothing is sent.
       return;

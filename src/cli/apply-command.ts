@@ -72,7 +72,7 @@ async function applyYes(ctx: CommandContext, options: ApplyOptions): Promise<num
 }
 
 /** Prints what a run did (with the seats it freed, for a policy plan) and returns its exit code. */
-async function printRun(ctx: CommandContext, report: RunReport): Promise<number> {
+export async function printRun(ctx: CommandContext, report: RunReport): Promise<number> {
   const { store } = ctx.runtime;
   ctx.progress.finish();
   const plan = (await store.plans.get(report.planId))?.plan;

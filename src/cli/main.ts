@@ -12,6 +12,7 @@ import { alertAckCommand, alertsCommand } from './alerts-command.ts';
 import { undoCommand } from './undo-command.ts';
 import { resumeCommand, runCommandDetail, runsCommand } from './runs-command.ts';
 import { usersCommand } from './users-command.ts';
+import { userChangeCommand, type UserChangeOptions } from './user-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { policyCheckCommand } from './policy-command.ts';
 import { forgetGroupCommand, instanceCheckCommand } from './instance-command.ts';
@@ -148,6 +149,9 @@ export async function main(
     .option('--group <name>', 'only members of this group (nested membership counts)')
     .option('--licensed', 'only users who hold a seat')
     .option('--unlicensed', 'only users who hold no seat')
+    .option('--deactivated', 'only deactivated accounts')
+    .option('--active', 'only active accounts')
+    .addOption(new Option('--created-before-days <n>', 'created (or first seen, where the source gives no creation date) more than N days ago').argParser(wholeNumber))
     .option('--csv <file>', 'write RFC 4180 CSV to this file')
     .addOption(new Option('--limit <n>', 'rows to print').argParser(wholeNumber).default(50))
     .action(
@@ -159,10 +163,39 @@ export async function main(
         group?: string;
         licensed?: boolean;
         unlicensed?: boolean;
+        deactivated?: boolean;
+        active?: boolean;
+        createdBeforeDays?: number;
         csv?: string;
         limit: number;
       }) => run((ctx) => usersCommand(ctx, opts)),
     );
+
+  const userGroup = program.command('user').description('change user accounts by hand, through a plan: checked, limited, journaled and undoable');
+  userGroup
+    .command('change')
+    .description(
+      'plan changes to users (one from flags, a CSV/JSON file, or an e-mail domain move), checked against the newest scan: ' +
+        'any refused request plans nothing; apply the plan with `apply --plan ID`, or at once with --yes',
+    )
+    .option('-i, --instance <id>', 'instance id from the config')
+    .option('--user <name>', 'the username to change (with the change flags below)')
+    .option('--remove-group <group...>', 'end these direct memberships')
+    .option('--remove-all-groups', 'end every direct membership')
+    .option('--add-group <group...>', 'add to these groups')
+    .option('--set-groups <group...>', 'the exact set of direct memberships to end with (space- or comma-separated)')
+    .option('--deactivate', 'deactivate the account')
+    .option('--reactivate', 'reactivate the account')
+    .option('--email <address>', 'set the e-mail address (where the instance can)')
+    .option('--display-name <name>', 'set the display name')
+    .option('--rename-to <username>', 'rename the username (where the instance can)')
+    .option('--file <file>', 'requests from a .csv (header names the columns) or .json file')
+    .option('--email-domain <old=new>', 'move every e-mail address of domain OLD to NEW')
+    .option('--valid-only', 'plan the requests that pass even when others are refused')
+    .option('--dry-run', 'plan and show only (the default without --yes); nothing is applied')
+    .option('-y, --yes', 'apply the plan at once when every guard lets it')
+    .addOption(new Option('--rows <n>', 'requests and plan rows to print').argParser(wholeNumber).default(20))
+    .action((opts: UserChangeOptions) => run((ctx) => userChangeCommand(ctx, opts)));
 
   program
     .command('demo')

@@ -149,7 +149,7 @@ export function planListLines(plans: readonly PlanListing[], input: { cli: strin
   if (plans.length === 0) return [`No plans${input.instance === undefined ? '' : ` for ${input.instance}`} yet. Make one with: ${input.cli} plan`];
   const lines = [`${'plan'.padEnd(22)} ${'instance'.padEnd(12)} ${'status'.padEnd(16)} ${'rows'.padStart(7)} ${'seats freed'.padStart(11)}  created (UTC)     by            run`];
   for (const p of plans) {
-    const policies = p.kind === 'undo' ? 'undo' : p.policies.join(',');
+    const policies = p.kind === 'undo' ? 'undo' : p.kind === 'changes' ? 'none (changes asked for by hand)' : p.policies.join(',');
     const run = p.run === null ? '—' : `${p.run.id} (${p.run.status})`;
     lines.push(
       `${p.id.padEnd(22)} ${p.instance.padEnd(12)} ${p.status.padEnd(16)} ${n(p.rows).padStart(7)} ${n(p.seats.freed).padStart(11)}  ` +

@@ -38,7 +38,7 @@ function leftOutLines(outcome: UndoPlanned, rows: number): string[] {
     if (count > rows) lines.push(`  … and ${n(count - rows)} more (--rows N, or --json for all)`);
   }
   if (outcome.held.length > 0) {
-    lines.push('', `${n(outcome.held.length)} ${outcome.held.length === 1 ? 'step' : 'steps'} left out because they would give administration:`);
+    lines.push('', `${n(outcome.held.length)} ${outcome.held.length === 1 ? 'step' : 'steps'} left out (giving administration, or not possible to put back as it was), each with why:`);
     for (const held of outcome.held.slice(0, rows)) lines.push(`  ${escapeControl(held.username)}: ${escapeControl(held.text)}`);
     if (outcome.held.length > rows) lines.push(`  … and ${n(outcome.held.length - rows)} more (--rows N, or --json for all)`);
   }

@@ -8,8 +8,11 @@ import { escapeControl } from '../app/instance-check.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
-export interface UsersOptions extends Omit<UserFilter, 'licensed'> {
+export interface UsersOptions extends Omit<UserFilter, 'licensed' | 'status'> {
   readonly instance?: string;
+  /** Only deactivated accounts; `active`: only active ones. */
+  readonly deactivated?: boolean;
+  readonly active?: boolean;
   readonly licensed?: boolean;
   readonly unlicensed?: boolean;
   readonly csv?: string;
@@ -28,7 +31,9 @@ export function usersFilter(options: UsersOptions): UserFilter {
         'with those whose last login is more than N days ago, --never-logged-in only the former; give one of them',
     );
   }
+  if (options.deactivated === true && options.active === true) problems.push('--deactivated and --active together match nobody: give one of them, or neither for both');
   if (problems.length > 0) throw new InvalidInput('these users flags contradict each other', problems);
+  const status = options.deactivated === true ? 'disabled' : options.active === true ? 'active' : undefined;
   const licensed = options.licensed === true ? true : options.unlicensed === true ? false : undefined;
   return {
     ...(options.inactiveDays !== undefined ? { inactiveDays: options.inactiveDays } : {}),
@@ -36,6 +41,8 @@ export function usersFilter(options: UsersOptions): UserFilter {
     ...(options.directory !== undefined ? { directory: options.directory } : {}),
     ...(options.group !== undefined ? { group: options.group } : {}),
     ...(licensed !== undefined ? { licensed } : {}),
+    ...(status !== undefined ? { status } : {}),
+    ...(options.createdBeforeDays !== undefined ? { createdBeforeDays: options.createdBeforeDays } : {}),
   };
 }
 

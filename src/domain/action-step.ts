@@ -54,6 +54,9 @@ export function isAlreadyDone(stored: ActionStep, state: UserState): boolean {
       return state.status === 'active';
     case 'set-display-name':
       return state.displayName === step.displayName;
+    case 'set-email':
+      // An entry journaled before e-mail was read does not know it: the step is sent.
+      return state.email !== undefined && state.email === step.email;
     case 'rename':
       // The exact spelling: a rename that only changes case is still a change.
       return state.username === step.to;
@@ -82,6 +85,9 @@ export function inverseOf(stored: ActionStep, prior: UserState): CurrentStep {
       return { kind: 'disable' };
     case 'set-display-name':
       return { kind: 'set-display-name', displayName: prior.displayName };
+    case 'set-email':
+      // A user who had no address gets the empty one back, which the product may refuse: undo then says so for the step.
+      return { kind: 'set-email', email: prior.email ?? '' };
     case 'rename':
       return { kind: 'rename', to: prior.username };
     case 'confirm-seat-freed':
@@ -111,6 +117,8 @@ export function applyStep(stored: ActionStep, state: UserState): UserState {
       return { ...state, status: 'active' };
     case 'set-display-name':
       return { ...state, displayName: step.displayName };
+    case 'set-email':
+      return { ...state, email: step.email };
     case 'rename':
       return { ...state, username: step.to };
     case 'confirm-seat-freed':
@@ -149,6 +157,8 @@ export function describeStep(stored: ActionStep): string {
       return 'reactivate';
     case 'set-display-name':
       return `set display name to "${step.displayName}"`;
+    case 'set-email':
+      return `set e-mail to "${step.email}"`;
     case 'rename':
       return `rename to "${step.to}"`;
     case 'confirm-seat-freed':

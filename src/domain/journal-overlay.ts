@@ -17,6 +17,7 @@ interface Account {
   readonly username: string;
   status: UserSnapshot['status'];
   displayName: string;
+  email: string | null;
   /** Lower-cased name → the spelling to show. */
   groups: Map<string, string>;
   /** Applications held individually. */
@@ -50,7 +51,7 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
     const key = entry.username.toLowerCase();
     const user = usersByLower.get(key);
     if (user === undefined || accounts.has(key)) continue;
-    accounts.set(key, { username: user.username, status: user.status, displayName: user.displayName, groups: new Map(), direct: directOf(key) });
+    accounts.set(key, { username: user.username, status: user.status, displayName: user.displayName, email: user.email, groups: new Map(), direct: directOf(key) });
   }
   for (const { group, username } of snapshot.memberships) accounts.get(username.toLowerCase())?.groups.set(group.toLowerCase(), group);
 
@@ -84,6 +85,9 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
       case 'set-display-name':
         account.displayName = step.displayName;
         break;
+      case 'set-email':
+        account.email = step.email;
+        break;
       case 'confirm-seat-freed':
         continue;
     }
@@ -102,7 +106,7 @@ export function overlayJournal(snapshot: InstanceSnapshot, entries: readonly Jou
   const grantedUse = [...new Set(applications.flatMap((a) => a.users))];
   const users = snapshot.users.map((u) => {
     const account = accounts.get(u.username.toLowerCase());
-    return account === undefined ? u : { ...u, status: account.status, displayName: account.displayName };
+    return account === undefined ? u : { ...u, status: account.status, displayName: account.displayName, email: account.email };
   });
   return {
     snapshot: { ...snapshot, users, memberships, applications, grants: { ...snapshot.grants, useUsers: grantedUse } },

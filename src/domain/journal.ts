@@ -13,6 +13,8 @@ export interface UserState {
   readonly userKey?: string;
   readonly status: AccountStatus;
   readonly displayName: string;
+  /** The e-mail address as read (null: the product gave none); absent in entries journaled before it was recorded. */
+  readonly email?: string | null;
   /** Direct group memberships, sorted. */
   readonly groups: readonly string[];
   /** Whether the user holds some application individually. */

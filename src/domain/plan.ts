@@ -28,6 +28,8 @@ export type ActionStep =
   | { readonly kind: 'enable' }
   /** The portable alternative to a username rename: e.g. "Alice Smith (inactive)". */
   | { readonly kind: 'set-display-name'; readonly displayName: string }
+  /** A hand-requested e-mail change (only where capabilities.updateEmail); its undo sets the address read before it. */
+  | { readonly kind: 'set-email'; readonly email: string }
   /**
    * Not a change: the run's re-read after a row meant to free a seat, journaled only when the user still holds "can use"
    * (failed, with the group) and when a resume finds it freed since. Never planned, never sent, never undone.
@@ -98,10 +100,11 @@ export interface Plan {
   /**
    * `policy`: policies evaluated on a scan. `undo`: rows that put back what earlier runs changed, from the journal and
    * live reads (scanId is the newest scan when planned, or empty; licensedUsers 0; no summaries); the scan and limit
-   * checks do not apply to it, because restoring access must never be held back by a limit.
+   * checks do not apply to it, because restoring access must never be held back by a limit. `changes`: changes a person
+   * asked for by hand (user-changes.ts), validated against a scan; the scan and limit checks apply as to a policy plan.
    */
-  readonly kind: 'policy' | 'undo';
-  /** The runs an undo plan puts back, sorted; empty for a policy plan. */
+  readonly kind: 'policy' | 'undo' | 'changes';
+  /** The runs an undo plan puts back, sorted; empty for a policy or changes plan. */
   readonly undoOf: readonly string[];
   readonly instance: string;
   readonly scanId: string;

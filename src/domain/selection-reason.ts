@@ -2,8 +2,8 @@
 
 /** Why a user was selected: the rule and the measurable facts that triggered it. */
 export interface SelectionReason {
-  /** `undo`: the row puts back what an earlier run changed. */
-  readonly rule: 'inactive' | 'never-logged-in' | 'undo' | 'org-status';
+  /** `undo`: the row puts back what an earlier run changed. `requested`: a person asked for the row's changes by hand. */
+  readonly rule: 'inactive' | 'never-logged-in' | 'undo' | 'org-status' | 'requested';
   /** Human sentence, e.g. "last login 2026-03-02, 269 days ago > 90". */
   readonly text: string;
   readonly lastLogin: string | null;

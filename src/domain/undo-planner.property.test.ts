@@ -169,6 +169,8 @@ function fieldKey(step: ActionStep): string {
       return 'status';
     case 'set-display-name':
       return 'display-name';
+    case 'set-email':
+      return 'email';
     case 'confirm-seat-freed':
       return 'seat-check';
   }

@@ -351,3 +351,17 @@ test('undo of a rename: renamed back to the name before, unless another account 
     assert.deepEqual(taken.held, [{ username: 'bob', text: 'rename back to "bob" not possible: another account (key key-new-bob) has that username now; rename one of them by hand' }]);
   }
 });
+
+test('undo of an e-mail change: the address read before is set back; one the user did not have is not cleared, and is said', () => {
+  const run = journal([{ ...BOB, email: 'bob@old.example' }, { ...ALICE, email: null }], [
+    ['run_e', '2026-11-26', 'bob', { kind: 'set-email', email: 'bob@new.example' }],
+    ['run_e', '2026-11-26', 'alice', { kind: 'set-email', email: 'alice@new.example' }],
+  ]);
+  const now = new Map([['bob', run.states.get('bob') ?? null], ['alice', run.states.get('alice') ?? null]]);
+  const { rows, held } = rowsFor(run.entries, { kind: 'run', runId: 'run_e' }, now);
+  assert.deepEqual(rows.map((r) => [r.username, r.steps]), [['bob', [{ kind: 'set-email', email: 'bob@old.example' }]]]);
+  assert.deepEqual(held, [{ username: 'alice', text: 'e-mail back to none not possible: alice had no address before run run_e; Seatkeeper does not clear addresses, clear it by hand if that is intended' }]);
+  // Changed by hand since: drift, as for any field.
+  const drifted = rowsFor(run.entries, { kind: 'run', runId: 'run_e' }, new Map([['bob', { ...BOB, email: 'bob@hand.example' }]]));
+  assert.deepEqual(drifted.drifted.map((d) => d.username), ['bob']);
+});

@@ -50,6 +50,9 @@ function fieldOf(stored: ActionStep): Field {
       return { key: 'status', label: 'account', read: (s) => s.status };
     case 'set-display-name':
       return { key: 'display-name', label: 'display name', read: (s) => s.displayName };
+    case 'set-email':
+      // An entry journaled before e-mail was recorded reads as the empty address.
+      return { key: 'email', label: 'e-mail', read: (s) => s.email ?? '' };
     case 'rename':
       return { key: 'username', label: 'username', read: (s) => s.username };
     case 'confirm-seat-freed':
@@ -332,6 +335,11 @@ export function undoRows(input: {
           held.push({ username, text: `rename back to "${change.undo.to}" not possible: another account (key ${holder}) has that username now; rename one of them by hand` });
           continue;
         }
+      }
+      // A user who had no address: an empty one is not a value to send (the product may refuse or keep it), so it is said.
+      if (change.undo.kind === 'set-email' && change.undo.email === '') {
+        held.push({ username, text: `e-mail back to none not possible: ${username} had no address before run ${change.last.runId}; Seatkeeper does not clear addresses, clear it by hand if that is intended` });
+        continue;
       }
       const reason = adminReason(change.undo, input.admin);
       if (reason === null) changes.push(change);

@@ -81,6 +81,7 @@ const stepVariants: { readonly [K in ActionKind]: z.ZodType<Extract<ActionStep, 
   disable: z.object({ kind: z.literal('disable') }),
   enable: z.object({ kind: z.literal('enable') }),
   'set-display-name': z.object({ kind: z.literal('set-display-name'), displayName: z.string() }),
+  'set-email': z.object({ kind: z.literal('set-email'), email: z.string() }),
   'confirm-seat-freed': z.object({ kind: z.literal('confirm-seat-freed') }),
 };
 
@@ -94,6 +95,8 @@ export const userStateSchema: z.ZodType<UserState> = z.object({
   userKey: z.string().optional(),
   status: enumOf<AccountStatus>({ active: 'active', disabled: 'disabled', unknown: 'unknown' }),
   displayName: z.string(),
+  // Journal entries written before e-mail was recorded have none.
+  email: z.string().nullable().optional(),
   groups: z.array(z.string()),
   useGrant: z.boolean(),
   // Journal entries written before applications were recorded have none (read as useGrant says: action-step.ts).
@@ -103,7 +106,13 @@ export const userStateSchema: z.ZodType<UserState> = z.object({
 });
 
 const selectionReasonSchema: z.ZodType<SelectionReason> = z.object({
-  rule: enumOf<SelectionReason['rule']>({ inactive: 'inactive', 'never-logged-in': 'never-logged-in', undo: 'undo', 'org-status': 'org-status' }),
+  rule: enumOf<SelectionReason['rule']>({
+    inactive: 'inactive',
+    'never-logged-in': 'never-logged-in',
+    undo: 'undo',
+    'org-status': 'org-status',
+    requested: 'requested',
+  }),
   text: z.string(),
   lastLogin: z.string().nullable(),
   referenceDate: z.string().nullable(),
@@ -150,7 +159,7 @@ const policySummarySchema: z.ZodType<PolicySummary> = z.object({
 
 /** A plan as stored: everything but its hash, which sits in its own column and is checked against this text. */
 export const planBodySchema: z.ZodType<Omit<Plan, 'hash'>> = z.object({
-  kind: enumOf<Plan['kind']>({ policy: 'policy', undo: 'undo' }),
+  kind: enumOf<Plan['kind']>({ policy: 'policy', undo: 'undo', changes: 'changes' }),
   undoOf: z.array(z.string()),
   instance: z.string(),
   scanId: z.string(),

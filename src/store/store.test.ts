@@ -284,6 +284,32 @@ describeEachDialect('store', (fixture) => {
     await assert.rejects(store.plans.save({ ...first, licensedUsers: 4 }, 'planned'), InvalidInput);
   });
 
+  test('a changes plan with a set-email step, and its journal entry with the e-mail read before, are read back exactly', async () => {
+    const policyPlan = plan('changes', 'scan_eeeeeeeeee', '2026-01-13T08:00:00.000Z');
+    const row = policyPlan.rows[0];
+    assert.ok(row !== undefined);
+    const body: Omit<Plan, 'hash'> = {
+      undoOf: [],
+      instance: policyPlan.instance,
+      scanId: policyPlan.scanId,
+      createdAt: policyPlan.createdAt,
+      licensedUsers: policyPlan.licensedUsers,
+      kind: 'changes',
+      policies: [],
+      summaries: [],
+      rows: [{ ...row, policy: 'changes', reason: { ...row.reason, rule: 'requested', text: 'requested by ops: set e-mail to "c@new.example"' }, steps: [{ kind: 'set-email', email: 'c@new.example' }], freesSeat: false }],
+    };
+    const changes: Plan = { ...body, hash: hashPlan(body) };
+    const id = await store.plans.save(changes, 'planned');
+    assert.deepStrictEqual((await store.plans.get(id))?.plan, changes);
+    const run = await store.journal.startRun({ planId: id, instance: 'changes', startedAt: days(0) });
+    const prior: UserState = { username: 'carol', status: 'active', displayName: 'Carol', email: 'c@old.example', groups: [], useGrant: false, otherPermissions: [] };
+    const entry = await store.journal.claim({ runId: run.id, username: 'carol', seq: 0, step: { kind: 'set-email', email: 'c@new.example' }, prior, at: days(0) });
+    await store.journal.settle(entry, 'done', null, days(0));
+    const [read] = await store.journal.entries(run.id);
+    assert.deepStrictEqual([read?.step, read?.prior], [{ kind: 'set-email', email: 'c@new.example' }, prior]);
+  });
+
   test('a plan edited in the database is refused when read back', async () => {
     const { url } = fixture();
     const id = await store.plans.save(plan('tamper', 'scan_tttttttttt', '2026-01-12T08:00:00.000Z'), 'planned');

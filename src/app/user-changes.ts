@@ -1,0 +1,118 @@
+/**
+ * Use case: plan changes a person asks for by hand (groups, deactivation, e-mail, display name, rename) on one
+ * instance. Every request is checked against the newest scan first; the plan is stored like a policy plan and goes
+ * through the same guards, approval, journaled apply, resume and undo. Nothing here calls the instance.
+ */
+
+import type { Store } from './store-port.ts';
+import type { Clock } from './clock.ts';
+import type { PlanOutcome } from './plan-instance.ts';
+import type { ScanRecord } from './store/scan-repository-port.ts';
+import type { Protection } from '../domain/policy.ts';
+import type { SafetyLimits } from '../domain/safety-guard.ts';
+import type { InstanceSnapshot } from '../domain/snapshot.ts';
+import { checkUserChanges, changesPlan, emailDomainMove, type UserChangeRequest, type UserChangeVerdict } from '../domain/user-changes.ts';
+import { InvalidInput, NotFound } from '../domain/errors.ts';
+import { requireSaneScan } from './plan-instance.ts';
+import { holdOf, screenPlan, waitingMessage } from './plan-guards.ts';
+import { raiseGuardAlert, resolvePlanAlerts } from './guard-alerts.ts';
+import { applyPlan, type RunDeps, type RunReport } from './apply-plan.ts';
+
+/** What `planUserChanges` found: a verdict per request and the stored plan, unless nothing was planned (and why). */
+export interface UserChangesOutcome {
+  readonly instance: string;
+  readonly scanId: string;
+  readonly verdicts: readonly UserChangeVerdict[];
+  readonly refused: number;
+  /** The stored plan with the guards' verdict; null when nothing was planned. */
+  readonly planned: PlanOutcome | null;
+  /** Why nothing was planned: refused requests (without validOnly), or nothing to change. Null when planned. */
+  readonly notPlanned: string | null;
+}
+
+/** What to plan: the requests, the guards' settings, and who asks. */
+export interface UserChangesInput {
+  readonly instance: string;
+  readonly requests: readonly UserChangeRequest[];
+  readonly protection: Protection;
+  readonly limits: SafetyLimits;
+  /** Who asks: named in each row's reason and recorded as the plan's maker. */
+  readonly actor: string;
+  /** Plan the requests that passed even when others were refused (default: any refusal plans nothing). */
+  readonly validOnly?: boolean;
+}
+
+/** The newest scan, which must be sane to plan on (as for a policy plan), with its snapshot. */
+async function saneScan(store: Store, instance: string, now: Date, limits: SafetyLimits): Promise<{ scan: ScanRecord; snapshot: InstanceSnapshot }> {
+  const scan = await store.scans.latest(instance);
+  if (scan === null) throw new NotFound(`instance ${instance} has not been scanned yet`, { next: { kind: 'scan', instance } });
+  await requireSaneScan(store, scan, limits, now);
+  return { scan, snapshot: await store.scans.loadSnapshot(scan.id) };
+}
+
+/**
+ * Checks every request, and stores a `changes` plan of the ok ones when none was refused (or `validOnly`). The plan
+ * is screened like a policy plan: over the limits it waits for approval, and one that would leave too few
+ * administrators is refused. Apply it with applyPlan.
+ */
+export async function planUserChanges(deps: { store: Store; clock: Clock }, input: UserChangesInput): Promise<UserChangesOutcome> {
+  const { store, clock } = deps;
+  if (input.requests.length === 0) throw new InvalidInput('no changes were asked for', ['name a user and a change, or give a file of changes']);
+  const { scan, snapshot } = await saneScan(store, input.instance, clock.now(), input.limits);
+  const { verdicts, rows } = checkUserChanges({ snapshot, requests: input.requests, protection: input.protection, requestedBy: input.actor });
+  const refused = verdicts.filter((v) => v.status === 'refused').length;
+  const base = { instance: input.instance, scanId: scan.id, verdicts, refused };
+  if (refused > 0 && input.validOnly !== true) {
+    const what = refused === 1 ? '1 request was refused' : `${refused} requests were refused`;
+    return { ...base, planned: null, notPlanned: `${what}, so nothing was planned: fix or drop ${refused === 1 ? 'it' : 'them'}, or plan the valid ones only` };
+  }
+  if (rows.length === 0) return { ...base, planned: null, notPlanned: 'nothing to change: every valid request already holds' };
+  const plan = changesPlan({ snapshot, rows, now: clock.now() });
+  const { status, verdict } = screenPlan(plan, snapshot, input.limits);
+  const hold = holdOf(verdict);
+  const planId = await store.plans.save(plan, status, { createdBy: input.actor, hold });
+  if (status === 'planned') await resolvePlanAlerts(store, { instance: plan.instance, planId }, clock.now());
+  if (hold !== null) {
+    const message = status === 'waiting-approval' ? waitingMessage(planId, hold) : `plan ${planId} was refused: ${hold.message}`;
+    await raiseGuardAlert(store, { instance: plan.instance, scanId: plan.scanId, guard: hold.guard, message }, clock.now());
+  }
+  return { ...base, planned: { planId, plan, scan, verdict, status }, notPlanned: null };
+}
+
+/** The plan of the requests and its run; `report` is null when nothing was planned, a guard holds the plan, or interrupted. */
+export interface UserChangesApplied extends UserChangesOutcome {
+  readonly report: RunReport | null;
+}
+
+/**
+ * Plans the requests and applies the plan at once when every guard lets it (the `--yes` path): the same plan, checks,
+ * journal and undo as planning and applying one after the other. A plan held for approval is returned unapplied.
+ */
+export async function planAndApplyUserChanges(
+  deps: RunDeps & { readonly onPlanned?: (outcome: UserChangesOutcome) => void },
+  input: UserChangesInput,
+): Promise<UserChangesApplied> {
+  const outcome = await planUserChanges(deps, input);
+  deps.onPlanned?.(outcome);
+  const planned = outcome.planned;
+  if (planned === null || !planned.verdict.ok || deps.interrupt?.aborted === true) return { ...outcome, report: null };
+  const report = await applyPlan(deps, { planId: planned.planId, limits: input.limits, protection: input.protection });
+  return { ...outcome, report };
+}
+
+/**
+ * The requests that move every e-mail address of domain `from` to `to` on the instance, from its newest scan: the
+ * bulk form of planUserChanges for a company acquisition. InvalidInput when no address is in `from`.
+ */
+export async function emailDomainMoveRequests(
+  deps: { store: Pick<Store, 'scans'> },
+  input: { instance: string; from: string; to: string },
+): Promise<UserChangeRequest[]> {
+  const scan = await deps.store.scans.latest(input.instance, { status: 'complete' });
+  if (scan === null) throw new NotFound(`instance ${input.instance} has no complete scan yet`, { next: { kind: 'scan', instance: input.instance } });
+  const requests = emailDomainMove((await deps.store.scans.loadSnapshot(scan.id)).users, input.from, input.to);
+  if (requests.length === 0) {
+    throw new InvalidInput(`no user of instance ${input.instance} has an e-mail address in ${input.from}`, [`scan ${scan.id} was read; domains compare case-insensitively, subdomains are not matched`]);
+  }
+  return requests;
+}
