@@ -3,10 +3,15 @@
 import type { CommandContext } from './command-context.ts';
 import { approvePlan } from '../app/approve-plan.ts';
 import { EXIT } from './exit-codes.ts';
+import { audited } from '../app/audit-trail.ts';
+import { cliActor } from './admin-command.ts';
 
 export async function approveCommand(ctx: CommandContext, planId: string): Promise<number> {
   const { fourEyes, planTtlHours } = ctx.runtime.config.safety;
-  const approved = await approvePlan({ store: ctx.runtime.store, clock: ctx.runtime.clock, key: ctx.runtime.key() }, { planId, actor: ctx.actor, fourEyes, planTtlHours });
+  const { store, clock } = ctx.runtime;
+  const approved = await audited({ store, clock }, cliActor(ctx), { action: 'plan.approve', target: planId }, () =>
+    approvePlan({ store, clock, key: ctx.runtime.key() }, { planId, actor: ctx.actor, fourEyes, planTtlHours }),
+  );
   const { plan, approval } = approved;
   if (ctx.json) {
     ctx.printJson({ planId, status: approved.status, approvedBy: approval?.by ?? null, approvedAt: approval?.at ?? null, createdBy: approved.createdBy, rows: plan.rows.length, hash: plan.hash });

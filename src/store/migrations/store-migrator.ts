@@ -13,6 +13,7 @@ import { alertLifecycleMigration } from './0008-alert-lifecycle.ts';
 import { scanCapabilitiesMigration } from './0009-scan-capabilities.ts';
 import { scanApplicationsMigration } from './0010-scan-applications.ts';
 import { accountKeysMigration } from './0011-account-keys.ts';
+import { apiSecurityMigration } from './0013-api-security.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -28,6 +29,8 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0009-scan-capabilities': scanCapabilitiesMigration,
     '0010-scan-applications': scanApplicationsMigration,
     '0011-account-keys': accountKeysMigration,
+    // 0012 and 0014 are taken by work on other branches.
+    '0013-api-security': apiSecurityMigration(dialect),
   };
 }
 
