@@ -18,7 +18,7 @@ import { forgetGroupCommand, instanceCheckCommand } from './instance-command.ts'
 import { runCommand, scheduleCommand, serveCommand } from './schedule-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
-import { packageVersion } from './package-version.ts';
+import { packageVersion } from '../config/package-version.ts';
 import { adminCreateCommand, adminDisableCommand, tokenCreateCommand } from './admin-command.ts';
 import { auditExportCommand, auditVerifyCommand } from './audit-command.ts';
 
