@@ -10,6 +10,7 @@ import { withInterrupt } from './interrupt-signal.ts';
 import { syncSchedules } from '../jobs/schedule-sync.ts';
 import { createPolicyScheduler, runPolicyJob } from '../jobs/policy-jobs.ts';
 import { EXIT } from './exit-codes.ts';
+import { listenApi } from '../server/api-listener.ts';
 
 export async function scheduleCommand(ctx: CommandContext): Promise<number> {
   const schedules = await syncSchedules(ctx.runtime);
@@ -51,7 +52,7 @@ export async function runCommand(ctx: CommandContext, policyId: string): Promise
   return result.outcome === 'waiting-approval' || result.outcome === 'blocked' ? EXIT.guard : EXIT.failures;
 }
 
-/** Runs the scheduler until SIGINT or SIGTERM; a run in progress finishes first. */
+/** Runs the scheduler, and the REST API when `server.listen` is set, until SIGINT or SIGTERM; a run in progress finishes first. */
 export async function serveCommand(ctx: CommandContext, options: { once: boolean }): Promise<number> {
   await syncSchedules(ctx.runtime);
   const log = (line: string) => ctx.print([`${ctx.runtime.clock.now().toISOString()} ${line}`]);
@@ -61,10 +62,15 @@ export async function serveCommand(ctx: CommandContext, options: { once: boolean
     log(`one pass: ran ${report.ran.length}, missed ${report.missed.length}`);
     return EXIT.done;
   }
+  const api = await listenApi(ctx.runtime, log);
+  if (api !== null) log(`API listening on ${api.address} (OpenAPI at ${api.address}/api/v1/openapi.json)`);
   log(`scheduler started (${Object.keys(ctx.runtime.config.policies).length} policies)`);
-  const stopping = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => scheduler.stop());
+  const stopping = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(async () => {
+    await api?.close();
+    await scheduler.stop();
+  });
   await scheduler.start();
   await stopping;
-  log('scheduler stopped');
+  log(api === null ? 'scheduler stopped' : 'API and scheduler stopped');
   return EXIT.done;
 }

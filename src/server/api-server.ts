@@ -4,8 +4,7 @@
  * sign-in, swagger and its UI. Errors go through problemFor alone.
  */
 
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify from 'fastify';
 import helmet from '@fastify/helmet';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -14,11 +13,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { Clock } from '../app/clock.ts';
-import type { SessionTimeouts } from '../app/admin-sessions.ts';
 import { registerAccess, type RegisteredRoute } from './api-access.ts';
 import { registerWriteAudit } from './api-writes.ts';
 import { problemFor } from './problem-details.ts';
-import { apiMetrics, type ApiMetrics } from './api-metrics.ts';
+import { apiMetrics } from './api-metrics.ts';
 import { backgroundWork, type BackgroundWork } from './background-work.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -27,22 +25,7 @@ import { planRoutes } from './plan-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { packageVersion } from '../config/package-version.ts';
-
-/** The Fastify instance with zod schemas. */
-export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
-
-/** What every route module gets. */
-export interface ApiDeps {
-  readonly runtime: Runtime;
-  /** The API's clock (sessions, tokens, idempotency, audit); the runtime's unless a test gives one. */
-  readonly clock: Clock;
-  readonly timeouts: SessionTimeouts;
-  readonly background: BackgroundWork;
-  readonly metrics: ApiMetrics;
-  readonly signInPerMinute: number;
-  /** Lines for the operator (background failures). */
-  readonly log: (line: string) => void;
-}
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 
 /** A built server: the Fastify app, the routes it registered, and its background work. */
 export interface ApiServer {

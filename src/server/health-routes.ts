@@ -1,7 +1,7 @@
 /** GET /healthz (the process answers), /readyz (the store answers too), /metrics (Prometheus text), /api/v1/openapi.json. */
 
 import { z } from 'zod';
-import type { ApiApp, ApiDeps } from './api-server.ts';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 
 export function healthRoutes(app: ApiApp, deps: ApiDeps): void {
   app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));

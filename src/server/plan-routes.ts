@@ -1,7 +1,7 @@
 /** Plans: list, show (rows with reasons), create (scan and plan), approve (as the signed-in admin), apply (202, poll the run). */
 
 import { z } from 'zod';
-import type { ApiApp, ApiDeps } from './api-server.ts';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { listPlans } from '../app/list-plans.ts';
 import { scanAndPlan } from '../app/scan-plan-apply.ts';
 import { approvePlan } from '../app/approve-plan.ts';

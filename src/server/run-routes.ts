@@ -1,7 +1,7 @@
 /** Runs: list, show (per-action results), undo (202, poll the undo's run), resume (202). */
 
 import { z } from 'zod';
-import type { ApiApp, ApiDeps } from './api-server.ts';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { listRuns, runDetail } from '../app/list-runs.ts';
 import { instanceOfRun, planUndo } from '../app/undo-run.ts';
 import { applyPlan } from '../app/apply-plan.ts';

@@ -1,7 +1,7 @@
 /** Instances (with licence use from the newest complete scan) and scans: list, show, start (202, poll the scan). */
 
 import { z } from 'zod';
-import type { ApiApp, ApiDeps } from './api-server.ts';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { scanInstance } from '../app/scan-instance.ts';
 import { NotFound } from '../domain/errors.ts';
 import { idParams, instanceResource, scanResource, toScan } from './api-resources.ts';

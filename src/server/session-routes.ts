@@ -1,9 +1,9 @@
 /** POST /api/v1/session signs in (rate-limited), GET tells who is signed in, DELETE signs out. */
 
 import { z } from 'zod';
-import type { ApiApp, ApiDeps } from './api-server.ts';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { signIn, signOut } from '../app/admin-sessions.ts';
-import { NotAllowed } from '../domain/errors.ts';
+import { InvalidInput, NotAllowed } from '../domain/errors.ts';
 import { ROLES } from '../domain/access-role.ts';
 import { SESSION_COOKIE } from './api-access.ts';
 import { noteAudit } from './api-writes.ts';
@@ -49,10 +49,10 @@ export function sessionRoutes(app: ApiApp, deps: ApiDeps): void {
 
   app.delete(
     '/api/v1/session',
-    { config: { access: 'viewer', action: 'session.delete' }, schema: { tags: ['session'], summary: 'Sign out: ends the session', response: { 204: z.null() } } },
+    { config: { access: 'viewer', action: 'session.delete' }, schema: { tags: ['session'], summary: 'Sign out: ends the session', response: { 204: z.null(), 400: problemSchema } } },
     async (request, reply) => {
       const session = request.principal?.session;
-      if (session === null || session === undefined) throw new NotAllowed('signing out needs the session cookie; a token is revoked by disabling its admin');
+      if (session === null || session === undefined) throw new InvalidInput('signing out ends a session: this request carries a token, which ends when its admin is disabled or it expires');
       await signOut({ store: runtime.store }, session.idHash);
       reply.clearCookie(SESSION_COOKIE, { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
       return reply.code(204).send(null);

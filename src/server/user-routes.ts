@@ -1,7 +1,7 @@
 /** GET /api/v1/users: the users of the newest complete scan with the filters of `seatkeeper users`, paged by cursor. */
 
 import { z } from 'zod';
-import type { ApiApp, ApiDeps } from './api-server.ts';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { listUsers, type UserFilter } from '../app/list-users.ts';
 import { Conflict, InvalidInput } from '../domain/errors.ts';
 import { userResource } from './api-resources.ts';
