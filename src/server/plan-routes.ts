@@ -116,11 +116,13 @@ export function planRoutes(app: ApiApp, deps: ApiDeps): void {
         const stored = await runtime.store.plans.get(planId);
         if (stored === null) throw new NotFound(`no plan ${planId}`);
         const instance = runtime.resolveInstance(stored.plan.instance);
+        // A run the plan had before is not this apply's: applyPlan refuses the plan then, and that refusal is the answer.
+        const earlier = (await runtime.store.journal.runOfPlan(planId))?.id ?? null;
         const work = runtime.withRunDeps(instance, { sendNotices: true, log: deps.log }, (runDeps) => applyPlan(runDeps, { planId, limits: runtime.limits, protection: runtime.protection }));
         deps.background.track(`apply of plan ${planId}`, work);
         const run = await startAndFind(work, async () => {
           const opened = await runtime.store.journal.runOfPlan(planId);
-          return opened === null ? null : ((await listRuns(runtime.store, instance)).find((r) => r.id === opened.id) ?? null);
+          return opened === null || opened.id === earlier ? null : ((await listRuns(runtime.store, instance)).find((r) => r.id === opened.id) ?? null);
         });
         noteAudit(request, { detail: { runId: run.id } });
         return { statusCode: 202, body: toRun(run) };
