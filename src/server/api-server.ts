@@ -88,6 +88,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   registerAccess(app, deps, routes);
   registerWriteAudit(app, deps);
+  // Answers hold names, e-mail addresses and CSRF tokens: no cache between the API and its caller keeps them.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/v1/')) reply.header('cache-control', 'no-store');
+  });
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
   });

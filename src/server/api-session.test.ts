@@ -83,6 +83,30 @@ test('a session ends after the idle timeout, and after the absolute timeout howe
   f.clock.set(start);
 });
 
+test('signing in again with a session cookie ends that session: the old cookie is refused, the new one works', async () => {
+  const first = await f.signIn('api-admin');
+  const again = await f.server.app.inject({ method: 'POST', url: '/api/v1/session', headers: { cookie: first.cookie }, payload: { name: 'api-admin', password: PASSWORD }, remoteAddress: '127.0.3.1' });
+  assert.equal(again.statusCode, 201);
+  const cookie = again.cookies.find((c) => c.name === '__Host-seatkeeper-session');
+  assert.ok(cookie !== undefined);
+  assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: first.cookie } })).statusCode, 401);
+  assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: `${cookie.name}=${cookie.value}` } })).statusCode, 200);
+});
+
+test('a password of 64 characters and more, of any characters, is accepted exactly as typed', async () => {
+  const long = `${'ünïcödé passphrase '.repeat(4)}😀`;
+  await createAdmin({ store: f.runtime.store, clock: f.clock }, { name: 'long-pass', role: 'viewer', password: long });
+  assert.equal((await f.signIn('long-pass', long)).csrf.length, 43);
+  // No truncation: its first 64 characters are not it.
+  await assert.rejects(f.signIn('long-pass', long.slice(0, 64)), /401/);
+  await assert.rejects(f.signIn('long-pass', long.toUpperCase()), /401/);
+});
+
+test('API answers are not to be cached', async () => {
+  const answer = await f.server.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: f.callers.viewer.cookie } });
+  assert.equal(answer.headers['cache-control'], 'no-store');
+});
+
 test('sign-out ends the session: the same cookie is refused after', async () => {
   const session = await f.signIn('api-viewer');
   const out = await f.server.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
@@ -122,4 +146,7 @@ test('sign-in attempts, refused ones too, are in the audit log with the address 
   assert.ok(signIns.some((r) => r.outcome === 'refused' && r.actor === 'anonymous' && r.target === 'nobody-here' && r.detail.status === 401));
   assert.ok(signIns.some((r) => r.outcome === 'refused' && r.detail.status === 429));
   assert.ok(!JSON.stringify(rows).includes(PASSWORD) && !JSON.stringify(rows).includes('guessing...'));
+  // Refused reads are security events too: the expired token's 401 and the CSRF-less write's 403 are both there.
+  assert.ok(rows.some((r) => r.action === 'GET /api/v1/plans' && r.outcome === 'refused' && r.detail.status === 401));
+  assert.ok(rows.some((r) => r.action === 'scan.start' && r.actor === 'api-operator' && r.detail.status === 403));
 });

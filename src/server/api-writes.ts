@@ -1,6 +1,6 @@
 /**
  * Every write through the API: answered once per Idempotency-Key, and recorded in the audit log with who, from where,
- * on what and how it ended, whatever the answer (401 and 403 included).
+ * on what and how it ended, whatever the answer (401 and 403 included); a read only when it is refused with 401 or 403.
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -29,12 +29,13 @@ export function noteAudit(request: FastifyRequest, note: { target?: string | nul
   request.audit = { target: note.target === undefined ? current.target : note.target, detail: { ...current.detail, ...note.detail } };
 }
 
-/** Records each write request's outcome in the audit log before its answer leaves. */
+/** Records each write request's outcome, and each refused read, in the audit log before the answer leaves. */
 export function registerWriteAudit(app: FastifyInstance, deps: { runtime: Runtime; clock: Clock }): void {
   app.decorateRequest('audit', null);
   app.addHook('onSend', async (request, reply) => {
-    if (!isWrite(request.method)) return;
     const status = reply.statusCode;
+    // Reads are recorded only when refused: failed authentication and authorisation are security events (ASVS 16.3.1–2).
+    if (!isWrite(request.method) && status !== 401 && status !== 403) return;
     const principal = request.principal;
     const params: unknown = request.params;
     const id = typeof params === 'object' && params !== null ? Reflect.get(params, 'id') : undefined;

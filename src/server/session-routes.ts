@@ -27,6 +27,9 @@ export function sessionRoutes(app: ApiApp, deps: ApiDeps): void {
     },
     async (request, reply) => {
       noteAudit(request, { target: request.body.name });
+      // A sign-in replaces the session the browser still holds, if any: one cookie, one session (ASVS 7.2.4).
+      const previous = request.principal?.session;
+      if (previous !== null && previous !== undefined) await signOut({ store: runtime.store }, previous.idHash);
       const { sessionId, principal, absoluteExpiresAt } = await signIn({ store: runtime.store, clock, timeouts }, { ...request.body, address: request.ip });
       reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', secure: true, httpOnly: true, sameSite: 'strict', expires: absoluteExpiresAt });
       request.principal = { admin: principal.admin, role: principal.role, via: 'session', tokenId: null, session: { idHash: principal.idHash, csrfToken: principal.csrfToken } };

@@ -64,8 +64,11 @@ export async function startApiFixture(options: { users?: number; safety?: Record
   const runtime = await openRuntime(config, { rehearsal: false, clock: systemClock, keyFile: join(dir, 'seatkeeper.key') });
   const clock = fixedClock(now);
   const server = await buildApiServer({ runtime, clock });
+  // Each sign-in from an address of its own in 127.1.0.0/16, so the sign-in rate limit (per address) never counts them together.
+  let signIns = 0;
   const signIn = async (name: string, password = PASSWORD) => {
-    const response = await server.app.inject({ method: 'POST', url: '/api/v1/session', payload: { name, password }, remoteAddress: `127.0.0.${10 + name.length}` });
+    signIns += 1;
+    const response = await server.app.inject({ method: 'POST', url: '/api/v1/session', payload: { name, password }, remoteAddress: `127.1.${Math.floor(signIns / 250)}.${(signIns % 250) + 1}` });
     if (response.statusCode !== 201) throw new Error(`sign-in of ${name}: ${response.statusCode} ${response.body}`);
     const cookie = response.cookies.find((c) => c.name === '__Host-seatkeeper-session');
     if (cookie === undefined) throw new Error('no session cookie');
