@@ -8,11 +8,7 @@ import { parseRole, parseTokenScope, ROLES, TOKEN_SCOPES } from '../domain/acces
 import { InvalidInput } from '../domain/errors.ts';
 import { readNewPassword } from './password-prompt.ts';
 import { EXIT } from './exit-codes.ts';
-
-/** Who a CLI write is recorded as: the OS user (or --as), from the command line. */
-export function cliActor(ctx: CommandContext): { actor: string; address: string } {
-  return { actor: `cli:${ctx.actor}`, address: 'cli' };
-}
+import { cliActor } from './cli-audit.ts';
 
 /** Creates an admin account with a password read from the terminal or standard input. */
 export async function adminCreateCommand(ctx: CommandContext, input: { name: string; role: string; stdin: NodeJS.ReadStream; err: NodeJS.WritableStream }): Promise<number> {

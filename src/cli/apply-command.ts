@@ -11,7 +11,7 @@ import { planLines, runLines } from './plan-printer.ts';
 import { withInterrupt } from './interrupt-signal.ts';
 import { EXIT } from './exit-codes.ts';
 import { audited } from '../app/audit-trail.ts';
-import { cliActor } from './admin-command.ts';
+import { cliActor } from './cli-audit.ts';
 
 export interface ApplyOptions {
   readonly plan?: string;

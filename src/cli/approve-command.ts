@@ -4,7 +4,7 @@ import type { CommandContext } from './command-context.ts';
 import { approvePlan } from '../app/approve-plan.ts';
 import { EXIT } from './exit-codes.ts';
 import { audited } from '../app/audit-trail.ts';
-import { cliActor } from './admin-command.ts';
+import { cliActor } from './cli-audit.ts';
 
 export async function approveCommand(ctx: CommandContext, planId: string): Promise<number> {
   const { fourEyes, planTtlHours } = ctx.runtime.config.safety;

@@ -11,6 +11,7 @@ import { syncSchedules } from '../jobs/schedule-sync.ts';
 import { createPolicyScheduler, runPolicyJob } from '../jobs/policy-jobs.ts';
 import { EXIT } from './exit-codes.ts';
 import { listenApi } from '../server/api-listener.ts';
+import { auditedCli } from './cli-audit.ts';
 
 export async function scheduleCommand(ctx: CommandContext): Promise<number> {
   const schedules = await syncSchedules(ctx.runtime);
@@ -36,7 +37,10 @@ export async function runCommand(ctx: CommandContext, policyId: string): Promise
     ctx.print(planLines({ ...planned, limits: ctx.runtime.limits, pending: [], rows: 20, cli: ctx.cli, applying: true }));
   };
   const result = await withInterrupt(ctx.note, (interrupt) =>
-    runPolicyJob(ctx.runtime, policyId, { actor: ctx.actor, log: ctx.note, onPlanned, interrupt: interrupt.signal }),
+    auditedCli(ctx, { action: 'policy.run', target: policyId }, () => runPolicyJob(ctx.runtime, policyId, { actor: ctx.actor, log: ctx.note, onPlanned, interrupt: interrupt.signal }), (r) => ({
+      outcome: r.outcome,
+      runId: r.report?.runId ?? null,
+    })),
   );
   const { report } = result;
   const stored = report === undefined ? null : await ctx.runtime.store.plans.get(report.planId);

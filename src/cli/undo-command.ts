@@ -9,7 +9,7 @@ import { escapeControl } from '../app/instance-check.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { audited } from '../app/audit-trail.ts';
-import { cliActor } from './admin-command.ts';
+import { cliActor } from './cli-audit.ts';
 
 export interface UndoOptions {
   readonly run?: string;
