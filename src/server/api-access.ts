@@ -92,7 +92,8 @@ export function registerAccess(app: FastifyInstance, deps: { runtime: Runtime; c
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, access });
   });
-  app.addHook('preHandler', async (request) => {
+  // Before validation: a caller without the right gets 401/403 whatever the body, and learns nothing from a 400.
+  app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config.access;
     // Credentials are read on public routes too, so sign-out and the audit log know who it is when they are sent.
     const principal = await principalOf(request, deps).catch((error: unknown) => {

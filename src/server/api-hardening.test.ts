@@ -78,3 +78,11 @@ test('the OpenAPI document is 3.1 and names every route the server has, with the
   assert.equal(docs.statusCode, 200);
   assert.match(String(docs.headers['content-security-policy']), /script-src 'self'/);
 });
+
+test('the router\'s own refusals are problems too: a path parameter over 100 characters is 414, with the security headers', async () => {
+  const answer = await f.server.app.inject({ method: 'GET', url: `/api/v1/plans/${'a'.repeat(300)}`, headers: auth() });
+  assert.equal(answer.statusCode, 414);
+  assert.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8');
+  assert.equal(answer.json().type, 'https://seatkeeper.dev/problems/uri-too-long');
+  assert.equal(answer.headers['x-content-type-options'], 'nosniff');
+});

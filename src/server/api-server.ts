@@ -4,7 +4,7 @@
  * sign-in, swagger and its UI. Errors go through problemFor alone.
  */
 
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import helmet from '@fastify/helmet';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import type { Clock } from '../app/clock.ts';
 import { registerAccess, type RegisteredRoute } from './api-access.ts';
 import { registerWriteAudit } from './api-writes.ts';
-import { problemFor } from './problem-details.ts';
+import { problemFor, type Problem } from './problem-details.ts';
 import { apiMetrics } from './api-metrics.ts';
 import { backgroundWork, type BackgroundWork } from './background-work.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -54,6 +54,18 @@ const CSP = {
   },
 };
 
+/**
+ * Answers the router's own refusals (a path parameter too long, a malformed URL) with a problem. They come before any
+ * hook runs, so helmet's headers are set here too.
+ */
+function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply
+    .code(problem.status)
+    .headers({ 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' })
+    .type('application/problem+json')
+    .send(problem);
+}
+
 /** Builds the API on an open runtime. */
 export async function buildApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { runtime } = options;
@@ -68,7 +80,14 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     signInPerMinute: settings.signInPerMinute,
     log,
   };
-  const app: ApiApp = Fastify({ logger: false, bodyLimit: settings.bodyLimitBytes, trustProxy: false, return503OnClosing: true }).withTypeProvider<ZodTypeProvider>();
+  const app: ApiApp = Fastify({
+    logger: false,
+    bodyLimit: settings.bodyLimitBytes,
+    trustProxy: false,
+    return503OnClosing: true,
+    // The router's own refusals (a path parameter over 100 characters, a malformed URL) are problems like the rest.
+    frameworkErrors: (error, _request, reply) => void sendProblem(reply, problemFor(error)),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(async (error, request, reply) => {

@@ -53,6 +53,7 @@ const FASTIFY_KINDS: Readonly<Record<number, [string, string]>> = {
   405: ['method-not-allowed', 'Method not allowed'],
   406: ['not-acceptable', 'Not acceptable'],
   413: ['body-too-large', 'The request body is too large'],
+  414: ['uri-too-long', 'A part of the path is too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   429: ['too-many-requests', 'Too many requests'],
 };
