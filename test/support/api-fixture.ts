@@ -1,10 +1,12 @@
 /**
- * Test support for the REST API: a real SQLite store, an emulated Confluence DC with a generated organisation, the
+ * Test support for the REST API: a real store (SQLite, or PostgreSQL in a scratch schema), an emulated Confluence DC with a generated organisation, the
  * shared runtime on them, the server built on it with its own clock (for sessions and tokens), and an admin of each
  * role with a session and a token, for `inject` tests.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateOrganisation } from '../../src/emulators/confluence-dc/org-generator.ts';
@@ -41,14 +43,46 @@ export interface ApiFixture {
 
 const SCOPE = { viewer: 'read', operator: 'operate', admin: 'admin' } as const;
 
+/** The stores an API suite runs on: SQLite always, PostgreSQL when SEATKEEPER_TEST_POSTGRES_URL is set (always in CI). */
+export function apiStores(): ('sqlite' | 'postgres')[] {
+  const url = process.env.SEATKEEPER_TEST_POSTGRES_URL;
+  if (url === undefined || url === '') {
+    if (process.env.CI === 'true') throw new Error('SEATKEEPER_TEST_POSTGRES_URL must be set in CI: the API suites run on PostgreSQL too.');
+    return ['sqlite'];
+  }
+  return ['sqlite', 'postgres'];
+}
+
+/** A store URL of the dialect, and how to drop it: a temp SQLite file, or a fresh PostgreSQL schema. */
+async function scratchStore(dialect: 'sqlite' | 'postgres', dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.SEATKEEPER_TEST_POSTGRES_URL;
+  if (dialect === 'sqlite' || base === undefined) return { url: `sqlite:${join(dir, 'seatkeeper.db')}`, drop: async () => undefined };
+  const schema = `sk_api_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    },
+  };
+}
+
 /** Starts everything; `safety` and `server` are merged into the config. */
-export async function startApiFixture(options: { users?: number; safety?: Record<string, unknown>; server?: Record<string, unknown>; policy?: Record<string, unknown> } = {}): Promise<ApiFixture> {
+export async function startApiFixture(
+  options: { users?: number; safety?: Record<string, unknown>; server?: Record<string, unknown>; policy?: Record<string, unknown>; store?: 'sqlite' | 'postgres' } = {},
+): Promise<ApiFixture> {
   const now = new Date();
   const org = generateOrganisation({ seed: 11, users: options.users ?? 80, now, ldapShare: 0.5 });
   const emulator = await startConfluenceEmulator({ org });
   const dir = mkdtempSync(join(tmpdir(), 'sk-api-'));
+  const scratch = await scratchStore(options.store ?? 'sqlite', dir);
   const config = configSchema.parse({
-    store: `sqlite:${join(dir, 'seatkeeper.db')}`,
+    store: scratch.url,
     instances: { wiki: { product: 'confluence-dc', url: emulator.url, auth: { token: emulator.credentials.admin.token } } },
     policies: {
       'inactive-users': {
@@ -92,6 +126,7 @@ export async function startApiFixture(options: { users?: number; safety?: Record
       await server.close();
       await runtime.close();
       await emulator.close();
+      await scratch.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
