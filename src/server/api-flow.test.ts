@@ -142,6 +142,12 @@ for (const store of apiStores()) {
       const replayed = rows.filter((r) => r.action === 'plan.create' && r.detail.replayed === true);
       assert.equal(replayed.length, 1);
       assert.equal((await verifyAudit(f.runtime.store)).ok, true);
+      // Admins read it through the API too; an operator may not.
+      const page = (await f.server.app.inject({ method: 'GET', url: '/api/v1/audit?limit=1000', headers: as('admin') })).json();
+      assert.deepEqual(page.rows.map((r: { seq: number }) => r.seq), rows.map((r) => r.seq).slice(0, page.rows.length));
+      const verified = (await f.server.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: as('admin') })).json();
+      assert.equal(verified.ok, true);
+      assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/audit', headers: as('operator') })).statusCode, 403);
     });
   });
 }

@@ -24,6 +24,7 @@ import { instanceRoutes, scanRoutes } from './scan-routes.ts';
 import { planRoutes } from './plan-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { packageVersion } from '../config/package-version.ts';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 
@@ -144,6 +145,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     planRoutes(typed, deps);
     runRoutes(typed, deps);
     userRoutes(typed, deps);
+    auditRoutes(typed, deps);
   });
   await app.ready();
   return {
