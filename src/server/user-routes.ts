@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
-import { listUsers, type UserFilter } from '../app/list-users.ts';
+import { filterContradictions, listUsers, type UserFilter } from '../app/list-users.ts';
 import { Conflict, InvalidInput } from '../domain/errors.ts';
 import { userResource } from './api-resources.ts';
 import { problemSchema } from './problem-details.ts';
@@ -52,8 +52,8 @@ export function userRoutes(app: ApiApp, deps: ApiDeps): void {
     },
     async (request) => {
       const q = request.query;
-      if (q.neverLoggedIn === true && q.inactiveDays !== undefined) {
-        throw new InvalidInput('neverLoggedIn and inactiveDays ask two things', ['inactiveDays already lists those who never logged in; give one of them']);
+      if (filterContradictions(q).length > 0) {
+        throw new InvalidInput('neverLoggedIn and inactiveDays ask two things', ['inactiveDays already lists those who never logged in with the inactive; give one of them']);
       }
       const filter: UserFilter = {
         ...(q.inactiveDays === undefined ? {} : { inactiveDays: q.inactiveDays }),
