@@ -25,6 +25,7 @@ import { planRoutes } from './plan-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { packageVersion } from '../config/package-version.ts';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 
@@ -146,6 +147,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     runRoutes(typed, deps);
     userRoutes(typed, deps);
     auditRoutes(typed, deps);
+    adminRoutes(typed, deps);
   });
   await app.ready();
   return {
