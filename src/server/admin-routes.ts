@@ -14,6 +14,7 @@ const account = z
   .meta({ id: 'AdminAccount' });
 const nameParams = z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/) });
 
+/** Registers the account and token routes (admins only). */
 export function adminRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime, clock } = deps;
   app.get(

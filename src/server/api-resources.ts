@@ -21,6 +21,7 @@ const seats = z.object({
   applications: z.array(z.object({ key: z.string(), name: z.string(), used: z.number().int(), freed: z.number().int(), after: z.number().int() })).optional(),
 });
 
+/** A scan as the API shows it. */
 export const scanResource = z
   .object({
     id: z.string(),
@@ -39,6 +40,7 @@ export const scanResource = z
   })
   .meta({ id: 'Scan' });
 
+/** A stored scan as the API shows it. */
 export function toScan(scan: ScanRecord): z.infer<typeof scanResource> {
   return {
     id: scan.id,
@@ -57,6 +59,7 @@ export function toScan(scan: ScanRecord): z.infer<typeof scanResource> {
   };
 }
 
+/** A configured instance with licence use from its newest complete scan. */
 export const instanceResource = z
   .object({
     id: z.string(),
@@ -67,6 +70,7 @@ export const instanceResource = z
   })
   .meta({ id: 'Instance' });
 
+/** A line of the plan listing. */
 export const planSummaryResource = z
   .object({
     id: z.string(),
@@ -82,6 +86,7 @@ export const planSummaryResource = z
   })
   .meta({ id: 'PlanSummary' });
 
+/** A plan listing line as the API shows it. */
 export function toPlanSummary(listing: PlanListing): z.infer<typeof planSummaryResource> {
   const { applications, ...seatCounts } = listing.seats;
   return { ...listing, policies: [...listing.policies], seats: { ...seatCounts, ...(applications === undefined ? {} : { applications: [...applications] }) } };
@@ -97,6 +102,7 @@ const planRow = z.object({
   notes: z.array(z.string()),
 });
 
+/** A plan with every row, its reason and its steps. */
 export const planResource = z
   .object({
     id: z.string(),
@@ -114,6 +120,7 @@ export const planResource = z
   })
   .meta({ id: 'Plan' });
 
+/** A stored plan as the API shows it. */
 export function toPlan(stored: StoredPlan): z.infer<typeof planResource> {
   const { plan } = stored;
   return {
@@ -142,14 +149,17 @@ export function toPlan(stored: StoredPlan): z.infer<typeof planResource> {
 
 const counts = z.object({ claimed: z.number().int(), done: z.number().int(), 'already-done': z.number().int(), failed: z.number().int(), skipped: z.number().int() });
 
+/** A run with its step counts. */
 export const runResource = z
   .object({ id: z.string(), planId: z.string(), instance: z.string(), status: z.string(), startedAt: z.string(), finishedAt: z.string().nullable(), counts })
   .meta({ id: 'Run' });
 
+/** A run summary as the API shows it. */
 export function toRun(run: RunSummary): z.infer<typeof runResource> {
   return { id: run.id, planId: run.planId, instance: run.instance, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, counts: { ...run.counts } };
 }
 
+/** A run with the steps that need attention. */
 export const runDetailResource = runResource
   .extend({
     plannedSteps: z.number().int(),
@@ -158,10 +168,12 @@ export const runDetailResource = runResource
   })
   .meta({ id: 'RunDetail' });
 
+/** A run detail as the API shows it. */
 export function toRunDetail(run: RunDetail): z.infer<typeof runDetailResource> {
   return { ...toRun(run), plannedSteps: run.plannedSteps, notStarted: run.notStarted, attention: run.attention.map((a) => ({ ...a })) };
 }
 
+/** A user of the newest complete scan, as `seatkeeper users` lists it. */
 export const userResource = z
   .object({
     username: z.string(),

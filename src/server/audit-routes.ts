@@ -20,6 +20,7 @@ const auditRow = z
   })
   .meta({ id: 'AuditRow' });
 
+/** Registers the audit log routes (admins only). */
 export function auditRoutes(app: ApiApp, deps: ApiDeps): void {
   const { store } = deps.runtime;
   app.get(

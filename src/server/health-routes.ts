@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 
+/** Registers /healthz, /readyz, /metrics and the OpenAPI document (all public). */
 export function healthRoutes(app: ApiApp, deps: ApiDeps): void {
   app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 

@@ -22,6 +22,7 @@ function actorOf(principal: { admin: string } | null): string {
   return principal.admin;
 }
 
+/** Registers the plan routes. */
 export function planRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(

@@ -22,6 +22,7 @@ const undoAnswer = z
   })
   .meta({ id: 'UndoStarted' });
 
+/** Registers the run routes. */
 export function runRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   const runOf = async (instance: string, runId: string) => (await listRuns(runtime.store, instance)).find((r) => r.id === runId) ?? null;

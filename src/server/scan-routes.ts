@@ -11,6 +11,7 @@ import { problemSchema } from './problem-details.ts';
 
 const instanceQuery = z.object({ instance: z.string().min(1).max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) });
 
+/** Registers the instance listing. */
 export function instanceRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(
@@ -34,6 +35,7 @@ export function instanceRoutes(app: ApiApp, deps: ApiDeps): void {
   );
 }
 
+/** Registers the scan listing, one scan, and starting a scan. */
 export function scanRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(

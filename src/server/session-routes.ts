@@ -11,6 +11,7 @@ import { problemSchema } from './problem-details.ts';
 
 const signedIn = z.object({ admin: z.string(), role: z.enum(ROLES), csrfToken: z.string(), expiresAt: z.string() }).meta({ id: 'Session' });
 
+/** Registers sign-in, who-am-I and sign-out. */
 export function sessionRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime, clock, timeouts } = deps;
   app.post(

@@ -37,6 +37,7 @@ function readCursor(text: string): z.infer<typeof cursorSchema> {
 
 const writeCursor = (scanId: string, offset: number): string => Buffer.from(JSON.stringify({ scanId, offset }), 'utf8').toString('base64url');
 
+/** Registers the users search. */
 export function userRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(
