@@ -15,8 +15,15 @@ const LAYERS = {
     may: ['domain', 'app', 'connectors', 'store', 'emulators', 'config'],
     why: 'runtime/ is the composition root behind the front doors; it never imports a front door.',
   },
-  server: { may: ['runtime', 'jobs', 'app', 'domain', 'config'], why: 'server/ is a front door: it calls runtime and use cases, never the CLI.' },
-  cli: { may: ['runtime', 'jobs', 'app', 'domain', 'config'], why: 'cli/ is a front door: it calls runtime and use cases, never the server.' },
+  server: {
+    may: ['runtime', 'jobs', 'app', 'domain', 'config'],
+    why: 'server/ is a front door: it calls runtime, use cases, config and domain types, never the CLI, the store or a connector.',
+  },
+  cli: {
+    // `seatkeeper serve` hosts the API in its process: it may start the listener, and reach nothing else of the server.
+    may: ['runtime', 'jobs', 'app', 'domain', 'config', 'server/api-listener.ts*'],
+    why: 'cli/ is a front door: it calls runtime and use cases, never the server (serve only starts it, through server/api-listener.ts).',
+  },
   web: { may: [], why: 'web/ talks to the server over /api/v1 only.' },
 };
 

@@ -27,6 +27,20 @@ export interface UserFilter {
   readonly createdBeforeDays?: number;
 }
 
+/** Filters that ask two things at once: each front door says it in its own words (flags, query parameters). */
+export type FilterContradiction = 'licensed-and-unlicensed' | 'never-logged-in-and-inactive-days';
+
+/**
+ * What in a requested filter contradicts itself: licensed and unlicensed together match nobody; never-logged-in with
+ * inactive-days asks two things (inactive-days already includes those who never logged in).
+ */
+export function filterContradictions(request: { licensed?: boolean; unlicensed?: boolean; neverLoggedIn?: boolean; inactiveDays?: number }): FilterContradiction[] {
+  const found: FilterContradiction[] = [];
+  if (request.licensed === true && request.unlicensed === true) found.push('licensed-and-unlicensed');
+  if (request.neverLoggedIn === true && request.inactiveDays !== undefined) found.push('never-logged-in-and-inactive-days');
+  return found;
+}
+
 export interface UserRow {
   readonly username: string;
   readonly displayName: string;

@@ -12,6 +12,11 @@ import type { LifecycleRepository } from './store/lifecycle-repository-port.ts';
 import type { LeaseRepository } from './store/lease-repository-port.ts';
 import type { UnwritableGroupRepository } from './store/unwritable-group-repository-port.ts';
 import type { AccountFollowRepository } from './store/account-follow-repository-port.ts';
+import type { AdminAccountRepository } from './store/admin-account-repository-port.ts';
+import type { ApiTokenRepository } from './store/api-token-repository-port.ts';
+import type { SessionRepository } from './store/session-repository-port.ts';
+import type { AuditLogRepository } from './store/audit-log-repository-port.ts';
+import type { IdempotencyRepository } from './store/idempotency-repository-port.ts';
 
 /** Everything the use cases need from the store. */
 export interface Store {
@@ -28,6 +33,15 @@ export interface Store {
   readonly unwritableGroups: UnwritableGroupRepository;
   /** Moves what Seatkeeper remembers of a user along when the account is renamed. */
   readonly accounts: AccountFollowRepository;
+  /**
+   * The API's admin accounts, tokens, sessions, audit log and idempotency keys. They are the same people and one log
+   * whether the store is opened for a rehearsal or not.
+   */
+  readonly admins: AdminAccountRepository;
+  readonly tokens: ApiTokenRepository;
+  readonly sessions: SessionRepository;
+  readonly audit: AuditLogRepository;
+  readonly idempotency: IdempotencyRepository;
   /**
    * True when opened for a rehearsal (SEATKEEPER_REHEARSAL=1): scans, plans and runs are then written as rehearsal
    * and only rehearsal ones are read; a store opened for real sees only real ones. Each is a world of its own.

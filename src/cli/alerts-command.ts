@@ -4,6 +4,7 @@ import type { CommandContext } from './command-context.ts';
 import type { Alert } from '../app/store/alert-repository-port.ts';
 import { acknowledgeAlert, listAlerts } from '../app/guard-alerts.ts';
 import { EXIT } from './exit-codes.ts';
+import { auditedCli } from './cli-audit.ts';
 
 const when = (iso: string): string => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 
@@ -38,7 +39,7 @@ export async function alertsCommand(ctx: CommandContext, options: { instance?: s
 }
 
 export async function alertAckCommand(ctx: CommandContext, id: string): Promise<number> {
-  const alert = await acknowledgeAlert(ctx.runtime.store, { id, actor: ctx.actor, now: ctx.runtime.clock.now() });
+  const alert = await auditedCli(ctx, { action: 'alert.ack', target: id }, () => acknowledgeAlert(ctx.runtime.store, { id, actor: ctx.actor, now: ctx.runtime.clock.now() }));
   if (ctx.json) ctx.printJson(alert);
   else {
     const first = alert.acknowledgedBy !== null && alert.acknowledgedBy !== ctx.actor ? ' (already acknowledged)' : '';

@@ -10,6 +10,8 @@ import { scanWatch } from './plan-command.ts';
 import { planLines, runLines } from './plan-printer.ts';
 import { withInterrupt } from './interrupt-signal.ts';
 import { EXIT } from './exit-codes.ts';
+import { audited } from '../app/audit-trail.ts';
+import { cliActor } from './cli-audit.ts';
 
 export interface ApplyOptions {
   readonly plan?: string;
@@ -33,7 +35,10 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
   }
   return runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'apply') }, (deps) =>
     withInterrupt(ctx.note, async (interrupt) => {
-      const report = await applyPlan({ ...deps, interrupt: interrupt.signal }, { planId, limits: runtime.limits, protection: runtime.protection });
+      const report = await audited(runtime, cliActor(ctx), { action: 'plan.apply', target: planId }, () =>
+        applyPlan({ ...deps, interrupt: interrupt.signal }, { planId, limits: runtime.limits, protection: runtime.protection }),
+        (r) => ({ runId: r.runId, status: r.status }),
+      );
       return printRun(ctx, report);
     }),
   );
@@ -47,7 +52,7 @@ async function applyYes(ctx: CommandContext, options: ApplyOptions): Promise<num
   const directories = runtime.directories(policies);
   return runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'apply') }, (deps) =>
     withInterrupt(ctx.note, async (interrupt) => {
-      const { planned, report, interrupted } = await scanPlanApply(
+      const { planned, report, interrupted } = await audited(runtime, cliActor(ctx), { action: 'instance.apply', target: instance }, () => scanPlanApply(
         {
           ...deps,
           directories,
@@ -58,7 +63,7 @@ async function applyYes(ctx: CommandContext, options: ApplyOptions): Promise<num
           },
         },
         { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) },
-      );
+      ), (outcome) => ({ planId: outcome.planned.planId, runId: outcome.report?.runId ?? null, status: outcome.report?.status ?? outcome.planned.status }));
       const hold = holdOf(planned.verdict);
       if (hold !== null) throw heldPlanError(planned.planId, planned.status, hold);
       if (report === null || interrupted) {

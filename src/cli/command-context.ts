@@ -45,6 +45,11 @@ export interface CommandContext {
   print(lines: readonly string[]): void;
   /** JSON on stdout: secrets in string values redacted, bidi and C1 characters written as JSON escapes. */
   printJson(value: unknown): void;
+  /**
+   * One JSON value on one line (NDJSON), bidi and C1 characters as escapes but otherwise exactly as given: for records
+   * whose values must stay verifiable (the audit log's chain), which never hold secrets.
+   */
+  printNdjson(value: unknown): void;
   /** A line for the operator on stderr, beside progress (e.g. the circuit breaker pausing requests). */
   note(line: string): void;
 }
@@ -93,6 +98,7 @@ export async function withContext<T>(options: GlobalOptions, output: Output, run
     progress,
     print: (lines) => output.out.write(`${lines.map(sanitiseLine).join('\n')}\n`),
     printJson: (value) => output.out.write(`${sanitisedJson(value)}\n`),
+    printNdjson: (value) => output.out.write(`${escapeJsonText(JSON.stringify(value))}\n`),
     note,
   };
   try {

@@ -28,6 +28,7 @@ function collectingContext(ctx: CommandContext, lines: string[], json: unknown[]
     progress: { update: () => undefined, finish: () => undefined },
     print: (more) => lines.push(...more),
     printJson: (value) => json.push(value),
+    printNdjson: (value) => json.push(value),
     note: ctx.note,
   };
 }

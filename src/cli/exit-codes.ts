@@ -1,6 +1,6 @@
 /** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard, 130 interrupted (Ctrl-C). */
 
-import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotFound, type SeatkeeperError } from '../domain/errors.ts';
+import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound, type SeatkeeperError } from '../domain/errors.ts';
 import { phraseNextStep } from './next-step-phrases.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
@@ -42,7 +42,7 @@ function rawFailure(error: unknown): { code: number; lines: string[] } {
     if (problems.length === 0) return { code: EXIT.badInput, lines: [error.message] };
     return { code: EXIT.badInput, lines: [`${error.message}:`, ...problems.map((p) => `  - ${p}`)] };
   }
-  if (error instanceof NotFound || error instanceof Conflict || error instanceof NotAllowed) {
+  if (error instanceof NotFound || error instanceof Conflict || error instanceof NotAllowed || error instanceof NotAuthenticated) {
     return { code: EXIT.badInput, lines: [withNextStep(error)] };
   }
   if (error instanceof ConnectorError) {

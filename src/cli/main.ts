@@ -19,7 +19,9 @@ import { forgetGroupCommand, instanceCheckCommand } from './instance-command.ts'
 import { runCommand, scheduleCommand, serveCommand } from './schedule-command.ts';
 import { loadConfig } from '../config/config-loader.ts';
 import { redactConfig } from '../config/config-redaction.ts';
-import { packageVersion } from './package-version.ts';
+import { packageVersion } from '../config/package-version.ts';
+import { adminCreateCommand, adminDisableCommand, tokenCreateCommand } from './admin-command.ts';
+import { auditExportCommand, auditVerifyCommand } from './audit-command.ts';
 
 function wholeNumber(value: string): number {
   const parsed = Number(value);
@@ -248,6 +250,40 @@ export async function main(
     .description('run the scheduler until Ctrl-C; runs missed while down run once if less than one period late')
     .option('--once', 'one pass over due schedules, then exit (for cron-driven setups and tests)', false)
     .action((opts: { once: boolean }) => run((ctx) => serveCommand(ctx, opts)));
+
+  const admin = program.command('admin').description('the admin accounts that sign in to the REST API');
+  admin
+    .command('create')
+    .description('create an admin account; the password is asked at the terminal (twice) or read as one line from standard input, never from argv')
+    .argument('<name>', 'account name')
+    .requiredOption('--role <role>', 'viewer (read and export), operator (plan, approve, apply, undo) or admin (accounts, tokens, connections)')
+    .action((name: string, opts: { role: string }) => run((ctx) => adminCreateCommand(ctx, { name, role: opts.role, stdin: process.stdin, err: output.err })));
+  admin
+    .command('disable')
+    .description('disable an admin account: its sessions end and its API tokens stop at once')
+    .argument('<name>', 'account name')
+    .action((name: string) => run((ctx) => adminDisableCommand(ctx, name)));
+
+  program
+    .command('token')
+    .description('API tokens')
+    .command('create')
+    .description('create an API token for an admin account and print it once (only its hash is kept)')
+    .requiredOption('--admin <name>', 'the account the token acts for')
+    .requiredOption('--scope <scope>', 'read, operate or admin: caps the account\'s role')
+    .addOption(new Option('--expires-days <n>', 'days until the token stops (1–366)').argParser(wholeNumber).default(30))
+    .action((opts: { admin: string; scope: string; expiresDays: number }) => run((ctx) => tokenCreateCommand(ctx, opts)));
+
+  const audit = program.command('audit').description('the audit log of every write through the API and the CLI');
+  audit
+    .command('verify')
+    .description('check the audit log\'s hash chain: exit 1 and name the rows when one was edited or deleted')
+    .action(() => run((ctx) => auditVerifyCommand(ctx)));
+  audit
+    .command('export')
+    .description('write the audit log as NDJSON (one row a line, chain fields included) for a SIEM')
+    .option('--since <iso>', 'only rows written at or after this instant')
+    .action((opts: { since?: string }) => run((ctx) => auditExportCommand(ctx, opts)));
 
   const configCommand = program.command('config').description('inspect the configuration');
   configCommand

@@ -7,6 +7,7 @@ import type { PendingPolicy } from '../config/policy-mapping.ts';
 import { planLines, scanLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { eachInstance } from './each-instance.ts';
+import { auditedCli } from './cli-audit.ts';
 
 export interface PlanOptions {
   readonly instance?: string;
@@ -41,9 +42,15 @@ async function planOne(ctx: CommandContext, instance: string, options: PlanOptio
   const { policies, pending } = runtime.policies(instance, options.policy ?? []);
   const request = { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) };
   const deps: ScanPlanDeps = { store: runtime.store, clock: runtime.clock, directories: runtime.directories(policies), ...scanWatch(ctx) };
-  const { planned } = options.scan
-    ? await runtime.withConnector(instance, ctx.note, (connector) => scanAndPlan({ ...deps, connector, concurrency: runtime.concurrency(instance) }, request))
-    : await scanAndPlan(deps, request);
+  const { planned } = await auditedCli(
+    ctx,
+    { action: 'plan.create', target: instance, detail: { scan: options.scan } },
+    () =>
+      options.scan
+        ? runtime.withConnector(instance, ctx.note, (connector) => scanAndPlan({ ...deps, connector, concurrency: runtime.concurrency(instance) }, request))
+        : scanAndPlan(deps, request),
+    (outcome) => ({ planId: outcome.planned.planId, status: outcome.planned.status }),
+  );
   printPlan(ctx, planned, pending, options.rows);
   return planned.verdict.ok ? EXIT.done : EXIT.guard;
 }

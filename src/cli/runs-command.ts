@@ -6,6 +6,7 @@ import { resumeRun } from '../app/resume-run.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { NotFound } from '../domain/errors.ts';
+import { auditedCli } from './cli-audit.ts';
 
 /** Prints the runs, newest first. */
 export async function runsCommand(ctx: CommandContext, options: { instance?: string }): Promise<number> {
@@ -68,7 +69,7 @@ export async function resumeCommand(ctx: CommandContext, runId: string): Promise
   if (run === null) throw new NotFound(`no run ${runId}: list runs with \`${ctx.cli} runs\``);
   const instance = ctx.runtime.resolveInstance(run.instance);
   return ctx.runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'resume') }, async (deps) => {
-    const report = await resumeRun(deps, { runId, protection: ctx.runtime.protection, limits: ctx.runtime.limits });
+    const report = await auditedCli(ctx, { action: 'run.resume', target: runId }, () => resumeRun(deps, { runId, protection: ctx.runtime.protection, limits: ctx.runtime.limits }), (r) => ({ status: r.status }));
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(report);
     else ctx.print(runLines(report));

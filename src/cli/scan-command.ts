@@ -6,12 +6,13 @@ import { buildLicenceModel } from '../domain/licence-model.ts';
 import { scanLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
 import { eachInstance } from './each-instance.ts';
+import { auditedCli } from './cli-audit.ts';
 
 /** Runs a scan of the instance with progress, for every group its policies need. */
 async function runScan(ctx: CommandContext, instance: string): Promise<ScanOutcome> {
   const { runtime } = ctx;
   try {
-    return await runtime.withConnector(instance, ctx.note, (connector) =>
+    return await auditedCli(ctx, { action: 'scan.start', target: instance }, () => runtime.withConnector(instance, ctx.note, (connector) =>
       scanInstance({
         connector,
         store: runtime.store,
@@ -20,7 +21,7 @@ async function runScan(ctx: CommandContext, instance: string): Promise<ScanOutco
         mustRead: runtime.groupsToRead(instance),
         progress: (e) => ctx.progress.update(e.phase, e.done, e.total),
       }),
-    );
+    ), (outcome) => ({ scanId: outcome.scan.id, status: outcome.scan.status }));
   } finally {
     ctx.progress.finish();
   }

@@ -10,6 +10,8 @@ import { withInterrupt } from './interrupt-signal.ts';
 import { syncSchedules } from '../jobs/schedule-sync.ts';
 import { createPolicyScheduler, runPolicyJob } from '../jobs/policy-jobs.ts';
 import { EXIT } from './exit-codes.ts';
+import { listenApi } from '../server/api-listener.ts';
+import { auditedCli } from './cli-audit.ts';
 
 export async function scheduleCommand(ctx: CommandContext): Promise<number> {
   const schedules = await syncSchedules(ctx.runtime);
@@ -35,7 +37,10 @@ export async function runCommand(ctx: CommandContext, policyId: string): Promise
     ctx.print(planLines({ ...planned, limits: ctx.runtime.limits, pending: [], rows: 20, cli: ctx.cli, applying: true }));
   };
   const result = await withInterrupt(ctx.note, (interrupt) =>
-    runPolicyJob(ctx.runtime, policyId, { actor: ctx.actor, log: ctx.note, onPlanned, interrupt: interrupt.signal }),
+    auditedCli(ctx, { action: 'policy.run', target: policyId }, () => runPolicyJob(ctx.runtime, policyId, { actor: ctx.actor, log: ctx.note, onPlanned, interrupt: interrupt.signal }), (r) => ({
+      outcome: r.outcome,
+      runId: r.report?.runId ?? null,
+    })),
   );
   const { report } = result;
   const stored = report === undefined ? null : await ctx.runtime.store.plans.get(report.planId);
@@ -51,7 +56,7 @@ export async function runCommand(ctx: CommandContext, policyId: string): Promise
   return result.outcome === 'waiting-approval' || result.outcome === 'blocked' ? EXIT.guard : EXIT.failures;
 }
 
-/** Runs the scheduler until SIGINT or SIGTERM; a run in progress finishes first. */
+/** Runs the scheduler, and the REST API when `server.listen` is set, until SIGINT or SIGTERM; a run in progress finishes first. */
 export async function serveCommand(ctx: CommandContext, options: { once: boolean }): Promise<number> {
   await syncSchedules(ctx.runtime);
   const log = (line: string) => ctx.print([`${ctx.runtime.clock.now().toISOString()} ${line}`]);
@@ -61,10 +66,15 @@ export async function serveCommand(ctx: CommandContext, options: { once: boolean
     log(`one pass: ran ${report.ran.length}, missed ${report.missed.length}`);
     return EXIT.done;
   }
+  const api = await listenApi(ctx.runtime, log);
+  if (api !== null) log(`API listening on ${api.address} (OpenAPI at ${api.address}/api/v1/openapi.json)`);
   log(`scheduler started (${Object.keys(ctx.runtime.config.policies).length} policies)`);
-  const stopping = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => scheduler.stop());
+  const stopping = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(async () => {
+    await api?.close();
+    await scheduler.stop();
+  });
   await scheduler.start();
   await stopping;
-  log('scheduler stopped');
+  log(api === null ? 'scheduler stopped' : 'API and scheduler stopped');
   return EXIT.done;
 }

@@ -9,6 +9,8 @@ import { InvalidInput } from '../domain/errors.ts';
 import { escapeControl } from '../app/instance-check.ts';
 import { runLines } from './plan-printer.ts';
 import { EXIT } from './exit-codes.ts';
+import { audited } from '../app/audit-trail.ts';
+import { cliActor } from './cli-audit.ts';
 
 export interface UndoOptions {
   readonly run?: string;
@@ -94,9 +96,10 @@ export async function undoCommand(ctx: CommandContext, options: UndoOptions): Pr
     ? ctx.runtime.resolveInstance(await instanceOfRun(ctx.runtime.store, scope.runId, options.instance))
     : ctx.runtime.resolveInstance(options.instance);
   return ctx.runtime.withRunDeps(instance, { sendNotices: false, log: ctx.note, progress: progressFor(ctx, 'undo') }, async (deps) => {
-    const outcome = await undoRun(
-      deps,
-      { instance, scope, force: options.force, actor: ctx.actor, limits: ctx.runtime.limits, protection: ctx.runtime.protection },
+    const target = scope.kind === 'run' ? scope.runId : `${instance}/${scope.username}`;
+    const outcome = await audited(ctx.runtime, cliActor(ctx), { action: scope.kind === 'run' ? 'run.undo' : 'user.undo', target, detail: { force: options.force } }, () =>
+      undoRun(deps, { instance, scope, force: options.force, actor: ctx.actor, limits: ctx.runtime.limits, protection: ctx.runtime.protection }),
+      (o) => ({ undoPlanId: o.planId, runId: o.report?.runId ?? null, status: o.report?.status ?? null }),
     );
     ctx.progress.finish();
     if (ctx.json) ctx.printJson(outcome);

@@ -2,7 +2,7 @@
 
 import { open } from 'node:fs/promises';
 import type { CommandContext } from './command-context.ts';
-import { listUsers, USER_COLUMNS, type UserFilter, type UserListing } from '../app/list-users.ts';
+import { filterContradictions, listUsers, USER_COLUMNS, type FilterContradiction, type UserFilter, type UserListing } from '../app/list-users.ts';
 import { writeCsv } from '../app/csv-format.ts';
 import { escapeControl } from '../app/instance-check.ts';
 import { InvalidInput } from '../domain/errors.ts';
@@ -21,17 +21,20 @@ export interface UsersOptions extends Omit<UserFilter, 'licensed' | 'status'> {
 
 /** The filter the flags ask for; InvalidInput (exit 2) for flags that contradict each other, with what to drop. */
 export function usersFilter(options: UsersOptions): UserFilter {
-  const problems: string[] = [];
-  if (options.licensed === true && options.unlicensed === true) {
-    problems.push('--licensed and --unlicensed together match nobody: give one of them, or neither for both kinds');
-  }
-  if (options.neverLoggedIn === true && options.inactiveDays !== undefined) {
-    problems.push(
+  const phrases: Record<FilterContradiction, string> = {
+    'licensed-and-unlicensed': '--licensed and --unlicensed together match nobody: give one of them, or neither for both kinds',
+    'never-logged-in-and-inactive-days':
       '--never-logged-in and --inactive-days N ask two things: --inactive-days N already lists those who never logged in ' +
+<<<<<<< HEAD
         'with those whose last login is more than N days ago, --never-logged-in only the former; give one of them',
     );
   }
   if (options.deactivated === true && options.active === true) problems.push('--deactivated and --active together match nobody: give one of them, or neither for both');
+=======
+      'with those whose last login is more than N days ago, --never-logged-in only the former; give one of them',
+  };
+  const problems = filterContradictions(options).map((c) => phrases[c]);
+>>>>>>> api
   if (problems.length > 0) throw new InvalidInput('these users flags contradict each other', problems);
   const status = options.deactivated === true ? 'disabled' : options.active === true ? 'active' : undefined;
   const licensed = options.licensed === true ? true : options.unlicensed === true ? false : undefined;

@@ -79,6 +79,31 @@ const SAFETY_DEFAULTS = {
 };
 
 /**
+ * The REST API of `seatkeeper serve`. It listens only when `listen` is given; its host is loopback unless named, and
+ * its port is `port` unless `listen.port` says otherwise (0: any free port, which serve prints).
+ */
+const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8080),
+  listen: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .optional(),
+  /** Sign-in sessions end after this long without a request, and this long after sign-in whatever happens. */
+  session: z
+    .strictObject({ idleMinutes: z.number().positive().max(24 * 60).default(30), absoluteHours: z.number().positive().max(7 * 24).default(12) })
+    .refine((s) => s.idleMinutes <= s.absoluteHours * 60, { message: 'server.session.idleMinutes must not exceed absoluteHours', path: ['idleMinutes'] })
+    .default({ idleMinutes: 30, absoluteHours: 12 }),
+  /** The largest request body accepted, in bytes. */
+  bodyLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  /** Sign-in attempts allowed per client address per minute. */
+  signInPerMinute: z.number().int().min(1).max(1000).default(5),
+});
+
+const SERVER_DEFAULTS = { port: 8080, session: { idleMinutes: 30, absoluteHours: 12 }, bodyLimitBytes: 256 * 1024, signInPerMinute: 5 };
+
+/**
  * The whole configuration, validated. Cross-references are checked even when other keys are wrong (`when`), so every
  * problem is listed at once; that check therefore reads the values defensively.
  */
@@ -94,7 +119,7 @@ export const configSchema = z
     /** Notice e-mails of the lifecycle's notice stage: required when a policy has one. */
     notices: noticesConfigSchema.optional(),
     safety: safetySchema.default(SAFETY_DEFAULTS),
-    server: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).default({ port: 8080 }),
+    server: serverSchema.default(SERVER_DEFAULTS),
     /**
      * One run per instance at a time: a run's lease expires `leaseSeconds` after its last renewal (so a crashed run
      * blocks its instance that long at most) and is renewed every `heartbeatSeconds`.

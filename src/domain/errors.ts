@@ -41,6 +41,11 @@ export class NotAllowed extends SeatkeeperError {
   override readonly name = 'NotAllowed';
 }
 
+/** The caller did not say who they are, or what they said does not hold (a wrong password, an expired token or session). */
+export class NotAuthenticated extends SeatkeeperError {
+  override readonly name = 'NotAuthenticated';
+}
+
 /** A safety guard refused to let a plan run. */
 export class GuardTripped extends SeatkeeperError {
   override readonly name = 'GuardTripped';

@@ -25,6 +25,11 @@ import { SqlLeaseRepository } from './lease-repository.ts';
 import { SqlScheduleRepository } from './schedule-repository.ts';
 import { SqlUnwritableGroupRepository } from './unwritable-group-repository.ts';
 import { SqlAccountFollowRepository } from './account-follow-repository.ts';
+import { SqlAdminAccountRepository } from './admin-account-repository.ts';
+import { SqlApiTokenRepository } from './api-token-repository.ts';
+import { SqlSessionRepository } from './session-repository.ts';
+import { SqlAuditLogRepository } from './audit-log-repository.ts';
+import { SqlIdempotencyRepository } from './idempotency-repository.ts';
 
 /** How a store is opened. */
 export interface StoreOptions {
@@ -104,6 +109,11 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     leases: new SqlLeaseRepository(context),
     unwritableGroups: new SqlUnwritableGroupRepository(context),
     accounts: new SqlAccountFollowRepository(context),
+    admins: new SqlAdminAccountRepository(context),
+    tokens: new SqlApiTokenRepository(context),
+    sessions: new SqlSessionRepository(context),
+    audit: new SqlAuditLogRepository(context),
+    idempotency: new SqlIdempotencyRepository(context),
     rehearsal: rehearsal === 1,
     now: () => context.now(),
     close: () => context.db.destroy(),

@@ -6,6 +6,7 @@ import type { RunStatus, StepOutcome } from '../domain/journal.ts';
 import type { PlanStatus } from '../app/store/plan-repository-port.ts';
 import type { ScanStatus } from '../app/store/scan-repository-port.ts';
 import type { LifecycleStagesTable, NoticeJournalTable } from './lifecycle-tables.ts';
+import type { AdminAccountsTable, ApiSessionsTable, ApiTokensTable, AuditLogTable, IdempotencyKeysTable } from './security-tables.ts';
 
 // Dates are ISO-8601 UTC text in both dialects (see store-codec.ts); JSON is text too, so both dialects
 // hand back the same JavaScript values and one mapping serves both. The enum-typed columns are backed
@@ -216,4 +217,9 @@ export interface Database {
   plans: PlansTable;
   runs: RunsTable;
   journal_entries: JournalEntriesTable;
+  admin_accounts: AdminAccountsTable;
+  api_tokens: ApiTokensTable;
+  api_sessions: ApiSessionsTable;
+  audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

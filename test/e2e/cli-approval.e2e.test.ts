@@ -81,25 +81,39 @@ test('a plan over the limit waits; approve releases it; apply then runs exactly 
   }
 });
 
-test('four eyes: neither the plan maker nor the last changer of its policy may approve; someone else may', async () => {
+test('four eyes: the approver proves who they are with an operator token; neither the plan maker nor the last changer of its policy may approve; someone else may', async () => {
   const { dir, emulator, env } = await setup({ users: 300, seed: 11 });
   try {
     const config = writeConfig({ dir, emulator, safety: '{ maxActions: 5, maxPercent: 20, fourEyes: true }' });
+    const tokens: Record<string, string> = {};
+    for (const [name, role, scope] of [['alice', 'operator', 'operate'], ['carol', 'operator', 'operate'], ['bob', 'operator', 'operate'], ['vic', 'viewer', 'read']] as const) {
+      assert.equal((await runCli(['--config', config, 'admin', 'create', name, '--role', role], env, 'a long enough passphrase\n')).code, 0);
+      const issued = await runCli(['--config', config, '--json', 'token', 'create', '--admin', name, '--scope', scope], env);
+      tokens[name] = (JSON.parse(issued.stdout) as { token: string }).token;
+    }
     // carol plans first: the policy is new to Seatkeeper, so carol is recorded as its last changer.
     const first = await runCli(['--config', config, '--as', 'carol', 'plan'], env);
     assert.equal(first.code, 3, first.stdout + first.stderr);
     const planned = await runCli(['--config', config, '--json', 'plan', '--no-scan'], { ...env, SEATKEEPER_ACTOR: 'alice' });
     const { planId } = JSON.parse(planned.stdout) as PlanJson;
 
-    const byMaker = await runCli(['--config', config, 'approve', planId], { ...env, SEATKEEPER_ACTOR: 'alice' });
+    // A name is no proof: --as bob without bob's token is refused.
+    const unproven = await runCli(['--config', config, '--as', 'bob', 'approve', planId], env);
+    assert.equal(unproven.code, 2, unproven.stdout + unproven.stderr);
+    assert.match(unproven.stderr, /safety\.fourEyes: the approver must be identified: set SEATKEEPER_TOKEN to an API token of an operator/);
+    const viewer = await runCli(['--config', config, 'approve', planId], { ...env, SEATKEEPER_TOKEN: tokens.vic });
+    assert.equal(viewer.code, 2);
+    assert.match(viewer.stderr, /approving needs an operator; the token of vic acts as viewer/);
+
+    const byMaker = await runCli(['--config', config, 'approve', planId], { ...env, SEATKEEPER_TOKEN: tokens.alice });
     assert.equal(byMaker.code, 2, byMaker.stdout + byMaker.stderr);
     assert.match(byMaker.stderr, /safety\.fourEyes: alice made this plan; another administrator must approve it/);
-    const byChanger = await runCli(['--config', config, '--as', 'Carol', 'approve', planId], env);
+    const byChanger = await runCli(['--config', config, 'approve', planId], { ...env, SEATKEEPER_TOKEN: tokens.carol });
     assert.equal(byChanger.code, 2);
-    assert.match(byChanger.stderr, /safety\.fourEyes: Carol last changed a policy of this plan; another administrator must approve it/);
+    assert.match(byChanger.stderr, /safety\.fourEyes: carol last changed a policy of this plan; another administrator must approve it/);
 
-    // --as wins over SEATKEEPER_ACTOR.
-    const byOther = await runCli(['--config', config, '--as', 'bob', 'approve', planId], { ...env, SEATKEEPER_ACTOR: 'alice' });
+    // The token decides, whatever --as says.
+    const byOther = await runCli(['--config', config, '--as', 'alice', 'approve', planId], { ...env, SEATKEEPER_TOKEN: tokens.bob });
     assert.equal(byOther.code, 0, byOther.stdout + byOther.stderr);
     assert.match(byOther.stdout, /approved by bob/);
     assert.equal(emulator.state.changes.length, 0, 'approval alone changed something');

@@ -14,6 +14,7 @@ import { scanCapabilitiesMigration } from './0009-scan-capabilities.ts';
 import { scanApplicationsMigration } from './0010-scan-applications.ts';
 import { accountKeysMigration } from './0011-account-keys.ts';
 import { journalAccountsMigration } from './0012-journal-accounts.ts';
+import { apiSecurityMigration } from './0013-api-security.ts';
 
 /** Every migration, by name; names sort in the order they run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -30,6 +31,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0010-scan-applications': scanApplicationsMigration,
     '0011-account-keys': accountKeysMigration,
     '0012-journal-accounts': journalAccountsMigration,
+    '0013-api-security': apiSecurityMigration(dialect),
   };
 }
 

@@ -1,8 +1,8 @@
-/** The version of Seatkeeper, read from its package.json, for `seatkeeper --version`. */
+/** The version of Seatkeeper, read from its package.json, for `seatkeeper --version` and the API's OpenAPI document. */
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { packageFilePath } from '../config/package-files.ts';
+import { packageFilePath } from './package-files.ts';
 
 const packageSchema = z.object({ version: z.string().min(1) });
 

@@ -1,0 +1,83 @@
+/** GET /api/v1/users: the users of the newest complete scan with the filters of `seatkeeper users`, paged by cursor. */
+
+import { z } from 'zod';
+import type { ApiApp, ApiDeps } from './api-deps.ts';
+import { filterContradictions, listUsers, type UserFilter } from '../app/list-users.ts';
+import { Conflict, InvalidInput } from '../domain/errors.ts';
+import { userResource } from './api-resources.ts';
+import { problemSchema } from './problem-details.ts';
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const query = z.object({
+  instance: z.string().min(1).max(100).optional(),
+  inactiveDays: z.coerce.number().int().min(0).max(100_000).optional(),
+  neverLoggedIn: flag.optional(),
+  directory: z.string().min(1).max(200).optional(),
+  group: z.string().min(1).max(200).optional(),
+  licensed: flag.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+const page = z
+  .object({ scanId: z.string(), scannedAt: z.string(), runsSinceScan: z.array(z.string()), total: z.number().int(), users: z.array(userResource), next: z.string().nullable() })
+  .meta({ id: 'UserPage' });
+
+const cursorSchema = z.object({ scanId: z.string(), offset: z.number().int().min(0) });
+
+/** A cursor names the scan it pages through, so a new scan between two pages is noticed rather than skipping rows. */
+function readCursor(text: string): z.infer<typeof cursorSchema> {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidInput('the cursor is not one this API gave out');
+  }
+}
+
+const writeCursor = (scanId: string, offset: number): string => Buffer.from(JSON.stringify({ scanId, offset }), 'utf8').toString('base64url');
+
+/** Registers the users search. */
+export function userRoutes(app: ApiApp, deps: ApiDeps): void {
+  const { runtime } = deps;
+  app.get(
+    '/api/v1/users',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['users'],
+        summary: 'Search the users of the newest complete scan; steps of runs since the scan are shown on the rows',
+        querystring: query,
+        response: { 200: page, 400: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      if (filterContradictions(q).length > 0) {
+        throw new InvalidInput('neverLoggedIn and inactiveDays ask two things', ['inactiveDays already lists those who never logged in with the inactive; give one of them']);
+      }
+      const filter: UserFilter = {
+        ...(q.inactiveDays === undefined ? {} : { inactiveDays: q.inactiveDays }),
+        ...(q.neverLoggedIn === true ? { neverLoggedIn: true } : {}),
+        ...(q.directory === undefined ? {} : { directory: q.directory }),
+        ...(q.group === undefined ? {} : { group: q.group }),
+        ...(q.licensed === undefined ? {} : { licensed: q.licensed }),
+      };
+      const instance = runtime.resolveInstance(q.instance);
+      const listing = await listUsers({ store: runtime.store, now: runtime.clock.now() }, { instance, filter });
+      const from = q.cursor === undefined ? { scanId: listing.scanId, offset: 0 } : readCursor(q.cursor);
+      if (from.scanId !== listing.scanId) throw new Conflict(`the cursor pages through scan ${from.scanId}, but scan ${listing.scanId} is newer: start again without a cursor`);
+      const rows = [...listing.rows];
+      const users = rows.slice(from.offset, from.offset + q.limit).map((u) => ({ ...u, groups: [...u.groups], changesSinceScan: [...u.changesSinceScan] }));
+      const end = from.offset + users.length;
+      return {
+        scanId: listing.scanId,
+        scannedAt: listing.scannedAt,
+        runsSinceScan: [...listing.runsSinceScan],
+        total: rows.length,
+        users,
+        next: end < rows.length ? writeCursor(listing.scanId, end) : null,
+      };
+    },
+  );
+}
