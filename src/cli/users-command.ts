@@ -25,16 +25,10 @@ export function usersFilter(options: UsersOptions): UserFilter {
     'licensed-and-unlicensed': '--licensed and --unlicensed together match nobody: give one of them, or neither for both kinds',
     'never-logged-in-and-inactive-days':
       '--never-logged-in and --inactive-days N ask two things: --inactive-days N already lists those who never logged in ' +
-<<<<<<< HEAD
-        'with those whose last login is more than N days ago, --never-logged-in only the former; give one of them',
-    );
-  }
-  if (options.deactivated === true && options.active === true) problems.push('--deactivated and --active together match nobody: give one of them, or neither for both');
-=======
       'with those whose last login is more than N days ago, --never-logged-in only the former; give one of them',
   };
   const problems = filterContradictions(options).map((c) => phrases[c]);
->>>>>>> api
+  if (options.deactivated === true && options.active === true) problems.push('--deactivated and --active together match nobody: give one of them, or neither for both');
   if (problems.length > 0) throw new InvalidInput('these users flags contradict each other', problems);
   const status = options.deactivated === true ? 'disabled' : options.active === true ? 'active' : undefined;
   const licensed = options.licensed === true ? true : options.unlicensed === true ? false : undefined;
