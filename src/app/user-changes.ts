@@ -11,8 +11,12 @@ import type { ScanRecord } from './store/scan-repository-port.ts';
 import type { Protection } from '../domain/policy.ts';
 import type { SafetyLimits } from '../domain/safety-guard.ts';
 import type { InstanceSnapshot } from '../domain/snapshot.ts';
-import { checkUserChanges, changesPlan, emailDomainMove, type UserChangeRequest, type UserChangeVerdict } from '../domain/user-changes.ts';
-import { InvalidInput, NotFound } from '../domain/errors.ts';
+import { checkUserChanges, changesPlan, emailDomainMove, type CheckedChanges, type UserChangeRequest, type UserChangeVerdict } from '../domain/user-changes.ts';
+import type { ActionStep, Plan } from '../domain/plan.ts';
+import type { PlanStatus } from './store/plan-repository-port.ts';
+import type { GuardVerdict } from '../domain/safety-guard.ts';
+import { unableReason } from '../domain/step-capability.ts';
+import { InvalidInput, NotFound, RequestsRefused } from '../domain/errors.ts';
 import { requireSaneScan } from './plan-instance.ts';
 import { holdOf, screenPlan, waitingMessage } from './plan-guards.ts';
 import { raiseGuardAlert, resolvePlanAlerts } from './guard-alerts.ts';
@@ -40,6 +44,8 @@ export interface UserChangesInput {
   readonly actor: string;
   /** Plan the requests that passed even when others were refused (default: any refusal plans nothing). */
   readonly validOnly?: boolean;
+  /** A refusal (without validOnly) is reported in the outcome (default), or thrown as RequestsRefused. */
+  readonly onRefusal?: 'report' | 'throw';
 }
 
 /** The newest scan, which must be sane to plan on (as for a policy plan), with its snapshot. */
@@ -50,6 +56,70 @@ async function saneScan(store: Store, instance: string, now: Date, limits: Safet
   return { scan, snapshot: await store.scans.loadSnapshot(scan.id) };
 }
 
+/** The requests checked against the newest sane scan, with the scan's snapshot and the rows of the ok requests. */
+async function checkAgainstScan(store: Store, clock: Clock, input: UserChangesInput): Promise<{ scan: ScanRecord; snapshot: InstanceSnapshot; checked: CheckedChanges; refused: number }> {
+  if (input.requests.length === 0) throw new InvalidInput('no changes were asked for', ['name a user and a change, or give a file of changes']);
+  const { scan, snapshot } = await saneScan(store, input.instance, clock.now(), input.limits);
+  const checked = checkUserChanges({ snapshot, requests: input.requests, protection: input.protection, requestedBy: input.actor });
+  const refused = checked.verdicts.filter((v) => v.status === 'refused').length;
+  if (refused > 0 && input.validOnly !== true && input.onRefusal === 'throw') throw refusedError(snapshot, input.requests, checked.verdicts);
+  return { scan, snapshot, checked, refused };
+}
+
+/** What the instance's API cannot do at all of a request (a rename, an e-mail change), from the scan's capabilities. */
+function cannotDo(snapshot: InstanceSnapshot, request: UserChangeRequest): string[] {
+  const asked: ActionStep[] = [
+    ...(request.renameTo === undefined ? [] : [{ kind: 'rename' as const, to: request.renameTo }]),
+    ...(request.email === undefined ? [] : [{ kind: 'set-email' as const, email: request.email }]),
+    ...(request.displayName === undefined ? [] : [{ kind: 'set-display-name' as const, displayName: request.displayName }]),
+    ...(request.deactivate === true ? [{ kind: 'disable' as const }] : []),
+    ...(request.reactivate === true ? [{ kind: 'enable' as const }] : []),
+  ];
+  return asked.flatMap((step) => unableReason(snapshot.capabilities, step) ?? []);
+}
+
+/** The refusal of a whole list, each refused request with its reasons; `instanceCannot` when one asks the impossible. */
+function refusedError(snapshot: InstanceSnapshot, requests: readonly UserChangeRequest[], verdicts: readonly UserChangeVerdict[]): RequestsRefused {
+  const rows = verdicts.filter((v) => v.status === 'refused').map((v) => ({ index: v.index, username: v.username, reasons: [...v.reasons] }));
+  const instanceCannot = rows.some((r) => {
+    const request = requests[r.index];
+    return request !== undefined && cannotDo(snapshot, request).length > 0;
+  });
+  const what = rows.length === 1 ? '1 request was refused' : `${rows.length} requests were refused`;
+  const why = instanceCannot ? `; instance ${snapshot.instance} cannot do what one of them asks` : '';
+  return new RequestsRefused(`${what}, so nothing was planned${why}`, rows, instanceCannot);
+}
+
+/** Why nothing is planned from checked requests, or null when there is a plan to make. */
+function notPlannedBecause(refused: number, rows: number, validOnly: boolean): string | null {
+  if (refused > 0 && !validOnly) {
+    const what = refused === 1 ? '1 request was refused' : `${refused} requests were refused`;
+    return `${what}, so nothing was planned: fix or drop ${refused === 1 ? 'it' : 'them'}, or plan the valid ones only`;
+  }
+  return rows === 0 ? 'nothing to change: every valid request already holds' : null;
+}
+
+/** What a dry run found: the verdicts, and the plan (not stored) with the guards' verdict on it. */
+export interface UserChangesPreview {
+  readonly instance: string;
+  readonly scanId: string;
+  readonly verdicts: readonly UserChangeVerdict[];
+  readonly refused: number;
+  /** The plan that would be stored and its screening; null when nothing would be planned. */
+  readonly planned: { readonly plan: Plan; readonly status: PlanStatus; readonly verdict: GuardVerdict } | null;
+  readonly notPlanned: string | null;
+}
+
+/** Checks the requests and builds their plan as planUserChanges would, storing nothing and raising no alert. */
+export async function previewUserChanges(deps: { store: Store; clock: Clock }, input: UserChangesInput): Promise<UserChangesPreview> {
+  const { scan, snapshot, checked, refused } = await checkAgainstScan(deps.store, deps.clock, input);
+  const base = { instance: input.instance, scanId: scan.id, verdicts: checked.verdicts, refused };
+  const notPlanned = notPlannedBecause(refused, checked.rows.length, input.validOnly === true);
+  if (notPlanned !== null) return { ...base, planned: null, notPlanned };
+  const plan = changesPlan({ snapshot, rows: checked.rows, now: deps.clock.now() });
+  return { ...base, planned: { plan, ...screenPlan(plan, snapshot, input.limits) }, notPlanned: null };
+}
+
 /**
  * Checks every request, and stores a `changes` plan of the ok ones when none was refused (or `validOnly`). The plan
  * is screened like a policy plan: over the limits it waits for approval, and one that would leave too few
@@ -57,17 +127,11 @@ async function saneScan(store: Store, instance: string, now: Date, limits: Safet
  */
 export async function planUserChanges(deps: { store: Store; clock: Clock }, input: UserChangesInput): Promise<UserChangesOutcome> {
   const { store, clock } = deps;
-  if (input.requests.length === 0) throw new InvalidInput('no changes were asked for', ['name a user and a change, or give a file of changes']);
-  const { scan, snapshot } = await saneScan(store, input.instance, clock.now(), input.limits);
-  const { verdicts, rows } = checkUserChanges({ snapshot, requests: input.requests, protection: input.protection, requestedBy: input.actor });
-  const refused = verdicts.filter((v) => v.status === 'refused').length;
-  const base = { instance: input.instance, scanId: scan.id, verdicts, refused };
-  if (refused > 0 && input.validOnly !== true) {
-    const what = refused === 1 ? '1 request was refused' : `${refused} requests were refused`;
-    return { ...base, planned: null, notPlanned: `${what}, so nothing was planned: fix or drop ${refused === 1 ? 'it' : 'them'}, or plan the valid ones only` };
-  }
-  if (rows.length === 0) return { ...base, planned: null, notPlanned: 'nothing to change: every valid request already holds' };
-  const plan = changesPlan({ snapshot, rows, now: clock.now() });
+  const { scan, snapshot, checked, refused } = await checkAgainstScan(store, clock, input);
+  const base = { instance: input.instance, scanId: scan.id, verdicts: checked.verdicts, refused };
+  const notPlanned = notPlannedBecause(refused, checked.rows.length, input.validOnly === true);
+  if (notPlanned !== null) return { ...base, planned: null, notPlanned };
+  const plan = changesPlan({ snapshot, rows: checked.rows, now: clock.now() });
   const { status, verdict } = screenPlan(plan, snapshot, input.limits);
   const hold = holdOf(verdict);
   const planId = await store.plans.save(plan, status, { createdBy: input.actor, hold });

@@ -1,6 +1,6 @@
 /** The one place errors become CLI exit codes (shared/DESIGN.md): 0 done, 1 ran with failures, 2 bad input, 3 guard, 130 interrupted (Ctrl-C). */
 
-import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound, type SeatkeeperError } from '../domain/errors.ts';
+import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound, RequestsRefused, type SeatkeeperError } from '../domain/errors.ts';
 import { phraseNextStep } from './next-step-phrases.ts';
 import { ConnectorError } from '../app/connector-error.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
@@ -35,7 +35,7 @@ function rawFailure(error: unknown): { code: number; lines: string[] } {
   if (error instanceof GuardTripped) {
     return { code: EXIT.guard, lines: [`stopped by ${error.guard}: ${withNextStep(error)}`, 'Nothing was changed.'] };
   }
-  if (error instanceof InvalidInput) {
+  if (error instanceof InvalidInput || error instanceof RequestsRefused) {
     // The next step is one more thing to fix, listed with the problems.
     const problems = [...error.problems, ...(error.next === null ? [] : [phraseNextStep(error.next)])];
     // No problems listed: the message is the whole story, on one line.

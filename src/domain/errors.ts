@@ -53,3 +53,24 @@ export class GuardTripped extends SeatkeeperError {
     super(message, details);
   }
 }
+
+/** One refused request of a list: its position (from 0), the user it names, and every reason. */
+export interface RefusedRequest {
+  readonly index: number;
+  readonly username: string;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Requests of a list were refused, so none of them was planned. `instanceCannot` when one asks what the instance's
+ * API cannot do at all (a rename on Confluence): no fix of the request makes it possible there.
+ */
+export class RequestsRefused extends SeatkeeperError {
+  override readonly name = 'RequestsRefused';
+  /** One line per refused request: `#N username: reason; reason`. */
+  readonly problems: readonly string[];
+  constructor(message: string, readonly rows: readonly RefusedRequest[], readonly instanceCannot: boolean) {
+    super(message);
+    this.problems = rows.map((r) => `#${r.index + 1} ${r.username}: ${r.reasons.join('; ')}`);
+  }
+}

@@ -9,6 +9,7 @@ import type { StoredPlan } from '../app/store/plan-repository-port.ts';
 import type { PlanListing } from '../app/list-plans.ts';
 import type { RunDetail, RunSummary } from '../app/list-runs.ts';
 import { describeStep } from '../domain/action-step.ts';
+import type { PlanRow } from '../domain/plan.ts';
 
 /** An id in a path: letters, digits, `_` and `-`, as Seatkeeper makes them. */
 export const idParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/) });
@@ -92,7 +93,8 @@ export function toPlanSummary(listing: PlanListing): z.infer<typeof planSummaryR
   return { ...listing, policies: [...listing.policies], seats: { ...seatCounts, ...(applications === undefined ? {} : { applications: [...applications] }) } };
 }
 
-const planRow = z.object({
+/** A plan row: the user, the rule and its reason, the steps and notes. */
+export const planRowResource = z.object({
   username: z.string(),
   displayName: z.string(),
   directory: z.string().nullable(),
@@ -116,7 +118,7 @@ export const planResource = z
     createdBy: z.string().nullable(),
     approval: z.object({ by: z.string(), at: z.string() }).nullable(),
     hold: z.object({ guard: z.string(), message: z.string() }).nullable(),
-    rows: z.array(planRow),
+    rows: z.array(planRowResource),
   })
   .meta({ id: 'Plan' });
 
@@ -135,15 +137,20 @@ export function toPlan(stored: StoredPlan): z.infer<typeof planResource> {
     createdBy: stored.createdBy,
     approval: stored.approval === null ? null : { by: stored.approval.by, at: stored.approval.at },
     hold: stored.hold === null ? null : { guard: stored.hold.guard, message: stored.hold.message },
-    rows: plan.rows.map((row) => ({
-      username: row.username,
-      displayName: row.displayName,
-      directory: row.directory,
-      policy: row.policy,
-      reason: { rule: row.reason.rule, text: row.reason.text, lastLogin: row.reason.lastLogin, days: row.reason.days },
-      steps: row.steps.map(describeStep),
-      notes: [...row.notes],
-    })),
+    rows: plan.rows.map(toPlanRow),
+  };
+}
+
+/** A plan row as the API shows it. */
+export function toPlanRow(row: PlanRow): z.infer<typeof planRowResource> {
+  return {
+    username: row.username,
+    displayName: row.displayName,
+    directory: row.directory,
+    policy: row.policy,
+    reason: { rule: row.reason.rule, text: row.reason.text, lastLogin: row.reason.lastLogin, days: row.reason.days },
+    steps: row.steps.map(describeStep),
+    notes: [...row.notes],
   };
 }
 

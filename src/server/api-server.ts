@@ -24,6 +24,7 @@ import { instanceRoutes, scanRoutes } from './scan-routes.ts';
 import { planRoutes } from './plan-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
+import { userChangeRoutes } from './user-change-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { packageVersion } from '../config/package-version.ts';
@@ -146,6 +147,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     planRoutes(typed, deps);
     runRoutes(typed, deps);
     userRoutes(typed, deps);
+    userChangeRoutes(typed, deps);
     auditRoutes(typed, deps);
     adminRoutes(typed, deps);
   });

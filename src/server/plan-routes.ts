@@ -5,12 +5,10 @@ import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { listPlans } from '../app/list-plans.ts';
 import { scanAndPlan } from '../app/scan-plan-apply.ts';
 import { approvePlan } from '../app/approve-plan.ts';
-import { applyPlan } from '../app/apply-plan.ts';
-import { listRuns } from '../app/list-runs.ts';
 import { NotAllowed, NotFound } from '../domain/errors.ts';
 import { idParams, planResource, planSummaryResource, runResource, toPlan, toPlanSummary, toRun } from './api-resources.ts';
 import { answerWrite, noteAudit } from './api-writes.ts';
-import { startAndFind } from './background-work.ts';
+import { startApply } from './apply-start.ts';
 import { problemSchema } from './problem-details.ts';
 
 const created = z
@@ -116,15 +114,7 @@ export function planRoutes(app: ApiApp, deps: ApiDeps): void {
         const planId = request.params.id;
         const stored = await runtime.store.plans.get(planId);
         if (stored === null) throw new NotFound(`no plan ${planId}`);
-        const instance = runtime.resolveInstance(stored.plan.instance);
-        // A run the plan had before is not this apply's: applyPlan refuses the plan then, and that refusal is the answer.
-        const earlier = (await runtime.store.journal.runOfPlan(planId))?.id ?? null;
-        const work = runtime.withRunDeps(instance, { sendNotices: true, log: deps.log }, (runDeps) => applyPlan(runDeps, { planId, limits: runtime.limits, protection: runtime.protection }));
-        deps.background.track(`apply of plan ${planId}`, work);
-        const run = await startAndFind(work, async () => {
-          const opened = await runtime.store.journal.runOfPlan(planId);
-          return opened === null || opened.id === earlier ? null : ((await listRuns(runtime.store, instance)).find((r) => r.id === opened.id) ?? null);
-        });
+        const run = await startApply(deps, planId, runtime.resolveInstance(stored.plan.instance));
         noteAudit(request, { detail: { runId: run.id } });
         return { statusCode: 202, body: toRun(run) };
       }),

@@ -6,7 +6,7 @@
 
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound, type SeatkeeperError } from '../domain/errors.ts';
+import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound, RequestsRefused, type SeatkeeperError } from '../domain/errors.ts';
 import { CircuitOpenError, ConnectorError } from '../app/connector-error.ts';
 import { redactSecrets } from '../domain/secret-redaction.ts';
 import { escapeControl } from '../app/instance-check.ts';
@@ -24,6 +24,8 @@ export const problemSchema = z
     problems: z.array(z.string()).optional(),
     guard: z.string().optional(),
     next: z.unknown().optional(),
+    /** Refused requests of a list (422, or 409 when the instance cannot do what one asks), each with every reason. */
+    rows: z.array(z.object({ index: z.number().int(), username: z.string(), reasons: z.array(z.string()) })).optional(),
   })
   .meta({ id: 'Problem' });
 
@@ -65,6 +67,12 @@ export function problemFor(error: unknown): Problem {
     return problem(400, 'validation', 'The request does not match the schema', `the ${error.validationContext ?? 'request'} is not valid`, { problems: problems.map(clean) });
   }
   if (isResponseSerializationError(error)) return problem(500, 'internal', 'Internal error', 'the server could not answer; the error is logged');
+  if (error instanceof RequestsRefused) {
+    const rows = error.rows.map((r) => ({ index: r.index, username: clean(r.username), reasons: r.reasons.map(clean) }));
+    const extra = { problems: error.problems.map(clean), rows };
+    if (error.instanceCannot) return problem(409, 'instance-cannot', 'The instance cannot do what a request asks', error.message, extra);
+    return problem(422, 'requests-refused', 'Requests were refused', error.message, extra);
+  }
   if (error instanceof InvalidInput) return problem(400, 'invalid-input', 'Invalid input', error.message, { problems: error.problems.map(clean), ...withNext(error) });
   if (error instanceof NotAuthenticated) return problem(401, 'not-authenticated', 'Not authenticated', error.message);
   if (error instanceof NotAllowed) return problem(403, 'not-allowed', 'Not allowed', error.message, withNext(error));

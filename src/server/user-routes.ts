@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
-import { filterContradictions, listUsers, type UserFilter } from '../app/list-users.ts';
+import { filterContradictions, listDeactivatedUsers, listInactiveUsers, listNeverLoggedInUsers, listUsers, type UserFilter, type UserListing } from '../app/list-users.ts';
 import { Conflict, InvalidInput } from '../domain/errors.ts';
 import { userResource } from './api-resources.ts';
 import { problemSchema } from './problem-details.ts';
@@ -37,7 +37,27 @@ function readCursor(text: string): z.infer<typeof cursorSchema> {
 
 const writeCursor = (scanId: string, offset: number): string => Buffer.from(JSON.stringify({ scanId, offset }), 'utf8').toString('base64url');
 
-/** Registers the users search. */
+/** One page of a listing from the cursor on; the cursor names the scan, so a newer scan is a 409, not skipped rows. */
+function pageOf(listing: UserListing, q: { limit: number; cursor?: string | undefined }): z.infer<typeof page> {
+  const from = q.cursor === undefined ? { scanId: listing.scanId, offset: 0 } : readCursor(q.cursor);
+  if (from.scanId !== listing.scanId) throw new Conflict(`the cursor pages through scan ${from.scanId}, but scan ${listing.scanId} is newer: start again without a cursor`);
+  const rows = [...listing.rows];
+  const users = rows.slice(from.offset, from.offset + q.limit).map((u) => ({ ...u, groups: [...u.groups], changesSinceScan: [...u.changesSinceScan] }));
+  const end = from.offset + users.length;
+  return {
+    scanId: listing.scanId,
+    scannedAt: listing.scannedAt,
+    runsSinceScan: [...listing.runsSinceScan],
+    total: rows.length,
+    users,
+    next: end < rows.length ? writeCursor(listing.scanId, end) : null,
+  };
+}
+
+const paging = { instance: query.shape.instance, limit: query.shape.limit, cursor: query.shape.cursor };
+const days = z.coerce.number().int().min(0).max(100_000);
+
+/** Registers the users search and the Manage Inactive Users listings (deactivated, never logged in, inactive). */
 export function userRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(
@@ -64,20 +84,48 @@ export function userRoutes(app: ApiApp, deps: ApiDeps): void {
         ...(q.licensed === undefined ? {} : { licensed: q.licensed }),
       };
       const instance = runtime.resolveInstance(q.instance);
-      const listing = await listUsers({ store: runtime.store, now: runtime.clock.now() }, { instance, filter });
-      const from = q.cursor === undefined ? { scanId: listing.scanId, offset: 0 } : readCursor(q.cursor);
-      if (from.scanId !== listing.scanId) throw new Conflict(`the cursor pages through scan ${from.scanId}, but scan ${listing.scanId} is newer: start again without a cursor`);
-      const rows = [...listing.rows];
-      const users = rows.slice(from.offset, from.offset + q.limit).map((u) => ({ ...u, groups: [...u.groups], changesSinceScan: [...u.changesSinceScan] }));
-      const end = from.offset + users.length;
-      return {
-        scanId: listing.scanId,
-        scannedAt: listing.scannedAt,
-        runsSinceScan: [...listing.runsSinceScan],
-        total: rows.length,
-        users,
-        next: end < rows.length ? writeCursor(listing.scanId, end) : null,
-      };
+      return pageOf(await listUsers({ store: runtime.store, now: runtime.clock.now() }, { instance, filter }), q);
     },
+  );
+
+  const listingDeps = () => ({ store: runtime.store, now: runtime.clock.now() });
+  app.get(
+    '/api/v1/users/deactivated',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: ['users'], summary: 'Deactivated users of the newest complete scan (as the journal leaves them)', querystring: z.object(paging), response: { 200: page, 400: problemSchema, 409: problemSchema } },
+    },
+    async (request) => pageOf(await listDeactivatedUsers(listingDeps(), { instance: runtime.resolveInstance(request.query.instance) }), request.query),
+  );
+
+  app.get(
+    '/api/v1/users/never-logged-in',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['users'],
+        summary: 'Active users who never logged in, created (or first seen) more than createdBeforeDays days ago',
+        querystring: z.object({ ...paging, createdBeforeDays: days }),
+        response: { 200: page, 400: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request) => {
+      const { createdBeforeDays } = request.query;
+      return pageOf(await listNeverLoggedInUsers(listingDeps(), { instance: runtime.resolveInstance(request.query.instance), createdBeforeDays }), request.query);
+    },
+  );
+
+  app.get(
+    '/api/v1/users/inactive',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['users'],
+        summary: 'Active users not logged in for more than `days` days (those who never logged in included)',
+        querystring: z.object({ ...paging, days }),
+        response: { 200: page, 400: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request) => pageOf(await listInactiveUsers(listingDeps(), { instance: runtime.resolveInstance(request.query.instance), days: request.query.days }), request.query),
   );
 }

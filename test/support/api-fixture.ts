@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateOrganisation } from '../../src/emulators/confluence-dc/org-generator.ts';
 import { startConfluenceEmulator, type RunningConfluenceEmulator } from '../../src/emulators/confluence-dc/confluence-emulator.ts';
+import { startJiraEmulator, type RunningJiraEmulator } from '../../src/emulators/jira-dc/jira-emulator.ts';
+import { generateJiraOrganisation } from '../../src/emulators/jira-dc/jira-org-generator.ts';
 import { configSchema } from '../../src/config/config-schema.ts';
 import { openRuntime, type Runtime } from '../../src/runtime/runtime.ts';
-import { fixedClock, systemClock } from '../../src/app/clock.ts';
+import { fixedClock, systemClock, type Clock } from '../../src/app/clock.ts';
 import { createAdmin } from '../../src/app/admin-accounts.ts';
 import { issueToken } from '../../src/app/api-tokens.ts';
 import { buildApiServer, type ApiServer } from '../../src/server/api-server.ts';
@@ -33,6 +35,8 @@ export interface ApiFixture {
   readonly server: ApiServer;
   readonly runtime: Runtime;
   readonly emulator: RunningConfluenceEmulator;
+  /** The emulated Jira DC of instance `tracker`, when the fixture was started with `jira`. */
+  readonly jira: RunningJiraEmulator | null;
   /** The API's clock: sessions, tokens and idempotency keys go by it. */
   readonly clock: ReturnType<typeof fixedClock>;
   readonly callers: Readonly<Record<Role, Caller>>;
@@ -74,16 +78,20 @@ async function scratchStore(dialect: 'sqlite' | 'postgres', dir: string): Promis
 
 /** Starts everything; `safety` and `server` are merged into the config. */
 export async function startApiFixture(
-  options: { users?: number; safety?: Record<string, unknown>; server?: Record<string, unknown>; policy?: Record<string, unknown>; store?: 'sqlite' | 'postgres' } = {},
+  options: { users?: number; safety?: Record<string, unknown>; server?: Record<string, unknown>; policy?: Record<string, unknown>; store?: 'sqlite' | 'postgres'; jira?: { users: number }; runtimeClock?: Clock } = {},
 ): Promise<ApiFixture> {
   const now = new Date();
   const org = generateOrganisation({ seed: 11, users: options.users ?? 80, now, ldapShare: 0.5 });
   const emulator = await startConfluenceEmulator({ org });
+  const jira = options.jira === undefined ? null : await startJiraEmulator({ org: generateJiraOrganisation({ seed: 3, users: options.jira.users, now, neverLoggedInShare: 0.2 }) });
   const dir = mkdtempSync(join(tmpdir(), 'sk-api-'));
   const scratch = await scratchStore(options.store ?? 'sqlite', dir);
   const config = configSchema.parse({
     store: scratch.url,
-    instances: { wiki: { product: 'confluence-dc', url: emulator.url, auth: { token: emulator.credentials.admin.token } } },
+    instances: {
+      wiki: { product: 'confluence-dc', url: emulator.url, auth: { token: emulator.credentials.admin.token } },
+      ...(jira === null ? {} : { tracker: { product: 'jira-dc', url: jira.url, auth: { token: jira.credentials.admin.token } } }),
+    },
     policies: {
       'inactive-users': {
         instance: 'wiki',
@@ -95,7 +103,7 @@ export async function startApiFixture(
     safety: { maxActions: 500, maxPercent: 50, ...options.safety },
     server: { ...options.server },
   });
-  const runtime = await openRuntime(config, { rehearsal: false, clock: systemClock, keyFile: join(dir, 'seatkeeper.key') });
+  const runtime = await openRuntime(config, { rehearsal: false, clock: options.runtimeClock ?? systemClock, keyFile: join(dir, 'seatkeeper.key') });
   const clock = fixedClock(now);
   const server = await buildApiServer({ runtime, clock });
   // Each sign-in from an address of its own in 127.1.0.0/16, so the sign-in rate limit (per address) never counts them together.
@@ -119,6 +127,7 @@ export async function startApiFixture(
     server,
     runtime,
     emulator,
+    jira,
     clock,
     callers: { viewer: callers.viewer!, operator: callers.operator!, admin: callers.admin! },
     signIn,
@@ -126,6 +135,7 @@ export async function startApiFixture(
       await server.close();
       await runtime.close();
       await emulator.close();
+      await jira?.close();
       await scratch.drop();
       rmSync(dir, { recursive: true, force: true });
     },
