@@ -32,6 +32,16 @@ for (const store of apiStores()) {
       assert.equal(typeof wiki.licence.used, 'number');
     });
 
+    test('GET /instances/{id}/check tests the live instance and reports each assumption', async () => {
+      const answer = await f.server.app.inject({ method: 'GET', url: '/api/v1/instances/wiki/check', headers: as('operator') });
+      assert.equal(answer.statusCode, 200, answer.body);
+      const report = answer.json();
+      assert.equal(report.instance, 'wiki');
+      assert.notEqual(report.verdict, 'fail', answer.body);
+      assert.ok(report.rows.length > 3);
+      assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/instances/wiki/check', headers: as('viewer') })).statusCode, 403);
+    });
+
     test('POST /plans with an Idempotency-Key makes one plan: the retry gets the same answer, marked replayed; another body under the key is refused', async () => {
       const headers = { ...as('operator'), 'idempotency-key': 'plan-1' };
       const first = await f.server.app.inject({ method: 'POST', url: '/api/v1/plans', headers, payload: { scan: false } });
