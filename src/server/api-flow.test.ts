@@ -62,6 +62,17 @@ for (const store of apiStores()) {
       state.planId = body.plan.id;
     });
 
+    test('the plan over the limit raised an alert, listed by GET /alerts and acknowledged as the caller', async () => {
+      const alerts = (await f.server.app.inject({ method: 'GET', url: '/api/v1/alerts', headers: as('viewer') })).json();
+      const held = alerts.find((a: { kind: string }) => a.kind === 'safety.maxActions');
+      assert.ok(held !== undefined, JSON.stringify(alerts));
+      const acked = await f.server.app.inject({ method: 'POST', url: `/api/v1/alerts/${held.id}/ack`, headers: as('operator') });
+      assert.equal(acked.statusCode, 200, acked.body);
+      assert.equal(acked.json().acknowledgedBy, 'api-operator');
+      assert.equal((await f.server.app.inject({ method: 'POST', url: '/api/v1/alerts/999999/ack', headers: as('operator') })).statusCode, 404);
+      assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/schedule', headers: as('viewer') })).statusCode, 200);
+    });
+
     test('GET /plans/{id} shows every row with its reason and steps', async () => {
       const plan = (await f.server.app.inject({ method: 'GET', url: `/api/v1/plans/${state.planId}`, headers: as('viewer') })).json();
       assert.ok(plan.rows.length > 2);

@@ -26,6 +26,7 @@ import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { alertRoutes } from './alert-routes.ts';
 import { packageVersion } from '../config/package-version.ts';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 
@@ -148,6 +149,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     userRoutes(typed, deps);
     auditRoutes(typed, deps);
     adminRoutes(typed, deps);
+    alertRoutes(typed, deps);
   });
   await app.ready();
   return {

@@ -21,16 +21,16 @@ const COVERED: Readonly<Record<string, readonly string[]>> = {
   'token create': ['POST /api/v1/tokens'],
   'audit verify': ['GET /api/v1/audit/verify'],
   'audit export': ['GET /api/v1/audit'],
+  alerts: ['GET /api/v1/alerts'],
+  'alerts ack': ['POST /api/v1/alerts/:id/ack'],
+  schedule: ['GET /api/v1/schedule'],
 };
 
 /** What the API cannot do yet, and why; each is a later slice of issue 11. */
 const GAPS: Readonly<Record<string, string>> = {
   undo: 'undo of a run is POST /api/v1/runs/{id}/undo; undo --user (every change to one user) has no route yet',
-  alerts: 'alerts are not in the API yet',
-  'alerts ack': 'alerts are not in the API yet',
   'policy check': 'policies (list, validate, preview counts) are not in the API yet',
   'instance forget-group': 'not in the API yet',
-  schedule: 'the schedule is not in the API yet',
   run: 'running one policy now is not in the API yet',
   'admin create': 'accounts are created on the host, where the password is typed',
   'config show': 'the config is not in the API yet (it would need secret redaction per field)',
