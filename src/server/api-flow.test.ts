@@ -111,6 +111,19 @@ for (const store of apiStores()) {
       assert.ok(users.users.some((u: { changesSinceScan: string[] }) => u.changesSinceScan.length > 0));
     });
 
+    test('POST /undo puts back every change to one user as a run of its own; a second time there is nothing left', async () => {
+      const plan = (await f.server.app.inject({ method: 'GET', url: `/api/v1/plans/${state.planId}`, headers: as('viewer') })).json();
+      const username: string = plan.rows[0].username;
+      const started = await f.server.app.inject({ method: 'POST', url: '/api/v1/undo', headers: as('operator'), payload: { username } });
+      assert.equal(started.statusCode, 202, started.body);
+      assert.notEqual(started.json().run, null);
+      await f.server.background.settled();
+      assert.equal((await f.server.app.inject({ method: 'GET', url: `/api/v1/runs/${started.json().run.id}`, headers: as('viewer') })).json().status, 'done');
+      const again = await f.server.app.inject({ method: 'POST', url: '/api/v1/undo', headers: as('operator'), payload: { username } });
+      assert.equal(again.statusCode, 202, again.body);
+      assert.deepEqual([again.json().planId, again.json().run], [null, null]);
+    });
+
     test('POST /runs/{id}/undo answers 202 with the undo run; polled, it is done and the undo plan is made by the caller', async () => {
       const started = await f.server.app.inject({ method: 'POST', url: `/api/v1/runs/${state.runId}/undo`, headers: as('operator'), payload: {} });
       assert.equal(started.statusCode, 202, started.body);

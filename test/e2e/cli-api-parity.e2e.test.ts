@@ -24,11 +24,11 @@ const COVERED: Readonly<Record<string, readonly string[]>> = {
   alerts: ['GET /api/v1/alerts'],
   'alerts ack': ['POST /api/v1/alerts/:id/ack'],
   schedule: ['GET /api/v1/schedule'],
+  undo: ['POST /api/v1/runs/:id/undo', 'POST /api/v1/undo'],
 };
 
 /** What the API cannot do yet, and why; each is a later slice of issue 11. */
 const GAPS: Readonly<Record<string, string>> = {
-  undo: 'undo of a run is POST /api/v1/runs/{id}/undo; undo --user (every change to one user) has no route yet',
   'policy check': 'policies (list, validate, preview counts) are not in the API yet',
   'instance forget-group': 'not in the API yet',
   run: 'running one policy now is not in the API yet',
