@@ -32,6 +32,16 @@ for (const store of apiStores()) {
       assert.equal(typeof wiki.licence.used, 'number');
     });
 
+    test('GET /instances/{id}/check tests the live instance and reports each assumption', async () => {
+      const answer = await f.server.app.inject({ method: 'GET', url: '/api/v1/instances/wiki/check', headers: as('operator') });
+      assert.equal(answer.statusCode, 200, answer.body);
+      const report = answer.json();
+      assert.equal(report.instance, 'wiki');
+      assert.notEqual(report.verdict, 'fail', answer.body);
+      assert.ok(report.rows.length > 3);
+      assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/instances/wiki/check', headers: as('viewer') })).statusCode, 403);
+    });
+
     test('POST /plans with an Idempotency-Key makes one plan: the retry gets the same answer, marked replayed; another body under the key is refused', async () => {
       const headers = { ...as('operator'), 'idempotency-key': 'plan-1' };
       const first = await f.server.app.inject({ method: 'POST', url: '/api/v1/plans', headers, payload: { scan: false } });
@@ -50,6 +60,17 @@ for (const store of apiStores()) {
       const plans = (await f.server.app.inject({ method: 'GET', url: '/api/v1/plans', headers: as('viewer') })).json();
       assert.equal(plans.length, 1);
       state.planId = body.plan.id;
+    });
+
+    test('the plan over the limit raised an alert, listed by GET /alerts and acknowledged as the caller', async () => {
+      const alerts = (await f.server.app.inject({ method: 'GET', url: '/api/v1/alerts', headers: as('viewer') })).json();
+      const held = alerts.find((a: { kind: string }) => a.kind === 'safety.maxActions');
+      assert.ok(held !== undefined, JSON.stringify(alerts));
+      const acked = await f.server.app.inject({ method: 'POST', url: `/api/v1/alerts/${held.id}/ack`, headers: as('operator') });
+      assert.equal(acked.statusCode, 200, acked.body);
+      assert.equal(acked.json().acknowledgedBy, 'api-operator');
+      assert.equal((await f.server.app.inject({ method: 'POST', url: '/api/v1/alerts/999999/ack', headers: as('operator') })).statusCode, 404);
+      assert.equal((await f.server.app.inject({ method: 'GET', url: '/api/v1/schedule', headers: as('viewer') })).statusCode, 200);
     });
 
     test('GET /plans/{id} shows every row with its reason and steps', async () => {
@@ -88,6 +109,19 @@ for (const store of apiStores()) {
       const users = (await f.server.app.inject({ method: 'GET', url: '/api/v1/users?limit=500', headers: as('viewer') })).json();
       assert.deepEqual(users.runsSinceScan, [state.runId]);
       assert.ok(users.users.some((u: { changesSinceScan: string[] }) => u.changesSinceScan.length > 0));
+    });
+
+    test('POST /undo puts back every change to one user as a run of its own; a second time there is nothing left', async () => {
+      const plan = (await f.server.app.inject({ method: 'GET', url: `/api/v1/plans/${state.planId}`, headers: as('viewer') })).json();
+      const username: string = plan.rows[0].username;
+      const started = await f.server.app.inject({ method: 'POST', url: '/api/v1/undo', headers: as('operator'), payload: { username } });
+      assert.equal(started.statusCode, 202, started.body);
+      assert.notEqual(started.json().run, null);
+      await f.server.background.settled();
+      assert.equal((await f.server.app.inject({ method: 'GET', url: `/api/v1/runs/${started.json().run.id}`, headers: as('viewer') })).json().status, 'done');
+      const again = await f.server.app.inject({ method: 'POST', url: '/api/v1/undo', headers: as('operator'), payload: { username } });
+      assert.equal(again.statusCode, 202, again.body);
+      assert.deepEqual([again.json().planId, again.json().run], [null, null]);
     });
 
     test('POST /runs/{id}/undo answers 202 with the undo run; polled, it is done and the undo plan is made by the caller', async () => {

@@ -36,7 +36,7 @@ for (const store of apiStores()) {
     // Reads name real records; writes name none, so walking them changes nothing and an allowed caller gets 404 (or 400).
     const urlOf = (route: { method: string; url: string }): string => {
       const real = route.method === 'GET';
-      const id = route.url.includes('/scans/') ? ids.scan : route.url.includes('/plans/') ? ids.plan : ids.run;
+      const id = route.url.includes('/scans/') ? ids.scan : route.url.includes('/plans/') ? ids.plan : route.url.includes('/instances/') ? 'wiki' : ids.run;
       return route.url.replace(':id', real ? (id ?? 'none') : 'none_such') + (REQUIRED_QUERY[route.url] ?? '');
     };
     const bodyOf = (route: { method: string; url: string }): Record<string, unknown> | undefined => {

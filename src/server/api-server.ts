@@ -27,6 +27,7 @@ import { userRoutes } from './user-routes.ts';
 import { userChangeRoutes } from './user-change-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { alertRoutes } from './alert-routes.ts';
 import { packageVersion } from '../config/package-version.ts';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 
@@ -150,6 +151,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     userChangeRoutes(typed, deps);
     auditRoutes(typed, deps);
     adminRoutes(typed, deps);
+    alertRoutes(typed, deps);
   });
   await app.ready();
   return {

@@ -1,6 +1,9 @@
 /** Runs: list, show (per-action results), undo (202, poll the undo's run), resume (202). */
 
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
+import type { UndoScope } from '../domain/undo-planner.ts';
+import type { WriteAnswer } from '../app/idempotent-write.ts';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { listRuns, runDetail } from '../app/list-runs.ts';
 import { instanceOfRun, planUndo } from '../app/undo-run.ts';
@@ -21,6 +24,36 @@ const undoAnswer = z
     leftAlone: z.array(z.object({ username: z.string(), text: z.string() })),
   })
   .meta({ id: 'UndoStarted' });
+
+/**
+ * Plans an undo in the request, so the answer names the undo plan and what it leaves out, then runs it in the
+ * background and answers 202 with its run (null when nothing is left to undo).
+ */
+async function startUndo(request: FastifyRequest, deps: ApiDeps, input: { instance: string; scope: UndoScope; force: boolean }): Promise<WriteAnswer> {
+  const { runtime } = deps;
+  const principal = request.principal;
+  if (principal === null) throw new NotAllowed('an undo needs an authenticated admin');
+  const { instance, scope, force } = input;
+  const planned = await runtime.withRunDeps(instance, { sendNotices: false, log: deps.log }, (runDeps) =>
+    planUndo(runDeps, { instance, scope, force, actor: principal.admin, protectedGroups: runtime.protection.groups }),
+  );
+  const lists = {
+    drifted: force ? [] : planned.drifted.map((d) => ({ username: d.username, changes: [...d.changes] })),
+    held: planned.held.map((h) => ({ username: h.username, text: h.text })),
+    leftAlone: planned.leftAlone.map((l) => ({ username: l.username, text: l.text })),
+  };
+  const planId = planned.planId;
+  if (planId === null) return { statusCode: 202, body: { planId: null, run: null, ...lists } };
+  noteAudit(request, { detail: { undoPlanId: planId, force } });
+  const running = runtime.withRunDeps(instance, { sendNotices: false, log: deps.log }, (runDeps) => applyPlan(runDeps, { planId, limits: runtime.limits, protection: runtime.protection }));
+  deps.background.track(`undo plan ${planId}`, running);
+  const run = await startAndFind(running, async () => {
+    const opened = await runtime.store.journal.runOfPlan(planId);
+    return opened === null ? null : ((await listRuns(runtime.store, instance)).find((r) => r.id === opened.id) ?? null);
+  });
+  noteAudit(request, { detail: { runId: run.id } });
+  return { statusCode: 202, body: { planId, run: toRun(run), ...lists } };
+}
 
 /** Registers the run routes. */
 export function runRoutes(app: ApiApp, deps: ApiDeps): void {
@@ -59,31 +92,27 @@ export function runRoutes(app: ApiApp, deps: ApiDeps): void {
     },
     async (request, reply) =>
       answerWrite(request, reply, deps, async () => {
-        const principal = request.principal;
-        if (principal === null) throw new NotAllowed('an undo needs an authenticated admin');
         const instance = runtime.resolveInstance(await instanceOfRun(runtime.store, request.params.id));
-        const force = request.body.force;
-        const scope = { kind: 'run' as const, runId: request.params.id };
-        // Planned first, in the request, so the answer names the undo plan (and what it leaves out); run after, in the background.
-        const planned = await runtime.withRunDeps(instance, { sendNotices: false, log: deps.log }, (runDeps) =>
-          planUndo(runDeps, { instance, scope, force, actor: principal.admin, protectedGroups: runtime.protection.groups }),
-        );
-        const lists = {
-          drifted: force ? [] : planned.drifted.map((d) => ({ username: d.username, changes: [...d.changes] })),
-          held: planned.held.map((h) => ({ username: h.username, text: h.text })),
-          leftAlone: planned.leftAlone.map((l) => ({ username: l.username, text: l.text })),
-        };
-        const planId = planned.planId;
-        if (planId === null) return { statusCode: 202, body: { planId: null, run: null, ...lists } };
-        noteAudit(request, { detail: { undoPlanId: planId, force } });
-        const running = runtime.withRunDeps(instance, { sendNotices: false, log: deps.log }, (runDeps) => applyPlan(runDeps, { planId, limits: runtime.limits, protection: runtime.protection }));
-        deps.background.track(`undo of run ${request.params.id}`, running);
-        const run = await startAndFind(running, async () => {
-          const opened = await runtime.store.journal.runOfPlan(planId);
-          return opened === null ? null : runOf(instance, opened.id);
-        });
-        noteAudit(request, { detail: { runId: run.id } });
-        return { statusCode: 202, body: { planId, run: toRun(run), ...lists } };
+        return startUndo(request, deps, { instance, scope: { kind: 'run', runId: request.params.id }, force: request.body.force });
+      }),
+  );
+
+  app.post(
+    '/api/v1/undo',
+    {
+      config: { access: 'operator', action: 'user.undo' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Put back every change Seatkeeper made to one user and still in effect, across runs: 202 with the undo run',
+        body: z.object({ instance: z.string().min(1).max(100).optional(), username: z.string().min(1).max(255), force: z.boolean().default(false) }),
+        response: { 202: undoAnswer, 400: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request, reply) =>
+      answerWrite(request, reply, deps, async () => {
+        const instance = runtime.resolveInstance(request.body.instance);
+        noteAudit(request, { target: `${instance}/${request.body.username}` });
+        return startUndo(request, deps, { instance, scope: { kind: 'user', username: request.body.username }, force: request.body.force });
       }),
   );
 

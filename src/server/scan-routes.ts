@@ -4,14 +4,28 @@ import { z } from 'zod';
 import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { scanInstance } from '../app/scan-instance.ts';
 import { NotFound } from '../domain/errors.ts';
+import { ConnectorError } from '../app/connector-error.ts';
+import { unreachableReport } from '../app/instance-check.ts';
+import { checkInstance } from '../runtime/instance-registry.ts';
+import { redactSecrets } from '../domain/secret-redaction.ts';
 import { idParams, instanceResource, scanResource, toScan } from './api-resources.ts';
 import { answerWrite, noteAudit } from './api-writes.ts';
 import { startAndFind } from './background-work.ts';
 import { problemSchema } from './problem-details.ts';
 
+const checkReport = z
+  .object({
+    instance: z.string(),
+    version: z.string().nullable(),
+    verdict: z.enum(['pass', 'warn', 'fail']),
+    rows: z.array(z.object({ id: z.string(), title: z.string(), verdict: z.string(), saw: z.string() })),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'InstanceCheck' });
+
 const instanceQuery = z.object({ instance: z.string().min(1).max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) });
 
-/** Registers the instance listing. */
+/** Registers the instance listing and the live check of one instance. */
 export function instanceRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(
@@ -31,6 +45,33 @@ export function instanceRoutes(app: ApiApp, deps: ApiDeps): void {
           };
         }),
       );
+    },
+  );
+
+  app.get(
+    '/api/v1/instances/:id/check',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['instances'],
+        summary: 'Test the connection and each assumption Seatkeeper makes against the live instance (GET requests only)',
+        params: idParams,
+        response: { 200: checkReport, 400: problemSchema },
+      },
+    },
+    async (request) => {
+      const id = runtime.resolveInstance(request.params.id);
+      const config = runtime.config.instances[id];
+      if (config === undefined) throw new NotFound(`no instance ${id}`);
+      try {
+        const unwritableGroups = await runtime.store.unwritableGroups.list(id);
+        const { report } = await checkInstance({ instanceId: id, config, unwritableGroups });
+        return { ...report, rows: report.rows.map((row) => ({ ...row })) };
+      } catch (error) {
+        if (!(error instanceof ConnectorError)) throw error;
+        // An unreachable instance is a report saying so (as `instance check` prints it), not an error of the API.
+        return { ...unreachableReport(id, redactSecrets(`${error.target}: ${error.message}`)), rows: [] };
+      }
     },
   );
 }
