@@ -11,6 +11,7 @@ import { escapeControl, unreachableReport, type InstanceCheckReport } from '../a
 import { redactCaptures } from '../app/capture-redaction.ts';
 import { checkInstance, checkableProducts, type Product } from '../runtime/instance-registry.ts';
 import { auditedCli } from './cli-audit.ts';
+import { forgetUnwritableGroup } from '../app/unwritable-groups.ts';
 
 export async function instanceCheckCommand(ctx: CommandContext, options: { instance?: string; capture?: string }): Promise<number> {
   const ids = options.instance === undefined ? checkableInstances(ctx) : [ctx.runtime.resolveInstance(options.instance)];
@@ -65,14 +66,7 @@ function reportLines(report: InstanceCheckReport, product: Product | undefined):
 /** `seatkeeper instance forget-group GROUP`: the group's memberships are proposed again from the next scan on. */
 export async function forgetGroupCommand(ctx: CommandContext, options: { group: string; instance?: string }): Promise<number> {
   const id = ctx.runtime.resolveInstance(options.instance);
-  await auditedCli(ctx, { action: 'instance.forget-group', target: id, detail: { group: options.group } }, async () => {
-    const forgotten = await ctx.runtime.store.unwritableGroups.forget(id, options.group);
-    if (forgotten) return;
-    const known = (await ctx.runtime.store.unwritableGroups.list(id)).map((g) => JSON.stringify(escapeControl(g.group)));
-    throw new InvalidInput(`group ${JSON.stringify(escapeControl(options.group))} is not remembered as not writable on ${id}`, [
-      known.length === 0 ? 'no group is remembered' : `remembered: ${known.join(', ')}`,
-    ]);
-  });
+  await auditedCli(ctx, { action: 'instance.forget-group', target: id, detail: { group: options.group } }, () => forgetUnwritableGroup(ctx.runtime.store, { instance: id, group: options.group }));
   ctx.print([`${id}: group ${JSON.stringify(escapeControl(options.group))} forgotten; the next scan treats it as writable again`]);
   return EXIT.done;
 }

@@ -34,13 +34,11 @@ export interface MainOptions {
   readonly cliName?: string;
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(
-  argv: readonly string[],
-  output: Output = { out: process.stdout, err: process.stderr },
-  options: MainOptions = {},
-): Promise<number> {
-  let code: number = EXIT.done;
+/**
+ * The CLI's commands, built without running any: `setCode` receives the exit code of the command that runs. The
+ * parity test walks it to list every command.
+ */
+export function buildProgram(output: Output, options: MainOptions = {}, setCode: (code: number) => void = () => undefined): Command {
   const program = new Command('seatkeeper')
     .description('Keeps Atlassian licences for the people who use them.')
     .version(packageVersion(), '-V, --version', 'print the version of Seatkeeper')
@@ -57,7 +55,7 @@ export async function main(
     return { config: opts.config, json: opts.json, as: opts.as, now: opts.now, ...(options.cliName === undefined ? {} : { cliName: options.cliName }) };
   };
   const run = async (fn: Parameters<typeof withContext<number>>[2]): Promise<void> => {
-    code = await withContext(globals(), output, fn);
+    setCode(await withContext(globals(), output, fn));
   };
 
   program
@@ -207,7 +205,7 @@ export async function main(
     .addOption(new Option('--port <n>', 'Confluence emulator port, Jira\'s the next one (0 = any free ports)').argParser(wholeNumber).default(8090))
     .option('--exit', 'stop the emulators after the summary instead of keeping them running', false)
     .action(async (opts: { users: number; dir: string; port: number; exit: boolean }) => {
-      code = await demoCommand(opts, output, main);
+      setCode(await demoCommand(opts, output, main));
     });
 
   program
@@ -300,6 +298,19 @@ export async function main(
       output.out.write(`${globals().config} is valid\n`);
     });
 
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(
+  argv: readonly string[],
+  output: Output = { out: process.stdout, err: process.stderr },
+  options: MainOptions = {},
+): Promise<number> {
+  let code: number = EXIT.done;
+  const program = buildProgram(output, options, (c) => {
+    code = c;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;

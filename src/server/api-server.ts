@@ -25,6 +25,8 @@ import { planRoutes } from './plan-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { userChangeRoutes } from './user-change-routes.ts';
+import { policyRoutes } from './policy-routes.ts';
+import { unwritableGroupRoutes } from './unwritable-group-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { alertRoutes } from './alert-routes.ts';
@@ -149,6 +151,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     runRoutes(typed, deps);
     userRoutes(typed, deps);
     userChangeRoutes(typed, deps);
+    policyRoutes(typed, deps);
+    unwritableGroupRoutes(typed, deps);
     auditRoutes(typed, deps);
     adminRoutes(typed, deps);
     alertRoutes(typed, deps);
