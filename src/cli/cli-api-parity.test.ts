@@ -26,8 +26,7 @@ const COVERED: Readonly<Record<string, readonly string[]>> = {
   'instance check': ['GET /api/v1/instances/:id/check'],
   'instance forget-group': ['GET /api/v1/instances/:id/unwritable-groups', 'POST /api/v1/instances/:id/forget-group'],
   schedule: ['GET /api/v1/schedule'],
-  // One policy now is its plan (scanning first) and that plan's apply, which refuses a plan a guard holds: two calls.
-  run: ['POST /api/v1/plans', 'POST /api/v1/plans/:id/apply'],
+  run: ['POST /api/v1/policies/:id/run'],
   'admin disable': ['POST /api/v1/admins/:name/disable'],
   'token create': ['POST /api/v1/tokens'],
   'audit verify': ['GET /api/v1/audit/verify'],

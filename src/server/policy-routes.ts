@@ -1,5 +1,5 @@
 /**
- * Policies and the configuration, read-only: the configured policies, what they would select now against the newest
+ * Policies and the configuration: the configured policies, one run now (as `run POLICY`), what they would select now against the newest
  * scan (as `policy check`, storing nothing), and the validated config with secrets redacted (as `config show`).
  */
 
@@ -8,7 +8,14 @@ import type { ApiApp, ApiDeps } from './api-deps.ts';
 import { checkPolicies } from '../app/check-policies.ts';
 import { checkPlanLimits } from '../domain/safety-guard.ts';
 import { redactConfig } from '../config/config-redaction.ts';
-import { planRowResource, toPlanRow } from './api-resources.ts';
+import { idParams, planRowResource, runResource, toPlanRow, toRun } from './api-resources.ts';
+import { answerWrite, noteAudit } from './api-writes.ts';
+import { startAndFind } from './background-work.ts';
+import { runPolicyJob } from '../jobs/policy-jobs.ts';
+import { listRuns } from '../app/list-runs.ts';
+import { planHasWork } from '../domain/plan.ts';
+import { NotAllowed } from '../domain/errors.ts';
+import type { PlanOutcome } from '../app/plan-instance.ts';
 import { problemSchema } from './problem-details.ts';
 
 const policyLine = z
@@ -35,7 +42,11 @@ const checkAnswer = z
   })
   .meta({ id: 'PolicyCheck' });
 
-/** Registers the policy listing and check, and the redacted config. */
+const runAnswer = z
+  .object({ policy: z.string(), planId: z.string().nullable(), outcome: z.string().nullable(), detail: z.string().nullable(), run: runResource.nullable() })
+  .meta({ id: 'PolicyRunStarted' });
+
+/** Registers the policy listing, check and run now, and the redacted config. */
 export function policyRoutes(app: ApiApp, deps: ApiDeps): void {
   const { runtime } = deps;
   app.get(
@@ -96,5 +107,47 @@ export function policyRoutes(app: ApiApp, deps: ApiDeps): void {
       const redacted = redactConfig(runtime.config);
       return typeof redacted === 'object' && redacted !== null ? Object.fromEntries(Object.entries(redacted)) : {};
     },
+  );
+
+  app.post(
+    '/api/v1/policies/:id/run',
+    {
+      config: { access: 'operator', action: 'policy.run' },
+      schema: {
+        tags: ['policies'],
+        summary: 'Run one policy now, as `run POLICY`: scan, plan, and apply when every guard lets it',
+        description: '202 with the run to poll once the plan is applying; 200 with the outcome when nothing is applied (a guard holds the plan, or nobody to change).',
+        params: idParams,
+        response: { 200: runAnswer, 202: runAnswer, 400: problemSchema, 409: problemSchema, 502: problemSchema },
+      },
+    },
+    async (request, reply) =>
+      answerWrite(request, reply, deps, async () => {
+        const actor = request.principal?.admin;
+        if (actor === undefined) throw new NotAllowed('running a policy needs an authenticated admin');
+        const policy = request.params.id;
+        noteAudit(request, { target: policy });
+        // The plan is seen before anything is applied; the answer names it and, once the apply opens it, the run.
+        let seen: (planned: PlanOutcome) => void = () => undefined;
+        const planned = new Promise<PlanOutcome>((resolve) => {
+          seen = resolve;
+        });
+        const work = runPolicyJob(runtime, policy, { actor, log: deps.log, onPlanned: (p) => seen(p) });
+        deps.background.track(`run of policy ${policy}`, work);
+        const first = await Promise.race([planned, work]);
+        const plan = 'planId' in first && 'plan' in first ? first : null;
+        const willApply = plan !== null && plan.verdict.ok && planHasWork(plan.plan);
+        if (!willApply) {
+          const result = await work;
+          noteAudit(request, { detail: { outcome: result.outcome, planId: result.planId } });
+          return { statusCode: 200, body: { policy, planId: result.planId, outcome: result.outcome, detail: result.detail, run: null } };
+        }
+        const run = await startAndFind(work, async () => {
+          const opened = await runtime.store.journal.runOfPlan(plan.planId);
+          return opened === null ? null : ((await listRuns(runtime.store, plan.plan.instance)).find((r) => r.id === opened.id) ?? null);
+        });
+        noteAudit(request, { detail: { planId: plan.planId, runId: run.id } });
+        return { statusCode: 202, body: { policy, planId: plan.planId, outcome: null, detail: null, run: toRun(run) } };
+      }),
   );
 }
