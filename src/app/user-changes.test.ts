@@ -12,7 +12,8 @@ import { applyPlan, type RunDeps } from './apply-plan.ts';
 import { scanInstance } from './scan-instance.ts';
 import { resumeRun } from './resume-run.ts';
 import { undoRun } from './undo-run.ts';
-import { emailDomainMoveRequests, planUserChanges } from './user-changes.ts';
+import { emailDomainMoveRequests, planUserChanges, previewUserChanges } from './user-changes.ts';
+import { RequestsRefused } from '../domain/errors.ts';
 import { DEFAULT_LIMITS, type SafetyLimits } from '../domain/safety-guard.ts';
 import type { Protection } from '../domain/policy.ts';
 import type { InstanceConnector } from './instance-port.ts';
@@ -142,6 +143,31 @@ test('Confluence: one refused row (rename, protected user, unknown group) refuse
     });
     assert.deepEqual(valid.verdicts[2]?.reasons, ['no group no-such-group in scan ' + valid.scanId]);
     assert.deepEqual(valid.planned?.plan.rows.map((r) => [r.username, r.steps]), [[alice, [{ kind: 'disable' }]]]);
+    assert.equal(emulator.state.changes.length, 0);
+  });
+});
+
+test('Confluence: a preview builds the plan planUserChanges would and stores nothing; onRefusal throw names every refused row, instanceCannot for a rename', async () => {
+  await confluence(async ({ emulator, deps }) => {
+    const [alice, bob] = people(emulator);
+    const input = { instance: 'wiki', requests: [{ username: alice, deactivate: true }], protection, limits, actor: 'ops' };
+    const preview = await previewUserChanges(deps, input);
+    assert.deepEqual(preview.planned?.plan.rows.map((r) => [r.username, r.steps]), [[alice, [{ kind: 'disable' }]]]);
+    assert.equal(preview.planned?.status, 'planned');
+    assert.deepEqual(await deps.store.plans.list(undefined, 100), [], 'nothing stored');
+    const stored = await planUserChanges(deps, input);
+    assert.deepEqual(stored.planned?.plan.rows, preview.planned?.plan.rows.map((r) => ({ ...r })));
+
+    const unknown = { ...input, requests: [{ username: alice, deactivate: true }, { username: 'nobody-here', deactivate: true }], onRefusal: 'throw' as const };
+    await assert.rejects(planUserChanges(deps, unknown), (error: unknown) => {
+      assert.ok(error instanceof RequestsRefused);
+      assert.deepEqual(error.rows.map((r) => [r.index, r.username]), [[1, 'nobody-here']]);
+      assert.equal(error.instanceCannot, false);
+      return true;
+    });
+    const rename = { ...input, requests: [{ username: bob, renameTo: `${bob}-2` }], onRefusal: 'throw' as const };
+    await assert.rejects(planUserChanges(deps, rename), (error: unknown) => error instanceof RequestsRefused && error.instanceCannot);
+    assert.equal((await planUserChanges(deps, { ...unknown, validOnly: true })).refused, 1, 'validOnly plans the rest, whatever onRefusal says');
     assert.equal(emulator.state.changes.length, 0);
   });
 });

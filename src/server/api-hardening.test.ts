@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApiFixture, type ApiFixture } from '../../test/support/api-fixture.ts';
 import { problemFor } from './problem-details.ts';
-import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound } from '../domain/errors.ts';
+import { Conflict, GuardTripped, InvalidInput, NotAllowed, NotAuthenticated, NotFound, RequestsRefused } from '../domain/errors.ts';
 import { CircuitOpenError, ConnectorError } from '../app/connector-error.ts';
 
 let f: ApiFixture;
@@ -50,6 +50,8 @@ test('problemFor: one stable type per typed error; an unexpected error says noth
     [new NotFound('none'), 404, 'not-found'],
     [new Conflict('later'), 409, 'conflict'],
     [new GuardTripped('over', 'maxActions', 9, 5), 409, 'guard-tripped'],
+    [new RequestsRefused('1 refused', [{ index: 0, username: 'a', reasons: ['no user a'] }], false), 422, 'requests-refused'],
+    [new RequestsRefused('1 refused', [{ index: 0, username: 'a', reasons: ['cannot rename'] }], true), 409, 'instance-cannot'],
     [new ConnectorError('refused', { target: 'wiki' }), 502, 'instance-error'],
     [new CircuitOpenError('down', { target: 'wiki' }), 503, 'instance-unavailable'],
     [Object.assign(new Error('too big'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), 413, 'body-too-large'],
@@ -63,6 +65,9 @@ test('problemFor: one stable type per typed error; an unexpected error says noth
   assert.deepEqual(secret, { type: 'https://seatkeeper.dev/problems/internal', title: 'Internal error', status: 500, detail: 'the server could not answer; the error is logged' });
   assert.equal(problemFor(new InvalidInput('store at postgres://sk:hunter2@db/sk is down')).detail.includes('hunter2'), false, 'messages are redacted');
   assert.deepEqual(problemFor(new GuardTripped('over', 'maxActions', 9, 5)).guard, 'maxActions');
+  const refused = problemFor(new RequestsRefused('2 refused', [{ index: 0, username: 'a\u001b[31m', reasons: ['x', 'y'] }, { index: 3, username: 'b', reasons: ['z'] }], false));
+  assert.deepEqual(refused.problems, ['#1 a\\u001b[31m: x; y', '#4 b: z'], 'one line per row, control characters escaped');
+  assert.deepEqual(refused.rows?.map((r) => r.index), [0, 3]);
 });
 
 test('the OpenAPI document is 3.1 and names every route the server has, with the problem schema and both security schemes', async () => {
