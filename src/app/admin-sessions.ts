@@ -38,6 +38,8 @@ export async function signIn(
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
   const matches = await passwordMatches(account?.passwordHash ?? (await decoyHash), input.password);
   if (account === null || !matches || account.disabled) throw new NotAuthenticated('the name or the password is wrong, or the account is disabled');
+  // Sessions that ran out are deleted as others sign in, so the table holds live ones only.
+  await deps.store.sessions.removeExpired(deps.clock.now());
   const sessionId = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const now = deps.clock.now();

@@ -161,6 +161,7 @@ for (const store of apiStores()) {
       const text = (await f.server.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').filter((l) => !l.startsWith('#') && !l.includes('nodejs') && !l.includes('process_')).join('\n');
       assert.match(text, /^seatkeeper_licence_seats_used\{instance="wiki"\} \d+$/m);
       assert.match(text, /^seatkeeper_licence_seats_max\{instance="wiki"\} \d+$/m);
+      assert.match(text, /^seatkeeper_journal_steps\{instance="wiki",outcome="done"\} [1-9]\d*$/m);
       assert.match(text, /^seatkeeper_api_request_duration_seconds_count\{method="GET",route="\/api\/v1\/plans\/:id",status="200"\} \d+$/m);
     });
 

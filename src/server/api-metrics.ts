@@ -1,4 +1,7 @@
-/** Prometheus metrics of the API process (prom-client): request latency, and licence use per instance from the newest scan. */
+/**
+ * Prometheus metrics of the API process (prom-client): request latency, licence use per instance from the newest
+ * complete scan, and journal steps per instance by outcome.
+ */
 
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -41,6 +44,12 @@ export function apiMetrics(runtime: Runtime): ApiMetrics {
     labelNames: ['instance'] as const,
     registers: [registry],
   });
+  const steps = new Gauge({
+    name: 'seatkeeper_journal_steps',
+    help: 'Steps in the journal of the instance\'s runs, by outcome (done, already-done, failed, skipped, claimed).',
+    labelNames: ['instance', 'outcome'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     observe: ({ method, route, status, seconds }) => latency.observe({ method, route, status: String(status) }, seconds),
@@ -48,7 +57,13 @@ export function apiMetrics(runtime: Runtime): ApiMetrics {
       licensed.reset();
       tier.reset();
       scannedAt.reset();
+      steps.reset();
       for (const instance of Object.keys(runtime.config.instances)) {
+        const totals = new Map<string, number>();
+        for (const counts of (await runtime.store.journal.outcomeCounts(instance)).values()) {
+          for (const [outcome, n] of Object.entries(counts)) if (outcome !== 'planned') totals.set(outcome, (totals.get(outcome) ?? 0) + n);
+        }
+        for (const [outcome, n] of totals) steps.set({ instance, outcome }, n);
         const scan = await runtime.store.scans.latest(instance, { status: 'complete' });
         if (scan === null) continue;
         if (scan.license.used !== null) licensed.set({ instance }, scan.license.used);

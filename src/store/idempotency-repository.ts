@@ -25,8 +25,8 @@ export class SqlIdempotencyRepository implements IdempotencyRepository {
   async claim(input: { caller: string; key: string; bodyHash: string; at: Date; expiresAt: Date }): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
     const { db } = this.context;
     const at = toIso(input.at);
-    // An expired key is gone for every purpose: dropped first, so its caller may use it again.
-    await db.deleteFrom('idempotency_keys').where('caller', '=', input.caller).where('key', '=', input.key).where('expires_at', '<=', at).execute();
+    // Expired keys are gone for every purpose: the caller's are dropped first, so a key may be used again.
+    await db.deleteFrom('idempotency_keys').where('caller', '=', input.caller).where('expires_at', '<=', at).execute();
     const inserted = await db
       .insertInto('idempotency_keys')
       .values({ caller: input.caller, key: input.key, body_hash: input.bodyHash, status_code: null, response_json: null, created_at: at, expires_at: toIso(input.expiresAt) })

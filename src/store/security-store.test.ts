@@ -89,6 +89,15 @@ describeEachDialect('API security store', (fixture) => {
     assert.equal(await authenticateSession(deps, second.sessionId), null, 'absolute timeout of 8 hours, however busy');
   });
 
+  test('expired sessions are deleted when someone signs in', async () => {
+    await createAdmin({ store, clock }, { name: 'sess-purge', role: 'viewer', password: PASSWORD });
+    const deps = { store, clock, timeouts };
+    const old = await signIn(deps, { name: 'sess-purge', password: PASSWORD, address: null });
+    clock.set(minutes(31));
+    await signIn(deps, { name: 'sess-purge', password: PASSWORD, address: null });
+    assert.equal(await store.sessions.get(old.principal.idHash), null);
+  });
+
   test('disabling an admin ends its sessions and its tokens at once, and it can sign in no more', async () => {
     await createAdmin({ store, clock }, { name: 'leaver', role: 'admin', password: PASSWORD });
     const deps = { store, clock, timeouts };
