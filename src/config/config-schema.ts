@@ -99,9 +99,11 @@ const serverSchema = z.strictObject({
   bodyLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   /** Sign-in attempts allowed per client address per minute. */
   signInPerMinute: z.number().int().min(1).max(1000).default(5),
+  /** Serve the OpenAPI document and /api/docs to anyone who can reach the API (false: neither is served). */
+  docs: z.boolean().default(true),
 });
 
-const SERVER_DEFAULTS = { port: 8080, session: { idleMinutes: 30, absoluteHours: 12 }, bodyLimitBytes: 256 * 1024, signInPerMinute: 5 };
+const SERVER_DEFAULTS = { port: 8080, session: { idleMinutes: 30, absoluteHours: 12 }, bodyLimitBytes: 256 * 1024, signInPerMinute: 5, docs: true };
 
 /**
  * The whole configuration, validated. Cross-references are checked even when other keys are wrong (`when`), so every

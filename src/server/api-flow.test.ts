@@ -157,8 +157,12 @@ for (const store of apiStores()) {
       assert.equal(forged.statusCode, 400);
     });
 
+    test('GET /metrics needs a token: seat counts and instance names are not for anyone on the network', async () => {
+      assert.equal((await f.server.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
+    });
+
     test('GET /metrics tells the seats in use per instance from the newest scan and the API latency by route', async () => {
-      const text = (await f.server.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').filter((l) => !l.startsWith('#') && !l.includes('nodejs') && !l.includes('process_')).join('\n');
+      const text = (await f.server.app.inject({ method: 'GET', url: '/metrics', headers: as('viewer') })).body.split('\n').filter((l) => !l.startsWith('#') && !l.includes('nodejs') && !l.includes('process_')).join('\n');
       assert.match(text, /^seatkeeper_licence_seats_used\{instance="wiki"\} \d+$/m);
       assert.match(text, /^seatkeeper_licence_seats_max\{instance="wiki"\} \d+$/m);
       assert.match(text, /^seatkeeper_journal_steps\{instance="wiki",outcome="done"\} [1-9]\d*$/m);

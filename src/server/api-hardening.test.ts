@@ -91,3 +91,13 @@ test('the router\'s own refusals are problems too: a path parameter over 100 cha
   assert.equal(answer.json().type, 'https://seatkeeper.dev/problems/uri-too-long');
   assert.equal(answer.headers['x-content-type-options'], 'nosniff');
 });
+
+test('with server.docs false neither the OpenAPI document nor the docs page is served', async () => {
+  const closed = await startApiFixture({ users: 20, server: { docs: false } });
+  try {
+    assert.equal((await closed.server.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).statusCode, 404);
+    assert.equal((await closed.server.app.inject({ method: 'GET', url: '/api/docs' })).statusCode, 404);
+  } finally {
+    await closed.close();
+  }
+});

@@ -50,7 +50,7 @@ for (const store of apiStores()) {
       assert.ok(api.length >= 17, `routes: ${api.length}`);
       assert.deepEqual(
         f.server.routes.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).filter((r) => !r.includes('/api/docs')).sort(),
-        ['GET /api/v1/openapi.json', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /api/v1/session'],
+        ['GET /api/v1/openapi.json', 'GET /healthz', 'GET /readyz', 'POST /api/v1/session'],
       );
     });
 

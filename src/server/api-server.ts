@@ -139,7 +139,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  if (settings.docs) await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   await app.register(async (api) => {
     const typed = api.withTypeProvider<ZodTypeProvider>();
