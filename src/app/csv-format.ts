@@ -35,8 +35,26 @@ export function csvLine(cells: readonly (string | number | boolean | null)[]): s
 }
 
 /**
- * Streams rows as CSV (header first) to a writable, in chunks of 1,000 rows with back-pressure respected, so 100k
- * rows never pile up in memory. Resolves with the number of rows once everything is flushed.
+ * Rows as CSV text (header first), in chunks of 1,000 rows: what `writeCsv` writes to a file and the API streams, so
+ * both give the same bytes and 100k rows never pile up in memory. Rows are read only as chunks are asked for.
+ */
+export function* csvChunks<Row>(rows: Iterable<Row>, columns: readonly (keyof Row & string)[]): Generator<string, void, undefined> {
+  let count = 0;
+  let chunk = csvLine(columns);
+  for (const row of rows) {
+    chunk += csvLine(columns.map((c) => cellValue(row[c])));
+    count += 1;
+    if (count % 1000 === 0) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+/**
+ * Streams rows as CSV (see csvChunks) to a writable with back-pressure respected. Resolves with the number of rows once
+ * everything is flushed.
  */
 export async function writeCsv<Row>(
   rows: Iterable<Row>,
@@ -44,16 +62,16 @@ export async function writeCsv<Row>(
   out: NodeJS.WritableStream,
 ): Promise<number> {
   let count = 0;
-  let chunk = csvLine(columns);
-  for (const row of rows) {
-    chunk += csvLine(columns.map((c) => cellValue(row[c])));
-    count += 1;
-    if (count % 1000 === 0) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
+  function* counted(): Generator<Row, void, undefined> {
+    for (const row of rows) {
+      count += 1;
+      yield row;
     }
   }
-  out.end(chunk);
+  for (const chunk of csvChunks(counted(), columns)) {
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
   await once(out, 'finish');
   return count;
 }

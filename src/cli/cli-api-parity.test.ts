@@ -20,7 +20,8 @@ const COVERED: Readonly<Record<string, readonly string[]>> = {
   approve: ['POST /api/v1/plans/:id/approve'],
   alerts: ['GET /api/v1/alerts'],
   'alerts ack': ['POST /api/v1/alerts/:id/ack'],
-  users: ['GET /api/v1/users', 'GET /api/v1/users/deactivated', 'GET /api/v1/users/never-logged-in', 'GET /api/v1/users/inactive'],
+  // users --csv FILE: GET /api/v1/users/export (format=csv) writes the same bytes.
+  users: ['GET /api/v1/users', 'GET /api/v1/users/export', 'GET /api/v1/users/deactivated', 'GET /api/v1/users/never-logged-in', 'GET /api/v1/users/inactive'],
   'user change': ['POST /api/v1/users/changes', 'POST /api/v1/users/changes/file', 'POST /api/v1/users/changes/email-domain'],
   'policy check': ['GET /api/v1/policies', 'GET /api/v1/policies/check'],
   'instance check': ['GET /api/v1/instances/:id/check'],

@@ -24,6 +24,7 @@ import { instanceRoutes, scanRoutes } from './scan-routes.ts';
 import { planRoutes } from './plan-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { userRoutes } from './user-routes.ts';
+import { userExportRoutes } from './user-export-routes.ts';
 import { userChangeRoutes } from './user-change-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { unwritableGroupRoutes } from './unwritable-group-routes.ts';
@@ -150,6 +151,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     planRoutes(typed, deps);
     runRoutes(typed, deps);
     userRoutes(typed, deps);
+    userExportRoutes(typed, deps);
     userChangeRoutes(typed, deps);
     policyRoutes(typed, deps);
     unwritableGroupRoutes(typed, deps);

@@ -9,16 +9,34 @@ import { problemSchema } from './problem-details.ts';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-const query = z.object({
+/** The filters of the users search (those of `seatkeeper users`), shared by the search and the export. */
+export const userFilterQuery = z.object({
   instance: z.string().min(1).max(100).optional(),
   inactiveDays: z.coerce.number().int().min(0).max(100_000).optional(),
   neverLoggedIn: flag.optional(),
   directory: z.string().min(1).max(200).optional(),
   group: z.string().min(1).max(200).optional(),
   licensed: flag.optional(),
+});
+
+const query = userFilterQuery.extend({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(200).optional(),
 });
+
+/** The filter the query asks for; InvalidInput (400) when its parameters contradict each other. */
+export function userFilterOf(q: z.infer<typeof userFilterQuery>): UserFilter {
+  if (filterContradictions(q).length > 0) {
+    throw new InvalidInput('neverLoggedIn and inactiveDays ask two things', ['inactiveDays already lists those who never logged in with the inactive; give one of them']);
+  }
+  return {
+    ...(q.inactiveDays === undefined ? {} : { inactiveDays: q.inactiveDays }),
+    ...(q.neverLoggedIn === true ? { neverLoggedIn: true } : {}),
+    ...(q.directory === undefined ? {} : { directory: q.directory }),
+    ...(q.group === undefined ? {} : { group: q.group }),
+    ...(q.licensed === undefined ? {} : { licensed: q.licensed }),
+  };
+}
 
 const page = z
   .object({ scanId: z.string(), scannedAt: z.string(), runsSinceScan: z.array(z.string()), total: z.number().int(), users: z.array(userResource), next: z.string().nullable() })
@@ -73,16 +91,7 @@ export function userRoutes(app: ApiApp, deps: ApiDeps): void {
     },
     async (request) => {
       const q = request.query;
-      if (filterContradictions(q).length > 0) {
-        throw new InvalidInput('neverLoggedIn and inactiveDays ask two things', ['inactiveDays already lists those who never logged in with the inactive; give one of them']);
-      }
-      const filter: UserFilter = {
-        ...(q.inactiveDays === undefined ? {} : { inactiveDays: q.inactiveDays }),
-        ...(q.neverLoggedIn === true ? { neverLoggedIn: true } : {}),
-        ...(q.directory === undefined ? {} : { directory: q.directory }),
-        ...(q.group === undefined ? {} : { group: q.group }),
-        ...(q.licensed === undefined ? {} : { licensed: q.licensed }),
-      };
+      const filter = userFilterOf(q);
       const instance = runtime.resolveInstance(q.instance);
       return pageOf(await listUsers({ store: runtime.store, now: runtime.clock.now() }, { instance, filter }), q);
     },
