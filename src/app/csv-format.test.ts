@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { csvCell, csvLine, csvList, writeCsv } from './csv-format.ts';
+import { csvCell, csvChunks, csvLine, csvList, writeCsv } from './csv-format.ts';
 
 test('CSV cells: RFC 4180 quoting and neutralised formulas', async (t) => {
   const cases: Array<[string | number | null, string]> = [
@@ -57,4 +57,27 @@ test('a ; inside a group name cannot start a formula cell when a spreadsheet spl
   const cell = csvList(['staff', 'x;=HYPERLINK("http://e.vil","go")']);
   assert.equal(cell, "staff;x\\;'=HYPERLINK(\"http://e.vil\",\"go\")");
   for (const piece of cell.split(';')) assert.doesNotMatch(piece, /^[=+\-@\t\r]/);
+});
+
+test('csvChunks gives the bytes writeCsv writes, 1,000 rows a chunk, reading rows only as chunks are asked for', async () => {
+  let read = 0;
+  function* rows(): Generator<{ n: number; name: string }> {
+    for (let n = 0; n < 2500; n += 1) {
+      read += 1;
+      yield { n, name: n === 7 ? '=1+1' : `user${n}` };
+    }
+  }
+  const chunks = csvChunks(rows(), ['n', 'name']);
+  const first = chunks.next();
+  assert.equal(first.done, false);
+  assert.equal(read, 1000, 'the first chunk read 1,000 rows, not all of them');
+  const all = [first.value, ...chunks];
+  assert.equal(all.length, 3);
+  assert.deepEqual(all.map((c) => (c ?? '').split('\r\n').length - 1), [1001, 1000, 500], 'the header rides with the first chunk');
+
+  const written: string[] = [];
+  const out = new Writable({ write: (chunk: Buffer, _enc, done) => { written.push(chunk.toString()); done(); } });
+  assert.equal(await writeCsv(rows(), ['n', 'name'], out), 2500);
+  assert.equal(written.join(''), all.join(''));
+  assert.match(written.join(''), /^7,'=1\+1\r$/m);
 });
