@@ -47,6 +47,66 @@ function readStream(url: string, headers: Record<string, string>, hangMs = 60_00
   });
 }
 
+
+/** Opens an event stream to read event by event; `next` rejects after `hangMs` (a hang guard) or when the stream ends first. */
+function openStream(url: string, headers: Record<string, string>, hangMs = 60_000) {
+  const queue: SseEvent[] = [];
+  const waiting: ((event: SseEvent | null) => void)[] = [];
+  let ended = false;
+  let buffer = '';
+  const push = (event: SseEvent | null) => {
+    const waiter = waiting.shift();
+    if (waiter !== undefined) waiter(event);
+    else if (event !== null) queue.push(event);
+  };
+  const request = http.get(url, { headers }, (response) => {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const lines = buffer.slice(0, cut).split('\n');
+        buffer = buffer.slice(cut + 2);
+        if (lines.every((l) => l.startsWith(':'))) continue;
+        const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        const data = field('data');
+        push({ id: Number(field('id')), event: field('event') ?? 'message', data: data === undefined ? null : JSON.parse(data) });
+      }
+    });
+    response.on('end', () => {
+      ended = true;
+      while (waiting.length > 0) push(null);
+    });
+  });
+  request.on('error', () => undefined);
+  return {
+    /** The next event, or null once the server has closed the stream. */
+    next(): Promise<SseEvent | null> {
+      const queued = queue.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      if (ended) return Promise.resolve(null);
+      return new Promise((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error(`no event from ${url} (hang guard)`)), hangMs);
+        waiting.push((event) => {
+          clearTimeout(guard);
+          resolve(event);
+        });
+      });
+    },
+    close: () => request.destroy(),
+  };
+}
+
+/** Waits until `check` holds, re-checking every few milliseconds; rejects after `hangMs` (a hang guard, not a timing assertion). */
+async function eventually(check: () => boolean, what: string, hangMs = 30_000): Promise<void> {
+  const until = Date.now() + hangMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`${what} (hang guard)`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const countsOf = (event: SseEvent | null): unknown => (typeof event?.data === 'object' && event.data !== null ? Reflect.get(event.data, 'counts') : null);
+
 const SETTLED = ['done', 'already-done', 'failed', 'skipped'] as const;
 
 describe('event streams of runs and scans', () => {
@@ -139,6 +199,42 @@ describe('event streams of runs and scans', () => {
         [43, 'end'],
       ],
     );
+  });
+
+  test('a run another process writes to the store is followed; a client that goes away stops the polling', async () => {
+    const plan = await server.app.inject({ method: 'POST', url: '/api/v1/plans', headers: as('operator'), payload: { scan: false } });
+    assert.equal(plan.statusCode, 201, plan.body);
+    const { journal } = f.runtime.store;
+    // The store written directly, as an apply in another process would write it.
+    const run = await journal.startRun({ planId: plan.json().plan.id, instance: 'wiki', startedAt: new Date() });
+    const stream = openStream(`${base}/api/v1/runs/${run.id}/events`, as('viewer'));
+    const first = await stream.next();
+    assert.equal(first?.event, 'progress');
+    assert.equal(typeof first?.data === 'object' && first.data !== null ? Reflect.get(first.data, 'status') : null, 'running');
+    assert.equal(server.openEventStreams(), 1);
+    const entry = await journal.claim({ runId: run.id, username: 'someone', seq: 0, step: { kind: 'remove-group', group: 'confluence-users' }, prior: null, at: new Date() });
+    await journal.settle(entry, 'done', null, new Date());
+    for (let event = await stream.next(); ; event = await stream.next()) {
+      assert.equal(event?.event, 'progress');
+      const counts = countsOf(event);
+      if (typeof counts === 'object' && counts !== null && Reflect.get(counts, 'done') === 1) break;
+    }
+    stream.close();
+    await eventually(() => server.openEventStreams() === 0, 'the stream of a client that went away is still polling');
+    await journal.finishRun(run.id, 'done', new Date());
+  });
+
+  test("the server's close ends an open stream instead of waiting for its run", async () => {
+    const other = await buildApiServer({ runtime: f.runtime, clock: f.clock, events: { pollMs: 5 } });
+    const url = await other.app.listen({ host: '127.0.0.1', port: 0 });
+    const plan = await other.app.inject({ method: 'POST', url: '/api/v1/plans', headers: as('operator'), payload: { scan: false } });
+    const run = await f.runtime.store.journal.startRun({ planId: plan.json().plan.id, instance: 'wiki', startedAt: new Date() });
+    const stream = openStream(`${url}/api/v1/runs/${run.id}/events`, as('viewer'));
+    assert.equal((await stream.next())?.event, 'progress');
+    await other.close();
+    assert.equal(other.openEventStreams(), 0);
+    for (let event = await stream.next(); event !== null; event = await stream.next()) assert.equal(event.event, 'progress');
+    await f.runtime.store.journal.finishRun(run.id, 'stopped', new Date());
   });
 
   test('an unknown run or scan is a 404 problem before any stream; no credentials is a 401', async () => {

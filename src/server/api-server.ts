@@ -40,6 +40,8 @@ export interface ApiServer {
   readonly app: ApiApp;
   readonly routes: readonly RegisteredRoute[];
   readonly background: BackgroundWork;
+  /** How many event streams are open (each one polls the store). */
+  openEventStreams(): number;
   /** Stops accepting requests, waits for background work, closes the app (not the runtime, which is the caller's). */
   close(): Promise<void>;
 }
@@ -170,6 +172,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     app,
     routes,
     background: deps.background,
+    openEventStreams: () => deps.events.streams.count(),
     close: async () => {
       await app.close();
       await deps.background.settled();

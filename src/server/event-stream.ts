@@ -20,6 +20,8 @@ export const DEFAULT_EVENT_TIMING: EventTiming = { pollMs: 500, heartbeatMs: 15_
 export interface OpenStreams {
   add(end: () => void): () => void;
   endAll(): void;
+  /** How many are open. */
+  count(): number;
 }
 
 /** A registry of open streams. */
@@ -33,6 +35,7 @@ export function openStreams(): OpenStreams {
     endAll() {
       for (const end of [...ends]) end();
     },
+    count: () => ends.size,
   };
 }
 
