@@ -58,9 +58,9 @@ export function formatEvent(id: number, event: string, data: unknown): string {
 export async function streamEvents<T extends { readonly finished: boolean }>(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { read: () => Promise<T>; timing: EventTiming; streams: OpenStreams },
+  options: { read: () => Promise<T>; timing: EventTiming; streams: OpenStreams; log: (line: string) => void },
 ): Promise<FastifyReply> {
-  const { read, timing, streams } = options;
+  const { read, timing, streams, log } = options;
   const first = await read();
   const out = new PassThrough();
   let nextId = firstEventId(request.headers['last-event-id']);
@@ -97,7 +97,9 @@ export async function streamEvents<T extends { readonly finished: boolean }>(
       emit(value);
     } catch (error) {
       if (stopped) return;
-      out.write(formatEvent(nextId, 'error', { detail: error instanceof Error ? error.message : String(error) }));
+      // As with an unexpected error answer, the client learns nothing of its cause; the operator's log does.
+      log(`${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      out.write(formatEvent(nextId, 'error', { detail: 'the progress could not be read; reconnect to try again' }));
       stop();
       return;
     }

@@ -50,7 +50,7 @@ export function progressRoutes(app: ApiApp, deps: ApiDeps): void {
         response: { 200: { description: EVENT_FORMAT, content: { 'text/event-stream': { schema: runProgressEvent } } }, 404: problemSchema },
       },
     },
-    async (request, reply) => streamEvents(request, reply, { read: runProgressReader(runtime.store, request.params.id), timing, streams }),
+    async (request, reply) => streamEvents(request, reply, { read: runProgressReader(runtime.store, request.params.id), timing, streams, log: deps.log }),
   );
 
   app.get(
@@ -65,6 +65,6 @@ export function progressRoutes(app: ApiApp, deps: ApiDeps): void {
         response: { 200: { description: EVENT_FORMAT, content: { 'text/event-stream': { schema: scanProgressEvent } } }, 404: problemSchema },
       },
     },
-    async (request, reply) => streamEvents(request, reply, { read: () => scanProgress(runtime.store, request.params.id), timing, streams }),
+    async (request, reply) => streamEvents(request, reply, { read: () => scanProgress(runtime.store, request.params.id), timing, streams, log: deps.log }),
   );
 }
