@@ -10,11 +10,11 @@ import { startApiFixture, type ApiFixture } from '../../test/support/api-fixture
 
 /** Each CLI command and the API operations that do the same. */
 const COVERED: Readonly<Record<string, readonly string[]>> = {
-  scan: ['POST /api/v1/scans', 'GET /api/v1/scans', 'GET /api/v1/scans/:id'],
+  scan: ['POST /api/v1/scans', 'GET /api/v1/scans', 'GET /api/v1/scans/:id', 'GET /api/v1/scans/:id/events'],
   plan: ['POST /api/v1/plans'],
   plans: ['GET /api/v1/plans', 'GET /api/v1/plans/:id'],
   apply: ['POST /api/v1/plans/:id/apply'],
-  runs: ['GET /api/v1/runs', 'GET /api/v1/runs/:id'],
+  runs: ['GET /api/v1/runs', 'GET /api/v1/runs/:id', 'GET /api/v1/runs/:id/events'],
   resume: ['POST /api/v1/runs/:id/resume'],
   undo: ['POST /api/v1/runs/:id/undo', 'POST /api/v1/undo'],
   approve: ['POST /api/v1/plans/:id/approve'],

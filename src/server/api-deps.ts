@@ -8,6 +8,7 @@ import type { Clock } from '../app/clock.ts';
 import type { SessionTimeouts } from '../app/admin-sessions.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import type { BackgroundWork } from './background-work.ts';
+import type { EventTiming, OpenStreams } from './event-stream.ts';
 
 /** The Fastify instance with zod schemas. */
 export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -21,6 +22,8 @@ export interface ApiDeps {
   readonly background: BackgroundWork;
   readonly metrics: ApiMetrics;
   readonly signInPerMinute: number;
+  /** Event streams: how often they read the store, and the ones open now. */
+  readonly events: { readonly timing: EventTiming; readonly streams: OpenStreams };
   /** Lines for the operator (background failures). */
   readonly log: (line: string) => void;
 }

@@ -18,6 +18,8 @@ import { registerWriteAudit } from './api-writes.ts';
 import { problemFor, type Problem } from './problem-details.ts';
 import { apiMetrics } from './api-metrics.ts';
 import { backgroundWork, type BackgroundWork } from './background-work.ts';
+import { DEFAULT_EVENT_TIMING, openStreams, type EventTiming } from './event-stream.ts';
+import { progressRoutes } from './progress-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { instanceRoutes, scanRoutes } from './scan-routes.ts';
@@ -39,6 +41,8 @@ export interface ApiServer {
   readonly app: ApiApp;
   readonly routes: readonly RegisteredRoute[];
   readonly background: BackgroundWork;
+  /** How many event streams are open (each one polls the store). */
+  openEventStreams(): number;
   /** Stops accepting requests, waits for background work, closes the app (not the runtime, which is the caller's). */
   close(): Promise<void>;
 }
@@ -48,6 +52,8 @@ export interface ApiServerOptions {
   readonly runtime: Runtime;
   readonly clock?: Clock;
   readonly log?: (line: string) => void;
+  /** How often event streams read the store and send a keep-alive (tests make it short). */
+  readonly events?: Partial<EventTiming>;
 }
 
 // Nothing the API answers is a page, except the docs (whose plugin sets a CSP of its own, with hashes for its script).
@@ -85,6 +91,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     background: backgroundWork(log),
     metrics: apiMetrics(runtime),
     signInPerMinute: settings.signInPerMinute,
+    events: { timing: { ...DEFAULT_EVENT_TIMING, ...options.events }, streams: openStreams() },
     log,
   };
   const app: ApiApp = Fastify({
@@ -113,6 +120,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     if (route.url.startsWith('/api/docs') && route.config?.access === undefined) route.config = { ...route.config, access: 'public' };
   });
   registerAccess(app, deps, routes);
+  // An open event stream would hold the close until its run ends: end them first.
+  app.addHook('preClose', async () => deps.events.streams.endAll());
   registerWriteAudit(app, deps);
   // Answers hold names, e-mail addresses and CSRF tokens: no cache between the API and its caller keeps them.
   app.addHook('onSend', async (request, reply) => {
@@ -150,6 +159,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     scanRoutes(typed, deps);
     planRoutes(typed, deps);
     runRoutes(typed, deps);
+    progressRoutes(typed, deps);
     userRoutes(typed, deps);
     userExportRoutes(typed, deps);
     userChangeRoutes(typed, deps);
@@ -164,6 +174,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     app,
     routes,
     background: deps.background,
+    openEventStreams: () => deps.events.streams.count(),
     close: async () => {
       await app.close();
       await deps.background.settled();
