@@ -1,6 +1,7 @@
 /** `seatkeeper apply --plan ID` runs a stored plan; `apply --yes` scans, plans and applies in one go. */
 
 import { progressFor, type CommandContext } from './command-context.ts';
+import { provenActor } from './proven-actor.ts';
 import { applyPlan, type RunReport } from '../app/apply-plan.ts';
 import { scanPlanApply } from '../app/scan-plan-apply.ts';
 import { InvalidInput } from '../domain/errors.ts';
@@ -50,6 +51,7 @@ async function applyYes(ctx: CommandContext, options: ApplyOptions): Promise<num
   const instance = runtime.resolveInstance(options.instance);
   const { policies, pending } = runtime.policies(instance);
   const directories = runtime.directories(policies);
+  const actor = await provenActor(ctx, 'making a plan');
   return runtime.withRunDeps(instance, { sendNotices: true, log: ctx.note, progress: progressFor(ctx, 'apply') }, (deps) =>
     withInterrupt(ctx.note, async (interrupt) => {
       const { planned, report, interrupted } = await audited(runtime, cliActor(ctx), { action: 'instance.apply', target: instance }, () => scanPlanApply(
@@ -62,7 +64,7 @@ async function applyYes(ctx: CommandContext, options: ApplyOptions): Promise<num
             if (!ctx.json) ctx.print(planLines({ ...outcome, limits: runtime.limits, pending, rows: options.rows, cli: ctx.cli, applying: true }));
           },
         },
-        { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) },
+        { instance, policies, protection: runtime.protection, limits: runtime.limits, actor, mustRead: runtime.groupsToRead(instance) },
       ), (outcome) => ({ planId: outcome.planned.planId, runId: outcome.report?.runId ?? null, status: outcome.report?.status ?? outcome.planned.status }));
       const hold = holdOf(planned.verdict);
       if (hold !== null) throw heldPlanError(planned.planId, planned.status, hold);

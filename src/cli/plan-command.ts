@@ -1,6 +1,7 @@
 /** `seatkeeper plan`: scan (unless --no-scan), evaluate the policies, store and print the plan. Changes nothing in Confluence. */
 
 import type { CommandContext } from './command-context.ts';
+import { provenActor } from './proven-actor.ts';
 import { scanAndPlan, type PlanWatch, type ScanPlanDeps } from '../app/scan-plan-apply.ts';
 import type { PlanOutcome } from '../app/plan-instance.ts';
 import type { PendingPolicy } from '../config/policy-mapping.ts';
@@ -40,7 +41,8 @@ export async function planCommand(ctx: CommandContext, options: PlanOptions): Pr
 async function planOne(ctx: CommandContext, instance: string, options: PlanOptions): Promise<number> {
   const { runtime } = ctx;
   const { policies, pending } = runtime.policies(instance, options.policy ?? []);
-  const request = { instance, policies, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, mustRead: runtime.groupsToRead(instance) };
+  const actor = await provenActor(ctx, 'making a plan');
+  const request = { instance, policies, protection: runtime.protection, limits: runtime.limits, actor, mustRead: runtime.groupsToRead(instance) };
   const deps: ScanPlanDeps = { store: runtime.store, clock: runtime.clock, directories: runtime.directories(policies), ...scanWatch(ctx) };
   const { planned } = await auditedCli(
     ctx,

@@ -1,6 +1,7 @@
 /** `seatkeeper schedule`, `seatkeeper run POLICY` and `seatkeeper serve`: policies on their cron, from the store. */
 
 import { hostname } from 'node:os';
+import { provenActor } from './proven-actor.ts';
 import { once } from 'node:events';
 import type { CommandContext } from './command-context.ts';
 import type { PlanOutcome } from '../app/plan-instance.ts';
@@ -36,8 +37,9 @@ export async function runCommand(ctx: CommandContext, policyId: string): Promise
     ctx.progress.finish();
     ctx.print(planLines({ ...planned, limits: ctx.runtime.limits, pending: [], rows: 20, cli: ctx.cli, applying: true }));
   };
+  const actor = await provenActor(ctx, 'making a plan');
   const result = await withInterrupt(ctx.note, (interrupt) =>
-    auditedCli(ctx, { action: 'policy.run', target: policyId }, () => runPolicyJob(ctx.runtime, policyId, { actor: ctx.actor, log: ctx.note, onPlanned, interrupt: interrupt.signal }), (r) => ({
+    auditedCli(ctx, { action: 'policy.run', target: policyId }, () => runPolicyJob(ctx.runtime, policyId, { actor, log: ctx.note, onPlanned, interrupt: interrupt.signal }), (r) => ({
       outcome: r.outcome,
       runId: r.report?.runId ?? null,
     })),

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { progressFor, type CommandContext } from './command-context.ts';
+import { provenActor } from './proven-actor.ts';
 import { emailDomainMoveRequests, planAndApplyUserChanges, planUserChanges, type UserChangesOutcome } from '../app/user-changes.ts';
 import { parseChangeFile } from '../app/user-change-file.ts';
 import type { UserChangeRequest } from '../domain/user-changes.ts';
@@ -108,7 +109,8 @@ export async function userChangeCommand(ctx: CommandContext, options: UserChange
   const { runtime } = ctx;
   const instance = runtime.resolveInstance(options.instance);
   const requests = await requestsOf(ctx, instance, options);
-  const input = { instance, requests, protection: runtime.protection, limits: runtime.limits, actor: ctx.actor, validOnly: options.validOnly === true };
+  const actor = await provenActor(ctx, 'making a plan');
+  const input = { instance, requests, protection: runtime.protection, limits: runtime.limits, actor, validOnly: options.validOnly === true };
   if (options.yes !== true) {
     const outcome = await planUserChanges({ store: runtime.store, clock: runtime.clock }, input);
     if (ctx.json) ctx.printJson(outcome);

@@ -91,11 +91,22 @@ test('four eyes: the approver proves who they are with an operator token; neithe
       const issued = await runCli(['--config', config, '--json', 'token', 'create', '--admin', name, '--scope', scope], env);
       tokens[name] = (JSON.parse(issued.stdout) as { token: string }).token;
     }
+    // A plan's maker proves who they are too: a plan made under a colleague's name could otherwise be approved by its
+    // real maker. Without a token nothing is planned, and --as never overrides the token's owner.
+    const nameOnly = await runCli(['--config', config, '--as', 'carol', 'plan'], env);
+    assert.equal(nameOnly.code, 2, nameOnly.stdout + nameOnly.stderr);
+    assert.match(nameOnly.stderr, /safety\.fourEyes: a plan's maker must be identified: set SEATKEEPER_TOKEN to an API token of an operator/);
+    const viewerPlan = await runCli(['--config', config, 'plan'], { ...env, SEATKEEPER_TOKEN: tokens.vic });
+    assert.equal(viewerPlan.code, 2, viewerPlan.stdout + viewerPlan.stderr);
+    assert.match(viewerPlan.stderr, /making a plan needs an operator; the token of vic acts as viewer/);
     // carol plans first: the policy is new to Seatkeeper, so carol is recorded as its last changer.
-    const first = await runCli(['--config', config, '--as', 'carol', 'plan'], env);
+    const first = await runCli(['--config', config, 'plan'], { ...env, SEATKEEPER_TOKEN: tokens.carol });
     assert.equal(first.code, 3, first.stdout + first.stderr);
-    const planned = await runCli(['--config', config, '--json', 'plan', '--no-scan'], { ...env, SEATKEEPER_ACTOR: 'alice' });
+    const planned = await runCli(['--config', config, '--json', '--as', 'bob', 'plan', '--no-scan'], { ...env, SEATKEEPER_TOKEN: tokens.alice });
     const { planId } = JSON.parse(planned.stdout) as PlanJson;
+    const made = await runCli(['--config', config, '--json', 'plans'], env);
+    const listed = (JSON.parse(made.stdout) as { id: string; createdBy: string | null }[]).find((p) => p.id === planId);
+    assert.equal(listed?.createdBy, 'alice', 'the token\'s owner made it, whatever --as said');
 
     // A name is no proof: --as bob without bob's token is refused.
     const unproven = await runCli(['--config', config, '--as', 'bob', 'approve', planId], env);
