@@ -166,7 +166,7 @@ export class SqlJournalRepository implements JournalRepository {
     throw new Conflict(`Journal entry ${entryId} is ${entry.outcome}; only failed or skipped entries are tried again.`);
   }
 
-  async outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>> {
+  async outcomeCounts(instance?: string, runId?: string): Promise<Map<string, Record<StepOutcome, number>>> {
     let query = this.context.db
       .selectFrom('journal_entries')
       .innerJoin('runs', 'runs.id', 'journal_entries.run_id')
@@ -174,6 +174,7 @@ export class SqlJournalRepository implements JournalRepository {
       .where('runs.rehearsal', '=', this.context.rehearsal)
       .groupBy(['journal_entries.run_id', 'journal_entries.outcome']);
     if (instance !== undefined) query = query.where('runs.instance', '=', instance);
+    if (runId !== undefined) query = query.where('journal_entries.run_id', '=', runId);
     const counts = new Map<string, Record<StepOutcome, number>>();
     for (const row of await query.execute()) {
       const entry = counts.get(row.runId) ?? { planned: 0, claimed: 0, done: 0, 'already-done': 0, failed: 0, skipped: 0 };

@@ -59,8 +59,8 @@ export interface JournalRepository {
   getRun(runId: string): Promise<SignedRunRecord | null>;
   /** Runs newest first, of one instance and/or in one status when given. */
   listRuns(instance?: string, status?: RunStatus): Promise<SignedRunRecord[]>;
-  /** Entries per outcome for each run of an instance (all instances when omitted), by run id; runs without entries are absent. */
-  outcomeCounts(instance?: string): Promise<Map<string, Record<StepOutcome, number>>>;
+  /** Entries per outcome for each run of an instance (all instances when omitted), or of the one run given, by run id; runs without entries are absent. */
+  outcomeCounts(instance?: string, runId?: string): Promise<Map<string, Record<StepOutcome, number>>>;
   entries(runId: string): Promise<SignedJournalEntry[]>;
   /** Every entry under one username across runs, oldest first, whichever account it was. */
   entriesForUser(instance: string, username: string): Promise<SignedJournalEntry[]>;
